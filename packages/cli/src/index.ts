@@ -1,0 +1,4 @@
+export async function run(argv: string[]): Promise<number> {
+  console.log('trainlytics', argv.slice(2).join(' '));
+  return 0;
+}
