@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './provider-api-error';
+export * from './trainlytics-error';

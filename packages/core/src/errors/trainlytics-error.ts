@@ -1,0 +1,48 @@
+const marker = 'trainlytics.error';
+const symbol = Symbol.for(marker);
+
+export interface TrainlyticsErrorOptions {
+  /** The provider id the error is about (`strava`, `garmin`, …), when there is one. */
+  provider?: string;
+  /** What a person can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error Trainlytics throws.
+ *
+ * Recognise errors with the static `isInstance()` helpers rather than `instanceof`: they work across
+ * copies of `@trainlytics/core` (a plugin built against another copy still throws errors core knows).
+ * `name` is stable and safe to store (it is written to `sync_history.error_name`).
+ */
+export class TrainlyticsError extends Error {
+  private readonly [symbol] = true;
+  readonly provider: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(name: string, message: string, options: TrainlyticsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+    this.provider = options.provider;
+    this.hint = options.hint;
+  }
+
+  static isInstance(error: unknown): error is TrainlyticsError {
+    return error != null && typeof error === 'object' && (error as Record<symbol, unknown>)[symbol] === true;
+  }
+
+  /** A one-line message a person can act on: the message followed by the hint. */
+  get userMessage(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+
+  /** A JSON form with no secrets, for logs and API responses. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, provider: this.provider, hint: this.hint };
+  }
+}
+
+export function isNamedError<T extends TrainlyticsError>(error: unknown, name: string): error is T {
+  return TrainlyticsError.isInstance(error) && error.name === name;
+}

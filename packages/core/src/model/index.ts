@@ -1,0 +1,5 @@
+export * from './activity';
+export * from './json';
+export * from './profile';
+export * from './sport-type';
+export * from './time';

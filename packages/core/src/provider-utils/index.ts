@@ -1,0 +1,6 @@
+export * from './http-client';
+export * from './oauth';
+export * from './rate-limit-tracker';
+export * from './retry';
+export * from './settings';
+export * from './validate';

@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { OAuthError, ValidationError } from '../errors/errors';
+import { ProviderApiError } from '../errors/provider-api-error';
+import type { ProviderContext } from '../provider/v1/context';
+import type { HttpAuth } from '../provider/v1/http';
+import type { TokenSet } from '../provider/v1/tokens';
+
+/** A random URL-safe string (default 32 bytes of entropy): OAuth `state` values and PKCE verifiers. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** The S256 PKCE challenge of a verifier. */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+/** The fields every OAuth token response may carry; anything else is kept in `raw`. */
+export interface TokenResponse {
+  access_token: string;
+  token_type?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  expires_at?: number;
+  refresh_token_expires_in?: number;
+  scope?: string;
+  raw: Record<string, unknown>;
+}
+
+function readOAuthErrorBody(text: string): { error: string; description?: string } | null {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    if (typeof body.error === 'string') {
+      return {
+        error: body.error,
+        ...(typeof body.error_description === 'string' ? { description: body.error_description } : {}),
+      };
+    }
+    // Strava: {"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}
+    if (typeof body.message === 'string' && Array.isArray(body.errors)) {
+      const first = body.errors[0] as Record<string, unknown> | undefined;
+      const code =
+        first && typeof first.code === 'string'
+          ? `${String(first.field ?? first.resource ?? 'request')}:${first.code}`
+          : 'invalid_request';
+      return { error: code, description: body.message };
+    }
+  } catch {
+    /* not JSON */
+  }
+  return null;
+}
+
+/**
+ * POSTs a form to a token endpoint and reads the token response, following arctic: an OAuth error body
+ * becomes `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
+ * Never retried (authorization codes are single-use).
+ */
+export async function requestToken(
+  ctx: ProviderContext,
+  params: {
+    provider: string;
+    providerName: string;
+    url: string;
+    form: Record<string, string | undefined>;
+    auth?: HttpAuth;
+    operation: string;
+  },
+): Promise<TokenResponse> {
+  let data: unknown;
+  try {
+    const res = await ctx.http.request({
+      method: 'POST',
+      url: params.url,
+      form: params.form,
+      auth: params.auth ?? 'none',
+      operation: params.operation,
+      retry: false,
+    });
+    data = res.data;
+  } catch (error) {
+    if (
+      ProviderApiError.isInstance(error) &&
+      error.status !== undefined &&
+      error.status >= 400 &&
+      error.status < 500 &&
+      error.status !== 429
+    ) {
+      const body = readOAuthErrorBody(error.responseBody ?? '');
+      if (body) {
+        throw new OAuthError(
+          `${params.providerName} refused the ${params.operation}: ${body.error}${body.description ? ` (${body.description})` : ''}`,
+          {
+            provider: params.provider,
+            code: body.error,
+            ...(body.description ? { description: body.description } : {}),
+            status: error.status,
+            cause: error,
+          },
+        );
+      }
+    }
+    throw error;
+  }
+  if (
+    !data ||
+    typeof data !== 'object' ||
+    typeof (data as Record<string, unknown>).access_token !== 'string'
+  ) {
+    throw new ValidationError(`${params.providerName} ${params.operation} response has no access_token`, {
+      provider: params.provider,
+      entity: 'token response',
+      issues: [{ path: 'access_token', message: 'expected a string' }],
+    });
+  }
+  const raw = data as Record<string, unknown>;
+  const num = (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v)
+      ? v
+      : typeof v === 'string' && /^\d+$/.test(v)
+        ? Number(v)
+        : undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const out: TokenResponse = { access_token: raw.access_token as string, raw };
+  const tokenType = str(raw.token_type);
+  if (tokenType) out.token_type = tokenType;
+  const refresh = str(raw.refresh_token);
+  if (refresh) out.refresh_token = refresh;
+  const expiresIn = num(raw.expires_in);
+  if (expiresIn !== undefined) out.expires_in = expiresIn;
+  const expiresAt = num(raw.expires_at);
+  if (expiresAt !== undefined) out.expires_at = expiresAt;
+  const rtExpires = num(raw.refresh_token_expires_in);
+  if (rtExpires !== undefined) out.refresh_token_expires_in = rtExpires;
+  const scope = str(raw.scope);
+  if (scope) out.scope = scope;
+  return out;
+}
+
+/**
+ * Builds a `TokenSet` from a token response: `expires_at` (epoch seconds) wins over `expires_in`;
+ * `scopeSeparator` splits `scope` (Strava uses commas, most providers spaces).
+ */
+export function tokenSetFromResponse(
+  response: TokenResponse,
+  now: Date,
+  options: { scopeSeparator?: string | RegExp; fallbackRefreshToken?: string | null } = {},
+): TokenSet {
+  const expiresAt =
+    response.expires_at !== undefined
+      ? new Date(response.expires_at * 1000)
+      : response.expires_in !== undefined
+        ? new Date(now.getTime() + response.expires_in * 1000)
+        : null;
+  const set: TokenSet = {
+    accessToken: response.access_token,
+    refreshToken: response.refresh_token ?? options.fallbackRefreshToken ?? null,
+    expiresAt,
+  };
+  if (response.refresh_token_expires_in !== undefined) {
+    set.refreshTokenExpiresAt = new Date(now.getTime() + response.refresh_token_expires_in * 1000);
+  }
+  if (response.scope !== undefined) {
+    set.scopes = response.scope.split(options.scopeSeparator ?? /[\s,]+/).filter(Boolean);
+  }
+  return set;
+}

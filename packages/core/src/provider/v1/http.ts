@@ -1,0 +1,49 @@
+import type { StandardSchemaV1 } from './schema';
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+/** How a request authenticates. `user` = the connection's access token, refreshed by core as needed. */
+export type HttpAuth =
+  | 'none'
+  | 'user'
+  | { bearer: string }
+  | { basic: { username: string; password: string } };
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string | URL;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** A JSON body. */
+  json?: unknown;
+  /** An `application/x-www-form-urlencoded` body; undefined values are left out. */
+  form?: Record<string, string | undefined>;
+  auth?: HttpAuth;
+  /** Statuses other than 2xx that are not errors for this call (e.g. Polar's 409 on registration). */
+  acceptStatuses?: number[];
+  /** Names the call in errors and logs: `list activities`, `token exchange`. */
+  operation?: string;
+  /** Overrides the client's timeout for this call. */
+  timeoutMs?: number;
+  /** `false` disables retries (e.g. single-use authorization codes). */
+  retry?: boolean;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  url: string;
+  /** The parsed (and validated, when a schema was given) body; `undefined` for an empty body. */
+  data: T;
+}
+
+/**
+ * The HTTP client core hands a plugin. It adds the user agent, timeouts, retries with backoff that
+ * honour `Retry-After`, rate-limit bookkeeping, token refresh on 401 for `auth: 'user'`, request counting
+ * and payload validation. Non-accepted statuses throw `ProviderApiError` (or a subclass).
+ */
+export interface HttpClient {
+  request<T = unknown>(
+    request: HttpRequest & { schema?: StandardSchemaV1<unknown, T> },
+  ): Promise<HttpResponse<T>>;
+}

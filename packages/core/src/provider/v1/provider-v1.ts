@@ -1,0 +1,123 @@
+import type { JsonValue } from '../../model/json';
+import type { NormalizedProfile } from '../../model/profile';
+import type { ActivityBatch, ActivityPage, ListActivitiesRequest } from './activities';
+import type { ConnectionContext, ProviderContext } from './context';
+import type { RateLimitSpec } from './rate-limit';
+import type { TokenSet } from './tokens';
+import type { WebhookEvent, WebhookRequest, WebhookResponse } from './webhook';
+
+/** What a plugin can do. Core branches on these, never on a provider id. */
+export interface ProviderCapabilities {
+  /** Access tokens can be refreshed with a refresh token (Strava, Garmin; not Polar). */
+  refresh: boolean;
+  /** The authorization flow uses PKCE (S256): core creates and stores the verifier. */
+  pkce: boolean;
+  /** The plugin implements `webhooks`. */
+  webhooks: boolean;
+  /** How a full backfill arrives: `pull` (paged requests) or `async` (requested, then delivered by webhook). */
+  backfill: 'pull' | 'async';
+  /** The plugin registers the user with the provider after authorization (Polar). */
+  registration: boolean;
+}
+
+export interface AuthorizationUrlParams {
+  state: string;
+  redirectUri: string;
+  scopes: string[];
+  /** The S256 PKCE challenge, when `capabilities.pkce`. */
+  codeChallenge?: string;
+}
+
+export interface ExchangeCodeParams {
+  code: string;
+  redirectUri: string;
+  /** The PKCE verifier, when `capabilities.pkce`. */
+  codeVerifier?: string;
+  /** Every query parameter of the callback (Strava's granted `scope`, …). */
+  callbackParams: URLSearchParams;
+}
+
+export interface AuthorizationResult {
+  tokens: TokenSet;
+  /** The account id, when the token response carries it (Strava `athlete.id`, Polar `x_user_id`). */
+  providerUserId?: string;
+  /** The profile, when the token response carries it (Strava's `athlete`): saves a request. */
+  profile?: NormalizedProfile;
+}
+
+export interface AfterAuthorizeResult {
+  /** Replaces the granted scopes (e.g. Garmin permissions read from the API). */
+  scopes?: string[];
+  providerUserId?: string;
+  profile?: NormalizedProfile;
+}
+
+export interface ProviderOAuthV1 {
+  /** Scopes requested when the host app does not choose. */
+  defaultScopes: string[];
+  /** Refresh this many seconds before expiry (default 300). */
+  refreshMarginSeconds?: number;
+  authorizationUrl(params: AuthorizationUrlParams): URL;
+  /** Exchanges the callback's code. Must not be retried (codes are single-use). */
+  exchangeCode(params: ExchangeCodeParams, ctx: ProviderContext): Promise<AuthorizationResult>;
+  /** Required when `capabilities.refresh`. Must return the rotated refresh token when the provider issues one. */
+  refresh?(params: { refreshToken: string }, ctx: ProviderContext): Promise<TokenSet>;
+  /** Revokes access / deregisters the user at the provider (called by `disconnect`). */
+  revoke?(ctx: ConnectionContext): Promise<void>;
+}
+
+export interface ProviderWebhooksV1 {
+  /** The largest body accepted (default 1 MiB); larger ones are refused with 413 before anything else. */
+  maxBodyBytes?: number;
+  /**
+   * Answers a provider's handshake (Strava's `hub.challenge` GET, Polar's PING) and returns its response,
+   * or null when the request is not a handshake.
+   */
+  handshake?(
+    request: WebhookRequest,
+    ctx: ProviderContext,
+  ): Promise<WebhookResponse | null> | WebhookResponse | null;
+  /** Throws `WebhookVerificationError` unless the request provably comes from the provider. Runs before `parse`. */
+  verify(request: WebhookRequest, ctx: ProviderContext): Promise<void> | void;
+  /** Turns a verified delivery into events. Throws `ValidationError` for a malformed body. */
+  parse(request: WebhookRequest, ctx: ProviderContext): Promise<WebhookEvent[]> | WebhookEvent[];
+}
+
+/**
+ * The contract every Trainlytics provider plugin implements, version 1.
+ *
+ * A plugin owns only what is true of its API: endpoints, payload schemas, mapping, cursor semantics and
+ * webhook parsing. Core owns HTTP (retries, timeouts, rate limits), tokens (refresh, encryption, locking),
+ * persistence and the sync engine.
+ */
+export interface ProviderV1 {
+  readonly specificationVersion: 'v1';
+  /** Lower-case id, also the `provider_type` enum value in the database: `strava`, `garmin`, `polar`. */
+  readonly id: string;
+  /** Human name: `Strava`. */
+  readonly name: string;
+  readonly capabilities: ProviderCapabilities;
+  readonly oauth: ProviderOAuthV1;
+  /**
+   * Runs once after the code exchange, before the connection is saved: Polar registers the user, Garmin
+   * reads the user id and permissions. Throwing aborts the connection with that error.
+   */
+  afterAuthorize?(ctx: ConnectionContext, result: AuthorizationResult): Promise<AfterAuthorizeResult | void>;
+  /** Fetches and maps the account's profile (must include `providerUserId`). */
+  fetchProfile(ctx: ConnectionContext): Promise<NormalizedProfile>;
+  /** Streams pages of activities from `request.cursor`; never loads the whole history. */
+  listActivities(ctx: ConnectionContext, request: ListActivitiesRequest): AsyncIterable<ActivityPage>;
+  /** Fetches what a webhook event points at (`ActivityChangedEvent.ref`). */
+  fetchChanged?(ctx: ConnectionContext, ref: JsonValue): Promise<ActivityBatch>;
+  readonly webhooks?: ProviderWebhooksV1;
+  readonly rateLimit?: RateLimitSpec;
+  /** Turns an error body into a message a person can act on. */
+  describeError?(info: {
+    status: number;
+    body: string;
+    operation?: string;
+  }): { message?: string; hint?: string } | undefined;
+}
+
+/** Any provider version core accepts. Future versions join this union with an upgrade function. */
+export type Provider = ProviderV1;

@@ -1,0 +1,54 @@
+/** Time, injected so tests never sleep: a fake clock's `sleep` advances its own time. */
+export interface Clock {
+  now(): Date;
+  /** Resolves after `ms` (rejects with the signal's reason when aborted). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+/** A controllable clock for tests: `sleep` advances time instantly and records the waits. */
+export class FakeClock implements Clock {
+  private current: number;
+  readonly sleeps: number[] = [];
+
+  constructor(start: Date | string | number = '2026-01-01T00:00:00Z') {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    this.sleeps.push(ms);
+    this.current += Math.max(0, ms);
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  set(date: Date | string | number): void {
+    this.current = new Date(date).getTime();
+  }
+}

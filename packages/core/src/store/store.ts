@@ -1,0 +1,215 @@
+import type { NormalizedActivity } from '../model/activity';
+import type { JsonObject, JsonValue } from '../model/json';
+
+/**
+ * A row of `provider_connections` as the store reads it. `accessToken`/`refreshToken` are the stored
+ * strings: ciphertext when an encryption key is set (core decrypts), plaintext for legacy rows.
+ * Never returned to a host app: see `Connection` for the public shape.
+ */
+export interface ConnectionRecord {
+  id: number;
+  userId: number;
+  provider: string;
+  providerUserId: string;
+  accessToken: string;
+  refreshToken: string | null;
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  scopes: string[];
+  providerProfile: JsonObject;
+  isActive: boolean;
+  reauthRequired: boolean;
+  lastError: string | null;
+  lastSyncAt: Date | null;
+  syncCursor: JsonValue | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConnectionUpsert {
+  userId: number;
+  provider: string;
+  providerUserId: string;
+  accessToken: string;
+  refreshToken: string | null;
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  scopes: string[];
+  providerProfile: JsonObject;
+}
+
+/** Token columns written after a refresh. */
+export interface TokenUpdate {
+  accessToken: string;
+  refreshToken: string | null;
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+}
+
+export interface ConnectionPatch {
+  isActive?: boolean;
+  reauthRequired?: boolean;
+  lastError?: string | null;
+  scopes?: string[];
+  providerProfile?: JsonObject;
+  syncCursor?: JsonValue | null;
+  lastSyncAt?: Date | null;
+}
+
+/** A pending authorization: single-use, expiring, bound to a user and a provider. */
+export interface OAuthStateRecord {
+  state: string;
+  provider: string;
+  userId: number;
+  redirectUri: string;
+  /** The PKCE verifier (stored encrypted when a key is set). */
+  codeVerifier: string | null;
+  scopes: string[];
+  /** Where the host app sends the user afterwards (validated by the host). */
+  returnTo: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export type SyncType = 'incremental' | 'full' | 'webhook';
+export type SyncStatus = 'running' | 'success' | 'failed' | 'cancelled';
+
+/** A row of `sync_history`. */
+export interface SyncRecord {
+  id: number;
+  connectionId: number;
+  syncType: SyncType;
+  status: SyncStatus;
+  startedAt: Date;
+  completedAt: Date | null;
+  activitiesCreated: number;
+  activitiesUpdated: number;
+  activitiesDeleted: number;
+  activitiesRejected: number;
+  requestsMade: number;
+  errorName: string | null;
+  errorMessage: string | null;
+  /** Rejected items: `{ name, message, itemId, issues }`, capped. */
+  errors: JsonValue[];
+  cursorBefore: JsonValue | null;
+  cursorAfter: JsonValue | null;
+}
+
+export interface SyncFinish {
+  status: Exclude<SyncStatus, 'running'>;
+  completedAt: Date;
+  errorName?: string | null;
+  errorMessage?: string | null;
+  /** Requests made since the last progress update, added to `requests_made`. */
+  requestsMade?: number;
+}
+
+/** One committed page: activities, rejections and the cursor to persist, written in one transaction. */
+export interface PageCommit {
+  connectionId: number;
+  syncId: number | null;
+  activities: NormalizedActivity[];
+  deletedIds: string[];
+  /** Rejections to append to `sync_history.errors` (and count). */
+  rejected: JsonValue[];
+  /** When set, the connection's `sync_cursor` becomes this value in the same transaction. */
+  cursor?: JsonValue | null;
+  requestsMade: number;
+  now: Date;
+}
+
+export interface PageCommitResult {
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface ActivityRow extends NormalizedActivity {
+  id: number;
+  userId: number;
+  connectionId: number | null;
+  provider: string | null;
+  updatedAt: Date;
+}
+
+export interface ActivityQuery {
+  userId?: number;
+  connectionId?: number;
+  provider?: string;
+  limit?: number;
+  /** Only activities starting before this instant (keyset paging, newest first). */
+  before?: Date;
+}
+
+/**
+ * Persistence behind Trainlytics. Every implementation passes `runStoreConformanceSuite` from
+ * `@trainlytics/core/testing`. Implementations store what they are given: encryption happens in core.
+ */
+export interface Store {
+  /** `postgres`, `pglite`, `supabase`, … */
+  readonly kind: string;
+
+  // connections
+  getConnection(id: number): Promise<ConnectionRecord | null>;
+  findConnectionByProviderUser(provider: string, providerUserId: string): Promise<ConnectionRecord | null>;
+  findConnectionByUser(userId: number, provider: string): Promise<ConnectionRecord | null>;
+  listConnections(filter?: {
+    userId?: number;
+    provider?: string;
+    active?: boolean;
+  }): Promise<ConnectionRecord[]>;
+  /**
+   * Inserts, or updates the user's existing connection to this provider (a reconnect: tokens, scopes,
+   * profile replaced; `is_active` true, `reauth_required` false). Throws `ConnectionConflictError` when the
+   * provider account is linked to another user.
+   */
+  upsertConnection(input: ConnectionUpsert, now: Date): Promise<ConnectionRecord>;
+  updateConnection(id: number, patch: ConnectionPatch, now: Date): Promise<ConnectionRecord>;
+  /**
+   * Writes refreshed tokens atomically. With `expectedRefreshToken`, only when the stored refresh token
+   * still equals it (compare-and-set; returns false when another process rotated it first).
+   */
+  updateTokens(
+    id: number,
+    tokens: TokenUpdate,
+    now: Date,
+    expectedRefreshToken?: string | null,
+  ): Promise<boolean>;
+
+  // OAuth state
+  saveOAuthState(record: OAuthStateRecord): Promise<void>;
+  /** Deletes and returns the state atomically: a second call with the same state returns null. */
+  consumeOAuthState(state: string): Promise<OAuthStateRecord | null>;
+  deleteExpiredOAuthStates(now: Date): Promise<number>;
+
+  // sync history
+  startSync(input: {
+    connectionId: number;
+    syncType: SyncType;
+    cursorBefore: JsonValue | null;
+    now: Date;
+  }): Promise<SyncRecord>;
+  /** Stores one page (upsert on `(provider, provider_activity_id)`, exact created/updated counts), its deletions, rejections, cursor and counters, in one transaction. */
+  commitPage(page: PageCommit): Promise<PageCommitResult>;
+  finishSync(id: number, finish: SyncFinish): Promise<SyncRecord>;
+  /** Closes every 'running' row of the connection as failed with `message` (a crashed sync). Returns how many. */
+  failRunningSyncs(connectionId: number, message: string, now: Date): Promise<number>;
+  getSync(id: number): Promise<SyncRecord | null>;
+  listSyncHistory(filter: { connectionId?: number; userId?: number; limit?: number }): Promise<SyncRecord[]>;
+
+  // activities
+  listActivities(query: ActivityQuery): Promise<ActivityRow[]>;
+  countActivities(filter: { connectionId?: number; userId?: number; provider?: string }): Promise<number>;
+
+  // leases: cross-process mutual exclusion (sync of a connection, token refresh)
+  /** Takes `key` for `owner` until `expiresAt` when free or expired; true when taken. Re-taking one's own lease extends it. */
+  acquireLease(key: string, owner: string, expiresAt: Date, now: Date): Promise<boolean>;
+  releaseLease(key: string, owner: string): Promise<void>;
+
+  // webhooks
+  /** Records a delivery's key; false when it was seen before (a redelivery). */
+  recordWebhookEvent(provider: string, eventKey: string, now: Date): Promise<boolean>;
+
+  /** Closes what the store opened itself (not a pool or client the host passed in). */
+  close(): Promise<void>;
+}
