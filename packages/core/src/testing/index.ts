@@ -1,1 +1,2 @@
-export const placeholder = '@trainlytics/core';
+export type * from './conformance-sandbox';
+export { FakeClock } from '../runtime/clock';

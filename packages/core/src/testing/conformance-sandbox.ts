@@ -1,0 +1,68 @@
+import type { Provider } from '../provider/v1/provider-v1';
+import type { FetchFunction } from '../provider-utils/http-client';
+
+/**
+ * Fault knobs every provider sandbox implements, so the conformance and reliability suites can drive any
+ * provider the same way. Each counter applies to the next N matching API requests (OAuth endpoints
+ * excluded unless stated) and then clears itself.
+ */
+export interface SandboxFaults {
+  /** Added latency per request. */
+  latencyMs?: number;
+  /** Answer the next N API requests with this HTTP status (e.g. 500, 503). */
+  status?: { code: number; times: number; pathPrefix?: string };
+  /** Answer the next N API requests with 429 (with the provider's rate-limit headers). */
+  rateLimited?: { times: number; retryAfterSeconds?: number };
+  /** Make N items of the next activity-list response malformed (e.g. a missing or wrong-typed start time). */
+  malformedItems?: number;
+  /** Send a truncated / invalid JSON body on the next N API responses. */
+  invalidJson?: number;
+  /** Destroy the socket without answering the next N API requests. */
+  connectionResets?: number;
+  /** Never answer the next N API requests (the client must time out). */
+  hangs?: number;
+  /** Reject every refresh-token grant (as if the user revoked access). */
+  rejectRefresh?: boolean;
+}
+
+export type ConformanceWebhookEvent =
+  | { type: 'activity.created'; providerUserId: string; providerActivityId: string }
+  | { type: 'activity.deleted'; providerUserId: string; providerActivityId: string }
+  | { type: 'deauthorized'; providerUserId: string };
+
+/**
+ * What a provider package's sandbox exposes to the provider conformance suite of `@trainlytics/core/testing`.
+ * A sandbox is a real HTTP server on 127.0.0.1 that behaves like the provider's API.
+ */
+export interface ConformanceSandbox {
+  /** The sandbox's origin, e.g. `http://127.0.0.1:43123`. */
+  readonly baseUrl: string;
+  /** A provider instance pointed at this sandbox (credentials and every base URL set). */
+  createProvider(options?: { fetch?: FetchFunction }): Provider;
+  /** Creates an account with a generated history; returns its provider user id. */
+  seedAccount(options: { activityCount: number; seed?: number }): Promise<{ providerUserId: string }>;
+  /** Adds new activities to an account (uploaded now); returns their provider ids. */
+  addActivities(providerUserId: string, count: number): Promise<string[]>;
+  /** How many activities the account has at the provider. */
+  activityCount(providerUserId: string): Promise<number>;
+  /**
+   * Plays the user at the consent page: requests `authorizationUrl`, approves (or denies) for the account,
+   * and returns the callback URL the provider redirects to (`code`, `state`, … or `error`).
+   */
+  approve(authorizationUrl: string, options: { providerUserId: string; deny?: boolean; scopes?: string[] }): Promise<URL>;
+  /** Makes every access token issued for the account expire now (so the next API call gets a 401). */
+  expireAccessTokens(providerUserId: string): Promise<void>;
+  /** Sets fault knobs (merged into the current ones); `resetFaults` clears them. */
+  setFaults(faults: SandboxFaults): void;
+  resetFaults(): void;
+  /** Requests received since start or the last `resetCounters`, optionally filtered. */
+  requestCount(filter?: { pathPrefix?: string; method?: string }): number;
+  resetCounters(): void;
+  /**
+   * A webhook delivery exactly as the provider would send it (signed where the provider signs), as a Fetch
+   * `Request` to hand to `trainlytics.webhooks.handle(providerId, request)`. Null when the provider has no
+   * such event (e.g. Polar has no deauthorization event).
+   */
+  webhookRequest(event: ConformanceWebhookEvent, options?: { url?: string }): Promise<Request | null>;
+  close(): Promise<void>;
+}
