@@ -43,13 +43,18 @@ begin
     return; -- already reverted
   end if;
 
-  -- Current tokens and profile back into the legacy rows (only rows that differ).
+  -- Current tokens and profile back into the legacy rows (only rows that differ;
+  -- a scope string that still means the same scopes is kept as it was).
   update strava_connections sc set
     user_id = pc.user_id,
     access_token = pc.access_token,
     refresh_token = coalesce(pc.refresh_token, sc.refresh_token),
     expires_at = coalesce(pc.token_expires_at, sc.expires_at),
-    scope = case when cardinality(pc.scopes) = 0 then null else array_to_string(pc.scopes, ',') end,
+    scope = case
+      when coalesce(string_to_array(nullif(sc.scope, ''), ','), '{}') = pc.scopes then sc.scope
+      when cardinality(pc.scopes) = 0 then null
+      else array_to_string(pc.scopes, ',')
+    end,
     firstname = pc.provider_profile ->> 'firstname',
     lastname = pc.provider_profile ->> 'lastname',
     profile_url = pc.provider_profile ->> 'profile_url',
@@ -63,7 +68,11 @@ begin
       is distinct from
         (pc.user_id, pc.access_token, coalesce(pc.refresh_token, sc.refresh_token),
          coalesce(pc.token_expires_at, sc.expires_at),
-         case when cardinality(pc.scopes) = 0 then null else array_to_string(pc.scopes, ',') end,
+         case
+           when coalesce(string_to_array(nullif(sc.scope, ''), ','), '{}') = pc.scopes then sc.scope
+           when cardinality(pc.scopes) = 0 then null
+           else array_to_string(pc.scopes, ',')
+         end,
          pc.provider_profile ->> 'firstname', pc.provider_profile ->> 'lastname',
          pc.provider_profile ->> 'profile_url', pc.provider_profile ->> 'profile_picture', pc.updated_at);
 
@@ -131,6 +140,10 @@ drop function if exists is_token_expired(int);
 drop function if exists trainlytics_current_user_id();
 drop table if exists workouts;
 drop table if exists sync_history;
+
+-- Indexes on legacy columns (the others go with their columns).
+drop index if exists activities_user_start_date_idx;
+drop index if exists activities_start_date_idx;
 
 alter table activities
   drop constraint if exists activities_provider_activity_key,

@@ -1,1 +1,30 @@
-export const placeholder = '@trainlytics/migrations';
+export { type CommandIO, runMigrateCommand } from './command.js';
+export {
+  type Database,
+  type DatabaseInput,
+  describeConnectionString,
+  type PGliteLike,
+  type PgClientLike,
+  type PgPoolLike,
+  type QueryResult,
+  toDatabase,
+} from './database.js';
+export {
+  LegacyDropRefusedError,
+  MigrationChecksumError,
+  MigrationConnectionError,
+  MigrationError,
+  MigrationFailedError,
+} from './errors.js';
+export { listMigrations, type MigrationFile, migrationsDir, sha256, unwrapTransaction } from './files.js';
+export {
+  MIGRATION_LOCK_KEY,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationLogger,
+  type MigrationStatus,
+  type MigrationStep,
+  migrate,
+  status,
+} from './runner.js';
+export { type DropLegacyResult, dropLegacy, type VerifyCheck, verify } from './verify.js';

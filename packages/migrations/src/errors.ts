@@ -1,0 +1,59 @@
+/**
+ * Typed errors of the migration runner. Every message says what went wrong and
+ * what to do about it; `name` is stable so callers (and the CLI) can branch on it.
+ */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The database cannot be reached (refused, unknown host, bad credentials, missing database, bad URL). */
+export class MigrationConnectionError extends MigrationError {
+  override name = 'MigrationConnectionError';
+  constructor(
+    message: string,
+    readonly target: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An applied migration file was edited after it ran. */
+export class MigrationChecksumError extends MigrationError {
+  override name = 'MigrationChecksumError';
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `Migration ${file} was changed after it was applied (checksum ${actual.slice(0, 12)}… on disk, ` +
+        `${expected.slice(0, 12)}… when applied). Restore the original file and put the change in a new ` +
+        'migration file instead.',
+    );
+  }
+}
+
+/** The SQL of a migration failed; the transaction was rolled back and nothing changed. */
+export class MigrationFailedError extends MigrationError {
+  override name = 'MigrationFailedError';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly hint: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Migration ${file} failed and was rolled back, nothing changed: ${reason}${hint ? ` (${hint})` : ''}`,
+      options,
+    );
+  }
+}
+
+/** `dropLegacy` refused: strava_connections still holds rows that were not migrated. */
+export class LegacyDropRefusedError extends MigrationError {
+  override name = 'LegacyDropRefusedError';
+}
