@@ -1,8 +1,15 @@
+export {
+  createTokenCipher,
+  isEncryptedToken,
+  parseEncryptionKeys,
+  type TokenCipher,
+} from './crypto/token-cipher';
 export * from './errors';
 export * from './model';
 export * from './provider/define-provider';
 export type * from './provider/v1';
 export * from './provider-utils';
+export { createTrainlytics } from './registry/create-trainlytics';
 export type * from './registry/types';
 export * from './runtime';
 export type * from './store';

@@ -95,7 +95,8 @@ export interface SyncProgress {
 export interface SyncResult {
   syncId: number;
   connectionId: number;
-  status: 'success' | 'failed';
+  /** `cancelled` only when `signal` aborted the run. */
+  status: 'success' | 'failed' | 'cancelled';
   activitiesCreated: number;
   activitiesUpdated: number;
   activitiesDeleted: number;

@@ -1,0 +1,73 @@
+import type { ConnectionContext, ConnectionInfo, ProviderContext } from '../provider/v1/context';
+import type { HttpClient } from '../provider/v1/http';
+import type { Provider } from '../provider/v1/provider-v1';
+import { createHttpClient } from '../provider-utils/http-client';
+import type { Runtime } from './runtime';
+
+/** Counts the requests sent through one or more clients (`sync_history.requests_made`). */
+export interface RequestCounter {
+  count: number;
+}
+
+export interface ProviderHttpOptions {
+  signal?: AbortSignal | undefined;
+  counter?: RequestCounter | undefined;
+  connectionId?: number | undefined;
+  accessToken?: (() => Promise<string>) | undefined;
+  onUnauthorized?: ((rejectedToken: string) => Promise<string>) | undefined;
+}
+
+/**
+ * The HTTP client for one call site: the provider's rate-limit spec and error describer, the instance's
+ * shared rate-limit tracker, the injected fetch/clock/logger and the host's HTTP settings.
+ */
+export function createProviderHttp(
+  rt: Runtime,
+  provider: Provider,
+  options: ProviderHttpOptions = {},
+): HttpClient {
+  const counter = options.counter;
+  return createHttpClient({
+    provider: provider.id,
+    providerName: provider.name,
+    fetch: rt.fetch,
+    clock: rt.clock,
+    logger: rt.logger,
+    ...rt.http,
+    rateLimit: provider.rateLimit,
+    rateLimitTracker: rt.rateLimitTracker,
+    describeError: provider.describeError?.bind(provider),
+    signal: options.signal,
+    accessToken: options.accessToken,
+    onUnauthorized: options.onUnauthorized,
+    connectionId: options.connectionId,
+    onRequest: counter
+      ? () => {
+          counter.count++;
+        }
+      : undefined,
+  });
+}
+
+/** A context for calls not made on behalf of a connection (token endpoints, webhook parsing). */
+export function createProviderContext(
+  rt: Runtime,
+  provider: Provider,
+  options: ProviderHttpOptions = {},
+): ProviderContext {
+  return {
+    http: createProviderHttp(rt, provider, options),
+    clock: rt.clock,
+    logger: rt.logger,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+export function createConnectionContext(
+  rt: Runtime,
+  provider: Provider,
+  connection: ConnectionInfo,
+  options: ProviderHttpOptions,
+): ConnectionContext {
+  return { ...createProviderContext(rt, provider, options), connection };
+}

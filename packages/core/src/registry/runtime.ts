@@ -1,0 +1,33 @@
+import type { TokenCipher } from '../crypto/token-cipher';
+import type { Provider } from '../provider/v1/provider-v1';
+import type { FetchFunction } from '../provider-utils/http-client';
+import type { RateLimitTracker } from '../provider-utils/rate-limit-tracker';
+import type { Clock } from '../runtime/clock';
+import type { Logger } from '../runtime/logger';
+import type { Store } from '../store/store';
+import type { TrainlyticsOptions } from './types';
+
+/**
+ * What every part of a Trainlytics instance shares: the store, the providers, the injected clock,
+ * fetch and logger, the token cipher and the app-wide rate-limit state. Internal: not exported.
+ */
+export interface Runtime {
+  store: Store;
+  providers: ReadonlyMap<string, Provider>;
+  getProvider(id: string): Provider;
+  clock: Clock;
+  logger: Logger;
+  fetch: FetchFunction | undefined;
+  cipher: TokenCipher;
+  rateLimitTracker: RateLimitTracker;
+  http: NonNullable<TrainlyticsOptions['http']>;
+  stateTtlMs: number;
+  /** How long a lease (sync, refresh) is held without renewal. */
+  leaseTtlMs: number;
+  /** Pause between two attempts to take a lease held by someone else. */
+  leasePollMs: number;
+  /** Identifies this instance in lease owners (with a random suffix per holder). */
+  instanceId: string;
+  /** In-process locks: callers of one instance queue here before competing for a lease. */
+  locks: Map<string, Promise<void>>;
+}

@@ -1,0 +1,2 @@
+export * from './apply-batch';
+export * from './sync-engine';

@@ -1,0 +1,227 @@
+import {
+  NotFoundError,
+  ReauthorizationRequiredError,
+  SyncInProgressError,
+  TokenExpiredError,
+} from '../errors/errors';
+import { TrainlyticsError } from '../errors/trainlytics-error';
+import type { JsonValue } from '../model/json';
+import type { Provider } from '../provider/v1/provider-v1';
+import { withLease } from '../registry/lease';
+import type { RequestCounter } from '../registry/provider-http';
+import type { Runtime } from '../registry/runtime';
+import type { SyncOptions, SyncProgress, SyncResult } from '../registry/types';
+import type { ConnectionRecord, SyncRecord, SyncType } from '../store/store';
+import { createConnectionSession } from '../tokens/connection-session';
+import { describeFailure } from './error-message';
+import { rejectionToJson } from './rejection-json';
+
+export const INTERRUPTED_MESSAGE =
+  'interrupted: the previous sync of this connection did not finish (process crash?); resuming from the last committed page';
+
+/** The lease key that serializes every write of a connection's activities (syncs and webhooks). */
+export const syncLeaseKey = (connectionId: number) => `sync:${connectionId}`;
+
+interface Totals {
+  pages: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  rejected: number;
+}
+
+function result(
+  sync: SyncRecord,
+  totals: Totals,
+  requests: number,
+  cursor: JsonValue | null,
+  status: SyncResult['status'],
+  failure?: { name: string; message: string },
+): SyncResult {
+  return {
+    syncId: sync.id,
+    connectionId: sync.connectionId,
+    status,
+    activitiesCreated: totals.created,
+    activitiesUpdated: totals.updated,
+    activitiesDeleted: totals.deleted,
+    activitiesRejected: totals.rejected,
+    requests,
+    errorName: failure?.name ?? null,
+    errorMessage: failure?.message ?? null,
+    cursor,
+  };
+}
+
+/**
+ * Syncs one connection: takes the connection's lease, closes rows of a crashed run, records a
+ * `sync_history` row, then stores the plugin's pages one by one (each page and its cursor in one
+ * transaction), so a failure keeps every committed page and the next run resumes after the last one.
+ * Provider failures never throw: they end the run as `failed` with a message a person can act on.
+ */
+export async function runSync(
+  rt: Runtime,
+  connectionId: number,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const initial = await rt.store.getConnection(connectionId);
+  if (!initial) throw new NotFoundError(`Connection ${connectionId} does not exist`);
+  const provider = rt.getProvider(initial.provider);
+  const syncType: SyncType = options.syncType ?? (options.full ? 'full' : 'incremental');
+
+  return withLease(
+    rt,
+    syncLeaseKey(connectionId),
+    {
+      ifLocked: options.ifLocked ?? 'wait',
+      signal: options.signal,
+      onBusy: (waited) =>
+        new SyncInProgressError(
+          waited > 0
+            ? `Connection ${connectionId} is still being synced after waiting ${Math.round(waited / 1000)} s`
+            : `Connection ${connectionId} is already being synced`,
+          { provider: provider.id, hint: 'the running sync stores everything; try again when it is done' },
+        ),
+    },
+    async (lease) => {
+      const connection = (await rt.store.getConnection(connectionId)) ?? initial;
+      const interrupted = await rt.store.failRunningSyncs(connectionId, INTERRUPTED_MESSAGE, rt.clock.now());
+      if (interrupted > 0) {
+        rt.logger.warn('closed sync runs left behind by a crashed process', { connectionId, interrupted });
+      }
+      const sync = await rt.store.startSync({
+        connectionId,
+        syncType,
+        cursorBefore: connection.syncCursor,
+        now: rt.clock.now(),
+      });
+      const totals: Totals = { pages: 0, created: 0, updated: 0, deleted: 0, rejected: 0 };
+
+      const unusable = unusableReason(provider, connection);
+      if (unusable) {
+        const failure = { name: unusable.name, message: unusable.userMessage };
+        await rt.store.finishSync(sync.id, {
+          status: 'failed',
+          completedAt: rt.clock.now(),
+          errorName: failure.name,
+          errorMessage: failure.message,
+        });
+        return result(sync, totals, 0, connection.syncCursor, 'failed', failure);
+      }
+
+      const counter: RequestCounter = { count: 0 };
+      let reported = 0;
+      let cursor = connection.syncCursor;
+      const session = createConnectionSession(rt, provider, connection, { signal: options.signal, counter });
+      try {
+        const ctx = session.context();
+        for await (const page of provider.listActivities(ctx, {
+          cursor: connection.syncCursor,
+          full: !!options.full,
+        })) {
+          options.signal?.throwIfAborted();
+          const requests = counter.count - reported;
+          const committed = await rt.store.commitPage({
+            connectionId,
+            syncId: sync.id,
+            activities: page.activities,
+            deletedIds: page.deletedIds ?? [],
+            rejected: page.rejected.map(rejectionToJson),
+            cursor: page.cursor,
+            requestsMade: requests,
+            now: rt.clock.now(),
+          });
+          reported += requests;
+          cursor = page.cursor;
+          totals.pages++;
+          totals.created += committed.created;
+          totals.updated += committed.updated;
+          totals.deleted += committed.deleted;
+          totals.rejected += page.rejected.length;
+          await page.commit?.();
+          if (!(await lease.renew())) {
+            throw new SyncInProgressError(
+              `The sync of connection ${connectionId} lost its lease (it ran longer than the lease without renewing)`,
+              { provider: provider.id },
+            );
+          }
+          options.onProgress?.(progress(sync.id, totals, counter.count));
+        }
+        const completedAt = rt.clock.now();
+        await rt.store.finishSync(sync.id, {
+          status: 'success',
+          completedAt,
+          requestsMade: counter.count - reported,
+        });
+        await rt.store.updateConnection(
+          connectionId,
+          { lastSyncAt: completedAt, lastError: null },
+          completedAt,
+        );
+        rt.logger.info('sync finished', { provider: provider.id, connectionId, syncId: sync.id, ...totals });
+        return result(sync, totals, counter.count, cursor, 'success');
+      } catch (error) {
+        const aborted = options.signal?.aborted === true && !TrainlyticsError.isInstance(error);
+        const failure = aborted
+          ? {
+              name: 'AbortError',
+              message: 'cancelled: the sync was aborted; the next run resumes after the last committed page',
+            }
+          : describeFailure(error);
+        const now = rt.clock.now();
+        await rt.store.finishSync(sync.id, {
+          status: aborted ? 'cancelled' : 'failed',
+          completedAt: now,
+          errorName: failure.name,
+          errorMessage: failure.message,
+          requestsMade: counter.count - reported,
+        });
+        if (!aborted) {
+          const reauth = TokenExpiredError.isInstance(error);
+          await rt.store.updateConnection(
+            connectionId,
+            { lastError: failure.message, ...(reauth ? { reauthRequired: true } : {}) },
+            now,
+          );
+        }
+        rt.logger.warn('sync failed', {
+          provider: provider.id,
+          connectionId,
+          syncId: sync.id,
+          error: failure.name,
+          message: failure.message,
+        });
+        return result(sync, totals, counter.count, cursor, aborted ? 'cancelled' : 'failed', failure);
+      }
+    },
+  );
+}
+
+function unusableReason(provider: Provider, connection: ConnectionRecord): TrainlyticsError | null {
+  if (!connection.isActive) {
+    return new TrainlyticsError(
+      'ConnectionInactiveError',
+      `${provider.name} connection ${connection.id} is disconnected: nothing was synced`,
+      { provider: provider.id, hint: 'the user must connect the account again' },
+    );
+  }
+  if (connection.reauthRequired) {
+    return new ReauthorizationRequiredError(
+      `${provider.name} connection ${connection.id} needs the user to reconnect${connection.lastError ? `: ${connection.lastError}` : ''}`,
+      { provider: provider.id, connectionId: connection.id },
+    );
+  }
+  return null;
+}
+
+function progress(syncId: number, totals: Totals, requests: number): SyncProgress {
+  return {
+    syncId,
+    pages: totals.pages,
+    activitiesCreated: totals.created,
+    activitiesUpdated: totals.updated,
+    activitiesDeleted: totals.deleted,
+    activitiesRejected: totals.rejected,
+    requests,
+  };
+}

@@ -1,0 +1,204 @@
+import {
+  NotFoundError,
+  OAuthError,
+  ReauthorizationRequiredError,
+  SyncInProgressError,
+} from '../errors/errors';
+import { ProviderApiError } from '../errors/provider-api-error';
+import type { ConnectionContext, ConnectionInfo } from '../provider/v1/context';
+import type { Provider } from '../provider/v1/provider-v1';
+import { withLease } from '../registry/lease';
+import {
+  createConnectionContext,
+  createProviderContext,
+  type RequestCounter,
+} from '../registry/provider-http';
+import type { Runtime } from '../registry/runtime';
+import type { ConnectionRecord, TokenUpdate } from '../store/store';
+
+export interface SessionOptions {
+  signal?: AbortSignal | undefined;
+  /** Counts every request made for this session, refreshes included. */
+  counter?: RequestCounter | undefined;
+}
+
+/**
+ * The token lifecycle of one connection for one operation (a sync, a webhook, a revoke): hands out a
+ * valid access token, refreshing it ahead of expiry or after a 401 under a cross-process lease, and
+ * marks the connection `reauth_required` when the provider refuses it.
+ */
+export interface ConnectionSession {
+  readonly provider: Provider;
+  /** The latest known row (refreshed tokens included). */
+  readonly record: ConnectionRecord;
+  /** A valid access token (plaintext): refreshed first when it expires within the margin. */
+  accessToken(): Promise<string>;
+  /** After a 401: a new token from a forced refresh, or `ReauthorizationRequiredError`. */
+  onUnauthorized(rejectedToken: string): Promise<string>;
+  /** The context handed to the plugin: its `http` makes `auth: 'user'` calls with this session's token. */
+  context(): ConnectionContext;
+}
+
+export function connectionInfo(record: ConnectionRecord): ConnectionInfo {
+  return {
+    id: record.id,
+    userId: record.userId,
+    providerUserId: record.providerUserId,
+    scopes: record.scopes,
+    profile: record.providerProfile,
+  };
+}
+
+function isRefusal(error: unknown): boolean {
+  if (OAuthError.isInstance(error)) return true;
+  return ProviderApiError.isInstance(error) && (error.status === 400 || error.status === 401);
+}
+
+export function createConnectionSession(
+  rt: Runtime,
+  provider: Provider,
+  initial: ConnectionRecord,
+  options: SessionOptions = {},
+): ConnectionSession {
+  let record = initial;
+  const id = initial.id;
+  const marginMs = (provider.oauth.refreshMarginSeconds ?? 300) * 1000;
+  const canRefresh = (r: ConnectionRecord) =>
+    provider.capabilities.refresh && typeof provider.oauth.refresh === 'function' && r.refreshToken !== null;
+  const expiresSoon = (r: ConnectionRecord, now: Date) =>
+    r.tokenExpiresAt !== null && r.tokenExpiresAt.getTime() - now.getTime() <= marginMs;
+  const expired = (r: ConnectionRecord, now: Date) =>
+    r.tokenExpiresAt !== null && r.tokenExpiresAt.getTime() <= now.getTime();
+
+  async function requireReauthorization(message: string, cause?: unknown): Promise<never> {
+    try {
+      record = await rt.store.updateConnection(
+        id,
+        { reauthRequired: true, lastError: message },
+        rt.clock.now(),
+      );
+    } catch (error) {
+      rt.logger.error('could not mark the connection reauth_required', {
+        connectionId: id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    throw new ReauthorizationRequiredError(message, {
+      provider: provider.id,
+      connectionId: id,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  async function refresh(force: boolean): Promise<string> {
+    const before = record;
+    return withLease(
+      rt,
+      `refresh:${id}`,
+      {
+        signal: options.signal,
+        onBusy: (waited) =>
+          new SyncInProgressError(
+            `Another process has been refreshing the ${provider.name} token of connection ${id} for ${waited} ms`,
+            { provider: provider.id, hint: 'retry later; a stuck refresh lease expires by itself' },
+          ),
+      },
+      async () => {
+        const now = rt.clock.now();
+        const fresh = await rt.store.getConnection(id);
+        if (!fresh) throw new NotFoundError(`Connection ${id} does not exist (deleted during the refresh?)`);
+        record = fresh;
+        if (fresh.reauthRequired) {
+          throw new ReauthorizationRequiredError(
+            fresh.lastError ?? `${provider.name} connection ${id} needs the user to reconnect`,
+            { provider: provider.id, connectionId: id },
+          );
+        }
+        // Another process (or caller) refreshed while we waited for the lease: use its token.
+        if (fresh.accessToken !== before.accessToken && (force || !expiresSoon(fresh, now))) {
+          return rt.cipher.decrypt(fresh.accessToken);
+        }
+        if (!canRefresh(fresh) || fresh.refreshToken === null) {
+          return requireReauthorization(
+            `The ${provider.name} access token expired and cannot be refreshed: the user must reconnect ${provider.name}`,
+          );
+        }
+        const refreshToken = rt.cipher.decrypt(fresh.refreshToken);
+        let tokens: Awaited<ReturnType<NonNullable<Provider['oauth']['refresh']>>>;
+        try {
+          tokens = await provider.oauth.refresh!(
+            { refreshToken },
+            createProviderContext(rt, provider, { signal: options.signal, counter: options.counter }),
+          );
+        } catch (error) {
+          if (isRefusal(error)) {
+            const code = OAuthError.isInstance(error) ? ` (${error.code})` : '';
+            return requireReauthorization(
+              `${provider.name} refused the refresh token${code}: the user must reconnect ${provider.name}`,
+              error,
+            );
+          }
+          throw error;
+        }
+        const update: TokenUpdate = {
+          accessToken: rt.cipher.encrypt(tokens.accessToken),
+          refreshToken: rt.cipher.encrypt(tokens.refreshToken ?? refreshToken),
+          tokenExpiresAt: tokens.expiresAt,
+          refreshTokenExpiresAt:
+            tokens.refreshTokenExpiresAt === undefined
+              ? fresh.refreshTokenExpiresAt
+              : tokens.refreshTokenExpiresAt,
+        };
+        const written = await rt.store.updateTokens(id, update, now, fresh.refreshToken);
+        if (!written) {
+          // Someone rotated the refresh token without the lease (an expired lease): theirs is current.
+          const latest = await rt.store.getConnection(id);
+          if (!latest)
+            throw new NotFoundError(`Connection ${id} does not exist (deleted during the refresh?)`);
+          record = latest;
+          return rt.cipher.decrypt(latest.accessToken);
+        }
+        rt.logger.info('refreshed access token', { provider: provider.id, connectionId: id });
+        record = { ...fresh, ...update, updatedAt: now };
+        return tokens.accessToken;
+      },
+    );
+  }
+
+  const session: ConnectionSession = {
+    provider,
+    get record() {
+      return record;
+    },
+    async accessToken() {
+      const now = rt.clock.now();
+      if (expiresSoon(record, now)) {
+        if (canRefresh(record)) return refresh(false);
+        if (expired(record, now)) {
+          return requireReauthorization(
+            `The ${provider.name} access token expired and ${provider.name} does not issue refresh tokens: the user must reconnect ${provider.name}`,
+          );
+        }
+      }
+      return rt.cipher.decrypt(record.accessToken);
+    },
+    async onUnauthorized() {
+      if (!canRefresh(record)) {
+        return requireReauthorization(
+          `${provider.name} refused the access token (HTTP 401) and it cannot be refreshed: the user must reconnect ${provider.name}`,
+        );
+      }
+      return refresh(true);
+    },
+    context() {
+      return createConnectionContext(rt, provider, connectionInfo(record), {
+        signal: options.signal,
+        counter: options.counter,
+        connectionId: id,
+        accessToken: () => session.accessToken(),
+        onUnauthorized: (rejected) => session.onUnauthorized(rejected),
+      });
+    },
+  };
+  return session;
+}

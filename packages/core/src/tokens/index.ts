@@ -1,0 +1,2 @@
+export * from './connection-session';
+export * from './reencrypt-all';

@@ -1,0 +1,175 @@
+import { ValidationError, WebhookVerificationError } from '../errors/errors';
+import type { Provider } from '../provider/v1/provider-v1';
+import type { WebhookEvent, WebhookResponse } from '../provider/v1/webhook';
+import { createProviderContext } from '../registry/provider-http';
+import type { Runtime } from '../registry/runtime';
+import { applyBatch } from '../sync/apply-batch';
+import { BodyTooLargeError, readBodyWithLimit, toWebhookRequest } from './read-body';
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface WebhookHandler {
+  handle(providerId: string, request: Request): Promise<Response>;
+  idle(): Promise<void>;
+}
+
+function json(status: number, body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function toResponse(response: WebhookResponse): Response {
+  return new Response(response.body ?? null, {
+    status: response.status,
+    ...(response.headers ? { headers: response.headers } : {}),
+  });
+}
+
+/**
+ * Webhook deliveries in, Fetch `Response` out. Checks size, answers handshakes, verifies, parses, then
+ * processes each event (deduplicated by its key) in the background or inline. Unknown accounts are
+ * acknowledged with 200 so that the provider does not retry forever.
+ */
+export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline'): WebhookHandler {
+  const pending = new Set<Promise<void>>();
+
+  async function processEvent(provider: Provider, event: WebhookEvent): Promise<void> {
+    const fresh = await rt.store.recordWebhookEvent(provider.id, event.eventKey, rt.clock.now());
+    if (!fresh) {
+      rt.logger.debug('webhook event already processed', { provider: provider.id, eventKey: event.eventKey });
+      return;
+    }
+    const connection = await rt.store.findConnectionByProviderUser(provider.id, event.providerUserId);
+    if (!connection) {
+      rt.logger.info('webhook event for an account that is not connected; ignored', {
+        provider: provider.id,
+        type: event.type,
+        providerUserId: event.providerUserId,
+      });
+      return;
+    }
+    if (!connection.isActive) {
+      rt.logger.info('webhook event for a disconnected connection; ignored', {
+        provider: provider.id,
+        type: event.type,
+        connectionId: connection.id,
+      });
+      return;
+    }
+    const now = () => rt.clock.now();
+    switch (event.type) {
+      case 'activity.changed': {
+        if (event.batch) {
+          const batch = event.batch;
+          await applyBatch(rt, provider, connection, async () => batch);
+        } else if (event.ref !== undefined && provider.fetchChanged) {
+          const ref = event.ref;
+          const fetchChanged = provider.fetchChanged.bind(provider);
+          await applyBatch(rt, provider, connection, (ctx) => fetchChanged(ctx, ref));
+        } else {
+          rt.logger.warn('activity.changed event with nothing to store (no batch, or no fetchChanged)', {
+            provider: provider.id,
+            connectionId: connection.id,
+          });
+        }
+        return;
+      }
+      case 'activity.deleted': {
+        const deletedIds = [event.providerActivityId];
+        await applyBatch(rt, provider, connection, async () => ({
+          activities: [],
+          rejected: [],
+          deletedIds,
+        }));
+        return;
+      }
+      case 'connection.deauthorized': {
+        await rt.store.updateConnection(
+          connection.id,
+          { isActive: false, lastError: `The user revoked access to ${provider.name}` },
+          now(),
+        );
+        rt.logger.info('connection deauthorized by the provider', {
+          provider: provider.id,
+          connectionId: connection.id,
+        });
+        return;
+      }
+      case 'connection.permissions_changed': {
+        await rt.store.updateConnection(connection.id, { scopes: event.scopes }, now());
+        return;
+      }
+      default: {
+        rt.logger.warn('unknown webhook event type; ignored', {
+          provider: provider.id,
+          type: (event as { type?: unknown }).type,
+        });
+      }
+    }
+  }
+
+  async function processAll(provider: Provider, events: WebhookEvent[]): Promise<void> {
+    for (const event of events) {
+      try {
+        await processEvent(provider, event);
+      } catch (error) {
+        rt.logger.error('webhook event could not be processed', {
+          provider: provider.id,
+          type: event.type,
+          eventKey: event.eventKey,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    }
+  }
+
+  return {
+    async handle(providerId, request) {
+      const provider = rt.providers.get(providerId);
+      if (!provider?.webhooks) {
+        return json(404, { error: `no webhook endpoint for provider "${providerId}"` });
+      }
+      const webhooks = provider.webhooks;
+      let body: Uint8Array;
+      try {
+        body = await readBodyWithLimit(request, webhooks.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return json(413, { error: error.message });
+        throw error;
+      }
+      const webhookRequest = toWebhookRequest(request, body, provider.id);
+      const ctx = createProviderContext(rt, provider);
+      try {
+        const handshake = await webhooks.handshake?.(webhookRequest, ctx);
+        if (handshake) return toResponse(handshake);
+        await webhooks.verify(webhookRequest, ctx);
+      } catch (error) {
+        if (WebhookVerificationError.isInstance(error)) {
+          rt.logger.warn('webhook refused', { provider: provider.id, reason: error.message });
+          return json(error.status, { error: error.message });
+        }
+        throw error;
+      }
+      let events: WebhookEvent[];
+      try {
+        events = await webhooks.parse(webhookRequest, ctx);
+      } catch (error) {
+        if (ValidationError.isInstance(error)) {
+          rt.logger.warn('malformed webhook body', { provider: provider.id, error: error.message });
+          return json(400, { error: error.message });
+        }
+        throw error;
+      }
+      const work = processAll(provider, events);
+      if (mode === 'inline') {
+        await work;
+      } else {
+        pending.add(work);
+        void work.finally(() => pending.delete(work));
+      }
+      return json(200, { received: events.length });
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}
