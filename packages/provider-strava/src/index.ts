@@ -1,1 +1,41 @@
-export const placeholder = '@trainlytics/provider-strava';
+export { mapStravaActivity } from './map-strava-activity';
+export { mapStravaProfile } from './map-strava-profile';
+export {
+  exactActivityId,
+  parseStravaJson,
+  type StravaActivity,
+  type StravaAthlete,
+  type StravaPushSubscription,
+  type StravaWebhookEvent,
+  stravaActivitySchema,
+  stravaAthleteSchema,
+  stravaWebhookEventSchema,
+} from './strava-api';
+export { describeStravaError } from './strava-error';
+export { checkGrantedScopes, parseStravaScopes, STRAVA_DEFAULT_SCOPES } from './strava-oauth';
+export {
+  advanceStravaCursor,
+  finishStravaPass,
+  readStravaCursor,
+  type StravaProvider,
+  type StravaSyncCursor,
+  strava,
+} from './strava-provider';
+export { nextMidnightUtc, nextQuarterHour, stravaRateLimit } from './strava-rate-limit';
+export {
+  STRAVA_API_URL,
+  STRAVA_AUTHORIZE_URL,
+  STRAVA_DEAUTHORIZE_URL,
+  STRAVA_TOKEN_URL,
+  type StravaProviderOptions,
+  type StravaWebhookOptions,
+} from './strava-settings';
+export { mapStravaSportType, STRAVA_SPORT_TYPE_NAMES, STRAVA_SPORT_TYPES } from './strava-sport-types';
+export {
+  answerStravaHandshake,
+  parseStravaWebhookBody,
+  type StravaPushSubscriptions,
+  stravaPushSubscriptions,
+  toWebhookEvents,
+} from './strava-webhooks';
+export { VERSION } from './version';
