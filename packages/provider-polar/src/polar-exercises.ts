@@ -1,0 +1,259 @@
+import {
+  type ActivityBatch,
+  type ActivityPage,
+  type ConnectionContext,
+  type JsonValue,
+  type ListActivitiesRequest,
+  mapActivityItems,
+  ReauthorizationRequiredError,
+  ValidationError,
+  validatePayload,
+} from '@trainlytics/core';
+import { mapPolarActivity } from './map-polar-activity';
+import {
+  polarAnyExerciseSchema,
+  polarExerciseListSchema,
+  polarTransactionExercisesSchema,
+  polarTransactionSchema,
+} from './polar-api';
+import type { PolarSettings } from './polar-settings';
+
+const PROVIDER = 'polar';
+
+/**
+ * The cursor of the non-transactional flow: `/v3/exercises` always returns the last 30 days, so the cursor
+ * remembers the newest `upload_time` stored (and the ids uploaded at that instant) to skip what is known.
+ */
+export interface PolarExercisesCursor {
+  flow: 'exercises';
+  newestUploadTime: string | null;
+  idsAtNewest: string[];
+}
+
+export interface PolarExerciseOptions {
+  /** Activities per page handed to the engine (default 100). */
+  pageSize?: number;
+}
+
+function mapItems(items: readonly unknown[]): Promise<ActivityBatch> {
+  return mapActivityItems(items, {
+    provider: PROVIDER,
+    schema: polarAnyExerciseSchema,
+    map: mapPolarActivity,
+  });
+}
+
+function readCursor(cursor: JsonValue | null): PolarExercisesCursor | null {
+  if (!cursor || typeof cursor !== 'object' || Array.isArray(cursor) || cursor.flow !== 'exercises')
+    return null;
+  const time = typeof cursor.newestUploadTime === 'string' ? cursor.newestUploadTime : null;
+  const ids = Array.isArray(cursor.idsAtNewest)
+    ? cursor.idsAtNewest.filter((v) => typeof v === 'string')
+    : [];
+  return { flow: 'exercises', newestUploadTime: time, idsAtNewest: ids as string[] };
+}
+
+function field(item: unknown, ...keys: string[]): unknown {
+  if (!item || typeof item !== 'object') return undefined;
+  for (const key of keys) {
+    const value = (item as Record<string, unknown>)[key];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Upload time in ms, or null when unreadable (such items are never skipped: validation reports them). */
+function uploadTimeOf(item: unknown): number | null {
+  const value = field(item, 'upload_time', 'upload-time');
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function idOf(item: unknown): string | null {
+  const value = field(item, 'id');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+/**
+ * The current non-transactional flow: one `GET /v3/exercises` (last 30 days; nothing is consumed), items
+ * sorted by upload time and handed to the engine in pages, each with the cursor after it, so an interrupted
+ * sync resumes and a later one skips exercises already stored. Idempotent upserts dedupe the rest.
+ */
+export async function* listPolarExercises(
+  settings: PolarSettings,
+  options: PolarExerciseOptions,
+  ctx: ConnectionContext,
+  request: ListActivitiesRequest,
+): AsyncGenerator<ActivityPage> {
+  const previous = request.full ? null : readCursor(request.cursor);
+  const response = await ctx.http.request({
+    url: `${settings.apiUrl()}/exercises`,
+    auth: 'user',
+    schema: polarExerciseListSchema,
+    operation: 'list exercises',
+  });
+  const items = response.data ?? [];
+  const sinceMs = previous?.newestUploadTime ? Date.parse(previous.newestUploadTime) : null;
+  const known = new Set(previous?.idsAtNewest ?? []);
+  const fresh = items
+    .map((item) => ({ item, uploaded: uploadTimeOf(item), id: idOf(item) }))
+    .filter(({ uploaded, id }) => {
+      if (sinceMs === null || uploaded === null) return true;
+      return uploaded > sinceMs || (uploaded === sinceMs && (id === null || !known.has(id)));
+    })
+    .sort((a, b) => (a.uploaded ?? Number.MAX_SAFE_INTEGER) - (b.uploaded ?? Number.MAX_SAFE_INTEGER));
+
+  let cursor: PolarExercisesCursor = previous ?? {
+    flow: 'exercises',
+    newestUploadTime: null,
+    idsAtNewest: [],
+  };
+  const pageSize = Math.max(1, options.pageSize ?? 100);
+  if (fresh.length === 0) {
+    yield { activities: [], rejected: [], cursor: { ...cursor } };
+    return;
+  }
+  for (let start = 0; start < fresh.length; start += pageSize) {
+    const chunk = fresh.slice(start, start + pageSize);
+    for (const { uploaded, id } of chunk) {
+      if (uploaded === null) continue;
+      const newest = cursor.newestUploadTime ? Date.parse(cursor.newestUploadTime) : null;
+      if (newest === null || uploaded > newest) {
+        cursor = { flow: 'exercises', newestUploadTime: new Date(uploaded).toISOString(), idsAtNewest: [] };
+      }
+      if (
+        uploaded === Date.parse(cursor.newestUploadTime!) &&
+        id !== null &&
+        !cursor.idsAtNewest.includes(id)
+      ) {
+        cursor = { ...cursor, idsAtNewest: [...cursor.idsAtNewest, id] };
+      }
+    }
+    const batch = await mapItems(chunk.map((c) => c.item));
+    yield { ...batch, cursor: { ...cursor, idsAtNewest: [...cursor.idsAtNewest] } };
+  }
+}
+
+function requireUserId(ctx: ConnectionContext): string {
+  const id = ctx.connection.providerUserId;
+  if (!id) {
+    throw new ReauthorizationRequiredError('The Polar connection has no Polar user id', {
+      provider: PROVIDER,
+    });
+  }
+  return id;
+}
+
+/**
+ * Resolves an exercise reference (an id, or a URL from Polar) to a URL on the configured API. URLs on any
+ * other origin or path are refused: a webhook body never makes the plugin send a user's token elsewhere.
+ */
+export function polarExerciseUrl(settings: PolarSettings, ref: string, pathPrefix = '/exercises/'): string {
+  const api = new URL(settings.apiUrl());
+  if (!/^https?:\/\//i.test(ref)) return `${settings.apiUrl()}/exercises/${encodeURIComponent(ref)}`;
+  let url: URL;
+  try {
+    url = new URL(ref);
+  } catch {
+    throw refused(ref);
+  }
+  const base = api.pathname.replace(/\/+$/, '');
+  if (url.origin !== api.origin || !url.pathname.startsWith(base + '/') || url.username || url.password) {
+    throw refused(ref);
+  }
+  const rest = url.pathname.slice(base.length);
+  if (!rest.startsWith(pathPrefix)) throw refused(ref);
+  return url.toString();
+}
+
+function refused(ref: string): ValidationError {
+  return new ValidationError(`Polar exercise reference ${ref} is not on the configured Polar API`, {
+    provider: PROVIDER,
+    entity: 'exercise reference',
+    issues: [{ path: 'url', message: 'expected a URL on the configured Polar API (apiUrl / POLAR_API_URL)' }],
+  });
+}
+
+/** Fetches one exercise (a webhook's EXERCISE event); a 404 (deleted since) is an empty batch. */
+export async function fetchPolarExercise(
+  settings: PolarSettings,
+  ctx: ConnectionContext,
+  ref: JsonValue,
+): Promise<ActivityBatch> {
+  if (typeof ref !== 'string' || ref.length === 0) {
+    throw new ValidationError('Polar exercise reference must be an exercise id or URL', {
+      provider: PROVIDER,
+      entity: 'exercise reference',
+      issues: [{ path: '(root)', message: 'expected a non-empty string' }],
+    });
+  }
+  const response = await ctx.http.request({
+    url: polarExerciseUrl(settings, ref),
+    auth: 'user',
+    acceptStatuses: [404],
+    operation: 'get exercise',
+  });
+  if (response.status === 404 || response.data === undefined) return { activities: [], rejected: [] };
+  return mapItems([response.data]);
+}
+
+/**
+ * The legacy transactional flow (deprecated by Polar, still documented): create a transaction (204 =
+ * nothing new), list it, fetch each exercise, and commit with `PUT` only after the engine has stored the
+ * page (`commit`). Uncommitted data is returned again by Polar, so a failed sync loses nothing.
+ */
+export async function* listPolarExerciseTransactions(
+  settings: PolarSettings,
+  ctx: ConnectionContext,
+): AsyncGenerator<ActivityPage> {
+  const userId = requireUserId(ctx);
+  const base = `${settings.apiUrl()}/users/${encodeURIComponent(userId)}/exercise-transactions`;
+  for (;;) {
+    const created = await ctx.http.request({
+      method: 'POST',
+      url: base,
+      auth: 'user',
+      operation: 'create exercise transaction',
+    });
+    if (created.status === 204 || created.data === undefined) {
+      return;
+    }
+    const tx = await validatePayload(polarTransactionSchema, created.data, {
+      provider: PROVIDER,
+      entity: 'exercise transaction',
+    });
+    const txUrl = `${base}/${tx['transaction-id']}`;
+    const listed = await ctx.http.request({
+      url: txUrl,
+      auth: 'user',
+      operation: 'list exercise transaction',
+    });
+    const { exercises } = await validatePayload(polarTransactionExercisesSchema, listed.data ?? {}, {
+      provider: PROVIDER,
+      entity: 'exercise transaction',
+    });
+    const items: unknown[] = [];
+    for (const exerciseUrl of exercises) {
+      const url = polarExerciseUrl(settings, exerciseUrl, '/users/');
+      const res = await ctx.http.request({ url, auth: 'user', operation: 'get transaction exercise' });
+      items.push(res.data);
+    }
+    let committed = false;
+    const batch = await mapItems(items);
+    yield {
+      ...batch,
+      cursor: { flow: 'transactional', lastTransactionId: tx['transaction-id'] },
+      commit: async () => {
+        await ctx.http.request({
+          method: 'PUT',
+          url: txUrl,
+          auth: 'user',
+          operation: 'commit exercise transaction',
+        });
+        committed = true;
+      },
+    };
+    if (!committed || exercises.length === 0) return;
+  }
+}

@@ -1,0 +1,198 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  type Clock,
+  createHttpClient,
+  type HttpClient,
+  type Logger,
+  type ProviderWebhooksV1,
+  silentLogger,
+  systemClock,
+  validatePayload,
+  type WebhookEvent,
+  type WebhookRequest,
+  type WebhookResponse,
+  WebhookVerificationError,
+} from '@trainlytics/core';
+import {
+  type PolarWebhook,
+  polarWebhookCreatedSchema,
+  polarWebhookListSchema,
+  polarWebhookPayloadSchema,
+} from './polar-api';
+import { describePolarError } from './polar-error';
+import { polarRateLimit } from './polar-rate-limit';
+import { createPolarSettings, type PolarSettings, type PolarSettingsOptions } from './polar-settings';
+import { VERSION } from './version';
+
+const PROVIDER = 'polar';
+export const POLAR_SIGNATURE_HEADER = 'polar-webhook-signature';
+export const POLAR_EVENT_HEADER = 'polar-webhook-event';
+
+/** The lower-case hex HMAC-SHA256 of a body, as Polar puts in `Polar-Webhook-Signature`. */
+export function signPolarWebhook(body: Uint8Array | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/** Checks a signature against the raw body in constant time. */
+export function isValidPolarSignature(body: Uint8Array, signature: string | null, secret: string): boolean {
+  if (!signature) return false;
+  const expected = Buffer.from(signPolarWebhook(body, secret), 'utf8');
+  const given = Buffer.from(signature.trim().toLowerCase(), 'utf8');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+function isPing(request: WebhookRequest): boolean {
+  if (request.headers.get(POLAR_EVENT_HEADER)?.toUpperCase() === 'PING') return true;
+  try {
+    const body = JSON.parse(request.text()) as { event?: unknown };
+    return body?.event === 'PING';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Polar webhook handling: the PING sent when a webhook is created (before its secret is known) is answered
+ * 200; every other delivery must carry a valid `Polar-Webhook-Signature` (HMAC-SHA256 of the raw body with
+ * the webhook's `signature_secret_key`), checked before the body is parsed. EXERCISE events become
+ * `activity.changed` events whose `ref` is the exercise URL, fetched with that user's token.
+ */
+export function createPolarWebhookHandler(settings: PolarSettings): ProviderWebhooksV1 {
+  return {
+    maxBodyBytes: 64 * 1024,
+    handshake(request: WebhookRequest): WebhookResponse | null {
+      if (request.method.toUpperCase() !== 'POST' || !isPing(request)) return null;
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'OK' };
+    },
+    verify(request: WebhookRequest): void {
+      const secret = settings.webhookSecret();
+      const signature = request.headers.get(POLAR_SIGNATURE_HEADER);
+      if (!signature) {
+        throw new WebhookVerificationError('Polar webhook delivery has no Polar-Webhook-Signature header', {
+          provider: PROVIDER,
+          status: 401,
+        });
+      }
+      if (!isValidPolarSignature(request.body, signature, secret)) {
+        throw new WebhookVerificationError('Polar webhook signature does not match the body', {
+          provider: PROVIDER,
+          status: 401,
+          hint: 'check that POLAR_WEBHOOK_SECRET is the signature_secret_key returned when the webhook was created',
+        });
+      }
+    },
+    async parse(request: WebhookRequest): Promise<WebhookEvent[]> {
+      const payload = await validatePayload(polarWebhookPayloadSchema, request.json(), {
+        provider: PROVIDER,
+        entity: 'webhook',
+      });
+      if (payload.event !== 'EXERCISE') return [];
+      if (payload.user_id === undefined || payload.entity_id === undefined) {
+        await validatePayload(
+          polarWebhookPayloadSchema.required({ user_id: true, entity_id: true }),
+          request.json(),
+          { provider: PROVIDER, entity: 'webhook' },
+        );
+        return [];
+      }
+      const entityId = String(payload.entity_id);
+      return [
+        {
+          type: 'activity.changed',
+          providerUserId: String(payload.user_id),
+          eventKey: `EXERCISE:${payload.user_id}:${entityId}`,
+          ref: payload.url ?? entityId,
+        },
+      ];
+    },
+  };
+}
+
+/** Options of the webhook management helpers (client-level calls with HTTP Basic auth). */
+export interface PolarWebhookAdminOptions extends PolarSettingsOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface CreatedPolarWebhook {
+  id: string;
+  events: string[];
+  url: string;
+  /** Shown by Polar only once: store it and pass it as `webhookSecret` / `POLAR_WEBHOOK_SECRET`. */
+  signatureSecretKey: string;
+}
+
+function adminClient(options: PolarWebhookAdminOptions): { http: HttpClient; settings: PolarSettings } {
+  const settings = createPolarSettings(options);
+  const http = createHttpClient({
+    provider: PROVIDER,
+    providerName: 'Polar',
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+    rateLimit: polarRateLimit,
+    describeError: describePolarError,
+    userAgentSuffix: `provider-polar/${VERSION}`,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return { http, settings };
+}
+
+const basic = (settings: PolarSettings) => ({
+  basic: { username: settings.clientId(), password: settings.clientSecret() },
+});
+
+/**
+ * Creates the client's webhook (`POST /v3/webhooks`). Polar first PINGs `url`, which must answer 200
+ * (`trainlytics.webhooks.handle('polar', request)` does), so the endpoint must be reachable already.
+ */
+export async function createPolarWebhook(
+  params: { url: string; events?: string[] },
+  options: PolarWebhookAdminOptions = {},
+): Promise<CreatedPolarWebhook> {
+  const { http, settings } = adminClient(options);
+  const response = await http.request({
+    method: 'POST',
+    url: `${settings.apiUrl()}/webhooks`,
+    json: { events: params.events ?? ['EXERCISE'], url: params.url },
+    auth: basic(settings),
+    schema: polarWebhookCreatedSchema,
+    operation: 'create webhook',
+    retry: false,
+  });
+  const { data } = response.data;
+  return { id: data.id, events: data.events, url: data.url, signatureSecretKey: data.signature_secret_key };
+}
+
+/** Lists the client's webhooks (`GET /v3/webhooks`; Polar allows one). */
+export async function listPolarWebhooks(options: PolarWebhookAdminOptions = {}): Promise<PolarWebhook[]> {
+  const { http, settings } = adminClient(options);
+  const response = await http.request({
+    url: `${settings.apiUrl()}/webhooks`,
+    auth: basic(settings),
+    schema: polarWebhookListSchema,
+    operation: 'list webhooks',
+  });
+  return response.data?.data ?? [];
+}
+
+/** Deletes a webhook (`DELETE /v3/webhooks/{id}`). */
+export async function deletePolarWebhook(id: string, options: PolarWebhookAdminOptions = {}): Promise<void> {
+  const { http, settings } = adminClient(options);
+  await http.request({
+    method: 'DELETE',
+    url: `${settings.apiUrl()}/webhooks/${encodeURIComponent(id)}`,
+    auth: basic(settings),
+    operation: 'delete webhook',
+  });
+}
+
+/** Re-activates a webhook Polar deactivated after 7 days of failed deliveries (`POST /v3/webhooks/activate`). */
+export async function activatePolarWebhook(options: PolarWebhookAdminOptions = {}): Promise<void> {
+  const { http, settings } = adminClient(options);
+  await http.request({
+    method: 'POST',
+    url: `${settings.apiUrl()}/webhooks/activate`,
+    auth: basic(settings),
+    operation: 'activate webhook',
+  });
+}
