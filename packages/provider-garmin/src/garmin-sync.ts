@@ -1,0 +1,189 @@
+import {
+  type ActivityBatch,
+  type ActivityPage,
+  type ConnectionContext,
+  type JsonValue,
+  type ListActivitiesRequest,
+  toEpochSeconds,
+  ValidationError,
+} from '@trainlytics/core';
+import { z } from 'zod';
+import { assertGarminPermissions } from './garmin-oauth';
+import { type GarminSettings, HISTORICAL_DATA_EXPORT } from './garmin-settings';
+import { mapGarminSummaries } from './map-garmin-activity';
+
+const DAY_S = 86_400;
+/** The pull endpoint accepts at most 24 hours of upload time per request. */
+export const PULL_WINDOW_S = DAY_S;
+/** The backfill endpoint accepts at most 30 days of summary time per request. */
+export const BACKFILL_WINDOW_S = 30 * DAY_S;
+
+const backfillSchema = z.object({ from: z.number().int(), to: z.number().int(), nextEnd: z.number().int() });
+
+/**
+ * The connection's `sync_cursor`:
+ * - `uploadedThrough`: the upload-time high-water mark (epoch seconds). Everything uploaded before it has
+ *   been pulled. It advances one committed 24-hour window at a time.
+ * - `backfill`: a backfill in progress. Windows of summary time in `[nextEnd, to)` have been requested
+ *   (newest first); `[from, nextEnd)` remains. A full sync resumes it.
+ * - `lastBackfill`: the range of the last completed backfill (its data arrives by notification).
+ */
+export const garminCursorSchema = z.object({
+  uploadedThrough: z.number().int().nullable(),
+  backfill: backfillSchema.nullish(),
+  lastBackfill: z.object({ from: z.number().int(), to: z.number().int() }).nullish(),
+});
+export type GarminCursor = z.infer<typeof garminCursorSchema>;
+
+export function readGarminCursor(
+  value: JsonValue | null,
+  ctx: Pick<ConnectionContext, 'logger'>,
+): GarminCursor {
+  if (value === null) return { uploadedThrough: null };
+  const parsed = garminCursorSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  ctx.logger.warn('unreadable Garmin sync cursor, starting from the initial window', {
+    provider: 'garmin',
+    issues: parsed.error.issues.map((i) => i.message),
+  });
+  return { uploadedThrough: null };
+}
+
+const cursorJson = (cursor: GarminCursor): JsonValue => {
+  const out: { [key: string]: JsonValue } = { uploadedThrough: cursor.uploadedThrough };
+  if (cursor.backfill) out.backfill = { ...cursor.backfill };
+  if (cursor.lastBackfill) out.lastBackfill = { ...cursor.lastBackfill };
+  return out;
+};
+
+const listSchema = z.array(z.unknown());
+
+/** Pulls the summaries uploaded in `[start, end)` (at most 24 h). */
+async function pullWindow(
+  settings: GarminSettings,
+  ctx: ConnectionContext,
+  start: number,
+  end: number,
+): Promise<ActivityBatch> {
+  const res = await ctx.http.request({
+    url: `${settings.apiUrl()}/activities`,
+    query: { uploadStartTimeInSeconds: start, uploadEndTimeInSeconds: end },
+    auth: 'user',
+    operation: 'list activities',
+    schema: listSchema,
+  });
+  return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
+}
+
+/**
+ * Requests a backfill of `[start, end)` (summary time). Garmin answers 202 and delivers the summaries later
+ * by notification; 409 means the same range was already requested, which is as good.
+ */
+async function requestBackfill(settings: GarminSettings, ctx: ConnectionContext, start: number, end: number) {
+  await ctx.http.request({
+    url: `${settings.apiUrl()}/backfill/activities`,
+    query: { summaryStartTimeInSeconds: start, summaryEndTimeInSeconds: end },
+    auth: 'user',
+    operation: 'backfill request',
+    acceptStatuses: [409],
+  });
+}
+
+/**
+ * Streams pages of activities.
+ *
+ * Incremental: pulls by upload time from the cursor (the last `initialSyncDays` on a first sync), one
+ * 24-hour window per request and per page, so the cursor advances with each committed window. The last
+ * window reaches the current second, which is read again next time (uploads can still land in it).
+ *
+ * Full: requests backfill in 30-day windows of summary time, newest first, one page per window (no
+ * activities: they arrive by push or ping), recording progress so an interrupted backfill resumes; then
+ * pulls what was uploaded since the backfill started.
+ */
+export async function* listGarminActivities(
+  settings: GarminSettings,
+  ctx: ConnectionContext,
+  request: ListActivitiesRequest,
+): AsyncGenerator<ActivityPage> {
+  assertGarminPermissions(ctx.connection.scopes, settings.requiredPermissions);
+  const nowS = toEpochSeconds(ctx.clock.now());
+  const cursor = readGarminCursor(request.cursor, ctx);
+
+  if (request.full) {
+    assertGarminPermissions(ctx.connection.scopes, [HISTORICAL_DATA_EXPORT]);
+    const backfill = cursor.backfill ?? {
+      from: nowS - settings.backfillDays * DAY_S,
+      to: nowS,
+      nextEnd: nowS,
+    };
+    while (backfill.nextEnd > backfill.from) {
+      const start = Math.max(backfill.from, backfill.nextEnd - BACKFILL_WINDOW_S);
+      await requestBackfill(settings, ctx, start, backfill.nextEnd);
+      backfill.nextEnd = start;
+      const done = backfill.nextEnd <= backfill.from;
+      if (done) {
+        cursor.backfill = null;
+        cursor.lastBackfill = { from: backfill.from, to: backfill.to };
+        cursor.uploadedThrough = Math.max(cursor.uploadedThrough ?? backfill.to, backfill.to);
+      } else {
+        cursor.backfill = { ...backfill };
+      }
+      yield { activities: [], rejected: [], cursor: cursorJson(cursor) };
+    }
+  }
+
+  let start = Math.min(cursor.uploadedThrough ?? nowS - settings.initialSyncDays * DAY_S, nowS);
+  do {
+    const end = Math.min(start + PULL_WINDOW_S, nowS + 1);
+    const batch = await pullWindow(settings, ctx, start, end);
+    cursor.uploadedThrough = Math.min(end, nowS);
+    yield { ...batch, cursor: cursorJson(cursor) };
+    start = end;
+  } while (start <= nowS);
+}
+
+/** A ping's reference: the `callbackURL` to fetch with the connection's token. */
+export interface GarminPingRef {
+  callbackURL: string;
+}
+
+/**
+ * Fetches a ping's `callbackURL` with the connection's token. The URL must be on the configured Garmin
+ * API (a notification must not make us send a user's token elsewhere).
+ */
+export async function fetchGarminChanged(
+  settings: GarminSettings,
+  ctx: ConnectionContext,
+  ref: JsonValue,
+): Promise<ActivityBatch> {
+  const callbackURL =
+    ref && typeof ref === 'object' && !Array.isArray(ref) && typeof ref.callbackURL === 'string'
+      ? ref.callbackURL
+      : null;
+  if (!callbackURL) {
+    throw new ValidationError('garmin ping reference has no callbackURL', {
+      provider: 'garmin',
+      entity: 'webhook',
+      issues: [{ path: 'callbackURL', message: 'expected a URL string' }],
+    });
+  }
+  const api = new URL(settings.apiUrl());
+  const target = new URL(callbackURL);
+  if (target.origin !== api.origin || !target.pathname.startsWith(api.pathname)) {
+    throw new ValidationError(
+      `garmin ping callbackURL ${target.origin}${target.pathname} is not on the Garmin API (${api.origin}${api.pathname}): not fetched`,
+      {
+        provider: 'garmin',
+        entity: 'webhook',
+        issues: [{ path: 'callbackURL', message: `expected a URL under ${api.origin}${api.pathname}` }],
+      },
+    );
+  }
+  const res = await ctx.http.request({
+    url: target,
+    auth: 'user',
+    operation: 'ping callback',
+    schema: listSchema,
+  });
+  return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
+}
