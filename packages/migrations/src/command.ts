@@ -46,10 +46,19 @@ interface ParsedArgs {
 function parseArgs(argv: string[]): ParsedArgs {
   const args = [...argv];
   if (args[0] === 'migrate') args.shift();
-  const parsed: ParsedArgs = { command: undefined, databaseUrl: undefined, to: undefined, json: false, help: false };
+  const parsed: ParsedArgs = {
+    command: undefined,
+    databaseUrl: undefined,
+    to: undefined,
+    json: false,
+    help: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = () => {
       if (inline !== undefined) return inline;
       const next = args[++i];
@@ -89,7 +98,11 @@ async function openDatabase(
   const pglite = new PGlite(dir);
   await pglite.waitReady;
   const db = toDatabase(pglite as never);
-  return { db, where: `embedded PGlite database ${path.relative(io.cwd ?? process.cwd(), dir) || dir}`, close: () => pglite.close() };
+  return {
+    db,
+    where: `embedded PGlite database ${path.relative(io.cwd ?? process.cwd(), dir) || dir}`,
+    close: () => pglite.close(),
+  };
 }
 
 /**

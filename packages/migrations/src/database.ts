@@ -25,7 +25,7 @@ export interface Database {
   session?<T>(fn: (db: Database) => Promise<T>): Promise<T>;
   /** Releases what `toDatabase` opened (a pool it created from a connection string); a no-op otherwise. */
   close(): Promise<void>;
-  /** Where the database is, for messages: `host:port/database` or `PGlite`. */
+  /** Where the database is, for messages: `host:port` or `PGlite`. */
   readonly target?: string;
 }
 
@@ -90,13 +90,13 @@ function isPool(input: unknown): input is PgPoolLike {
   return typeof input === 'object' && input !== null && 'totalCount' in input && 'connect' in input;
 }
 
-/** `host:port/database` of a connection string, without credentials. */
+/** `host:port` of a connection string (no credentials, for messages). */
 export function describeConnectionString(url: string): string {
   try {
     const parsed = new URL(url);
     const host = parsed.hostname || process.env.PGHOST || 'localhost';
     const port = parsed.port || '5432';
-    return `${host}:${port}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
+    return `${host}:${port}`;
   } catch {
     return 'the given database URL';
   }
@@ -197,7 +197,7 @@ function serialized<T>(key: object, fn: () => Promise<T>): Promise<T> {
 }
 
 function clientDatabase(client: PgClientLike): Database {
-  const target = `${client.host ?? 'localhost'}:${client.port ?? 5432}${client.database ? `/${client.database}` : ''}`;
+  const target = `${client.host ?? 'localhost'}:${client.port ?? 5432}`;
   const database = pgDatabase(client, target);
   database.session = (fn) => serialized(client, () => fn(database));
   return database;
@@ -257,8 +257,8 @@ function connectionStringDatabase(url: string): Database {
   }
   let inner: Promise<Database> | undefined;
   const open = () => {
-    inner ??= loadPg().then(
-      ({ Pool }) => poolDatabase(new Pool({ connectionString: url, max: 4 }), target, true),
+    inner ??= loadPg().then(({ Pool }) =>
+      poolDatabase(new Pool({ connectionString: url, max: 4 }), target, true),
     );
     return inner;
   };
@@ -301,7 +301,7 @@ export function toDatabase(input: DatabaseInput): Database {
     const options = input.options ?? {};
     const target = options.connectionString
       ? describeConnectionString(options.connectionString)
-      : `${options.host ?? 'localhost'}:${options.port ?? 5432}${options.database ? `/${options.database}` : ''}`;
+      : `${options.host ?? 'localhost'}:${options.port ?? 5432}`;
     return poolDatabase(input, target, false);
   }
   if (isDatabase(input)) return input;

@@ -213,7 +213,10 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
       const steps: MigrationStep[] = [];
 
       if (direction === 'up') {
-        const limit = options.to === undefined ? Number.POSITIVE_INFINITY : resolveTarget(options.to, migrations, applied);
+        const limit =
+          options.to === undefined
+            ? Number.POSITIVE_INFINITY
+            : resolveTarget(options.to, migrations, applied);
         const pending = migrations.filter(
           (m) => !appliedVersions.has(versionNumber(m.version)) && versionNumber(m.version) <= limit,
         );
@@ -256,7 +259,10 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
 }
 
 /** Every migration on disk and in the database, with its state. Read-only. */
-export async function status(input: DatabaseInput, options: { dir?: string } = {}): Promise<MigrationStatus[]> {
+export async function status(
+  input: DatabaseInput,
+  options: { dir?: string } = {},
+): Promise<MigrationStatus[]> {
   const migrations = await listMigrations(options.dir);
   return usingDatabase(input, async (db) => {
     const applied = await readApplied(db);

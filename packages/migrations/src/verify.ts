@@ -13,7 +13,9 @@ export interface VerifyCheck {
 const REQUIRED_TABLES = ['users', 'activities', 'provider_connections', 'sync_history', 'workouts'];
 
 async function regclassExists(db: Database, name: string): Promise<boolean> {
-  const { rows } = await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [name]);
+  const { rows } = await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [
+    name,
+  ]);
   return rows[0]?.present === true;
 }
 
@@ -50,7 +52,10 @@ export async function verify(input: DatabaseInput): Promise<VerifyCheck[]> {
         const missing: string[] = [];
         for (const table of REQUIRED_TABLES) if (!(await regclassExists(db, table))) missing.push(table);
         return missing.length === 0
-          ? { ok: true, detail: `${REQUIRED_TABLES.join(', ')}${hasLegacy ? ', strava_connections (legacy)' : ''}` }
+          ? {
+              ok: true,
+              detail: `${REQUIRED_TABLES.join(', ')}${hasLegacy ? ', strava_connections (legacy)' : ''}`,
+            }
           : { ok: false, detail: `missing: ${missing.join(', ')} (run \`trainlytics migrate up\`)` };
       }),
     );
@@ -64,7 +69,9 @@ export async function verify(input: DatabaseInput): Promise<VerifyCheck[]> {
         if (!hasLegacy) {
           return { ok: true, detail: `strava_connections already dropped; ${migrated} Strava connections` };
         }
-        const legacy = await db.query<{ count: number }>('select count(*)::int as count from strava_connections');
+        const legacy = await db.query<{ count: number }>(
+          'select count(*)::int as count from strava_connections',
+        );
         const legacyCount = Number(legacy.rows[0]?.count ?? 0);
         const missing = await db.query<{ missing: number; athletes: string }>(MISSING_STRAVA_CONNECTIONS);
         const missingCount = Number(missing.rows[0]?.missing ?? 0);
@@ -77,7 +84,10 @@ export async function verify(input: DatabaseInput): Promise<VerifyCheck[]> {
         }
         return {
           ok: true,
-          detail: migrated === legacyCount ? `${detail} (equal)` : `${detail} (${migrated - legacyCount} connected since)`,
+          detail:
+            migrated === legacyCount
+              ? `${detail} (equal)`
+              : `${detail} (${migrated - legacyCount} connected since)`,
         };
       }),
     );
@@ -102,17 +112,25 @@ export async function verify(input: DatabaseInput): Promise<VerifyCheck[]> {
 
     checks.push(
       await check('views answer', async () => {
-        const summary = await db.query<{ count: number }>('select count(*)::int as count from user_connections_summary');
+        const summary = await db.query<{ count: number }>(
+          'select count(*)::int as count from user_connections_summary',
+        );
         await db.query('select * from recent_activities limit 1');
-        return { ok: true, detail: `user_connections_summary (${summary.rows[0]?.count ?? 0} users), recent_activities` };
+        return {
+          ok: true,
+          detail: `user_connections_summary (${summary.rows[0]?.count ?? 0} users), recent_activities`,
+        };
       }),
     );
 
     checks.push(
       await check('functions answer', async () => {
         await db.query('select get_user_full_name(id) from users order by id limit 1');
-        const { rows } = await db.query<{ unknown: boolean | null }>('select is_token_expired(-1) as unknown');
-        if (rows[0]?.unknown !== null) return { ok: false, detail: 'is_token_expired(unknown id) is not null' };
+        const { rows } = await db.query<{ unknown: boolean | null }>(
+          'select is_token_expired(-1) as unknown',
+        );
+        if (rows[0]?.unknown !== null)
+          return { ok: false, detail: 'is_token_expired(unknown id) is not null' };
         await db.query('select is_token_expired(id) from provider_connections order by id limit 1');
         return { ok: true, detail: 'get_user_full_name, is_token_expired' };
       }),
@@ -165,7 +183,9 @@ export async function dropLegacy(
               '002_multi_provider.sql) and `trainlytics migrate verify` first.',
           );
         }
-        const count = await db.query<{ count: number }>('select count(*)::int as count from strava_connections');
+        const count = await db.query<{ count: number }>(
+          'select count(*)::int as count from strava_connections',
+        );
         await db.exec('drop table strava_connections');
         await db.exec('commit');
         return {
@@ -175,7 +195,9 @@ export async function dropLegacy(
       } catch (error) {
         await db.exec('rollback').catch(() => {});
         if (error instanceof MigrationError) throw error;
-        throw new MigrationError(`Could not drop strava_connections: ${(error as Error).message}`, { cause: error });
+        throw new MigrationError(`Could not drop strava_connections: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     });
   } finally {

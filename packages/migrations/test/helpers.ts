@@ -217,3 +217,17 @@ export async function legacyRows(db: Database): Promise<Record<string, unknown[]
     ),
   };
 }
+
+/** A temporary copy of the shipped 001 and 002 files (plus `extra` files), for tests that edit or add files. */
+export async function tempMigrationsDir(extra: Record<string, string> = {}): Promise<string> {
+  const { cp, mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { migrationsDir } = await import('../src/index.js');
+  const dir = await mkdtemp(path.join(tmpdir(), 'tl-migrations-'));
+  for (const file of ['001_legacy.sql', '002_multi_provider.sql', '002_multi_provider.down.sql']) {
+    await cp(path.join(migrationsDir, file), path.join(dir, file));
+  }
+  for (const [file, content] of Object.entries(extra)) await writeFile(path.join(dir, file), content);
+  return dir;
+}

@@ -119,10 +119,9 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
        from activities order by id`,
     );
     const pc = Object.fromEntries(
-      (await t.rows<{ user_id: number; id: number }>('select user_id, id from provider_connections')).map((r) => [
-        r.user_id,
-        r.id,
-      ]),
+      (await t.rows<{ user_id: number; id: number }>('select user_id, id from provider_connections')).map(
+        (r) => [r.user_id, r.id],
+      ),
     );
     const byId = Object.fromEntries(activities.map((a) => [a.id, a]));
     expect(byId[1]).toEqual({
@@ -139,8 +138,16 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
       max_speed_mps: 5.1,
       device_name: null,
     });
-    expect(byId[3]).toMatchObject({ sport_type: 'e_bike_ride', provider_sport_type: 'EMountainBikeRide', local: null });
-    expect(byId[4]).toMatchObject({ sport_type: 'other', provider_sport_type: 'Kayaking', utc_offset_s: -25200 });
+    expect(byId[3]).toMatchObject({
+      sport_type: 'e_bike_ride',
+      provider_sport_type: 'EMountainBikeRide',
+      local: null,
+    });
+    expect(byId[4]).toMatchObject({
+      sport_type: 'other',
+      provider_sport_type: 'Kayaking',
+      utc_offset_s: -25200,
+    });
     expect(byId[4]!.local).toBe('2024-05-04T02:00:00');
     // Manual, synced from Strava: linked; a malformed raw payload is ignored.
     expect(byId[5]).toMatchObject({
@@ -151,7 +158,12 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
       utc_offset_s: null,
     });
     // Manual, never on Strava: unlinked but normalized.
-    expect(byId[6]).toMatchObject({ connection_id: null, provider: null, sport_type: 'yoga', provider_sport_type: 'Yoga' });
+    expect(byId[6]).toMatchObject({
+      connection_id: null,
+      provider: null,
+      sport_type: 'yoga',
+      provider_sport_type: 'Yoga',
+    });
     expect(byId[7]).toMatchObject({ connection_id: pc[1], sport_type: null, provider_sport_type: null });
     expect(byId[8]).toMatchObject({ connection_id: pc[2], sport_type: 'indoor_rowing', utc_offset_s: 3600 });
     expect(byId[9]).toMatchObject({ sport_type: 'alpine_ski', provider_sport_type: 'Snowboard' });
@@ -186,13 +198,15 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
     );
     expect(expired.map((e) => e.expired)).toEqual([false, true, true]);
     await t.db.exec(`update provider_connections set token_expires_at = null where user_id = 2`);
-    expect((await t.rows(`select is_token_expired(id) as e from provider_connections where user_id = 2`))[0]!.e).toBe(
-      false,
-    );
+    expect(
+      (await t.rows(`select is_token_expired(id) as e from provider_connections where user_id = 2`))[0]!.e,
+    ).toBe(false);
     expect((await t.rows('select is_token_expired(424242) as e'))[0]!.e).toBeNull();
 
     // Views.
-    await t.db.exec(`update provider_connections set last_sync_at = '2024-06-02T00:00:00Z' where user_id = 1`);
+    await t.db.exec(
+      `update provider_connections set last_sync_at = '2024-06-02T00:00:00Z' where user_id = 1`,
+    );
     const summary = await t.rows(
       `select user_id, email, full_name, providers::text[] as providers, connection_count, active_connection_count,
               activity_count, last_sync_at
@@ -269,9 +283,13 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
       select 1, id, 'strava', '777', 'run', null, 'synced by the SDK' from provider_connections where user_id = 1;
     `);
     await t.db.exec(UP);
-    const [conn] = await t.rows('select access_token, refresh_token from provider_connections where user_id = 1');
+    const [conn] = await t.rows(
+      'select access_token, refresh_token from provider_connections where user_id = 1',
+    );
     expect(conn).toEqual({ access_token: 'rotated', refresh_token: 'rotated-refresh' });
-    const sdkRow = await t.rows(`select sport_type, provider_sport_type from activities where provider_activity_id = '777'`);
+    const sdkRow = await t.rows(
+      `select sport_type, provider_sport_type from activities where provider_activity_id = '777'`,
+    );
     expect(sdkRow).toEqual([{ sport_type: 'run', provider_sport_type: null }]);
     expect((await t.rows(`select sport_type from activities where id = 1`))[0]!.sport_type).toBe('run');
   });
@@ -301,7 +319,9 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
   it('gives a clear error when 002 runs on a database without the legacy schema', async () => {
     await expect(t.db.exec(UP)).rejects.toThrow(/no users, activities table\. Run 001_legacy\.sql first/);
     await t.db.exec('rollback');
-    const tables = await t.rows(`select table_name from information_schema.tables where table_schema = 'public'`);
+    const tables = await t.rows(
+      `select table_name from information_schema.tables where table_schema = 'public'`,
+    );
     expect(tables).toEqual([]);
   });
 
@@ -324,7 +344,9 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
     expect(summary).toEqual([{ providers: ['wahoo'], activity_count: 2 }]);
     const recent = await t.rows('select name, provider::text as provider from recent_activities limit 1');
     expect(recent).toEqual([{ name: 'Wahoo ride', provider: 'wahoo' }]);
-    const expired = await t.rows(`select is_token_expired(id) as e from provider_connections where provider = 'wahoo'`);
+    const expired = await t.rows(
+      `select is_token_expired(id) as e from provider_connections where provider = 'wahoo'`,
+    );
     expect(expired).toEqual([{ e: false }]);
     expect((await verify(t.input)).filter((c) => !c.ok)).toEqual([]);
     // 002 still re-runs cleanly with the extra enum value.
