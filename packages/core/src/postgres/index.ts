@@ -1,1 +1,16 @@
-export const placeholder = '@trainlytics/core';
+export { createFunctionStore, type FunctionStoreOptions } from './function-store';
+export {
+  type PGliteLike,
+  type PgPoolLike,
+  type PgQueryable,
+  type PostgresStoreInput,
+  postgresStore,
+} from './postgres-store';
+export {
+  type CallStoreFunction,
+  STORE_ERROR_CODES,
+  STORE_FUNCTIONS,
+  type StoreFunction,
+  type StoreFunctionArgs,
+  toStoreError,
+} from './store-functions';

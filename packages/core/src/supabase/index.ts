@@ -1,1 +1,1 @@
-export const placeholder = '@trainlytics/core';
+export { type SupabaseRpcClient, supabaseStore } from './supabase-store';

@@ -1,0 +1,210 @@
+import type { Store } from '../store/store';
+import {
+  activityArgs,
+  connectionPatchArgs,
+  connectionUpsertArgs,
+  type JsonRow,
+  oauthStateArgs,
+  rowsOf,
+  toActivityRow,
+  toConnectionRecord,
+  tokenArgs,
+  toOAuthStateRecord,
+  toSyncRecord,
+} from './map-rows';
+import type { CallStoreFunction } from './store-functions';
+
+export interface FunctionStoreOptions {
+  /** `postgres`, `pglite`, `supabase`, … */
+  kind: string;
+  /** Calls one of the 003 SQL functions; errors are already typed (see `toStoreError`). */
+  call: CallStoreFunction;
+  /** Releases what the store opened itself. */
+  close?: () => Promise<void>;
+}
+
+/**
+ * A `Store` whose every method is one call of a `trainlytics_*` SQL function (migration 003). The
+ * Postgres, PGlite and Supabase stores differ only in how they make that call.
+ */
+export function createFunctionStore({ kind, call, close }: FunctionStoreOptions): Store {
+  const one = async (value: unknown) => rowsOf(value)[0] ?? null;
+
+  return {
+    kind,
+
+    async getConnection(id) {
+      const row = await one(await call('trainlytics_list_connections', { id }));
+      return row ? toConnectionRecord(row) : null;
+    },
+
+    async findConnectionByProviderUser(provider, providerUserId) {
+      const row = await one(
+        await call('trainlytics_list_connections', { provider, provider_user_id: providerUserId }),
+      );
+      return row ? toConnectionRecord(row) : null;
+    },
+
+    async findConnectionByUser(userId, provider) {
+      const row = await one(await call('trainlytics_list_connections', { user_id: userId, provider }));
+      return row ? toConnectionRecord(row) : null;
+    },
+
+    async listConnections(filter = {}) {
+      const rows = await call('trainlytics_list_connections', {
+        user_id: filter.userId,
+        provider: filter.provider,
+        active: filter.active,
+      });
+      return rowsOf(rows).map(toConnectionRecord);
+    },
+
+    async upsertConnection(input, now) {
+      const row = await call('trainlytics_upsert_connection', connectionUpsertArgs(input, now));
+      return toConnectionRecord(row as JsonRow);
+    },
+
+    async updateConnection(id, patch, now) {
+      const row = await call('trainlytics_update_connection', {
+        id,
+        now: now.toISOString(),
+        patch: connectionPatchArgs(patch),
+      });
+      return toConnectionRecord(row as JsonRow);
+    },
+
+    async updateTokens(id, tokens, now, expectedRefreshToken) {
+      const args: Record<string, unknown> = { id, now: now.toISOString(), ...tokenArgs(tokens) };
+      // `null` is a real expectation (no refresh token stored); `undefined` means no compare-and-set
+      if (expectedRefreshToken !== undefined) args.expected_refresh_token = expectedRefreshToken;
+      return (await call('trainlytics_update_tokens', args)) === true;
+    },
+
+    async saveOAuthState(record) {
+      await call('trainlytics_save_oauth_state', oauthStateArgs(record));
+    },
+
+    async consumeOAuthState(state) {
+      const row = await call('trainlytics_consume_oauth_state', { state });
+      return row ? toOAuthStateRecord(row as JsonRow) : null;
+    },
+
+    async deleteExpiredOAuthStates(now) {
+      return Number(await call('trainlytics_delete_expired_oauth_states', { now: now.toISOString() }));
+    },
+
+    async startSync(input) {
+      const row = await call('trainlytics_start_sync', {
+        connection_id: input.connectionId,
+        sync_type: input.syncType,
+        cursor_before: input.cursorBefore,
+        now: input.now.toISOString(),
+      });
+      return toSyncRecord(row as JsonRow);
+    },
+
+    async commitPage(page) {
+      const args: Record<string, unknown> = {
+        connection_id: page.connectionId,
+        sync_id: page.syncId,
+        activities: page.activities.map(activityArgs),
+        deleted_ids: page.deletedIds,
+        rejected: page.rejected,
+        requests_made: page.requestsMade,
+        now: page.now.toISOString(),
+      };
+      // the key's presence is what tells the function to write the cursor (null clears it)
+      if (page.cursor !== undefined) args.cursor = page.cursor;
+      const result = (await call('trainlytics_commit_page', args)) as JsonRow;
+      return {
+        created: Number(result.created ?? 0),
+        updated: Number(result.updated ?? 0),
+        deleted: Number(result.deleted ?? 0),
+      };
+    },
+
+    async finishSync(id, finish) {
+      const row = await call('trainlytics_finish_sync', {
+        id,
+        status: finish.status,
+        completed_at: finish.completedAt.toISOString(),
+        error_name: finish.errorName ?? null,
+        error_message: finish.errorMessage ?? null,
+        requests_made: finish.requestsMade ?? 0,
+      });
+      return toSyncRecord(row as JsonRow);
+    },
+
+    async failRunningSyncs(connectionId, message, now) {
+      return Number(
+        await call('trainlytics_fail_running_syncs', {
+          connection_id: connectionId,
+          message,
+          now: now.toISOString(),
+        }),
+      );
+    },
+
+    async getSync(id) {
+      const row = await one(await call('trainlytics_list_syncs', { id }));
+      return row ? toSyncRecord(row) : null;
+    },
+
+    async listSyncHistory(filter) {
+      const rows = await call('trainlytics_list_syncs', {
+        connection_id: filter.connectionId,
+        user_id: filter.userId,
+        limit: filter.limit,
+      });
+      return rowsOf(rows).map(toSyncRecord);
+    },
+
+    async listActivities(query) {
+      const rows = await call('trainlytics_list_activities', {
+        user_id: query.userId,
+        connection_id: query.connectionId,
+        provider: query.provider,
+        before: query.before?.toISOString(),
+        limit: query.limit,
+      });
+      return rowsOf(rows).map(toActivityRow);
+    },
+
+    async countActivities(filter) {
+      return Number(
+        await call('trainlytics_count_activities', {
+          user_id: filter.userId,
+          connection_id: filter.connectionId,
+          provider: filter.provider,
+        }),
+      );
+    },
+
+    async acquireLease(key, owner, expiresAt, now) {
+      const taken = await call('trainlytics_acquire_lease', {
+        key,
+        owner,
+        expires_at: expiresAt.toISOString(),
+        now: now.toISOString(),
+      });
+      return taken === true;
+    },
+
+    async releaseLease(key, owner) {
+      await call('trainlytics_release_lease', { key, owner });
+    },
+
+    async recordWebhookEvent(provider, eventKey, now) {
+      const isNew = await call('trainlytics_record_webhook_event', {
+        provider,
+        event_key: eventKey,
+        now: now.toISOString(),
+      });
+      return isNew === true;
+    },
+
+    async close() {
+      await close?.();
+    },
+  };
+}
