@@ -137,7 +137,6 @@ drop view if exists recent_activities;
 drop view if exists user_connections_summary;
 drop function if exists get_user_full_name(int);
 drop function if exists is_token_expired(int);
-drop function if exists trainlytics_current_user_id();
 drop table if exists workouts;
 drop table if exists sync_history;
 
@@ -161,6 +160,8 @@ alter table activities
   drop column if exists updated_at;
 
 drop table if exists provider_connections;
+-- After the tables: the RLS policies use it.
+drop function if exists trainlytics_current_user_id();
 drop type if exists sync_status;
 drop type if exists provider_type;
 

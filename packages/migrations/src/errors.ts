@@ -37,7 +37,7 @@ export class MigrationChecksumError extends MigrationError {
   }
 }
 
-/** The SQL of a migration failed; the transaction was rolled back and nothing changed. */
+/** The SQL of a migration failed; its transaction was rolled back (files applied before it in the same run stay applied). */
 export class MigrationFailedError extends MigrationError {
   override name = 'MigrationFailedError';
   constructor(
@@ -47,7 +47,7 @@ export class MigrationFailedError extends MigrationError {
     options?: { cause?: unknown },
   ) {
     super(
-      `Migration ${file} failed and was rolled back, nothing changed: ${reason}${hint ? ` (${hint})` : ''}`,
+      `Migration ${file} failed and its transaction was rolled back: ${reason}${hint ? ` (${hint})` : ''}`,
       options,
     );
   }

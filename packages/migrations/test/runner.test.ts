@@ -108,7 +108,7 @@ describe.each(kinds)('migration runner on %s', (kind) => {
     const error = await migrate(t.input, { dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationFailedError);
     expect((error as Error).message).toBe(
-      'Migration 002_multi_provider.sql failed and was rolled back, nothing changed: division by zero',
+      'Migration 002_multi_provider.sql failed and its transaction was rolled back: division by zero',
     );
     expect(await snapshot(t.db)).toEqual(before);
     // The session is usable afterwards.
@@ -128,7 +128,7 @@ describe.each(kinds)('migration runner on %s', (kind) => {
     const error = await migrate(t.input, { to: '002' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationFailedError);
     expect((error as Error).message).toMatch(
-      /^Migration 002_multi_provider\.sql failed and was rolled back, nothing changed: Trainlytics migration 002_multi_provider needs the legacy schema, but this database has no users, activities table\. Run 001_legacy\.sql first/,
+      /^Migration 002_multi_provider\.sql failed and its transaction was rolled back: Trainlytics migration 002_multi_provider needs the legacy schema, but this database has no users, activities table\. Run 001_legacy\.sql first/,
     );
     const tables = await t.rows<{ n: number }>(
       `select count(*)::int as n from information_schema.tables where table_schema = 'public'`,

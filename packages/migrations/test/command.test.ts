@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listMigrations, runMigrateCommand, toDatabase } from '../src/index.js';
+import { createDatabase, seedLegacy, snapshot } from './helpers.js';
+
+function io(env: Record<string, string | undefined> = {}, cwd?: string) {
+  let stdout = '';
+  let stderr = '';
+  return {
+    io: {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      env,
+      cwd,
+    },
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+describe('runMigrateCommand against PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  const db = () => toDatabase(database.url);
+  beforeAll(async () => {
+    database = await createDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    const d = db();
+    await d.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');
+    await d.close();
+  });
+
+  it('up, status, verify, down: output and exit codes', async () => {
+    const files = (await listMigrations()).map((m) => m.file);
+    const up = io();
+    expect(await runMigrateCommand(['up', '--database-url', database.url], up.io)).toBe(0);
+    expect(up.stdout).toContain('Migrating up (127.0.0.1:5432)');
+    for (const file of files) expect(up.stdout).toMatch(new RegExp(`Applied ${file} in \\d+ ms`));
+    expect(up.stderr).toBe('');
+
+    const st = io({ DATABASE_URL: database.url });
+    expect(await runMigrateCommand(['migrate', 'status'], st.io)).toBe(0);
+    expect(st.stdout.trim().split('\n')).toHaveLength(files.length);
+    expect(st.stdout).toMatch(/^applied {3}001_legacy\.sql/);
+
+    const verify = io();
+    expect(await runMigrateCommand(['verify', `--database-url=${database.url}`], verify.io)).toBe(0);
+    const lines = verify.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines.every((l) => l.startsWith('pass  '))).toBe(true);
+
+    const json = io();
+    expect(await runMigrateCommand(['verify', '--json', '--database-url', database.url], json.io)).toBe(0);
+    expect(JSON.parse(json.stdout)).toHaveLength(5);
+
+    const down = io();
+    expect(await runMigrateCommand(['down', '--to', '001', '--database-url', database.url], down.io)).toBe(0);
+    expect(down.stdout).toContain('Reverted 002_multi_provider.down.sql');
+    expect(down.stdout).toContain('Current version: 001');
+  });
+
+  it('verify exits 1 with a FAIL row when a check fails', async () => {
+    await runMigrateCommand(['up', '--to', '002', '--database-url', database.url], io().io);
+    const d = db();
+    await seedLegacy(d).catch(() => {}); // users etc. exist after up; seed the legacy rows
+    await d.exec(`insert into activities (user_id, strava_activity_id, name) values (5, 42, 'unlinked')`);
+    await d.close();
+    const out = io();
+    expect(await runMigrateCommand(['verify', '--database-url', database.url], out.io)).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL {2}synced activities linked/m);
+  });
+
+  it('prints one clear line and exits 1 for a database it cannot reach', async () => {
+    const out = io();
+    expect(
+      await runMigrateCommand(['up', '--database-url', 'postgres://postgres@127.0.0.1:1/db'], out.io),
+    ).toBe(1);
+    expect(out.stderr).toMatch(
+      /^trainlytics migrate up: Could not connect to PostgreSQL at 127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/,
+    );
+    expect(out.stderr.split('\n')).toHaveLength(2);
+    expect(out.stdout).not.toContain('Applied');
+  });
+
+  it('refuses a changed migration file: one line naming the file, exit 1, nothing changed', async () => {
+    await runMigrateCommand(['up', '--to', '001', '--database-url', database.url], io().io);
+    const d = db();
+    await d.exec(`update trainlytics_migrations set checksum = repeat('0', 64) where version = '001'`);
+    const before = await snapshot(d);
+    const out = io();
+    expect(await runMigrateCommand(['up', '--database-url', database.url], out.io)).toBe(1);
+    expect(out.stderr).toMatch(
+      /^trainlytics migrate up: Migration 001_legacy\.sql was changed after it was applied/,
+    );
+    expect(out.stderr.split('\n')).toHaveLength(2);
+    expect(await snapshot(d)).toEqual(before);
+    const st = io();
+    expect(await runMigrateCommand(['status', '--database-url', database.url], st.io)).toBe(1);
+    expect(st.stdout).toMatch(/^changed {3}001_legacy\.sql/);
+    await d.close();
+  });
+
+  it('drop-legacy refuses with one line while rows are not migrated', async () => {
+    await runMigrateCommand(['up', '--to', '002', '--database-url', database.url], io().io);
+    const d = db();
+    await seedLegacy(d).catch(() => {});
+    await d.close();
+    const out = io();
+    expect(await runMigrateCommand(['drop-legacy', '--database-url', database.url], out.io)).toBe(1);
+    expect(out.stderr).toMatch(
+      /^trainlytics migrate drop-legacy: Refusing to drop strava_connections: 3 row\(s\)/,
+    );
+  });
+
+  it('usage errors exit 2', async () => {
+    const unknown = io();
+    expect(await runMigrateCommand(['sideways'], unknown.io)).toBe(2);
+    expect(unknown.stderr).toMatch(/^trainlytics migrate: unknown command "sideways"/);
+    const missing = io();
+    expect(await runMigrateCommand(['up', '--database-url'], missing.io)).toBe(2);
+    expect(missing.stderr).toMatch(/--database-url needs a value/);
+    const help = io();
+    expect(await runMigrateCommand(['--help'], help.io)).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: trainlytics migrate <command>/);
+  });
+});
+
+describe('runMigrateCommand with the embedded PGlite database', () => {
+  it('uses ./.trainlytics/db when neither --database-url nor DATABASE_URL is given', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'tl-cli-'));
+    const up = io({}, cwd);
+    expect(await runMigrateCommand(['up'], up.io)).toBe(0);
+    expect(up.stdout).toContain('embedded PGlite database .trainlytics/db');
+    expect(existsSync(path.join(cwd, '.trainlytics', 'db', 'PG_VERSION'))).toBe(true);
+    const verify = io({ DATABASE_URL: '' }, cwd);
+    expect(await runMigrateCommand(['verify'], verify.io)).toBe(0);
+    expect(
+      verify.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('pass')),
+    ).toBe(true);
+  });
+});
