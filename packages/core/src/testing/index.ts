@@ -1,2 +1,13 @@
-export type * from './conformance-sandbox';
 export { FakeClock } from '../runtime/clock';
+export type * from './conformance-sandbox';
+export {
+  type ConformanceDatabase,
+  type ProviderConformanceOptions,
+  runProviderConformanceSuite,
+} from './provider-suite';
+export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';
+export {
+  startTestProviderServer,
+  type TestProviderServer,
+  type TestProviderServerOptions,
+} from './test-provider-server';
