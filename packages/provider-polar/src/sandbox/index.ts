@@ -1,1 +1,18 @@
-export const placeholder = '@trainlytics/provider-polar';
+export { renderConsentPage } from './consent-page';
+export {
+  decodeExerciseId,
+  encodeExerciseId,
+  generateExercise,
+  isoDuration,
+  SANDBOX_SPORTS,
+  toKebabExercise,
+  toSnakeExercise,
+} from './polar-history';
+export {
+  PolarSandbox,
+  type PolarSandboxEvent,
+  type PolarSandboxOptions,
+  type PolarSandboxSeedOptions,
+  startPolarSandbox,
+} from './polar-sandbox';
+export { runSandboxCli } from './sandbox-cli';
