@@ -1,0 +1,859 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Clock,
+  type FetchFunction,
+  pkceChallenge,
+  systemClock,
+  toEpochSeconds,
+} from '@trainlytics/core';
+import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+import { type GarminProvider, garmin } from '../garmin-provider';
+import { GARMIN_PERMISSIONS, renderConsentPage, renderErrorPage } from './sandbox-consent-page';
+import { type GarminSummaryPayload, GeneratedHistory, type StoredSummary } from './sandbox-history';
+
+export const SANDBOX_API_PATH = '/wellness-api/rest';
+export const SANDBOX_AUTHORIZE_PATH = '/oauth2Confirm';
+export const SANDBOX_TOKEN_PATH = '/di-oauth2-service/oauth/token';
+
+const DAY_S = 86_400;
+const ACCESS_TOKEN_TTL_S = 86_400;
+const REFRESH_TOKEN_TTL_S = 7_775_998;
+const CODE_TTL_MS = 10 * 60_000;
+
+export interface GarminSandboxOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** The sandbox's time: token expiry, upload times, rate-limit windows. Share a `FakeClock` with the plugin in tests. */
+  clock?: Clock;
+  /** Seeds generated users and histories (default 1). */
+  seed?: number;
+  /** Where notifications go by default (`flushNotifications`, `sendWebhook` without a URL). */
+  webhookUrl?: string;
+  /** How activity notifications are sent: full summaries (`push`, default) or a `callbackURL` (`ping`). */
+  notificationMode?: 'push' | 'ping';
+  /** An app-wide rate limit answering 429 when exceeded (default 10,000 requests per minute). */
+  rateLimit?: { windowMs: number; limit: number };
+  faults?: SandboxFaults;
+  /** Accounts created at start. */
+  accounts?: Array<{ activityCount: number; seed?: number; days?: number }>;
+  /** Activities of an account created on the consent page ("Create a new Garmin account"), default 30. */
+  newAccountActivities?: number;
+  /** Summaries per push notification (default 200). */
+  maxItemsPerNotification?: number;
+}
+
+/** A sandbox event: the conformance events plus Garmin's permission change. */
+export type GarminSandboxEvent =
+  | ConformanceWebhookEvent
+  | { type: 'permissions.changed'; providerUserId: string; permissions: string[] };
+
+interface SandboxUser {
+  userId: string;
+  history: GeneratedHistory;
+  /** Activities added after seeding, uploaded when added. */
+  extras: StoredSummary[];
+  permissions: string[];
+  registered: boolean;
+  backfills: Set<string>;
+}
+
+interface AuthorizationCode {
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  expiresAt: number;
+}
+
+interface IssuedToken {
+  userId: string;
+  expiresAt: number;
+}
+
+type PendingNotification =
+  | { kind: 'backfill'; userId: string; start: number; end: number }
+  | { kind: 'deregistration'; userId: string };
+
+interface CallbackDelivery {
+  userId: string;
+  summaries: () => StoredSummary[];
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+/**
+ * A local Garmin Health/Activity API: OAuth 2.0 PKCE (consent page, token endpoint with rotation), user id
+ * and permissions, deregistration, the upload-time pull (at most 24 h per request), backfill (202, 409 on
+ * duplicates, delivered later by push or ping), notifications, rate limits and fault knobs.
+ */
+export class GarminSandbox implements ConformanceSandbox {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly clock: Clock;
+  private server: Server | null = null;
+  private origin = '';
+  private readonly seed: number;
+  private readonly users = new Map<string, SandboxUser>();
+  private userCounter = 0;
+  private readonly codes = new Map<string, AuthorizationCode>();
+  private readonly accessTokens = new Map<string, IssuedToken>();
+  private readonly refreshTokens = new Map<string, IssuedToken>();
+  private readonly callbacks = new Map<string, CallbackDelivery>();
+  private pending: PendingNotification[] = [];
+  private faults: SandboxFaults = {};
+  private readonly log: Array<{ method: string; path: string }> = [];
+  private rateWindow = { startedAt: 0, count: 0 };
+  private notificationCounter = 0;
+  webhookUrl: string | undefined;
+  notificationMode: 'push' | 'ping';
+  rateLimit: { windowMs: number; limit: number };
+
+  constructor(private readonly options: GarminSandboxOptions = {}) {
+    this.clientId = options.clientId ?? 'garmin-sandbox-client';
+    this.clientSecret = options.clientSecret ?? 'garmin-sandbox-secret';
+    this.clock = options.clock ?? systemClock;
+    this.seed = options.seed ?? 1;
+    this.webhookUrl = options.webhookUrl;
+    this.notificationMode = options.notificationMode ?? 'push';
+    this.rateLimit = options.rateLimit ?? { windowMs: 60_000, limit: 10_000 };
+    this.faults = { ...(options.faults ?? {}) };
+  }
+
+  /** Starts listening; `startGarminSandbox` does this for you. */
+  async listen(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) this.send(res, 500, { errorMessage: `sandbox error: ${String(error)}` });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    this.server = server;
+    this.origin = `http://${address.address}:${address.port}`;
+    for (const account of this.options.accounts ?? []) await this.seedAccount(account);
+    return this;
+  }
+
+  get baseUrl(): string {
+    return this.origin;
+  }
+  get apiUrl(): string {
+    return `${this.origin}${SANDBOX_API_PATH}`;
+  }
+  get authorizeUrl(): string {
+    return `${this.origin}${SANDBOX_AUTHORIZE_PATH}`;
+  }
+  get tokenUrl(): string {
+    return `${this.origin}${SANDBOX_TOKEN_PATH}`;
+  }
+
+  /** The `GARMIN_*` variables that point a plugin at this sandbox. */
+  env(): Record<string, string> {
+    return {
+      GARMIN_CLIENT_ID: this.clientId,
+      GARMIN_CLIENT_SECRET: this.clientSecret,
+      GARMIN_API_URL: this.apiUrl,
+      GARMIN_AUTHORIZE_URL: this.authorizeUrl,
+      GARMIN_TOKEN_URL: this.tokenUrl,
+    };
+  }
+
+  createProvider(options: { fetch?: FetchFunction } = {}): GarminProvider {
+    return garmin({
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      apiUrl: this.apiUrl,
+      authorizeUrl: this.authorizeUrl,
+      tokenUrl: this.tokenUrl,
+      env: {},
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  private nowS(): number {
+    return toEpochSeconds(this.clock.now());
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /**
+   * Creates a user with a generated history. Small histories fit the plugin's first 7-day pull (four
+   * activities a day, at most 6 days); large ones span up to a year (`days` overrides).
+   */
+  async seedAccount(options: {
+    activityCount: number;
+    seed?: number;
+    days?: number;
+  }): Promise<{ providerUserId: string }> {
+    const number = ++this.userCounter;
+    const seed = options.seed ?? this.seed * 1000 + number;
+    const userId = createHash('sha256')
+      .update(`garmin-sandbox-user:${this.seed}:${number}:${seed}`)
+      .digest('hex')
+      .slice(0, 32);
+    const days = options.days ?? Math.min(365, Math.max(1, Math.ceil(options.activityCount / 4)));
+    const history = new GeneratedHistory({
+      userId,
+      idBase: (1000 + number) * 10_000_000,
+      seed,
+      count: options.activityCount,
+      endS: this.nowS() - 60,
+      days,
+    });
+    this.users.set(userId, {
+      userId,
+      history,
+      extras: [],
+      permissions: [...GARMIN_PERMISSIONS],
+      registered: true,
+      backfills: new Set(),
+    });
+    return { providerUserId: userId };
+  }
+
+  private user(userId: string): SandboxUser {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`Garmin sandbox has no user ${userId}`);
+    return user;
+  }
+
+  /** Adds activities that end now and are uploaded now; returns their `summaryId`s. */
+  async addActivities(providerUserId: string, count: number): Promise<string[]> {
+    const user = this.user(providerUserId);
+    const now = this.nowS();
+    const ids: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const index = user.history.count + user.extras.length;
+      const summary = user.history.activityEndingAt(index, now - 60 * (count - k));
+      user.extras.push({ summary, uploadTimeInSeconds: now });
+      ids.push(summary.summaryId);
+    }
+    return ids;
+  }
+
+  /** Activities (multisport legs included, their parent summaries not). */
+  async activityCount(providerUserId: string): Promise<number> {
+    const user = this.user(providerUserId);
+    return user.history.count + user.extras.length;
+  }
+
+  /** The user's shared permissions; changing them does not notify (see `webhookRequest`). */
+  setPermissions(providerUserId: string, permissions: string[]): void {
+    this.user(providerUserId).permissions = [...permissions];
+  }
+
+  permissionsOf(providerUserId: string): string[] {
+    return [...this.user(providerUserId).permissions];
+  }
+
+  isRegistered(providerUserId: string): boolean {
+    return this.user(providerUserId).registered;
+  }
+
+  /** The summaries of a user in `[fromS, toS)` of start time, as the API returns them (for tests). */
+  summariesStartedBetween(providerUserId: string, fromS: number, toS: number): GarminSummaryPayload[] {
+    return this.startedBetween(this.user(providerUserId), fromS, toS).map((s) => s.summary);
+  }
+
+  private uploadedBetween(user: SandboxUser, fromS: number, toS: number): StoredSummary[] {
+    const now = this.nowS();
+    const out = [...user.history.uploadedBetween(fromS, toS)];
+    for (const s of user.extras)
+      if (s.uploadTimeInSeconds >= fromS && s.uploadTimeInSeconds < toS) out.push(s);
+    return out.filter((s) => s.uploadTimeInSeconds <= now);
+  }
+
+  private startedBetween(user: SandboxUser, fromS: number, toS: number): StoredSummary[] {
+    const now = this.nowS();
+    const out = [...user.history.startedBetween(fromS, toS)];
+    for (const s of user.extras) {
+      const start = s.summary.startTimeInSeconds;
+      if (start >= fromS && start < toS) out.push(s);
+    }
+    return out.filter((s) => s.uploadTimeInSeconds <= now);
+  }
+
+  private findSummary(user: SandboxUser, summaryId: string): StoredSummary | null {
+    return user.history.find(summaryId) ?? user.extras.find((s) => s.summary.summaryId === summaryId) ?? null;
+  }
+
+  // ---------------------------------------------------------------- knobs
+
+  setFaults(faults: SandboxFaults): void {
+    this.faults = { ...this.faults, ...faults };
+  }
+  resetFaults(): void {
+    this.faults = {};
+  }
+  requestCount(filter: { pathPrefix?: string; method?: string } = {}): number {
+    return this.log.filter(
+      (r) =>
+        (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix)) &&
+        (!filter.method || r.method === filter.method.toUpperCase()),
+    ).length;
+  }
+  resetCounters(): void {
+    this.log.length = 0;
+  }
+
+  async expireAccessTokens(providerUserId: string): Promise<void> {
+    const past = this.clock.now().getTime() - 1000;
+    for (const token of this.accessTokens.values())
+      if (token.userId === providerUserId) token.expiresAt = past;
+  }
+
+  // ---------------------------------------------------------------- OAuth, as the user
+
+  /** Loads the consent page, then approves (or denies) as `providerUserId`; returns the callback URL. */
+  async approve(
+    authorizationUrl: string,
+    options: { providerUserId: string; deny?: boolean; scopes?: string[] },
+  ): Promise<URL> {
+    const page = await fetch(authorizationUrl);
+    const html = await page.text();
+    if (page.status !== 200) throw new Error(`Garmin sandbox consent page answered ${page.status}: ${html}`);
+    const query = new URL(authorizationUrl).searchParams;
+    const form = new URLSearchParams();
+    for (const key of [
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'state',
+      'code_challenge',
+      'code_challenge_method',
+    ]) {
+      const value = query.get(key);
+      if (value !== null) form.set(key, value);
+    }
+    form.set('user_id', options.providerUserId);
+    for (const p of options.scopes ?? this.user(options.providerUserId).permissions)
+      form.append('permission', p);
+    form.set('decision', options.deny ? 'deny' : 'approve');
+    const res = await fetch(this.authorizeUrl, {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
+    const location = res.headers.get('location');
+    if (res.status !== 302 || !location) {
+      throw new Error(`Garmin sandbox consent answered ${res.status}: ${await res.text()}`);
+    }
+    return new URL(location);
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  /** A notification as Garmin posts it: JSON, with the `garmin-client-id` header. */
+  notificationRequest(body: unknown, url?: string): Request {
+    return new Request(url ?? this.webhookUrl ?? `${this.origin}/__webhook/garmin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'garmin-client-id': this.clientId },
+      body: json(body),
+    });
+  }
+
+  private accessTokenOf(userId: string): string | undefined {
+    let latest: string | undefined;
+    for (const [token, t] of this.accessTokens) if (t.userId === userId) latest = token;
+    return latest;
+  }
+
+  private withToken(userId: string) {
+    const token = this.accessTokenOf(userId);
+    return token ? { userAccessToken: token } : {};
+  }
+
+  private pushBody(user: SandboxUser, summaries: StoredSummary[]) {
+    return { activities: summaries.map((s) => ({ ...s.summary, ...this.withToken(user.userId) })) };
+  }
+
+  private pingBody(
+    user: SandboxUser,
+    window: { start: number; end: number },
+    summaries: () => StoredSummary[],
+  ) {
+    const token = randomBytes(12).toString('hex');
+    this.callbacks.set(token, { userId: user.userId, summaries });
+    const callback = new URL(`${this.apiUrl}/activities`);
+    callback.searchParams.set('uploadStartTimeInSeconds', String(window.start));
+    callback.searchParams.set('uploadEndTimeInSeconds', String(window.end));
+    callback.searchParams.set('token', token);
+    return {
+      activities: [
+        {
+          userId: user.userId,
+          ...this.withToken(user.userId),
+          uploadStartTimeInSeconds: window.start,
+          uploadEndTimeInSeconds: window.end,
+          callbackURL: callback.toString(),
+        },
+      ],
+    };
+  }
+
+  /**
+   * A delivery exactly as Garmin would send it: `activity.created` as a push (full summary) or a ping
+   * (`callbackURL`, per `notificationMode`), `deauthorized` as `deregistrations`, `permissions.changed` as
+   * `userPermissionsChange` (the user's permissions are updated). Garmin has no deletion notification.
+   */
+  async webhookRequest(
+    event: GarminSandboxEvent,
+    options: { url?: string; mode?: 'push' | 'ping' } = {},
+  ): Promise<Request | null> {
+    const user = this.user(event.providerUserId);
+    switch (event.type) {
+      case 'activity.created': {
+        const found = this.findSummary(user, event.providerActivityId);
+        if (!found)
+          throw new Error(`Garmin sandbox user ${user.userId} has no summary ${event.providerActivityId}`);
+        const mode = options.mode ?? this.notificationMode;
+        const body =
+          mode === 'push'
+            ? this.pushBody(user, [found])
+            : this.pingBody(
+                user,
+                { start: found.uploadTimeInSeconds, end: found.uploadTimeInSeconds + 1 },
+                () => [found],
+              );
+        return this.notificationRequest(body, options.url);
+      }
+      case 'activity.deleted':
+        return null;
+      case 'deauthorized':
+        return this.notificationRequest(
+          { deregistrations: [{ userId: user.userId, ...this.withToken(user.userId) }] },
+          options.url,
+        );
+      case 'permissions.changed': {
+        user.permissions = [...event.permissions];
+        return this.notificationRequest(
+          {
+            userPermissionsChange: [
+              {
+                userId: user.userId,
+                summaryId: `x${(++this.notificationCounter).toString(16)}-${this.nowS().toString(16)}`,
+                permissions: [...event.permissions],
+                changeTimeInSeconds: this.nowS(),
+              },
+            ],
+          },
+          options.url,
+        );
+      }
+    }
+  }
+
+  /** Posts `webhookRequest(event)` to `url` (default `webhookUrl`) and returns the response. */
+  async sendWebhook(event: GarminSandboxEvent, url?: string): Promise<Response> {
+    const target = url ?? this.webhookUrl;
+    if (!target) throw new Error('Garmin sandbox: no webhook URL (pass one or set webhookUrl)');
+    const request = await this.webhookRequest(event, { url: target });
+    if (!request) throw new Error(`Garmin sends no notification for ${event.type}`);
+    return fetch(request);
+  }
+
+  /** Notifications waiting to be delivered (requested backfills, deregistrations). */
+  pendingNotifications(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Turns every pending notification into the Requests Garmin would send and clears them: a backfill's
+   * summaries as push notifications of at most `maxItemsPerNotification` (or one ping), deregistrations.
+   */
+  takeNotifications(options: { url?: string; mode?: 'push' | 'ping' } = {}): Request[] {
+    const pending = this.pending;
+    this.pending = [];
+    const mode = options.mode ?? this.notificationMode;
+    const max = this.options.maxItemsPerNotification ?? 200;
+    const out: Request[] = [];
+    for (const p of pending) {
+      const user = this.user(p.userId);
+      if (p.kind === 'deregistration') {
+        out.push(this.notificationRequest({ deregistrations: [{ userId: user.userId }] }, options.url));
+        continue;
+      }
+      const summaries = this.startedBetween(user, p.start, p.end);
+      if (summaries.length === 0) continue;
+      if (mode === 'ping') {
+        out.push(
+          this.notificationRequest(
+            this.pingBody(user, p, () => summaries),
+            options.url,
+          ),
+        );
+        continue;
+      }
+      for (let i = 0; i < summaries.length; i += max) {
+        out.push(this.notificationRequest(this.pushBody(user, summaries.slice(i, i + max)), options.url));
+      }
+    }
+    return out;
+  }
+
+  /** Delivers every pending notification to `url` (default `webhookUrl`); returns the response statuses. */
+  async flushNotifications(options: { url?: string; mode?: 'push' | 'ping' } = {}): Promise<number[]> {
+    const url = options.url ?? this.webhookUrl;
+    if (!url) throw new Error('Garmin sandbox: no webhook URL (pass one or set webhookUrl)');
+    const statuses: number[] = [];
+    for (const request of this.takeNotifications({ ...options, url })) {
+      const res = await fetch(request);
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    return statuses;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private rateLimitHeaders(): Record<string, string> {
+    const nowMs = this.clock.now().getTime();
+    const { windowMs, limit } = this.rateLimit;
+    const resetMs = Math.max(0, this.rateWindow.startedAt + windowMs - nowMs);
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - this.rateWindow.count)),
+      'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
+    };
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = body === undefined ? '' : typeof body === 'string' ? body : json(body);
+    res.writeHead(status, {
+      ...(text ? { 'content-type': 'application/json;charset=UTF-8' } : {}),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  private async readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    this.log.push({ method, path: url.pathname });
+    if (url.pathname === SANDBOX_AUTHORIZE_PATH) return this.handleAuthorize(req, res, url, method);
+    if (url.pathname === SANDBOX_TOKEN_PATH && method === 'POST') return this.handleToken(req, res);
+    if (url.pathname.startsWith(`${SANDBOX_API_PATH}/`)) return this.handleApi(req, res, url, method);
+    this.send(res, 404, { errorMessage: `No such endpoint: ${method} ${url.pathname}` });
+  }
+
+  private async handleAuthorize(req: IncomingMessage, res: ServerResponse, url: URL, method: string) {
+    const html = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body);
+    };
+    if (method === 'GET') {
+      const q = url.searchParams;
+      const problem =
+        q.get('client_id') !== this.clientId
+          ? 'Unknown client_id'
+          : q.get('response_type') !== 'code'
+            ? 'response_type must be code'
+            : !q.get('code_challenge')
+              ? 'code_challenge is required (PKCE)'
+              : q.get('code_challenge_method') !== 'S256'
+                ? 'code_challenge_method must be S256'
+                : !q.get('redirect_uri')
+                  ? 'redirect_uri is required'
+                  : null;
+      if (problem) return html(400, renderErrorPage(problem));
+      const users = [...this.users.keys()];
+      return html(200, renderConsentPage({ query: q, users, appName: this.clientId }));
+    }
+    if (method !== 'POST') return html(405, renderErrorPage('Method not allowed'));
+    const form = new URLSearchParams(await this.readBody(req));
+    const redirectUri = form.get('redirect_uri');
+    const challenge = form.get('code_challenge');
+    if (form.get('client_id') !== this.clientId || !redirectUri || !challenge) {
+      return html(400, renderErrorPage('The authorization request is incomplete'));
+    }
+    const target = new URL(redirectUri);
+    const state = form.get('state');
+    if (form.get('decision') !== 'approve') {
+      target.searchParams.set('error', 'access_denied');
+      if (state !== null) target.searchParams.set('state', state);
+      res.writeHead(302, { location: target.toString() });
+      res.end();
+      return;
+    }
+    let userId = form.get('user_id') ?? 'new';
+    if (userId === 'new' || !this.users.has(userId)) {
+      userId = (await this.seedAccount({ activityCount: this.options.newAccountActivities ?? 30 }))
+        .providerUserId;
+    }
+    const user = this.user(userId);
+    user.permissions = form.getAll('permission');
+    user.registered = true;
+    const code = randomBytes(16).toString('hex');
+    this.codes.set(code, {
+      userId,
+      clientId: this.clientId,
+      redirectUri,
+      challenge,
+      expiresAt: this.clock.now().getTime() + CODE_TTL_MS,
+    });
+    target.searchParams.set('code', code);
+    if (state !== null) target.searchParams.set('state', state);
+    res.writeHead(302, { location: target.toString() });
+    res.end();
+  }
+
+  private issueTokens(userId: string) {
+    const now = this.clock.now().getTime();
+    const access = randomBytes(24).toString('base64url');
+    const refresh = randomBytes(24).toString('base64url');
+    this.accessTokens.set(access, { userId, expiresAt: now + ACCESS_TOKEN_TTL_S * 1000 });
+    this.refreshTokens.set(refresh, { userId, expiresAt: now + REFRESH_TOKEN_TTL_S * 1000 });
+    return {
+      access_token: access,
+      token_type: 'bearer',
+      refresh_token: refresh,
+      expires_in: ACCESS_TOKEN_TTL_S - 1,
+      scope: 'PARTNER_WRITE PARTNER_READ CONNECT_READ CONNECT_WRITE',
+      jti: randomBytes(8).toString('hex'),
+      refresh_token_expires_in: REFRESH_TOKEN_TTL_S,
+    };
+  }
+
+  private async handleToken(req: IncomingMessage, res: ServerResponse) {
+    const form = new URLSearchParams(await this.readBody(req));
+    let clientId = form.get('client_id');
+    let clientSecret = form.get('client_secret');
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (basic?.[1]) {
+      const [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+      clientId = id ?? null;
+      clientSecret = secret ?? null;
+    }
+    if (clientId !== this.clientId || clientSecret !== this.clientSecret) {
+      return this.send(res, 401, { error: 'invalid_client', error_description: 'Bad client credentials' });
+    }
+    const invalidGrant = (description: string) =>
+      this.send(res, 400, { error: 'invalid_grant', error_description: description });
+    const now = this.clock.now().getTime();
+    const grant = form.get('grant_type');
+    if (grant === 'authorization_code') {
+      const code = this.codes.get(form.get('code') ?? '');
+      if (!code) return invalidGrant('Authorization code is invalid or was already used');
+      this.codes.delete(form.get('code') ?? '');
+      if (code.expiresAt <= now) return invalidGrant('Authorization code expired');
+      if (form.get('redirect_uri') !== code.redirectUri) return invalidGrant('redirect_uri does not match');
+      const verifier = form.get('code_verifier');
+      if (!verifier)
+        return this.send(res, 400, {
+          error: 'invalid_request',
+          error_description: 'code_verifier is required',
+        });
+      if (pkceChallenge(verifier) !== code.challenge) {
+        return invalidGrant('code_verifier does not match the code_challenge');
+      }
+      return this.send(res, 200, this.issueTokens(code.userId));
+    }
+    if (grant === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      const stored = this.refreshTokens.get(presented);
+      if (this.faults.rejectRefresh) return invalidGrant('Refresh token revoked');
+      if (!stored) return invalidGrant('Refresh token is invalid or was rotated');
+      this.refreshTokens.delete(presented);
+      if (stored.expiresAt <= now) return invalidGrant('Refresh token expired');
+      if (!this.user(stored.userId).registered) return invalidGrant('User deregistered the application');
+      return this.send(res, 200, this.issueTokens(stored.userId));
+    }
+    return this.send(res, 400, { error: 'unsupported_grant_type', error_description: `grant_type ${grant}` });
+  }
+
+  /** Counts the request in the app-wide window; true when it is over the limit. */
+  private overRateLimit(): boolean {
+    const nowMs = this.clock.now().getTime();
+    if (nowMs >= this.rateWindow.startedAt + this.rateLimit.windowMs)
+      this.rateWindow = { startedAt: nowMs, count: 0 };
+    if (this.rateWindow.count >= this.rateLimit.limit) return true;
+    this.rateWindow.count++;
+    return false;
+  }
+
+  private async handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+  ): Promise<void> {
+    const f = this.faults;
+    if (f.latencyMs) await new Promise((resolve) => setTimeout(resolve, f.latencyMs));
+    const over = this.overRateLimit();
+    const headers = this.rateLimitHeaders();
+    if (over) {
+      return this.send(
+        res,
+        429,
+        { errorMessage: 'Rate limit exceeded' },
+        { ...headers, 'retry-after': headers['x-ratelimit-reset'] ?? '60' },
+      );
+    }
+    if (f.rateLimited && f.rateLimited.times > 0) {
+      const retryAfter = f.rateLimited.retryAfterSeconds;
+      if (--f.rateLimited.times <= 0) delete f.rateLimited;
+      return this.send(
+        res,
+        429,
+        { errorMessage: 'Rate limit exceeded' },
+        { ...headers, ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }) },
+      );
+    }
+    if (
+      f.status &&
+      f.status.times > 0 &&
+      (!f.status.pathPrefix || url.pathname.startsWith(f.status.pathPrefix))
+    ) {
+      const code = f.status.code;
+      if (--f.status.times <= 0) delete f.status;
+      return this.send(res, code, { errorMessage: `Sandbox fault: HTTP ${code}` }, headers);
+    }
+    if (f.connectionResets && f.connectionResets > 0) {
+      f.connectionResets--;
+      req.socket.destroy();
+      return;
+    }
+    if (f.hangs && f.hangs > 0) {
+      f.hangs--;
+      return; // never answered; the socket is closed by close()
+    }
+
+    const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const token = auth?.[1] ? this.accessTokens.get(auth[1]) : undefined;
+    if (!token || token.expiresAt <= this.clock.now().getTime()) {
+      return this.send(
+        res,
+        401,
+        { errorMessage: token ? 'Access token expired' : 'Invalid or missing access token' },
+        headers,
+      );
+    }
+    const user = this.user(token.userId);
+    const path = url.pathname.slice(SANDBOX_API_PATH.length);
+    const q = url.searchParams;
+    const reply = (status: number, body: unknown) => {
+      if (body !== undefined && f.invalidJson && f.invalidJson > 0) {
+        f.invalidJson--;
+        return this.send(res, status, json(body).slice(0, 12), headers);
+      }
+      return this.send(res, status, body, headers);
+    };
+
+    if (path === '/user/id' && method === 'GET') return reply(200, { userId: user.userId });
+    if (path === '/user/permissions' && method === 'GET') return reply(200, user.permissions);
+    if (path === '/user/registration' && method === 'DELETE') {
+      user.registered = false;
+      for (const [t, v] of this.accessTokens) if (v.userId === user.userId) this.accessTokens.delete(t);
+      for (const [t, v] of this.refreshTokens) if (v.userId === user.userId) this.refreshTokens.delete(t);
+      this.pending.push({ kind: 'deregistration', userId: user.userId });
+      return this.send(res, 204, undefined, headers);
+    }
+    if (path === '/activities' && method === 'GET') {
+      if (!user.permissions.includes('ACTIVITY_EXPORT')) {
+        return reply(403, { errorMessage: 'User has not granted ACTIVITY_EXPORT' });
+      }
+      const callbackToken = q.get('token');
+      let summaries: StoredSummary[];
+      if (callbackToken) {
+        const delivery = this.callbacks.get(callbackToken);
+        if (!delivery || delivery.userId !== user.userId) {
+          return reply(400, { errorMessage: 'Unknown or foreign callback token' });
+        }
+        summaries = delivery.summaries();
+      } else {
+        const start = Number(q.get('uploadStartTimeInSeconds'));
+        const end = Number(q.get('uploadEndTimeInSeconds'));
+        if (
+          !q.get('uploadStartTimeInSeconds') ||
+          !q.get('uploadEndTimeInSeconds') ||
+          !Number.isInteger(start) ||
+          !Number.isInteger(end)
+        ) {
+          return reply(400, {
+            errorMessage: 'uploadStartTimeInSeconds and uploadEndTimeInSeconds are required integers',
+          });
+        }
+        if (end <= start)
+          return reply(400, {
+            errorMessage: 'uploadEndTimeInSeconds must be after uploadStartTimeInSeconds',
+          });
+        if (end - start > DAY_S) {
+          return reply(400, {
+            errorMessage: `Invalid time range: the upload window is ${end - start} seconds, the maximum is 86400 seconds`,
+          });
+        }
+        summaries = this.uploadedBetween(user, start, end);
+      }
+      const items: unknown[] = summaries.map((s) => s.summary);
+      if (f.malformedItems && f.malformedItems > 0) {
+        let broken = 0;
+        for (let i = 0; i < items.length && broken < f.malformedItems; i++) {
+          const item = items[i] as GarminSummaryPayload;
+          if (item.isParent) continue;
+          items[i] = { ...item, startTimeInSeconds: 'not-a-time' };
+          broken++;
+        }
+        delete f.malformedItems;
+      }
+      return reply(200, items);
+    }
+    if (path === '/backfill/activities' && method === 'GET') {
+      if (!user.permissions.includes('HISTORICAL_DATA_EXPORT')) {
+        return reply(403, { errorMessage: 'User has not granted HISTORICAL_DATA_EXPORT' });
+      }
+      const start = Number(q.get('summaryStartTimeInSeconds'));
+      const end = Number(q.get('summaryEndTimeInSeconds'));
+      if (!Number.isInteger(start) || !Number.isInteger(end) || end <= start) {
+        return reply(400, {
+          errorMessage:
+            'summaryStartTimeInSeconds and summaryEndTimeInSeconds are required, start before end',
+        });
+      }
+      if (end - start > 30 * DAY_S) {
+        return reply(400, {
+          errorMessage: `Invalid time range: the backfill window is ${end - start} seconds, the maximum is 30 days`,
+        });
+      }
+      const key = `${start}-${end}`;
+      if (user.backfills.has(key)) return reply(409, { errorMessage: 'Duplicate backfill request' });
+      user.backfills.add(key);
+      this.pending.push({ kind: 'backfill', userId: user.userId, start, end });
+      return this.send(res, 202, undefined, headers);
+    }
+    return reply(404, { errorMessage: `No such endpoint: ${method} ${url.pathname}` });
+  }
+}
+
+/** Starts a Garmin sandbox on 127.0.0.1 (port 0 by default). */
+export async function startGarminSandbox(options: GarminSandboxOptions = {}): Promise<GarminSandbox> {
+  return new GarminSandbox(options).listen();
+}

@@ -1,0 +1,303 @@
+/**
+ * Deterministic, streaming activity histories for the Garmin sandbox. An activity is computed from
+ * (seed, index) on demand: a 100,000-activity history costs a few numbers of memory, and a window query
+ * only computes the indexes that can fall in it.
+ */
+
+export interface GarminSummaryPayload {
+  userId: string;
+  summaryId: string;
+  activityId: number;
+  activityName?: string;
+  activityType: string;
+  startTimeInSeconds: number;
+  startTimeOffsetInSeconds: number;
+  durationInSeconds: number;
+  distanceInMeters?: number;
+  averageSpeedInMetersPerSecond?: number;
+  maxSpeedInMetersPerSecond?: number;
+  averagePaceInMinutesPerKilometer?: number;
+  averageHeartRateInBeatsPerMinute?: number;
+  maxHeartRateInBeatsPerMinute?: number;
+  activeKilocalories?: number;
+  totalElevationGainInMeters?: number;
+  totalElevationLossInMeters?: number;
+  startingLatitudeInDegree?: number;
+  startingLongitudeInDegree?: number;
+  steps?: number;
+  deviceName?: string;
+  manual?: boolean;
+  isParent?: boolean;
+  parentSummaryId?: string;
+  isWebUpload?: boolean;
+}
+
+/** A summary and when it was uploaded (the pull endpoint's time axis). */
+export interface StoredSummary {
+  summary: GarminSummaryPayload;
+  uploadTimeInSeconds: number;
+}
+
+interface SportSpec {
+  type: string;
+  label: string;
+  /** Indoor: no distance, no GPS, no elevation. */
+  indoor?: boolean;
+  /** Speed range in m/s when the sport has a distance. */
+  speed?: [number, number];
+  /** Duration range in seconds. */
+  duration: [number, number];
+}
+
+/**
+ * Every normalized sport type is covered (the last one is unknown to the plugin, mapping to `other`).
+ * Consecutive indexes take consecutive sports, so any 24 activities cover them all.
+ */
+export const SANDBOX_SPORTS: readonly SportSpec[] = [
+  { type: 'RUNNING', label: 'Run', speed: [2.6, 4.2], duration: [1200, 5400] },
+  { type: 'TRAIL_RUNNING', label: 'Trail Run', speed: [2.0, 3.4], duration: [1800, 7200] },
+  { type: 'TREADMILL_RUNNING', label: 'Treadmill Run', indoor: true, duration: [1200, 3600] },
+  { type: 'VIRTUAL_RUN', label: 'Virtual Run', speed: [2.6, 4.0], duration: [1200, 3600] },
+  { type: 'CYCLING', label: 'Ride', speed: [6, 10], duration: [2400, 10800] },
+  { type: 'MOUNTAIN_BIKING', label: 'Mountain Bike Ride', speed: [3.5, 6], duration: [2400, 9000] },
+  { type: 'GRAVEL_CYCLING', label: 'Gravel Ride', speed: [5, 8], duration: [2400, 10800] },
+  { type: 'INDOOR_CYCLING', label: 'Indoor Cycling', indoor: true, duration: [1800, 5400] },
+  { type: 'VIRTUAL_RIDE', label: 'Virtual Ride', speed: [7, 10], duration: [1800, 5400] },
+  { type: 'E_BIKE_FITNESS', label: 'E-Bike Ride', speed: [6, 9], duration: [1800, 5400] },
+  { type: 'LAP_SWIMMING', label: 'Pool Swim', speed: [0.7, 1.3], duration: [1200, 3600] },
+  { type: 'OPEN_WATER_SWIMMING', label: 'Open Water Swim', speed: [0.7, 1.2], duration: [1200, 3600] },
+  { type: 'WALKING', label: 'Walk', speed: [1.1, 1.6], duration: [900, 5400] },
+  { type: 'HIKING', label: 'Hike', speed: [0.8, 1.4], duration: [3600, 14400] },
+  { type: 'ROWING', label: 'Row', speed: [2.5, 4], duration: [1800, 5400] },
+  { type: 'INDOOR_ROWING', label: 'Indoor Row', indoor: true, duration: [900, 3600] },
+  { type: 'STRENGTH_TRAINING', label: 'Strength', indoor: true, duration: [1800, 4500] },
+  { type: 'YOGA', label: 'Yoga', indoor: true, duration: [1800, 4500] },
+  { type: 'CROSS_COUNTRY_SKIING_WS', label: 'Cross Country Ski', speed: [2.5, 5], duration: [2400, 9000] },
+  { type: 'RESORT_SKIING_SNOWBOARDING_WS', label: 'Resort Skiing', speed: [4, 9], duration: [3600, 14400] },
+  { type: 'ELLIPTICAL', label: 'Elliptical', indoor: true, duration: [1200, 3600] },
+  { type: 'HIIT', label: 'HIIT', indoor: true, duration: [900, 2700] },
+  { type: 'BOULDERING', label: 'Bouldering', indoor: true, duration: [2700, 7200] },
+];
+
+const TRIATHLON: readonly SportSpec[] = [
+  { type: 'OPEN_WATER_SWIMMING', label: 'Swim', speed: [0.8, 1.2], duration: [900, 1800] },
+  { type: 'CYCLING', label: 'Bike', speed: [8, 11], duration: [3600, 7200] },
+  { type: 'RUNNING', label: 'Run', speed: [3, 4], duration: [2400, 4200] },
+];
+const TRANSITION_S = 120;
+/** Every `MULTISPORT_EVERY` indexes, three consecutive ones are the legs of a triathlon. */
+const MULTISPORT_EVERY = 40;
+const MULTISPORT_FIRST_LEG = 20;
+
+const DEVICES = ['Forerunner 965', 'fenix 7', 'Edge 840', 'Venu 3', 'Forerunner 265', 'Instinct 2'];
+const OFFSETS = [-25_200, -18_000, 0, 3_600, 7_200, 19_800, 36_000];
+
+/** The longest time between an activity's nominal slot and its upload: start jitter, legs, duration, delay. */
+const MAX_UPLOAD_LAG_S = 8 * 3600 + 14_400 + 3600;
+
+/** A deterministic number in [0, 1) from integers (a 32-bit mix, good enough for test data). */
+export function unitRandom(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p | 0), 0x85ebca6b);
+    h = Math.imul(h ^ ((p / 4294967296) | 0), 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 13;
+  return (h >>> 0) / 4294967296;
+}
+
+const between = (r: number, [lo, hi]: readonly [number, number]) => lo + r * (hi - lo);
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export interface HistoryOptions {
+  userId: string;
+  /** Unique per user: activity ids are `idBase + 2 × index` (parents `+ 1`). */
+  idBase: number;
+  seed: number;
+  count: number;
+  /** Every activity is uploaded before this instant (epoch seconds). */
+  endS: number;
+  /** How many days the history spans. */
+  days: number;
+}
+
+/**
+ * A generated history of `count` activities (multisport legs count as activities; their parent
+ * summaries come in addition, uploaded with the first leg).
+ */
+export class GeneratedHistory {
+  readonly count: number;
+  private readonly spacing: number;
+  private readonly beginS: number;
+  private readonly offset: number;
+
+  constructor(private readonly options: HistoryOptions) {
+    this.count = options.count;
+    const span = options.days * 86_400;
+    this.spacing = options.count > 0 ? span / options.count : span;
+    this.beginS = options.endS - span - MAX_UPLOAD_LAG_S;
+    this.offset = OFFSETS[Math.floor(unitRandom(options.seed, 7) * OFFSETS.length)] ?? 0;
+  }
+
+  private nominal(index: number): number {
+    return this.beginS + index * this.spacing;
+  }
+
+  private isLeg(index: number): { leg: number; first: number } | null {
+    const pos = index % MULTISPORT_EVERY;
+    const first = index - pos + MULTISPORT_FIRST_LEG;
+    if (pos < MULTISPORT_FIRST_LEG || pos >= MULTISPORT_FIRST_LEG + TRIATHLON.length) return null;
+    if (first + TRIATHLON.length > this.count) return null;
+    return { leg: pos - MULTISPORT_FIRST_LEG, first };
+  }
+
+  private baseStart(index: number): number {
+    const jitter = unitRandom(this.options.seed, index, 1) * Math.min(this.spacing * 0.5, 3600);
+    return Math.floor(this.nominal(index) + jitter);
+  }
+
+  private durationOf(index: number, sport: SportSpec): number {
+    return Math.round(between(unitRandom(this.options.seed, index, 2), sport.duration));
+  }
+
+  /** The summaries stored at `index`: one activity, plus the parent when it is a multisport's first leg. */
+  at(index: number): StoredSummary[] {
+    const { seed, userId, idBase } = this.options;
+    const leg = this.isLeg(index);
+    if (!leg) {
+      const sport = SANDBOX_SPORTS[(index + seed) % SANDBOX_SPORTS.length]!;
+      const start = this.baseStart(index);
+      const duration = this.durationOf(index, sport);
+      const upload = start + duration + Math.round(unitRandom(seed, index, 3) * 7200);
+      const summary = this.summary(index, sport, start, duration);
+      return [{ summary, uploadTimeInSeconds: upload }];
+    }
+    // A triathlon: legs back to back from the first leg's slot, uploaded together after the last one.
+    let start = this.baseStart(leg.first);
+    const legs: GarminSummaryPayload[] = [];
+    for (let k = 0; k < TRIATHLON.length; k++) {
+      const sport = TRIATHLON[k]!;
+      const duration = this.durationOf(leg.first + k, sport);
+      legs.push(this.summary(leg.first + k, sport, start, duration));
+      start += duration + TRANSITION_S;
+    }
+    const upload = start + Math.round(unitRandom(seed, leg.first, 3) * 3600);
+    const parentId = idBase + 2 * leg.first + 1;
+    const mine = legs[leg.leg]!;
+    mine.parentSummaryId = String(parentId);
+    mine.activityName = `Triathlon - ${TRIATHLON[leg.leg]!.label}`;
+    const out: StoredSummary[] = [{ summary: mine, uploadTimeInSeconds: upload }];
+    if (leg.leg === 0) {
+      const first = legs[0]!;
+      const last = legs[legs.length - 1]!;
+      const sum = (key: 'distanceInMeters' | 'activeKilocalories') =>
+        legs.reduce((acc, l) => acc + (l[key] ?? 0), 0);
+      out.unshift({
+        uploadTimeInSeconds: upload,
+        summary: {
+          userId,
+          summaryId: String(parentId),
+          activityId: parentId,
+          activityName: 'Triathlon',
+          activityType: 'MULTI_SPORT',
+          isParent: true,
+          startTimeInSeconds: first.startTimeInSeconds,
+          startTimeOffsetInSeconds: first.startTimeOffsetInSeconds,
+          durationInSeconds: last.startTimeInSeconds + last.durationInSeconds - first.startTimeInSeconds,
+          distanceInMeters: round(sum('distanceInMeters'), 1),
+          activeKilocalories: Math.round(sum('activeKilocalories')),
+          ...(first.deviceName ? { deviceName: first.deviceName } : {}),
+        },
+      });
+    }
+    return out;
+  }
+
+  /** A single (non-multisport) activity for `index` that ends at `endS`: added activities. */
+  activityEndingAt(index: number, endS: number): GarminSummaryPayload {
+    const sport = SANDBOX_SPORTS[(index + this.options.seed) % SANDBOX_SPORTS.length]!;
+    const duration = this.durationOf(index, sport);
+    return this.summary(index, sport, endS - duration, duration);
+  }
+
+  private summary(index: number, sport: SportSpec, start: number, duration: number): GarminSummaryPayload {
+    const { seed, userId, idBase } = this.options;
+    const r = (k: number) => unitRandom(seed, index, 10 + k);
+    const id = idBase + 2 * index;
+    const manual = index % 29 === 5;
+    const localHour = new Date((start + this.offset) * 1000).getUTCHours();
+    const part = localHour < 12 ? 'Morning' : localHour < 18 ? 'Afternoon' : 'Evening';
+    const s: GarminSummaryPayload = {
+      userId,
+      summaryId: String(id),
+      activityId: id,
+      activityName: `${part} ${sport.label}`,
+      activityType: sport.type,
+      startTimeInSeconds: start,
+      startTimeOffsetInSeconds: this.offset,
+      durationInSeconds: duration,
+      activeKilocalories: Math.round(duration * between(r(0), [0.08, 0.2])),
+    };
+    if (!sport.indoor && sport.speed) {
+      const speed = between(r(1), sport.speed);
+      s.distanceInMeters = round(speed * duration, 2);
+      s.averageSpeedInMetersPerSecond = round(speed, 3);
+      s.maxSpeedInMetersPerSecond = round(speed * between(r(2), [1.2, 1.8]), 3);
+      s.averagePaceInMinutesPerKilometer = round(1000 / speed / 60, 3);
+      s.totalElevationGainInMeters = round(between(r(3), [0, 800]), 1);
+      s.totalElevationLossInMeters = round(between(r(4), [0, 800]), 1);
+      if (!manual) {
+        s.startingLatitudeInDegree = round(between(r(5), [-60, 60]), 6);
+        s.startingLongitudeInDegree = round(between(r(6), [-170, 170]), 6);
+      }
+    }
+    if (!manual && r(7) > 0.1) {
+      const avg = Math.round(between(r(8), [105, 165]));
+      s.averageHeartRateInBeatsPerMinute = avg;
+      s.maxHeartRateInBeatsPerMinute = avg + Math.round(between(r(9), [10, 30]));
+    }
+    if (manual) s.manual = true;
+    else s.deviceName = DEVICES[Math.floor(r(11) * DEVICES.length)]!;
+    return s;
+  }
+
+  private indexRange(fromS: number, toS: number, lag: number): [number, number] {
+    if (this.count === 0) return [0, -1];
+    const lo = Math.max(0, Math.floor((fromS - lag - this.beginS) / this.spacing) - 1);
+    const hi = Math.min(this.count - 1, Math.ceil((toS - this.beginS) / this.spacing) + 1);
+    return [lo, hi];
+  }
+
+  /** Summaries uploaded in `[fromS, toS)`. */
+  *uploadedBetween(fromS: number, toS: number): Generator<StoredSummary> {
+    const [lo, hi] = this.indexRange(fromS, toS, MAX_UPLOAD_LAG_S);
+    for (let i = lo; i <= hi; i++) {
+      for (const s of this.at(i)) {
+        if (s.uploadTimeInSeconds >= fromS && s.uploadTimeInSeconds < toS) yield s;
+      }
+    }
+  }
+
+  /** Summaries that started in `[fromS, toS)` (the backfill endpoint's time axis). */
+  *startedBetween(fromS: number, toS: number): Generator<StoredSummary> {
+    const [lo, hi] = this.indexRange(fromS, toS, MAX_UPLOAD_LAG_S);
+    for (let i = lo; i <= hi; i++) {
+      for (const s of this.at(i)) {
+        const start = s.summary.startTimeInSeconds;
+        if (start >= fromS && start < toS) yield s;
+      }
+    }
+  }
+
+  /** Finds a summary by id (ids encode the index). */
+  find(summaryId: string): StoredSummary | null {
+    const id = Number(summaryId);
+    if (!Number.isInteger(id)) return null;
+    const rel = id - this.options.idBase;
+    const index = Math.floor(rel / 2);
+    if (index < 0 || index >= this.count) return null;
+    return this.at(index).find((s) => s.summary.summaryId === summaryId) ?? null;
+  }
+}
