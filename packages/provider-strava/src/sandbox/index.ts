@@ -1,1 +1,16 @@
-export const placeholder = '@trainlytics/provider-strava';
+export type { ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+export {
+  buildActivity,
+  generatedStartMs,
+  type SandboxActivity,
+  toDetailed,
+  toStravaJson,
+  UNSAFE_ID_BASE,
+} from './generate-history';
+export { runSandboxCli } from './sandbox-cli';
+export {
+  type SeedAthleteOptions,
+  StravaSandbox,
+  type StravaSandboxOptions,
+  startStravaSandbox,
+} from './strava-sandbox';

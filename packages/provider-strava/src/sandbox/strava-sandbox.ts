@@ -1,0 +1,1142 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Clock, FetchFunction, Provider } from '@trainlytics/core';
+import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+import { strava } from '../strava-provider';
+import type { StravaProviderOptions } from '../strava-settings';
+import { renderConsentPage } from './consent-page';
+import {
+  buildActivity,
+  createHistory,
+  firstIndexAfter,
+  type GeneratedHistory,
+  generatedId,
+  generatedIndex,
+  generatedStartMs,
+  idBase,
+  type SandboxActivity,
+  toDetailed,
+  toStravaJson,
+} from './generate-history';
+
+const ACCESS_TOKEN_TTL_S = 6 * 3600;
+const CODE_TTL_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+const ALL_SCOPES = [
+  'read',
+  'read_all',
+  'profile:read_all',
+  'profile:write',
+  'activity:read',
+  'activity:read_all',
+  'activity:write',
+];
+
+export interface StravaSandboxOptions {
+  /** Port on 127.0.0.1 (default 0: a free port). */
+  port?: number;
+  host?: string;
+  /** The app's credentials the token endpoint accepts (defaults `sandbox-client-id` / `sandbox-client-secret`). */
+  clientId?: string;
+  clientSecret?: string;
+  /** The sandbox's time (token expiry, rate-limit windows, new uploads). Default: system time plus `advanceTime`. */
+  clock?: Clock;
+  /**
+   * App-wide rate limit, answered with 429 when exceeded (overall and read buckets alike). `windowMs`
+   * defaults to Strava's 15 minutes (windows aligned on the clock, like :00/:15/:30/:45). Defaults are
+   * generous (1,000 per window, 100,000 a day) so benchmarks run; pass `{ limit: 200, dailyLimit: 2000 }`
+   * for Strava's real numbers.
+   */
+  rateLimit?: { windowMs?: number; limit: number; dailyLimit?: number };
+  faults?: SandboxFaults;
+  /** The push subscription's `hub.verify_token` and id used by `createProvider` and `webhookRequest`. */
+  verifyToken?: string;
+  subscriptionId?: number;
+  /** Answer oldest first when only `after` is given (the community-reported Strava behaviour). Default newest first. */
+  ascendingWithAfter?: boolean;
+  /** The fetch used to call webhook callbacks (`sendWebhook`, subscription validation). */
+  fetch?: FetchFunction;
+}
+
+export interface SeedAthleteOptions {
+  activityCount: number;
+  seed?: number;
+  /** Choose the athlete id (default: generated). */
+  athleteId?: string | number;
+  firstname?: string;
+  lastname?: string;
+  /** Where the generated history ends (default: the sandbox clock's now). */
+  historyEnd?: Date;
+  /** Give the newest generated activity an id beyond 2^53 (default true). */
+  unsafeNewestId?: boolean;
+}
+
+interface Account {
+  number: number;
+  athleteId: string;
+  seed: number;
+  firstname: string;
+  lastname: string;
+  history: GeneratedHistory;
+  /** Activities added after seeding, oldest first. */
+  extras: SandboxActivity[];
+  deleted: Set<string>;
+  createdAt: string;
+}
+
+interface AccessToken {
+  athleteId: string;
+  expiresAtMs: number;
+  scopes: string[];
+}
+
+interface Grant {
+  scopes: string[];
+  accessToken: string;
+  refreshToken: string;
+}
+
+interface RequestRecord {
+  method: string;
+  path: string;
+}
+
+const firstNames = ['Marianne', 'Kilian', 'Eliud', 'Faith', 'Tadej', 'Annemiek', 'Sifan', 'Jakob'];
+const lastNames = [
+  'Vos',
+  'Jornet',
+  'Kipchoge',
+  'Kipyegon',
+  'Pogačar',
+  'van Vleuten',
+  'Hassan',
+  'Ingebrigtsen',
+];
+const cities = ['Paris', 'Boulder', 'Eldoret', null, 'Girona', 'Utrecht', 'Sandnes', 'Chamonix'];
+
+const stravaError = (message: string, resource: string, field: string, code: string) => ({
+  message,
+  errors: [{ resource, field, code }],
+});
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A clock at system time that `advanceTime` moves forward. */
+function offsetClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return {
+    now: () => new Date(Date.now() + offset),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+/**
+ * A Strava API v3 sandbox: a real HTTP server on 127.0.0.1 with the real API's paths (so a plugin only
+ * swaps base URLs), the OAuth consent page, token exchange/refresh with rotation, 6-hour tokens on a
+ * controllable clock, `/athlete`, `/athlete/activities`, `/activities/{id}`, deauthorization, push
+ * subscriptions, rate-limit headers and 429s, webhook deliveries and fault knobs.
+ */
+export class StravaSandbox implements ConformanceSandbox {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly verifyToken: string;
+  readonly subscriptionId: number;
+  readonly clock: Clock;
+
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly options: StravaSandboxOptions;
+  private readonly accounts = new Map<string, Account>();
+  private readonly accessTokens = new Map<string, AccessToken>();
+  private readonly refreshTokens = new Map<string, string>();
+  private readonly grants = new Map<string, Grant>();
+  private readonly codes = new Map<
+    string,
+    { athleteId: string; scopes: string[]; redirectUri: string; expiresAtMs: number }
+  >();
+  private faults: SandboxFaults = {};
+  private requests: RequestRecord[] = [];
+  private usage = { shortWindow: -1, short: 0, readShort: 0, day: -1, daily: 0, readDaily: 0 };
+  private subscription: { id: number; callbackUrl: string; verifyToken: string; createdAt: string } | null =
+    null;
+  private nextAccountNumber = 1;
+
+  /** @internal use `startStravaSandbox` */
+  constructor(server: Server, baseUrl: string, options: StravaSandboxOptions) {
+    this.server = server;
+    this.baseUrl = baseUrl;
+    this.options = options;
+    this.clientId = options.clientId ?? 'sandbox-client-id';
+    this.clientSecret = options.clientSecret ?? 'sandbox-client-secret';
+    this.verifyToken = options.verifyToken ?? 'sandbox-verify-token';
+    this.subscriptionId = options.subscriptionId ?? 120475;
+    this.clock = options.clock ?? offsetClock();
+    this.faults = { ...(options.faults ?? {}) };
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('request', (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) {
+          this.json(res, 500, {
+            message: 'Error',
+            errors: [{ resource: 'sandbox', field: '', code: String(error) }],
+          });
+        } else res.destroy();
+      });
+    });
+  }
+
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/v3`;
+  }
+  get authorizeUrl(): string {
+    return `${this.baseUrl}/oauth/authorize`;
+  }
+  get tokenUrl(): string {
+    return `${this.baseUrl}/oauth/token`;
+  }
+
+  /** The environment variables that point the plugin (or `trainlytics serve`) at this sandbox. */
+  env(): Record<string, string> {
+    return {
+      STRAVA_CLIENT_ID: this.clientId,
+      STRAVA_CLIENT_SECRET: this.clientSecret,
+      STRAVA_API_URL: this.apiUrl,
+      STRAVA_AUTHORIZE_URL: this.authorizeUrl,
+      STRAVA_TOKEN_URL: this.tokenUrl,
+      STRAVA_WEBHOOK_VERIFY_TOKEN: this.verifyToken,
+      STRAVA_WEBHOOK_SUBSCRIPTION_ID: String(this.subscriptionId),
+    };
+  }
+
+  /** The plugin options that point at this sandbox. */
+  providerOptions(options: { fetch?: FetchFunction } = {}): StravaProviderOptions {
+    return {
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      apiUrl: this.apiUrl,
+      authorizeUrl: this.authorizeUrl,
+      tokenUrl: this.tokenUrl,
+      webhooks: { verifyToken: this.verifyToken, subscriptionId: this.subscriptionId },
+      env: {},
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
+  }
+
+  createProvider(options: { fetch?: FetchFunction } = {}): Provider {
+    return strava(this.providerOptions(options));
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /** Creates an athlete with a generated history. */
+  async seedAthlete(options: SeedAthleteOptions): Promise<{ providerUserId: string }> {
+    const number = this.nextAccountNumber++;
+    const athleteId = String(options.athleteId ?? 20_000_000 + number * 7919);
+    if (this.accounts.has(athleteId)) throw new Error(`Athlete ${athleteId} already exists in the sandbox`);
+    const seed = options.seed ?? number;
+    const now = this.clock.now().getTime();
+    this.accounts.set(athleteId, {
+      number,
+      athleteId,
+      seed,
+      firstname: options.firstname ?? firstNames[seed % firstNames.length]!,
+      lastname: options.lastname ?? lastNames[(seed * 3) % lastNames.length]!,
+      history: createHistory({
+        accountNumber: number,
+        athleteId,
+        seed,
+        count: options.activityCount,
+        endMs: options.historyEnd?.getTime() ?? Math.floor(now / 1000) * 1000,
+        ...(options.unsafeNewestId === undefined ? {} : { unsafeNewestId: options.unsafeNewestId }),
+      }),
+      extras: [],
+      deleted: new Set(),
+      createdAt: isoSeconds(now - 5 * 365 * DAY_MS),
+    });
+    return { providerUserId: athleteId };
+  }
+
+  seedAccount(options: { activityCount: number; seed?: number }): Promise<{ providerUserId: string }> {
+    return this.seedAthlete(options);
+  }
+
+  /**
+   * Registers an athlete that already connected before (a legacy `strava_connections` row): the given
+   * tokens are valid at the sandbox, the access token expiring at `expiresAt`.
+   */
+  async registerAthlete(
+    options: SeedAthleteOptions & {
+      athleteId: string | number;
+      accessToken: string;
+      refreshToken: string;
+      expiresAt: Date;
+      scopes?: string[];
+    },
+  ): Promise<{ providerUserId: string }> {
+    const { providerUserId } = await this.seedAthlete(options);
+    const scopes = options.scopes ?? ['read', 'activity:read_all'];
+    this.accessTokens.set(options.accessToken, {
+      athleteId: providerUserId,
+      expiresAtMs: options.expiresAt.getTime(),
+      scopes,
+    });
+    this.refreshTokens.set(options.refreshToken, providerUserId);
+    this.grants.set(providerUserId, {
+      scopes,
+      accessToken: options.accessToken,
+      refreshToken: options.refreshToken,
+    });
+    return { providerUserId };
+  }
+
+  private account(athleteId: string): Account {
+    const account = this.accounts.get(athleteId);
+    if (!account) throw new Error(`No athlete ${athleteId} in the Strava sandbox`);
+    return account;
+  }
+
+  async addActivities(providerUserId: string, count: number): Promise<string[]> {
+    const account = this.account(providerUserId);
+    const now = Math.floor(this.clock.now().getTime() / 1000) * 1000;
+    const lastStart = Math.max(
+      account.history.count > 0 ? generatedStartMs(account.history, account.history.count - 1) : 0,
+      ...account.extras.map((a) => Date.parse(a.start_date)),
+    );
+    const ids: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const index = account.history.count + account.extras.length;
+      const id = String(idBase(account.number) + BigInt(index));
+      // Uploaded now: starts just before now, strictly after every earlier activity.
+      const startMs = Math.max(lastStart + (k + 1) * 1000, now - (count - k) * 60_000);
+      account.extras.push(
+        buildActivity({ id, athleteId: account.athleteId, seed: account.seed, index, startMs }),
+      );
+      ids.push(id);
+    }
+    account.extras.sort((a, b) => Date.parse(a.start_date) - Date.parse(b.start_date));
+    return ids;
+  }
+
+  /** Deletes an activity at the "provider" (then send an `activity.deleted` webhook). */
+  async deleteActivity(providerUserId: string, activityId: string): Promise<void> {
+    this.account(providerUserId).deleted.add(activityId);
+  }
+
+  async activityCount(providerUserId: string): Promise<number> {
+    const account = this.account(providerUserId);
+    let deleted = 0;
+    for (const id of account.deleted) if (this.findActivity(account, id)) deleted++;
+    return account.history.count + account.extras.length - deleted;
+  }
+
+  /** An activity's SummaryActivity as the API serves it (ids as strings), or null. */
+  getActivity(providerUserId: string, activityId: string): SandboxActivity | null {
+    const account = this.account(providerUserId);
+    return account.deleted.has(activityId) ? null : this.findActivity(account, activityId);
+  }
+
+  /** Ids of an athlete's activities, newest first (streams: stops after `limit`). */
+  activityIds(providerUserId: string, options: { limit?: number } = {}): string[] {
+    const out: string[] = [];
+    const account = this.account(providerUserId);
+    for (const a of this.iterate(account, {
+      afterMs: null,
+      beforeMs: null,
+      ascending: false,
+      includePrivate: true,
+    })) {
+      if (out.length >= (options.limit ?? Number.POSITIVE_INFINITY)) break;
+      out.push(a.id);
+    }
+    return out;
+  }
+
+  private findActivity(account: Account, id: string): SandboxActivity | null {
+    const index = generatedIndex(account.history, id);
+    if (index !== null) return this.generated(account, index);
+    return account.extras.find((a) => a.id === id) ?? null;
+  }
+
+  private generated(account: Account, index: number): SandboxActivity {
+    return buildActivity({
+      id: generatedId(account.history, index),
+      athleteId: account.athleteId,
+      seed: account.seed,
+      index,
+      startMs: generatedStartMs(account.history, index),
+    });
+  }
+
+  /** Activities in the window (exclusive bounds), merged from the generated range and the added ones. */
+  private *iterate(
+    account: Account,
+    q: { afterMs: number | null; beforeMs: number | null; ascending: boolean; includePrivate: boolean },
+  ): Generator<SandboxActivity> {
+    const h = account.history;
+    const lo = q.afterMs === null ? 0 : firstIndexAfter(h, q.afterMs);
+    const hi = q.beforeMs === null ? h.count : firstIndexAfter(h, q.beforeMs - 1);
+    const extras = account.extras.filter((a) => {
+      const s = Date.parse(a.start_date);
+      return (q.afterMs === null || s > q.afterMs) && (q.beforeMs === null || s < q.beforeMs);
+    });
+    const keep = (a: SandboxActivity) =>
+      !account.deleted.has(a.id) && (q.includePrivate || a.private !== true);
+    if (q.ascending) {
+      let i = lo;
+      let j = 0;
+      while (i < hi || j < extras.length) {
+        const g = i < hi ? generatedStartMs(h, i) : Number.POSITIVE_INFINITY;
+        const e = j < extras.length ? Date.parse(extras[j]!.start_date) : Number.POSITIVE_INFINITY;
+        const next = g <= e ? this.generated(account, i++) : extras[j++]!;
+        if (keep(next)) yield next;
+      }
+    } else {
+      let i = hi - 1;
+      let j = extras.length - 1;
+      while (i >= lo || j >= 0) {
+        const g = i >= lo ? generatedStartMs(h, i) : Number.NEGATIVE_INFINITY;
+        const e = j >= 0 ? Date.parse(extras[j]!.start_date) : Number.NEGATIVE_INFINITY;
+        const next = g >= e ? this.generated(account, i--) : extras[j--]!;
+        if (keep(next)) yield next;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- OAuth helpers
+
+  async approve(
+    authorizationUrl: string,
+    options: { providerUserId: string; deny?: boolean; scopes?: string[] },
+  ): Promise<URL> {
+    const page = await fetch(authorizationUrl);
+    if (page.status !== 200) {
+      throw new Error(`The sandbox consent page answered ${page.status}: ${await page.text()}`);
+    }
+    await page.text();
+    const url = new URL(authorizationUrl);
+    const form = new URLSearchParams();
+    for (const key of ['client_id', 'redirect_uri', 'response_type', 'approval_prompt', 'state']) {
+      const v = url.searchParams.get(key);
+      if (v !== null) form.set(key, v);
+    }
+    const requested = (url.searchParams.get('scope') ?? '').split(',').filter(Boolean);
+    for (const scope of options.scopes ?? requested) form.append('scope', scope);
+    form.set('athlete_id', options.providerUserId);
+    form.set('decision', options.deny ? 'deny' : 'approve');
+    const res = await fetch(`${this.baseUrl}/oauth/authorize`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
+    const location = res.headers.get('location');
+    if (res.status !== 302 || !location) {
+      throw new Error(`The sandbox consent form answered ${res.status}: ${await res.text()}`);
+    }
+    return new URL(location);
+  }
+
+  async expireAccessTokens(providerUserId: string): Promise<void> {
+    const now = this.clock.now().getTime();
+    for (const token of this.accessTokens.values()) {
+      if (token.athleteId === providerUserId) token.expiresAtMs = Math.min(token.expiresAtMs, now);
+    }
+  }
+
+  /** Moves the sandbox's own clock forward (tokens expire, windows reset). Needs the default clock or one with `advance`. */
+  advanceTime(ms: number): void {
+    const clock = this.clock as Clock & { advance?: (ms: number) => void };
+    if (!clock.advance) throw new Error('The sandbox clock was injected without an advance() method');
+    clock.advance(ms);
+  }
+
+  /** The refresh token the sandbox currently accepts for an athlete (rotation tests). */
+  currentRefreshToken(providerUserId: string): string | null {
+    return this.grants.get(providerUserId)?.refreshToken ?? null;
+  }
+
+  // ---------------------------------------------------------------- faults and counters
+
+  setFaults(faults: SandboxFaults): void {
+    this.faults = { ...this.faults, ...faults };
+  }
+  resetFaults(): void {
+    this.faults = {};
+  }
+  requestCount(filter: { pathPrefix?: string; method?: string } = {}): number {
+    return this.requests.filter((r) => {
+      if (filter.method && r.method !== filter.method.toUpperCase()) return false;
+      if (!filter.pathPrefix) return true;
+      const apiPath = r.path.startsWith('/api/v3') ? r.path.slice('/api/v3'.length) : r.path;
+      return r.path.startsWith(filter.pathPrefix) || apiPath.startsWith(filter.pathPrefix);
+    }).length;
+  }
+  resetCounters(): void {
+    this.requests = [];
+  }
+
+  // ---------------------------------------------------------------- webhooks
+
+  /** The JSON body Strava would POST for an event. */
+  webhookBody(event: ConformanceWebhookEvent): string {
+    const eventTime = Math.floor(this.clock.now().getTime() / 1000);
+    const base = {
+      subscription_id: this.subscriptionId,
+      owner_id: event.providerUserId,
+      event_time: eventTime,
+    };
+    const body =
+      event.type === 'deauthorized'
+        ? {
+            aspect_type: 'update',
+            event_time: eventTime,
+            object_id: event.providerUserId,
+            object_type: 'athlete',
+            owner_id: event.providerUserId,
+            subscription_id: this.subscriptionId,
+            updates: { authorized: 'false' },
+          }
+        : {
+            aspect_type: event.type === 'activity.created' ? 'create' : 'delete',
+            event_time: eventTime,
+            object_id: event.providerActivityId,
+            object_type: 'activity',
+            owner_id: base.owner_id,
+            subscription_id: base.subscription_id,
+            updates: {},
+          };
+    return toStravaJson(body);
+  }
+
+  async webhookRequest(event: ConformanceWebhookEvent, options: { url?: string } = {}): Promise<Request> {
+    return new Request(options.url ?? this.subscription?.callbackUrl ?? 'http://127.0.0.1/webhooks/strava', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'faraday v0.9.2' },
+      body: this.webhookBody(event),
+    });
+  }
+
+  /** POSTs an event to a URL (a running host app) as Strava does; returns the response status. */
+  async sendWebhook(event: ConformanceWebhookEvent, url?: string): Promise<number> {
+    const target = url ?? this.subscription?.callbackUrl;
+    if (!target) throw new Error('sendWebhook needs a URL (or a push subscription)');
+    const request = await this.webhookRequest(event, { url: target });
+    const res = await (this.options.fetch ?? fetch)(request);
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = toStravaJson(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(text);
+  }
+
+  private async readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** Query parameters merged with a form or JSON body (Strava accepts either). */
+  private async params(req: IncomingMessage, url: URL): Promise<URLSearchParams> {
+    const params = new URLSearchParams(url.searchParams);
+    const text = await this.readBody(req);
+    if (!text) return params;
+    if ((req.headers['content-type'] ?? '').includes('application/json')) {
+      try {
+        for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>))
+          params.set(k, String(v));
+      } catch {
+        /* ignored: treated as no body */
+      }
+    } else {
+      for (const [k, v] of new URLSearchParams(text)) params.append(k, v);
+    }
+    return params;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    this.requests.push({ method, path });
+
+    if (path === '/oauth/authorize' || path === '/oauth/mobile/authorize') {
+      return method === 'POST' ? this.consentDecision(req, res, url) : this.consentPage(res, url);
+    }
+    if ((path === '/oauth/token' || path === '/api/v3/oauth/token') && method === 'POST') {
+      return this.token(req, res, url);
+    }
+    if (path === '/oauth/deauthorize' && method === 'POST') return this.deauthorize(req, res, url);
+    if (path === '/' && method === 'GET') {
+      return this.json(res, 200, { sandbox: 'strava', ...this.env() });
+    }
+    if (path.startsWith('/api/v3/')) return this.api(req, res, url, method, path.slice('/api/v3'.length));
+    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'));
+  }
+
+  private rateLimitHeaders(): Record<string, string> {
+    const limit = this.options.rateLimit?.limit ?? 1000;
+    const daily = this.options.rateLimit?.dailyLimit ?? 100_000;
+    return {
+      'X-RateLimit-Limit': `${limit},${daily}`,
+      'X-RateLimit-Usage': `${this.usage.short},${this.usage.daily}`,
+      'X-ReadRateLimit-Limit': `${limit},${daily}`,
+      'X-ReadRateLimit-Usage': `${this.usage.readShort},${this.usage.readDaily}`,
+    };
+  }
+
+  /** Counts the request in the app-wide windows; true when it is over a limit. */
+  private countRequest(read: boolean): boolean {
+    const now = this.clock.now().getTime();
+    const windowMs = this.options.rateLimit?.windowMs ?? 15 * 60_000;
+    const shortWindow = Math.floor(now / windowMs);
+    const day = Math.floor(now / DAY_MS);
+    if (shortWindow !== this.usage.shortWindow) {
+      this.usage.shortWindow = shortWindow;
+      this.usage.short = 0;
+      this.usage.readShort = 0;
+    }
+    if (day !== this.usage.day) {
+      this.usage.day = day;
+      this.usage.daily = 0;
+      this.usage.readDaily = 0;
+    }
+    // Requests over the limit still count (Strava: "will still count toward the long term limit").
+    this.usage.short++;
+    this.usage.daily++;
+    if (read) {
+      this.usage.readShort++;
+      this.usage.readDaily++;
+    }
+    const limit = this.options.rateLimit?.limit ?? 1000;
+    const daily = this.options.rateLimit?.dailyLimit ?? 100_000;
+    return (
+      this.usage.short > limit ||
+      this.usage.daily > daily ||
+      this.usage.readShort > limit ||
+      this.usage.readDaily > daily
+    );
+  }
+
+  private consume<K extends 'connectionResets' | 'hangs' | 'invalidJson' | 'malformedItems'>(key: K): number {
+    const n = this.faults[key] ?? 0;
+    if (n > 0) this.faults[key] = (n - 1) as SandboxFaults[K];
+    return n;
+  }
+
+  private async api(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    path: string,
+  ): Promise<void> {
+    if (this.faults.latencyMs) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
+    if (this.consume('connectionResets') > 0) {
+      req.socket.destroy();
+      return;
+    }
+    if (this.consume('hangs') > 0) return; // never answered; the socket is destroyed on close()
+
+    const overLimit = this.countRequest(method === 'GET');
+    const headers = this.rateLimitHeaders();
+    const rateLimited = this.faults.rateLimited;
+    if (rateLimited && rateLimited.times > 0) {
+      if (rateLimited.times <= 1) delete this.faults.rateLimited;
+      else this.faults.rateLimited = { ...rateLimited, times: rateLimited.times - 1 };
+      const extra: Record<string, string> =
+        rateLimited.retryAfterSeconds === undefined
+          ? {}
+          : { 'Retry-After': String(rateLimited.retryAfterSeconds) };
+      // A real 429 reports the short window as used up.
+      const limit = this.options.rateLimit?.limit ?? 1000;
+      const used = `${Math.max(limit, this.usage.short)},${this.usage.daily}`;
+      return this.json(
+        res,
+        429,
+        stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded'),
+        {
+          ...headers,
+          'X-RateLimit-Usage': used,
+          'X-ReadRateLimit-Usage': `${Math.max(limit, this.usage.readShort)},${this.usage.readDaily}`,
+          ...extra,
+        },
+      );
+    }
+    if (overLimit) {
+      return this.json(
+        res,
+        429,
+        stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded'),
+        headers,
+      );
+    }
+    const status = this.faults.status;
+    if (
+      status &&
+      status.times > 0 &&
+      (!status.pathPrefix ||
+        `/api/v3${path}`.startsWith(status.pathPrefix) ||
+        path.startsWith(status.pathPrefix))
+    ) {
+      if (status.times <= 1) delete this.faults.status;
+      else this.faults.status = { ...status, times: status.times - 1 };
+      return this.json(
+        res,
+        status.code,
+        { message: status.code >= 500 ? 'Error' : 'Bad Request', errors: [] },
+        headers,
+      );
+    }
+    if (this.consume('invalidJson') > 0) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end('[{"resource_state":2,"id":');
+      return;
+    }
+
+    if (path.startsWith('/push_subscriptions'))
+      return this.pushSubscriptions(req, res, url, method, path, headers);
+
+    const token = this.authenticate(req, url);
+    if (!token) {
+      return this.json(
+        res,
+        401,
+        stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'),
+        headers,
+      );
+    }
+    const account = this.account(token.athleteId);
+    const can = (...scopes: string[]) => scopes.some((s) => token.scopes.includes(s));
+
+    if (method === 'GET' && path === '/athlete')
+      return this.json(res, 200, this.athleteJson(account, can('profile:read_all')), headers);
+
+    if (method === 'GET' && path === '/athlete/activities') {
+      if (!can('activity:read', 'activity:read_all')) {
+        return this.json(
+          res,
+          401,
+          stravaError('Authorization Error', 'AccessToken', 'activity:read_permission', 'missing'),
+          headers,
+        );
+      }
+      return this.listActivities(res, url, account, can('activity:read_all'), headers);
+    }
+
+    const match = /^\/activities\/(\d+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const activity = this.getActivity(account.athleteId, match[1]!);
+      const visible =
+        activity &&
+        (activity.private !== true || can('activity:read_all')) &&
+        can('activity:read', 'activity:read_all');
+      if (!activity || !visible) {
+        return this.json(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
+      }
+      return this.json(res, 200, toDetailed(activity), headers);
+    }
+    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
+  }
+
+  private authenticate(req: IncomingMessage, url: URL): AccessToken | null {
+    const header = req.headers.authorization ?? '';
+    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? url.searchParams.get('access_token');
+    if (!bearer) return null;
+    const token = this.accessTokens.get(bearer);
+    if (!token || token.expiresAtMs <= this.clock.now().getTime()) return null;
+    return token;
+  }
+
+  private listActivities(
+    res: ServerResponse,
+    url: URL,
+    account: Account,
+    includePrivate: boolean,
+    headers: Record<string, string>,
+  ): void {
+    const int = (name: string) => {
+      const v = url.searchParams.get(name);
+      if (v === null || v === '') return null;
+      return /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
+    };
+    const before = int('before');
+    const after = int('after');
+    const page = int('page') ?? 1;
+    const perPage = int('per_page') ?? 30;
+    if ([before, after, page, perPage].some((v) => Number.isNaN(v)) || page < 1 || perPage < 1) {
+      this.json(res, 400, stravaError('Bad Request', 'Activity', 'page', 'invalid'), headers);
+      return;
+    }
+    const size = Math.min(200, perPage);
+    const ascending = this.options.ascendingWithAfter === true && after !== null && before === null;
+    const items: SandboxActivity[] = [];
+    let skip = (page - 1) * size;
+    for (const a of this.iterate(account, {
+      afterMs: after === null ? null : after * 1000,
+      beforeMs: before === null ? null : before * 1000,
+      ascending,
+      includePrivate,
+    })) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      items.push(a);
+      if (items.length >= size) break;
+    }
+    const malformed = this.consume('malformedItems');
+    for (let k = 0; k < Math.min(malformed, items.length); k++) {
+      items[k] = { ...items[k]!, start_date: 12345 as unknown as string };
+    }
+    this.json(res, 200, items, headers);
+  }
+
+  private athleteJson(account: Account, detailed: boolean): Record<string, unknown> {
+    const placeholder = account.number % 2 === 0;
+    const summary: Record<string, unknown> = {
+      id: Number(account.athleteId),
+      username: `${account.firstname}${account.lastname}`.toLowerCase().replace(/[^a-z]/g, ''),
+      resource_state: detailed ? 3 : 2,
+      firstname: account.firstname,
+      lastname: account.lastname,
+      bio: null,
+      city: cities[account.seed % cities.length] ?? null,
+      state: null,
+      country: account.seed % cities.length === 3 ? null : 'France',
+      sex: account.seed % 3 === 0 ? null : account.seed % 3 === 1 ? 'F' : 'M',
+      premium: true,
+      summit: true,
+      created_at: account.createdAt,
+      updated_at: account.createdAt,
+      badge_type_id: 1,
+      weight: 62.5,
+      profile_medium: placeholder
+        ? 'avatar/athlete/medium.png'
+        : `https://dgalywyr863hv.cloudfront.net/pictures/athletes/${account.athleteId}/medium.jpg`,
+      profile: placeholder
+        ? 'avatar/athlete/large.png'
+        : `https://dgalywyr863hv.cloudfront.net/pictures/athletes/${account.athleteId}/large.jpg`,
+      friend: null,
+      follower: null,
+    };
+    if (!detailed) return summary;
+    return {
+      ...summary,
+      follower_count: 5,
+      friend_count: 5,
+      mutual_friend_count: 0,
+      athlete_type: 1,
+      date_preference: '%m/%d/%Y',
+      measurement_preference: account.seed % 2 === 0 ? 'meters' : 'feet',
+      clubs: [],
+      ftp: null,
+      bikes: [],
+      shoes: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- OAuth endpoints
+
+  private consentPage(res: ServerResponse, url: URL): void {
+    const q = url.searchParams;
+    const problem =
+      q.get('client_id') !== this.clientId
+        ? stravaError('Bad Request', 'Application', 'client_id', 'invalid')
+        : !q.get('redirect_uri')
+          ? stravaError('Bad Request', 'Application', 'redirect_uri', 'invalid')
+          : q.get('response_type') !== 'code'
+            ? stravaError('Bad Request', 'Application', 'response_type', 'invalid')
+            : null;
+    if (problem) {
+      this.json(res, 400, problem);
+      return;
+    }
+    const requested = (q.get('scope') ?? 'read').split(',').filter((s) => ALL_SCOPES.includes(s));
+    const hidden: Record<string, string> = {};
+    for (const key of ['client_id', 'redirect_uri', 'response_type', 'approval_prompt', 'state']) {
+      const v = q.get(key);
+      if (v !== null) hidden[key] = v;
+    }
+    const html = renderConsentPage({
+      action: '/oauth/authorize',
+      hidden,
+      scopes: requested.includes('read') ? requested : ['read', ...requested],
+      athletes: [...this.accounts.values()].map((a) => ({
+        id: a.athleteId,
+        name: `${a.firstname} ${a.lastname}`,
+      })),
+      selectedAthleteId: q.get('athlete_id') ?? undefined,
+    });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  }
+
+  private async consentDecision(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const form = await this.params(req, url);
+    const redirectUri = form.get('redirect_uri');
+    if (form.get('client_id') !== this.clientId || !redirectUri) {
+      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
+    }
+    const target = new URL(redirectUri);
+    const state = form.get('state');
+    if (state !== null) target.searchParams.set('state', state);
+    if (form.get('decision') !== 'approve') {
+      target.searchParams.set('error', 'access_denied');
+    } else {
+      const athleteId = form.get('athlete_id') ?? '';
+      if (!this.accounts.has(athleteId)) {
+        return this.json(res, 400, stravaError('Bad Request', 'Athlete', 'athlete_id', 'invalid'));
+      }
+      const scopes = [...new Set(['read', ...form.getAll('scope').flatMap((s) => s.split(','))])].filter(
+        (s) => ALL_SCOPES.includes(s),
+      );
+      const code = randomBytes(20).toString('hex');
+      this.codes.set(code, {
+        athleteId,
+        scopes,
+        redirectUri,
+        expiresAtMs: this.clock.now().getTime() + CODE_TTL_MS,
+      });
+      target.searchParams.set('code', code);
+      target.searchParams.set('scope', scopes.join(','));
+    }
+    res.writeHead(302, { location: target.toString() });
+    res.end();
+  }
+
+  private issueAccessToken(athleteId: string, scopes: string[]): { token: string; expiresAtMs: number } {
+    const token = randomBytes(20).toString('hex');
+    const expiresAtMs = this.clock.now().getTime() + ACCESS_TOKEN_TTL_S * 1000;
+    this.accessTokens.set(token, { athleteId, expiresAtMs: Math.floor(expiresAtMs / 1000) * 1000, scopes });
+    return { token, expiresAtMs: Math.floor(expiresAtMs / 1000) * 1000 };
+  }
+
+  private tokenBody(accessToken: string, refreshToken: string): Record<string, unknown> {
+    const record = this.accessTokens.get(accessToken)!;
+    const expiresAt = Math.floor(record.expiresAtMs / 1000);
+    return {
+      token_type: 'Bearer',
+      expires_at: expiresAt,
+      expires_in: Math.max(0, expiresAt - Math.floor(this.clock.now().getTime() / 1000)),
+      refresh_token: refreshToken,
+      access_token: accessToken,
+    };
+  }
+
+  private async token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const form = await this.params(req, url);
+    if (form.get('client_id') !== this.clientId) {
+      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
+    }
+    if (form.get('client_secret') !== this.clientSecret) {
+      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_secret', 'invalid'));
+    }
+    const grantType = form.get('grant_type');
+    const now = this.clock.now().getTime();
+
+    if (grantType === 'authorization_code') {
+      const code = form.get('code') ?? '';
+      const record = this.codes.get(code);
+      this.codes.delete(code); // single-use
+      if (!record || record.expiresAtMs <= now) {
+        return this.json(res, 400, stravaError('Bad Request', 'AuthorizationCode', 'code', 'invalid'));
+      }
+      const access = this.issueAccessToken(record.athleteId, record.scopes);
+      const refresh = randomBytes(20).toString('hex');
+      const previous = this.grants.get(record.athleteId);
+      if (previous) this.refreshTokens.delete(previous.refreshToken);
+      this.refreshTokens.set(refresh, record.athleteId);
+      this.grants.set(record.athleteId, {
+        scopes: record.scopes,
+        accessToken: access.token,
+        refreshToken: refresh,
+      });
+      return this.json(res, 200, {
+        ...this.tokenBody(access.token, refresh),
+        athlete: this.athleteJson(this.account(record.athleteId), false),
+      });
+    }
+
+    if (grantType === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      const athleteId = this.refreshTokens.get(presented);
+      if (!athleteId || this.faults.rejectRefresh) {
+        return this.json(res, 400, stravaError('Bad Request', 'RefreshToken', 'refresh_token', 'invalid'));
+      }
+      const grant = this.grants.get(athleteId)!;
+      const current = this.accessTokens.get(grant.accessToken);
+      // The same access token comes back while it has more than an hour left.
+      let accessToken = grant.accessToken;
+      if (!current || current.expiresAtMs - now <= 3600_000) {
+        accessToken = this.issueAccessToken(athleteId, grant.scopes).token;
+      }
+      // Rotation: a new refresh token on every call; the presented one dies at once.
+      const refresh = randomBytes(20).toString('hex');
+      this.refreshTokens.delete(presented);
+      this.refreshTokens.set(refresh, athleteId);
+      this.grants.set(athleteId, { ...grant, accessToken, refreshToken: refresh });
+      return this.json(res, 200, this.tokenBody(accessToken, refresh));
+    }
+    this.json(res, 400, stravaError('Bad Request', 'Application', 'grant_type', 'invalid'));
+  }
+
+  private async deauthorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const form = await this.params(req, url);
+    const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const presented = form.get('access_token') ?? header ?? '';
+    const token = this.accessTokens.get(presented);
+    if (!token || token.expiresAtMs <= this.clock.now().getTime()) {
+      return this.json(res, 401, stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'));
+    }
+    for (const [t, record] of this.accessTokens)
+      if (record.athleteId === token.athleteId) this.accessTokens.delete(t);
+    for (const [t, athleteId] of this.refreshTokens)
+      if (athleteId === token.athleteId) this.refreshTokens.delete(t);
+    this.grants.delete(token.athleteId);
+    this.json(res, 200, { access_token: presented });
+  }
+
+  // ---------------------------------------------------------------- push subscriptions
+
+  private async pushSubscriptions(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const form = await this.params(req, url);
+    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
+      return this.json(
+        res,
+        401,
+        stravaError('Authorization Error', 'Application', 'client_id', 'invalid'),
+        headers,
+      );
+    }
+    if (method === 'GET' && path === '/push_subscriptions') {
+      const list = this.subscription
+        ? [
+            {
+              id: this.subscription.id,
+              resource_state: 2,
+              application_id: 1,
+              callback_url: this.subscription.callbackUrl,
+              created_at: this.subscription.createdAt,
+              updated_at: this.subscription.createdAt,
+            },
+          ]
+        : [];
+      return this.json(res, 200, list, headers);
+    }
+    if (method === 'POST' && path === '/push_subscriptions') {
+      if (this.subscription) {
+        return this.json(
+          res,
+          400,
+          stravaError('Bad Request', 'PushSubscription', '', 'already exists'),
+          headers,
+        );
+      }
+      const callbackUrl = form.get('callback_url') ?? '';
+      const verifyToken = form.get('verify_token') ?? '';
+      const challenge = randomBytes(8).toString('hex');
+      const ok = await this.validateCallback(callbackUrl, verifyToken, challenge);
+      if (!ok) {
+        return this.json(
+          res,
+          400,
+          stravaError(
+            'Bad Request',
+            'PushSubscription',
+            'callback url',
+            'GET to callback URL does not return 200',
+          ),
+          headers,
+        );
+      }
+      this.subscription = {
+        id: this.subscriptionId,
+        callbackUrl,
+        verifyToken,
+        createdAt: isoSeconds(this.clock.now().getTime()),
+      };
+      return this.json(res, 201, { id: this.subscriptionId }, headers);
+    }
+    const match = /^\/push_subscriptions\/(\d+)$/.exec(path);
+    if (method === 'DELETE' && match) {
+      if (!this.subscription || String(this.subscription.id) !== match[1]) {
+        return this.json(
+          res,
+          404,
+          stravaError('Record Not Found', 'PushSubscription', 'id', 'invalid'),
+          headers,
+        );
+      }
+      this.subscription = null;
+      res.writeHead(204, headers);
+      res.end();
+      return;
+    }
+    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
+  }
+
+  /** Strava's validation GET: the callback must echo `hub.challenge` as JSON within 2 seconds. */
+  private async validateCallback(
+    callbackUrl: string,
+    verifyToken: string,
+    challenge: string,
+  ): Promise<boolean> {
+    try {
+      const target = new URL(callbackUrl);
+      target.searchParams.set('hub.verify_token', verifyToken);
+      target.searchParams.set('hub.challenge', challenge);
+      target.searchParams.set('hub.mode', 'subscribe');
+      const res = await (this.options.fetch ?? fetch)(target, { signal: AbortSignal.timeout(2000) });
+      if (res.status !== 200) return false;
+      const body = (await res.json()) as Record<string, unknown>;
+      return body['hub.challenge'] === challenge;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Starts a Strava sandbox on 127.0.0.1 (port 0 by default). */
+export async function startStravaSandbox(options: StravaSandboxOptions = {}): Promise<StravaSandbox> {
+  const server = createServer();
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return new StravaSandbox(server, `http://${host}:${port}`, options);
+}
