@@ -1,4 +1,20 @@
-export async function run(argv: string[]): Promise<number> {
-  console.log('trainlytics', argv.slice(2).join(' '));
-  return 0;
-}
+export { createHostApp, type HostAppOptions } from './app/create-host-app';
+export { type HostServer, type HostServerOptions, startHostServer } from './app/host-server';
+export { type AppUser, ensureUser, listUsers } from './app/users';
+export type { CliIO } from './cli-io';
+export { syncJson } from './commands/sync-command';
+export { assertMigrated, embeddedDatabaseDir, type OpenedDatabase, openDatabase } from './database';
+export { type DemoOptions, type DemoReport, runDemo } from './demo/run-demo';
+export { type OpenedTrainlytics, type OpenTrainlyticsOptions, openTrainlytics } from './open-trainlytics';
+export { createProgram, run } from './program';
+export {
+  assertCredentials,
+  assertKnownProvider,
+  configuredProviderIds,
+  KNOWN_PROVIDER_IDS,
+  providersFromEnv,
+} from './providers-from-env';
+export { runConcurrently } from './run-concurrently';
+export { createScheduler, type Scheduler, type SchedulerOptions, type TickReport } from './scheduler';
+export { UserError } from './user-error';
+export { VERSION } from './version';

@@ -1,0 +1,201 @@
+import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
+import { html } from 'hono/html';
+import { formatDistance, formatDuration, formatInstant } from '../format';
+import { type AppUser, displayName } from './users';
+
+export interface ProviderPanel {
+  id: string;
+  name: string;
+  /** Credentials are set: the provider can be connected. */
+  configured: boolean;
+  /** How to configure it, when not. */
+  configureHint: string;
+  connection: Connection | null;
+  history: SyncRecord[];
+}
+
+export interface DashboardModel {
+  users: AppUser[];
+  user: AppUser | null;
+  providers: ProviderPanel[];
+  activities: ActivityRow[];
+  csrfToken: string;
+  /** A one-line notice (e.g. after a callback error). */
+  notice: string | null;
+}
+
+const STATUS_LABELS: Record<Connection['status'] | 'never', string> = {
+  active: 'connected',
+  reauth_required: 'needs re-authorization',
+  inactive: 'disconnected',
+  never: 'never connected',
+};
+
+/** The connections dashboard: every value goes through `html`, which escapes it. */
+export function dashboardPage(model: DashboardModel) {
+  return layout(
+    'Trainlytics — connections',
+    model.csrfToken,
+    html`
+      <header>
+        <h1>Trainlytics</h1>
+        ${userSelector(model)}
+      </header>
+      ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
+      ${model.user ? userSection(model, model.user) : createUserForm(model.csrfToken)}
+      <footer>
+        This is the Trainlytics demo host app: <code>?user=</code> picks the current user. A real app takes the
+        user from its own sign-in and keeps these routes behind it.
+      </footer>
+    `,
+  );
+}
+
+function userSelector(model: DashboardModel) {
+  if (model.users.length === 0) return '';
+  return html`<form method="get" action="/dashboard" class="user-selector">
+    <label
+      >User
+      <select name="user" data-testid="user-select">
+        ${model.users.map(
+          (u) =>
+            html`<option value="${u.id}" ${u.id === model.user?.id ? 'selected' : ''}>${displayName(u)}</option>`,
+        )}
+      </select></label
+    >
+    <button type="submit">Switch</button>
+  </form>`;
+}
+
+function createUserForm(csrfToken: string) {
+  return html`<section>
+    <h2>No user yet</h2>
+    <form method="post" action="/users">
+      <input type="hidden" name="csrf" value="${csrfToken}" />
+      <label>Email <input type="email" name="email" required /></label>
+      <button type="submit">Create user</button>
+    </form>
+  </section>`;
+}
+
+function userSection(model: DashboardModel, user: AppUser) {
+  return html`<section>
+      <h2>Connections of ${displayName(user)}</h2>
+      <div class="providers">${model.providers.map((p) => providerCard(p, user, model.csrfToken))}</div>
+    </section>
+    <section>
+      <h2>Recent activities</h2>
+      ${activitiesTable(model.activities)}
+    </section>`;
+}
+
+function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string) {
+  const connection = panel.connection;
+  const status = connection ? connection.status : 'never';
+  const connectLabel = status === 'never' ? 'Connect' : 'Reconnect';
+  const connectForm = panel.configured
+    ? html`<form method="post" action="/connect/${panel.id}">
+        <input type="hidden" name="csrf" value="${csrfToken}" />
+        <input type="hidden" name="user" value="${user.id}" />
+        <button type="submit" data-testid="connect-${panel.id}">${connectLabel} ${panel.name}</button>
+      </form>`
+    : html`<p class="hint">Not configured: ${panel.configureHint}</p>`;
+  return html`<article class="provider" data-provider="${panel.id}" data-status="${status}">
+    <h3>${panel.name} <span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></h3>
+    ${
+      connection
+        ? html`<p>
+            Account ${connection.providerUserId}
+            ${profileName(connection) ? html`(${profileName(connection)})` : ''} · last sync
+            <span data-testid="last-sync-${panel.id}">${formatInstant(connection.lastSyncAt)}</span>
+          </p>
+          ${connection.lastError ? html`<p class="error">Last error: ${connection.lastError}</p>` : ''}`
+        : ''
+    }
+    <div class="actions">
+      ${status === 'active' ? '' : connectForm}
+      ${
+        connection && status !== 'inactive'
+          ? html`<button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync" data-testid="sync-${panel.id}">Sync now</button>
+              <button type="button" data-action="disconnect" data-url="/api/connections/${connection.id}/disconnect" data-testid="disconnect-${panel.id}">Disconnect</button>`
+          : ''
+      }
+    </div>
+    ${panel.history.length > 0 ? historyTable(panel.history) : ''}
+  </article>`;
+}
+
+function profileName(connection: Connection): string {
+  return [connection.profile.firstName, connection.profile.lastName].filter(Boolean).join(' ');
+}
+
+function historyTable(history: SyncRecord[]) {
+  return html`<table class="history">
+    <caption>Sync history</caption>
+    <thead>
+      <tr><th>Started</th><th>Duration</th><th>Type</th><th>Status</th><th>Created</th><th>Updated</th><th>Error</th></tr>
+    </thead>
+    <tbody>
+      ${history.map(
+        (h) => html`<tr data-status="${h.status}">
+          <td>${formatInstant(h.startedAt)}</td>
+          <td>${h.completedAt ? `${((h.completedAt.getTime() - h.startedAt.getTime()) / 1000).toFixed(1)} s` : '…'}</td>
+          <td>${h.syncType}</td>
+          <td>${h.status}</td>
+          <td class="number">${h.activitiesCreated}</td>
+          <td class="number">${h.activitiesUpdated}</td>
+          <td>${h.errorMessage ?? ''}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function activitiesTable(activities: ActivityRow[]) {
+  if (activities.length === 0) return html`<p data-testid="no-activities">No activities yet.</p>`;
+  return html`<table class="activities" data-testid="activities">
+    <thead>
+      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th></tr>
+    </thead>
+    <tbody>
+      ${activities.map(
+        (a) => html`<tr data-provider="${a.provider ?? ''}">
+          <td>${a.startDateLocal ? a.startDateLocal.replace('T', ' ') : formatInstant(a.startDate)}</td>
+          <td>${a.provider ?? ''}</td>
+          <td>${a.name ?? ''}</td>
+          <td class="sport">${a.sportType}</td>
+          <td class="number">${formatDistance(a.distanceM)}</td>
+          <td class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** A small page for errors a person meets in the browser (a refused consent, an expired state). */
+export function messagePage(title: string, message: string, backHref: string) {
+  return layout(
+    title,
+    '',
+    html`<h1>${title}</h1>
+      <p class="error" data-testid="message">${message}</p>
+      <p><a href="${backHref}">Back to the dashboard</a></p>`,
+  );
+}
+
+function layout(title: string, csrfToken: string, body: unknown) {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="csrf-token" content="${csrfToken}" />
+        <title>${title}</title>
+        <link rel="stylesheet" href="/assets/dashboard.css" />
+        <script src="/assets/dashboard.js" defer></script>
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`;
+}

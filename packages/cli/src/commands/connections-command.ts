@@ -1,0 +1,73 @@
+import type { Connection } from '@trainlytics/core';
+import type { Command } from 'commander';
+import { type CliIO, writeLine } from '../cli-io';
+import { formatInstant, formatTable, parsePositiveInt } from '../format';
+import { openTrainlytics } from '../open-trainlytics';
+import { assertKnownProvider, KNOWN_PROVIDER_IDS } from '../providers-from-env';
+import { type DatabaseFlag, withDatabaseOption } from './shared-options';
+
+interface ListFlags extends DatabaseFlag {
+  user?: string;
+  provider?: string;
+  json?: boolean;
+}
+
+/** `trainlytics connections list [--user ID] [--provider P] [--json]`. */
+export function registerConnectionsCommand(program: Command, io: CliIO): void {
+  const connections = program.command('connections').description('inspect provider connections');
+  withDatabaseOption(
+    connections
+      .command('list')
+      .description('list provider connections (never their tokens)')
+      .option('--user <id>', 'only this user’s connections')
+      .option('--provider <id>', `only this provider (${KNOWN_PROVIDER_IDS.join(', ')})`)
+      .option('--json', 'print a JSON array'),
+  ).action(async (flags: ListFlags) => {
+    const userId = flags.user === undefined ? undefined : parsePositiveInt(flags.user, '--user');
+    if (flags.provider) assertKnownProvider(flags.provider);
+    // Listing needs no provider credentials: the plugins are only used to sync.
+    const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, providers: [] });
+    try {
+      const list = await opened.trainlytics.connections.list({
+        ...(userId !== undefined ? { userId } : {}),
+        ...(flags.provider ? { provider: flags.provider } : {}),
+      });
+      if (flags.json) writeLine(io.stdout, JSON.stringify(list.map(connectionJson)));
+      else writeLine(io.stdout, connectionsTable(list));
+    } finally {
+      await opened.close();
+    }
+  });
+}
+
+export function connectionJson(c: Connection) {
+  return {
+    id: c.id,
+    userId: c.userId,
+    provider: c.provider,
+    providerUserId: c.providerUserId,
+    status: c.status,
+    scopes: c.scopes,
+    name: [c.profile.firstName, c.profile.lastName].filter(Boolean).join(' ') || null,
+    lastSyncAt: c.lastSyncAt?.toISOString() ?? null,
+    lastError: c.lastError,
+    createdAt: c.createdAt.toISOString(),
+  };
+}
+
+function connectionsTable(list: Connection[]): string {
+  if (list.length === 0) return 'No connections.';
+  return formatTable(
+    ['id', 'user', 'provider', 'account', 'status', 'last sync', 'last error'],
+    list.map((c) => [
+      String(c.id),
+      String(c.userId),
+      c.provider,
+      c.providerUserId,
+      c.status,
+      formatInstant(c.lastSyncAt),
+      c.lastError ?? '',
+    ]),
+    { alignRight: [0, 1] },
+  );
+}

@@ -1,0 +1,104 @@
+import { consoleLogger } from '@trainlytics/core';
+import type { Command } from 'commander';
+import { startHostServer } from '../app/host-server';
+import { type CliIO, writeLine } from '../cli-io';
+import { parsePositiveInt } from '../format';
+import { openTrainlytics } from '../open-trainlytics';
+import { configuredProviderIds, KNOWN_PROVIDER_IDS } from '../providers-from-env';
+import { createScheduler } from '../scheduler';
+import { UserError } from '../user-error';
+import { type DatabaseFlag, withDatabaseOption } from './shared-options';
+
+interface ServeFlags extends DatabaseFlag {
+  port?: string;
+  host?: string;
+  baseUrl?: string;
+  syncInterval?: string;
+  syncConcurrency?: string;
+  scheduler?: boolean;
+}
+
+/** Resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
+export function waitForShutdown(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** `trainlytics serve [--port N]`: the host app with its dashboard, webhooks and scheduled sync. */
+export function registerServeCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
+  withDatabaseOption(
+    program
+      .command('serve')
+      .description('run the host app: connect routes, webhooks, the connections dashboard and scheduled sync')
+      .option('-p, --port <n>', 'port to listen on (default: $PORT, else 3000)')
+      .option('--host <address>', 'interface to listen on', '127.0.0.1')
+      .option(
+        '--base-url <url>',
+        'public origin used for OAuth redirect URIs and webhook URLs (default: $TRAINLYTICS_BASE_URL, else http://<host>:<port>)',
+      )
+      .option('--sync-interval <minutes>', 'sync each active connection when its last sync is this old', '15')
+      .option('--sync-concurrency <n>', 'scheduled syncs running at once', '2')
+      .option('--no-scheduler', 'do not sync on a schedule'),
+  ).action(async (flags: ServeFlags) => {
+    const port = flags.port ?? io.env.PORT ?? '3000';
+    const portNumber = port === '0' ? 0 : parsePositiveInt(port, '--port');
+    const intervalMinutes = parsePositiveInt(flags.syncInterval ?? '15', '--sync-interval');
+    const concurrency = parsePositiveInt(flags.syncConcurrency ?? '2', '--sync-concurrency');
+    const baseUrl = flags.baseUrl ?? (io.env.TRAINLYTICS_BASE_URL || undefined);
+    if (baseUrl && !/^https?:\/\/[^/]+/.test(baseUrl)) {
+      throw new UserError(`Invalid --base-url "${baseUrl}": expected an origin like https://app.example.com`);
+    }
+    if (configuredProviderIds(io.env).length === 0) {
+      throw new UserError(
+        `No provider credentials: set <PROVIDER>_CLIENT_ID and <PROVIDER>_CLIENT_SECRET for at least one of ${KNOWN_PROVIDER_IDS.join(', ')} (e.g. STRAVA_CLIENT_ID)`,
+      );
+    }
+    const logger = consoleLogger({ verbose: Boolean(io.env.TRAINLYTICS_DEBUG) });
+    const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, logger });
+    try {
+      const server = await startHostServer({
+        trainlytics: opened.trainlytics,
+        db: opened.database.db,
+        port: portNumber,
+        hostname: flags.host ?? '127.0.0.1',
+        logger,
+        ...(baseUrl ? { baseUrl } : {}),
+      });
+      const scheduler = createScheduler({
+        trainlytics: opened.trainlytics,
+        intervalMs: intervalMinutes * 60_000,
+        concurrency,
+        rateLimitTracker: opened.rateLimitTracker,
+        logger,
+      });
+      if (flags.scheduler !== false) scheduler.start();
+      writeLine(
+        io.stdout,
+        `Trainlytics host app listening on ${server.baseUrl} (${opened.database.description})`,
+      );
+      writeLine(io.stdout, `Dashboard: ${server.baseUrl}/dashboard`);
+      writeLine(io.stdout, `Providers: ${opened.trainlytics.providerIds.join(', ')}`);
+      writeLine(
+        io.stdout,
+        flags.scheduler === false
+          ? 'Scheduled sync is off'
+          : `Scheduled sync: every ${intervalMinutes} min, ${concurrency} at a time`,
+      );
+      await waitForShutdown();
+      writeLine(io.stdout, 'Stopping…');
+      await scheduler.stop();
+      await server.close();
+      await opened.trainlytics.webhooks.idle();
+      setExitCode(0);
+    } finally {
+      await opened.close();
+    }
+  });
+}

@@ -1,0 +1,114 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { type Database, describeConnectionString, toDatabase } from '@trainlytics/migrations';
+import type { Pool } from 'pg';
+import { UserError } from './user-error';
+
+/** The database a command works on, opened once and shared by the store and the host app's own queries. */
+export interface OpenedDatabase {
+  kind: 'postgres' | 'pglite';
+  /** For messages: `PostgreSQL at host:5432/app` or `embedded PGlite database .trainlytics/db`. */
+  description: string;
+  /** What the store is built from: a `pg.Pool` or a PGlite instance (see `store-from-database.ts`). */
+  pool: Pool | null;
+  pglite: PGlite | null;
+  /** The migration runner's small query interface, also used for the host app's `users` queries. */
+  db: Database;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `--database-url`, else `DATABASE_URL`, else the embedded database. */
+  databaseUrl?: string | undefined;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** An in-memory PGlite instead of `./.trainlytics/db` (tests). */
+  memory?: boolean;
+}
+
+/** Where the embedded database lives. */
+export function embeddedDatabaseDir(cwd: string): string {
+  return path.resolve(cwd, '.trainlytics', 'db');
+}
+
+/**
+ * Opens `--database-url` / `DATABASE_URL` (checking that it answers), else the embedded PGlite database in
+ * `./.trainlytics/db`. Throws a `UserError` with one clear line when the database cannot be reached.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<OpenedDatabase> {
+  const url = options.databaseUrl || options.env.DATABASE_URL || undefined;
+  return url ? openPostgres(url) : openPGlite(options);
+}
+
+async function openPostgres(url: string): Promise<OpenedDatabase> {
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new UserError(
+      `Invalid database URL: expected postgres://user:password@host:port/database, got ${JSON.stringify(redactUrl(url))}`,
+    );
+  }
+  const target = describeConnectionString(url);
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client's error (the server went away) must not crash the process.
+  pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    throw new UserError(`Cannot reach the database at ${target}: ${reason.split('\n')[0]}`);
+  }
+  return {
+    kind: 'postgres',
+    description: `PostgreSQL at ${target}`,
+    pool,
+    pglite: null,
+    db: toDatabase(pool),
+    close: () => pool.end(),
+  };
+}
+
+async function openPGlite(options: DatabaseOptions): Promise<OpenedDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  let pglite: PGlite;
+  let description: string;
+  if (options.memory) {
+    pglite = new PGlite();
+    description = 'in-memory PGlite database';
+  } else {
+    const dir = embeddedDatabaseDir(options.cwd);
+    await mkdir(dir, { recursive: true });
+    pglite = new PGlite(dir);
+    description = `embedded PGlite database ${path.relative(options.cwd, dir) || dir}`;
+  }
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    throw new UserError(`Cannot open the ${description}: ${(error as Error).message}`);
+  }
+  return {
+    kind: 'pglite',
+    description,
+    pool: null,
+    pglite,
+    db: toDatabase(pglite),
+    close: () => pglite.close(),
+  };
+}
+
+/** Throws a `UserError` unless the Trainlytics schema (migration 002) is in place. */
+export async function assertMigrated(database: OpenedDatabase): Promise<void> {
+  const { rows } = await database.db.query<{ table: string | null }>(
+    "select to_regclass('public.provider_connections')::text as table",
+  );
+  if (!rows[0]?.table) {
+    throw new UserError(
+      `The ${database.description} has no Trainlytics schema yet: run \`trainlytics migrate up\` first`,
+    );
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

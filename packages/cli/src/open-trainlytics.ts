@@ -1,0 +1,72 @@
+import {
+  type Clock,
+  createMemoryRateLimitTracker,
+  createTrainlytics,
+  type FetchFunction,
+  type Logger,
+  type Provider,
+  type RateLimitTracker,
+  silentLogger,
+  type Trainlytics,
+} from '@trainlytics/core';
+import { assertMigrated, type DatabaseOptions, type OpenedDatabase, openDatabase } from './database';
+import { providersFromEnv } from './providers-from-env';
+import { storeFromDatabase } from './store-from-database';
+
+export interface OpenTrainlyticsOptions extends DatabaseOptions {
+  /** The plugins; default: every provider with credentials in `env`. */
+  providers?: Provider[];
+  /** Only these providers (each must have credentials). */
+  only?: string[];
+  logger?: Logger;
+  clock?: Clock;
+  fetch?: FetchFunction;
+  /** An already opened database (the demo and tests share theirs). */
+  database?: OpenedDatabase;
+  webhookProcessing?: 'background' | 'inline';
+}
+
+export interface OpenedTrainlytics {
+  trainlytics: Trainlytics;
+  database: OpenedDatabase;
+  rateLimitTracker: RateLimitTracker;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database, checks the schema is migrated and builds the `Trainlytics` instance the commands and
+ * the host app use: the store over that database, the providers from the environment, and
+ * `TRAINLYTICS_ENCRYPTION_KEY`.
+ */
+export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<OpenedTrainlytics> {
+  const providers =
+    options.providers ?? providersFromEnv(options.env, { only: options.only, fetch: options.fetch });
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openDatabase(options));
+  try {
+    await assertMigrated(database);
+    const rateLimitTracker = createMemoryRateLimitTracker();
+    const trainlytics = createTrainlytics({
+      store: storeFromDatabase(database),
+      providers,
+      encryptionKey: options.env.TRAINLYTICS_ENCRYPTION_KEY || undefined,
+      logger: options.logger ?? silentLogger,
+      rateLimitTracker,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.webhookProcessing ? { webhookProcessing: options.webhookProcessing } : {}),
+    });
+    return {
+      trainlytics,
+      database,
+      rateLimitTracker,
+      async close() {
+        await trainlytics.close();
+        if (ownsDatabase) await database.close();
+      },
+    };
+  } catch (error) {
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+import type { FetchFunction, Provider } from '@trainlytics/core';
+import { garmin } from '@trainlytics/provider-garmin';
+import { polar } from '@trainlytics/provider-polar';
+import { strava } from '@trainlytics/provider-strava';
+import { UserError } from './user-error';
+
+type Env = Record<string, string | undefined>;
+
+interface ProviderEntry {
+  name: string;
+  envPrefix: string;
+  create(env: Env, fetch: FetchFunction | undefined): Provider;
+}
+
+/**
+ * The providers the CLI knows. Each plugin reads its `<PREFIX>_*` settings (credentials, `*_API_URL`,
+ * `*_AUTHORIZE_URL`, `*_TOKEN_URL`, webhook secrets) lazily from the environment it is given.
+ */
+const PROVIDERS: Record<string, ProviderEntry> = {
+  strava: {
+    name: 'Strava',
+    envPrefix: 'STRAVA',
+    create: (env, fetch) => strava({ env, ...(fetch ? { fetch } : {}) }),
+  },
+  garmin: {
+    name: 'Garmin',
+    envPrefix: 'GARMIN',
+    create: (env, fetch) => garmin({ env, ...(fetch ? { fetch } : {}) }),
+  },
+  polar: {
+    name: 'Polar',
+    envPrefix: 'POLAR',
+    create: (env, fetch) => polar({ env, ...(fetch ? { fetch } : {}) }),
+  },
+};
+
+/** Every provider id the CLI supports, in display order. */
+export const KNOWN_PROVIDER_IDS = Object.keys(PROVIDERS);
+
+export function providerName(id: string): string {
+  return PROVIDERS[id]?.name ?? id;
+}
+
+/** Throws a `UserError` naming the supported providers when `id` is not one of them. */
+export function assertKnownProvider(id: string): void {
+  if (!PROVIDERS[id]) {
+    throw new UserError(`Unknown provider "${id}": expected one of ${KNOWN_PROVIDER_IDS.join(', ')}`);
+  }
+}
+
+/** Whether both `<PREFIX>_CLIENT_ID` and `<PREFIX>_CLIENT_SECRET` are set. */
+export function hasCredentials(id: string, env: Env): boolean {
+  const entry = PROVIDERS[id];
+  if (!entry) return false;
+  return Boolean(env[`${entry.envPrefix}_CLIENT_ID`] && env[`${entry.envPrefix}_CLIENT_SECRET`]);
+}
+
+/** Throws a `UserError` naming the variables to set when a provider's credentials are missing. */
+export function assertCredentials(id: string, env: Env): void {
+  assertKnownProvider(id);
+  const entry = PROVIDERS[id]!;
+  if (!hasCredentials(id, env)) {
+    throw new UserError(
+      `Missing ${entry.name} credentials: set ${entry.envPrefix}_CLIENT_ID and ${entry.envPrefix}_CLIENT_SECRET`,
+    );
+  }
+}
+
+/** The ids of the providers whose credentials are configured. */
+export function configuredProviderIds(env: Env): string[] {
+  return KNOWN_PROVIDER_IDS.filter((id) => hasCredentials(id, env));
+}
+
+/**
+ * Builds the plugins of the providers that have credentials in `env` (base-URL overrides included), or of
+ * exactly `only` (each must have credentials).
+ */
+export function providersFromEnv(
+  env: Env,
+  options: { only?: string[]; fetch?: FetchFunction } = {},
+): Provider[] {
+  const ids = options.only ?? configuredProviderIds(env);
+  for (const id of ids) assertCredentials(id, env);
+  return ids.map((id) => PROVIDERS[id]!.create(env, options.fetch));
+}

@@ -1,0 +1,152 @@
+import {
+  type Clock,
+  type Connection,
+  type Logger,
+  type RateLimitTracker,
+  SyncInProgressError,
+  type SyncResult,
+  silentLogger,
+  systemClock,
+  type Trainlytics,
+} from '@trainlytics/core';
+import { runConcurrently } from './run-concurrently';
+
+export interface SchedulerOptions {
+  trainlytics: Trainlytics;
+  /** A connection is due when its last sync is older than this (default 15 minutes). */
+  intervalMs?: number;
+  /** Syncs running at once (default 2). */
+  concurrency?: number;
+  /** The app's rate-limit tracker (the one given to `createTrainlytics`): providers it blocks are skipped. */
+  rateLimitTracker?: RateLimitTracker;
+  clock?: Clock;
+  logger?: Logger;
+  /** How often `start()` looks for due connections (default: a quarter of the interval, at most a minute). */
+  pollMs?: number;
+}
+
+export interface TickReport {
+  /** Connections that were due. */
+  due: number;
+  results: SyncResult[];
+  /** Connections not synced this time, and why. */
+  skipped: { connectionId: number; reason: 'rate-limited' | 'in-progress' }[];
+  errors: { connectionId: number; message: string }[];
+}
+
+export interface Scheduler {
+  /** One pass: syncs every due connection (at most `concurrency` at once) and reports what happened. */
+  tick(): Promise<TickReport>;
+  /** Ticks every `pollMs` until `stop()`. */
+  start(): void;
+  /** Stops polling and waits for the running tick. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Scheduled sync. The schedule lives in the database: a connection is due when it is active, does not need
+ * re-authorization and its `last_sync_at` is older than the interval (never-synced first, then the
+ * oldest), so a restart picks up where the last process left. `sync(id, { ifLocked: 'skip' })` makes sure a
+ * connection is never synced twice at once, even by another process; a provider whose rate limit is used
+ * up (or that answered 429) is left alone until its window resets.
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { trainlytics } = options;
+  const intervalMs = options.intervalMs ?? 15 * 60_000;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const pollMs = options.pollMs ?? Math.min(60_000, Math.max(1_000, Math.floor(intervalMs / 4)));
+  /** Providers to leave alone until then, learnt from RateLimitError results in this process. */
+  const blockedUntil = new Map<string, Date>();
+  let running: Promise<TickReport> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = true;
+
+  const isRateLimited = (provider: string, now: Date): boolean => {
+    const local = blockedUntil.get(provider);
+    if (local && local > now) return true;
+    const state = options.rateLimitTracker?.snapshot(provider);
+    if (!state) return false;
+    if (state.blockedUntil && state.blockedUntil > now) return true;
+    return state.snapshots.some((s) =>
+      s.windows.some((w) => w.used >= w.limit && (w.resetsAt === null || w.resetsAt > now)),
+    );
+  };
+
+  const dueConnections = async (now: Date): Promise<Connection[]> => {
+    const connections = await trainlytics.connections.list({ active: true });
+    return connections
+      .filter((c) => c.status === 'active' && trainlytics.providerIds.includes(c.provider))
+      .filter((c) => !c.lastSyncAt || now.getTime() - c.lastSyncAt.getTime() >= intervalMs)
+      .sort((a, b) => (a.lastSyncAt?.getTime() ?? -Infinity) - (b.lastSyncAt?.getTime() ?? -Infinity));
+  };
+
+  const runTick = async (): Promise<TickReport> => {
+    const now = clock.now();
+    const due = await dueConnections(now);
+    const report: TickReport = { due: due.length, results: [], skipped: [], errors: [] };
+    await runConcurrently(due, concurrency, async (connection) => {
+      if (isRateLimited(connection.provider, clock.now())) {
+        report.skipped.push({ connectionId: connection.id, reason: 'rate-limited' });
+        return;
+      }
+      try {
+        const result = await trainlytics.sync(connection.id, { ifLocked: 'skip' });
+        report.results.push(result);
+        if (result.status === 'failed') {
+          logger.warn('scheduled sync failed', {
+            connectionId: connection.id,
+            provider: connection.provider,
+            error: result.errorName,
+            message: result.errorMessage,
+          });
+        }
+        if (result.errorName === 'RateLimitError') {
+          // The tracker knows when the window resets; until it says otherwise, skip the provider for a poll.
+          blockedUntil.set(connection.provider, new Date(clock.now().getTime() + pollMs));
+        }
+      } catch (error) {
+        if (SyncInProgressError.isInstance(error)) {
+          report.skipped.push({ connectionId: connection.id, reason: 'in-progress' });
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          report.errors.push({ connectionId: connection.id, message });
+          logger.error('scheduled sync could not run', { connectionId: connection.id, message });
+        }
+      }
+    });
+    return report;
+  };
+
+  const scheduler: Scheduler = {
+    tick() {
+      // Never two ticks at once: a tick that is asked for while one runs joins it.
+      running ??= runTick().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      const loop = () => {
+        if (stopped) return;
+        scheduler
+          .tick()
+          .catch((error) => logger.error('scheduler tick failed', { message: String(error) }))
+          .finally(() => {
+            if (!stopped) timer = setTimeout(loop, pollMs);
+          });
+      };
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running?.catch(() => {});
+    },
+  };
+  return scheduler;
+}
