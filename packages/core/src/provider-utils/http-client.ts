@@ -254,8 +254,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             continue;
           }
           throw new RateLimitError(
-            described?.message ??
-              `${name} rate limit reached for ${what}: retry after ${retryAt.toISOString()}`,
+            `${described?.message ?? `${name} rate limit reached for ${what}`}: retry after ${retryAt.toISOString()}`,
             {
               ...base,
               retryAt,

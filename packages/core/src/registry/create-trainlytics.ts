@@ -18,6 +18,39 @@ import type { Trainlytics, TrainlyticsOptions } from './types';
  * once (plugins, encryption key), so mistakes surface at startup rather than in the middle of a sync.
  */
 export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
+  const rt = createRuntime(options);
+  const connect = createConnectFlow(rt);
+  const webhooks = createWebhookHandler(rt, options.webhookProcessing ?? 'background');
+
+  return {
+    store: rt.store,
+    providerIds: [...rt.providers.keys()],
+    getProvider: rt.getProvider,
+    connect: { start: connect.start, finish: connect.finish },
+    disconnect: connect.disconnect,
+    sync: (connectionId, syncOptions) => runSync(rt, connectionId, syncOptions),
+    connections: {
+      async get(id) {
+        const record = await rt.store.getConnection(id);
+        return record ? toPublicConnection(record) : null;
+      },
+      async list(filter) {
+        return (await rt.store.listConnections(filter)).map(toPublicConnection);
+      },
+    },
+    history: { list: (filter) => rt.store.listSyncHistory(filter) },
+    activities: { list: (query) => rt.store.listActivities(query) },
+    webhooks: { handle: webhooks.handle, idle: webhooks.idle },
+    tokens: { reencryptAll: () => reencryptAllTokens(rt) },
+    async close() {
+      await webhooks.idle();
+      await rt.store.close();
+    },
+  };
+}
+
+/** Checks the options and builds the state every part shares. Internal (tests build two "processes" with it). */
+export function createRuntime(options: TrainlyticsOptions): Runtime {
   if (!options || typeof options !== 'object' || !options.store) {
     throw new ConfigurationError('createTrainlytics needs a `store`', {
       hint: "e.g. store: postgresStore({ connectionString: process.env.DATABASE_URL }) from '@trainlytics/core/postgres'",
@@ -43,32 +76,5 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     instanceId: randomToken(6),
     locks: new Map(),
   };
-  const connect = createConnectFlow(rt);
-  const webhooks = createWebhookHandler(rt, options.webhookProcessing ?? 'background');
-
-  return {
-    store: rt.store,
-    providerIds: [...providers.keys()],
-    getProvider: rt.getProvider,
-    connect: { start: connect.start, finish: connect.finish },
-    disconnect: connect.disconnect,
-    sync: (connectionId, syncOptions) => runSync(rt, connectionId, syncOptions),
-    connections: {
-      async get(id) {
-        const record = await rt.store.getConnection(id);
-        return record ? toPublicConnection(record) : null;
-      },
-      async list(filter) {
-        return (await rt.store.listConnections(filter)).map(toPublicConnection);
-      },
-    },
-    history: { list: (filter) => rt.store.listSyncHistory(filter) },
-    activities: { list: (query) => rt.store.listActivities(query) },
-    webhooks: { handle: webhooks.handle, idle: webhooks.idle },
-    tokens: { reencryptAll: () => reencryptAllTokens(rt) },
-    async close() {
-      await webhooks.idle();
-      await rt.store.close();
-    },
-  };
+  return rt;
 }

@@ -1,0 +1,226 @@
+import { NotFoundError, SyncInProgressError, type SyncProgress } from '@trainlytics/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { INTERRUPTED_MESSAGE } from '../../src/sync/sync-engine';
+import { EngineHarness, yieldingClock } from './harness';
+
+const h = new EngineHarness();
+beforeAll(() => h.setup());
+afterAll(() => h.teardown());
+beforeEach(() => h.reset());
+
+describe('sync engine', () => {
+  it('pages through the history, one commit and one progress report per page, and persists the cursor', async () => {
+    const t = h.trainlytics({ pageSize: 4 });
+    const { connection } = await h.connect(t, 10);
+    const progress: SyncProgress[] = [];
+    const result = await t.sync(connection.id, { full: true, onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({
+      status: 'success',
+      activitiesCreated: 10,
+      activitiesUpdated: 0,
+      activitiesRejected: 0,
+    });
+    expect(progress.map((p) => p.pages)).toEqual([1, 2, 3]);
+    expect(progress.map((p) => p.activitiesCreated)).toEqual([4, 8, 10]);
+    expect(result.requests).toBe(3);
+    const [row] = await h.query(
+      'select sync_cursor, last_sync_at, last_error from provider_connections where id = $1',
+      [connection.id],
+    );
+    expect(row?.sync_cursor).toEqual(result.cursor);
+    expect(row?.last_sync_at).not.toBeNull();
+    expect(row?.last_error).toBeNull();
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history).toMatchObject({
+      status: 'success',
+      activitiesCreated: 10,
+      requestsMade: 3,
+      syncType: 'full',
+    });
+    expect(history?.cursorBefore).toBeNull();
+    expect(history?.cursorAfter).toEqual(result.cursor);
+  });
+
+  it('a full sync again updates instead of duplicating', async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 7);
+    await t.sync(connection.id, { full: true });
+    const again = await t.sync(connection.id, { full: true });
+    // unchanged rows are neither created nor updated
+    expect(again).toMatchObject({ status: 'success', activitiesCreated: 0, activitiesUpdated: 0 });
+    expect(await h.stored(connection.id)).toBe(7);
+  });
+
+  it('closes a running row left by a crashed process and resumes from the last committed page', async () => {
+    const t = h.trainlytics({ pageSize: 5 });
+    const { connection } = await h.connect(t, 12);
+    // a crash after the first page: its page and cursor are committed, its row still says running
+    h.server.setFaults({ status: { code: 500, times: 100, pathPrefix: '/api/activities' } });
+    let pages = 0;
+    await t.sync(connection.id, {
+      onProgress: () => {
+        pages++;
+      },
+    });
+    h.server.resetFaults();
+    const crashed = await h.store.startSync({
+      connectionId: connection.id,
+      syncType: 'incremental',
+      cursorBefore: null,
+      now: h.clock.now(),
+    });
+    h.server.resetCounters();
+    const result = await t.sync(connection.id);
+    expect(result.status).toBe('success');
+    expect(await h.stored(connection.id)).toBe(12);
+    const closed = await h.store.getSync(crashed.id);
+    expect(closed?.status).toBe('failed');
+    expect(closed?.errorMessage).toBe(INTERRUPTED_MESSAGE);
+    expect(pages).toBe(0);
+  });
+
+  it('a 500 mid-sync keeps the committed pages; the next run requests only what is left', async () => {
+    const t = h.trainlytics({ pageSize: 5 });
+    const { connection } = await h.connect(t, 12);
+    const failed = await t.sync(connection.id, {
+      full: true,
+      onProgress: (p) => {
+        if (p.pages === 1) h.server.setFaults({ status: { code: 500, times: 100 } });
+      },
+    });
+    expect(failed.status).toBe('failed');
+    expect(failed.errorName).toBe('ProviderApiError');
+    expect(failed.errorMessage).toContain('HTTP 500');
+    expect(failed.activitiesCreated).toBe(5);
+    // one request for page 1, then the first attempt and 3 retries of page 2
+    expect(failed.requests).toBe(5);
+    expect(await h.stored(connection.id)).toBe(5);
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history).toMatchObject({
+      status: 'failed',
+      activitiesCreated: 5,
+      requestsMade: 5,
+      errorName: 'ProviderApiError',
+    });
+    expect((await t.connections.get(connection.id))?.lastError).toBe(failed.errorMessage);
+
+    h.server.resetFaults();
+    h.server.resetCounters();
+    const resumed = await t.sync(connection.id);
+    expect(resumed).toMatchObject({ status: 'success', activitiesCreated: 7, activitiesUpdated: 0 });
+    expect(h.server.requestCount({ pathPrefix: '/api/activities' })).toBe(2);
+    expect(await h.stored(connection.id)).toBe(12);
+    expect((await t.connections.get(connection.id))?.lastError).toBeNull();
+  });
+
+  it('waits out a 429 with Retry-After on the injected clock', async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 3);
+    h.server.setFaults({ rateLimited: { times: 2, retryAfterSeconds: 90 } });
+    const result = await t.sync(connection.id);
+    expect(result.status).toBe('success');
+    expect(result.activitiesCreated).toBe(3);
+    expect(h.clock.sleeps.filter((ms) => ms === 90_000)).toHaveLength(2);
+    expect(result.requests).toBe(3);
+  });
+
+  it('a 429 longer than the allowed wait fails with RateLimitError and the retry time', async () => {
+    const t = h.trainlytics({ http: { maxRateLimitWaitMs: 60_000 } });
+    const { connection } = await h.connect(t, 3);
+    h.server.setFaults({ rateLimited: { times: 1, retryAfterSeconds: 3600 } });
+    const result = await t.sync(connection.id);
+    expect(result.status).toBe('failed');
+    expect(result.errorName).toBe('RateLimitError');
+    expect(result.errorMessage).toMatch(/retry after \d{4}-\d\d-\d\dT/);
+  });
+
+  it('records malformed items as rejections with the failing field, stores the others', async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 5);
+    h.server.setFaults({ malformedItems: 2 });
+    const result = await t.sync(connection.id);
+    expect(result).toMatchObject({ status: 'success', activitiesCreated: 3, activitiesRejected: 2 });
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history?.errors).toHaveLength(2);
+    expect(history?.errors[0]).toMatchObject({
+      name: 'ValidationError',
+      itemId: expect.stringMatching(/^tf\d+$/),
+      issues: [{ path: 'start_time' }],
+    });
+    // the cursor moved past them: the next sync does not fetch them again
+    const next = await t.sync(connection.id);
+    expect(next.activitiesCreated + next.activitiesRejected).toBe(0);
+  });
+
+  it('serializes concurrent syncs of one connection: nothing is stored twice', async () => {
+    const t = h.trainlytics({ pageSize: 3 });
+    const { connection } = await h.connect(t, 9);
+    const [a, b] = await Promise.all([t.sync(connection.id), t.sync(connection.id)]);
+    expect(a.status).toBe('success');
+    expect(b.status).toBe('success');
+    expect(a.activitiesCreated + b.activitiesCreated).toBe(9);
+    expect(a.activitiesUpdated + b.activitiesUpdated).toBe(0);
+    expect(await h.stored(connection.id)).toBe(9);
+    const history = await t.history.list({ connectionId: connection.id });
+    expect(history.map((r) => r.status)).toEqual(['success', 'success']);
+  });
+
+  it('serializes syncs from two processes through the store lease', async () => {
+    const t1 = h.trainlytics({ pageSize: 3 });
+    // the second process polls without moving time (a fake clock that advanced would expire t1's lease)
+    const t2 = h.trainlytics({ pageSize: 3, clock: yieldingClock(h) });
+    const { connection } = await h.connect(t1, 9);
+    const [a, b] = await Promise.all([t1.sync(connection.id), t2.sync(connection.id)]);
+    expect([a.status, b.status]).toEqual(['success', 'success']);
+    expect(a.activitiesCreated + b.activitiesCreated).toBe(9);
+    expect(await h.stored(connection.id)).toBe(9);
+  });
+
+  it("ifLocked 'skip' throws SyncInProgressError while another sync holds the lease", async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 2);
+    await h.store.acquireLease(
+      `sync:${connection.id}`,
+      'other-process',
+      new Date(h.clock.now().getTime() + 60_000),
+      h.clock.now(),
+    );
+    const error = await t.sync(connection.id, { ifLocked: 'skip' }).catch((e: unknown) => e);
+    expect(SyncInProgressError.isInstance(error)).toBe(true);
+    // 'wait' takes it once it expires (the fake clock advances while polling)
+    const waited = await t.sync(connection.id);
+    expect(waited.status).toBe('success');
+    expect(h.clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('an unknown connection is a NotFoundError; an inactive one a recorded failure without requests', async () => {
+    const t = h.trainlytics();
+    await expect(t.sync(999)).rejects.toSatisfy((e: unknown) => NotFoundError.isInstance(e));
+    const { connection } = await h.connect(t, 2);
+    await t.disconnect(connection.id, { revoke: false });
+    h.server.resetCounters();
+    const result = await t.sync(connection.id);
+    expect(result.status).toBe('failed');
+    expect(result.errorName).toBe('ConnectionInactiveError');
+    expect(result.errorMessage).toMatch(/disconnected/);
+    expect(h.server.requestCount()).toBe(0);
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history?.status).toBe('failed');
+  });
+
+  it('an aborted sync is recorded as cancelled and keeps its committed pages', async () => {
+    const t = h.trainlytics({ pageSize: 2 });
+    const { connection } = await h.connect(t, 6);
+    const controller = new AbortController();
+    const result = await t.sync(connection.id, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.pages === 1) controller.abort();
+      },
+    });
+    expect(result.status).toBe('cancelled');
+    expect(await h.stored(connection.id)).toBe(2);
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history?.status).toBe('cancelled');
+  });
+});
