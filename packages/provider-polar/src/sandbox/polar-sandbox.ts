@@ -45,6 +45,8 @@ export interface PolarSandboxOptions {
   requireRegistration?: boolean;
   /** Used to send webhook deliveries (default: global fetch). */
   fetch?: FetchFunction;
+  /** Options of the providers `createProvider()` returns (e.g. `{ exerciseFlow: 'transactional' }`). */
+  provider?: Partial<PolarProviderOptions>;
 }
 
 interface Account {
@@ -197,6 +199,7 @@ export class PolarSandbox implements ConformanceSandbox {
       tokenUrl: this.tokenUrl,
       webhookSecret: this.webhookSecret,
       env: {},
+      ...this.options.provider,
       ...options,
     });
   }
