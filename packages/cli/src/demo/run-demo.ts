@@ -23,6 +23,11 @@ import { connectOverHttp } from './connect-over-http';
 import { type DemoSandbox, startDemoSandboxes } from './demo-sandboxes';
 import { formatSummary, type ProviderSummary, summarizeConnection } from './demo-summary';
 
+/** A sandbox that queues notifications (Garmin's backfill) until asked to deliver them. */
+interface FlushingSandbox {
+  flushNotifications(options: { url?: string }): Promise<number[]>;
+}
+
 export const DEMO_USER_EMAIL = 'demo@trainlytics.dev';
 
 export interface DemoOptions {
@@ -210,13 +215,30 @@ async function driveFlow(input: {
     }),
   );
   board.stop();
-  // Providers that deliver a backfill asynchronously (Garmin) push it by webhook: let it land.
-  await trainlytics.webhooks.idle();
   for (const { sandbox, connectionId } of connected) {
     const result = full.get(connectionId)!;
     say(`Full sync ${providerName(sandbox.providerId)}: ${describe(result)}`);
     if (result.status !== 'success')
       problems.push(`full sync of ${sandbox.providerId} failed: ${result.errorMessage}`);
+    // A provider with an asynchronous backfill (Garmin) answers the request at once and delivers the
+    // history later by webhook: the sandbox now sends those notifications to the app's endpoint.
+    const flushing = sandbox.sandbox as Partial<FlushingSandbox>;
+    if (typeof flushing.flushNotifications === 'function') {
+      const before = await trainlytics.store.countActivities({ connectionId });
+      const statuses = await flushing.flushNotifications({
+        url: `${input.appUrl}/webhooks/${sandbox.providerId}`,
+      });
+      await trainlytics.webhooks.idle();
+      const delivered = (await trainlytics.store.countActivities({ connectionId })) - before;
+      say(
+        `${providerName(sandbox.providerId)} backfill delivered by ${statuses.length} webhook notification(s): ${delivered} activities`,
+      );
+      if (statuses.some((status) => status >= 300)) {
+        problems.push(
+          `the ${sandbox.providerId} backfill notifications were answered ${statuses.join(', ')}`,
+        );
+      }
+    }
   }
 
   // 3. An incremental sync right after finds nothing new.
