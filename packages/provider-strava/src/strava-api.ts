@@ -11,7 +11,11 @@ const optionalString = z.string().nullish();
 const optionalBoolean = z.boolean().nullish();
 
 /** An int64 id: a JSON number (maybe beyond 2^53, already rounded by `JSON.parse`) or a digit string. */
-export const stravaIdSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]);
+export const stravaIdSchema = z.union([
+  // not `.int()`: zod 4 limits it to safe integers, and Strava ids exceed 2^53
+  z.number().refine((n) => Number.isInteger(n) && n >= 0, 'expected a non-negative integer id'),
+  z.string().regex(/^\d+$/),
+]);
 
 const isoInstant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO-8601 date-time');
 

@@ -57,6 +57,11 @@ export interface StravaSandboxOptions {
   ascendingWithAfter?: boolean;
   /** The fetch used to call webhook callbacks (`sendWebhook`, subscription validation). */
   fetch?: FetchFunction;
+  /** Extra plugin options for `createProvider` (e.g. a small `pageSize` so short histories span pages). */
+  provider?: Omit<
+    StravaProviderOptions,
+    'clientId' | 'clientSecret' | 'apiUrl' | 'authorizeUrl' | 'tokenUrl'
+  >;
 }
 
 export interface SeedAthleteOptions {
@@ -228,6 +233,7 @@ export class StravaSandbox implements ConformanceSandbox {
       tokenUrl: this.tokenUrl,
       webhooks: { verifyToken: this.verifyToken, subscriptionId: this.subscriptionId },
       env: {},
+      ...this.options.provider,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
   }
@@ -643,7 +649,7 @@ export class StravaSandbox implements ConformanceSandbox {
     );
   }
 
-  private consume<K extends 'connectionResets' | 'hangs' | 'invalidJson' | 'malformedItems'>(key: K): number {
+  private consume<K extends 'connectionResets' | 'hangs' | 'invalidJson'>(key: K): number {
     const n = this.faults[key] ?? 0;
     if (n > 0) this.faults[key] = (n - 1) as SandboxFaults[K];
     return n;
@@ -810,7 +816,9 @@ export class StravaSandbox implements ConformanceSandbox {
       items.push(a);
       if (items.length >= size) break;
     }
-    const malformed = this.consume('malformedItems');
+    // N items of the next list response, then cleared.
+    const malformed = this.faults.malformedItems ?? 0;
+    delete this.faults.malformedItems;
     for (let k = 0; k < Math.min(malformed, items.length); k++) {
       items[k] = { ...items[k]!, start_date: 12345 as unknown as string };
     }
