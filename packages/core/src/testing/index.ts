@@ -1,10 +1,12 @@
 export { FakeClock } from '../runtime/clock';
 export type * from './conformance-sandbox';
+export * from './databases';
 export {
   type ConformanceDatabase,
   type ProviderConformanceOptions,
   runProviderConformanceSuite,
 } from './provider-suite';
+export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';
 export {
   startTestProviderServer,
