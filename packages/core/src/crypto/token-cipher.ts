@@ -66,7 +66,7 @@ export function parseEncryptionKeys(value: string): CipherKey[] {
       key = decodeKey(entry.slice(colon + 1));
     } else {
       key = decodeKey(entry);
-      kid = createHash('sha256').update(key).digest('hex').slice(0, 8);
+      kid = derivedKeyId(key);
     }
     if (keys.some((k) => k.kid === kid)) {
       throw new ConfigurationError(`TRAINLYTICS_ENCRYPTION_KEY lists key id "${kid}" twice`);
@@ -74,6 +74,10 @@ export function parseEncryptionKeys(value: string): CipherKey[] {
     keys.push({ kid, key });
   }
   return keys;
+}
+
+function derivedKeyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
 /** Whether a stored token is in the encrypted form (rather than legacy plaintext). */
@@ -85,7 +89,11 @@ export function isEncryptedToken(stored: string): boolean {
 export function createTokenCipher(encryptionKey: string | undefined): TokenCipher {
   const keys = encryptionKey?.trim() ? parseEncryptionKeys(encryptionKey) : [];
   const primary = keys[0];
-  const byKid = new Map(keys.map((k) => [k.kid, k.key]));
+  const byKid = new Map<string, Buffer>();
+  // a key also reads values written while it had no explicit id (its derived id), so that
+  // `KEY` can become `old:KEY` in a rotation without rewriting anything first
+  for (const k of keys) byKid.set(derivedKeyId(k.key), k.key);
+  for (const k of keys) byKid.set(k.kid, k.key);
 
   return {
     enabled: primary !== undefined,
