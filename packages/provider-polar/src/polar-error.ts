@@ -33,7 +33,7 @@ export function describePolarError(info: {
   switch (status) {
     case 401:
       return {
-        message: `Polar refused the access token${during}: it was revoked by the user or the partner, and Polar tokens cannot be refreshed`,
+        message: `Polar refused the access token${during}: it was revoked by the user or the partner, and Polar tokens cannot be refreshed: the user must reconnect Polar`,
         hint: 'the user must connect Polar again',
       };
     case 403:
