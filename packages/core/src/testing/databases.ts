@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Pool } from 'pg';
 import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
 
 /**
@@ -16,14 +17,8 @@ import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
  * are loaded only when used; `@trainlytics/migrations` only by `applyMigrations`.
  */
 
-/** The node-postgres Pool of a test database (the part tests use; it is a real `pg.Pool`). */
-export interface TestPool extends PgPoolLike {
-  query(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: Array<Record<string, any>>; rowCount: number | null }>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
+/** The node-postgres Pool of a test database. */
+export type TestPool = Pool;
 
 export interface TestDatabase {
   /** `postgres://…/tl_test_<random>` */
@@ -44,7 +39,7 @@ export function testAdminUrl(): string {
 }
 
 interface PgModule {
-  Pool: new (config: { connectionString: string; max?: number }) => TestPool;
+  Pool: new (config: { connectionString: string; max?: number }) => Pool;
   Client: new (config: {
     connectionString: string;
   }) => {
@@ -133,7 +128,7 @@ export async function createTestPGlite(options: { migrate?: boolean } = {}): Pro
   const { PGlite } = await import('@electric-sql/pglite');
   const db = new PGlite();
   await db.waitReady;
-  if (options.migrate) await applyMigrations(db as unknown as PGliteLike);
+  if (options.migrate) await applyMigrations(db);
   return db;
 }
 
@@ -141,7 +136,7 @@ export async function createTestPGlite(options: { migrate?: boolean } = {}): Pro
  * Applies every Trainlytics migration (`migrate(db, { direction: 'up' })` from
  * `@trainlytics/migrations`) to a pg Pool/Client, a PGlite instance or a connection string.
  */
-export async function applyMigrations(db: PgPoolLike | PGliteLike | string): Promise<void> {
+export async function applyMigrations(db: PgPoolLike | Pool | PGliteLike | PGlite | string): Promise<void> {
   // a variable specifier: the migrations package is resolved at run time, never bundled into core
   const specifier = '@trainlytics/migrations';
   let migrations: { migrate?: (db: unknown, options: { direction: 'up' }) => Promise<unknown> };
