@@ -94,7 +94,8 @@ async function requestBackfill(settings: GarminSettings, ctx: ConnectionContext,
  *
  * Incremental: pulls by upload time from the cursor (the last `initialSyncDays` on a first sync), one
  * 24-hour window per request and per page, so the cursor advances with each committed window. The last
- * window reaches the current second, which is read again next time (uploads can still land in it).
+ * window starts at or before now and is not cut at our clock (Garmin's clock may be ahead of ours); the
+ * cursor stops at now, so that part is read again next time: unchanged activities are not rewritten.
  *
  * Full: requests backfill in 30-day windows of summary time, newest first, one page per window (no
  * activities: they arrive by push or ping), recording progress so an interrupted backfill resumes; then
@@ -134,7 +135,7 @@ export async function* listGarminActivities(
 
   let start = Math.min(cursor.uploadedThrough ?? nowS - settings.initialSyncDays * DAY_S, nowS);
   do {
-    const end = Math.min(start + PULL_WINDOW_S, nowS + 1);
+    const end = start + PULL_WINDOW_S;
     const batch = await pullWindow(settings, ctx, start, end);
     cursor.uploadedThrough = Math.min(end, nowS);
     yield { ...batch, cursor: cursorJson(cursor) };

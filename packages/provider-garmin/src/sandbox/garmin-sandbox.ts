@@ -822,7 +822,8 @@ export class GarminSandbox implements ConformanceSandbox {
           items[i] = { ...item, startTimeInSeconds: 'not-a-time' };
           broken++;
         }
-        delete f.malformedItems;
+        f.malformedItems -= broken;
+        if (f.malformedItems <= 0) delete f.malformedItems;
       }
       return reply(200, items);
     }
