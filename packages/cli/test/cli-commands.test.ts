@@ -1,0 +1,235 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureUser } from '../src/app/users';
+import { openTrainlytics } from '../src/open-trainlytics';
+import { connectAccount } from './helpers/connect';
+import { createTestDatabase } from './helpers/postgres';
+import { runCli } from './helpers/run-cli';
+import { stravaEnv } from './helpers/strava-env';
+
+let cwd: string;
+
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-cli-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+/** A user error is one line on stderr, with no stack trace. */
+function expectOneLineError(stderr: string, pattern: RegExp) {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('help and usage errors', () => {
+  it.each([
+    [['--help'], /Usage: trainlytics/],
+    [['migrate', '--help'], /Usage: trainlytics migrate <command>/],
+    [['connections', 'list', '--help'], /Usage: trainlytics connections list/],
+    [['sync', '--help'], /--concurrency <n>/],
+    [['serve', '--help'], /--port <n>/],
+    [['demo', '--help'], /--headless/],
+  ])('trainlytics %j prints its help and exits 0', async (args, pattern) => {
+    const run = await runCli(args, { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(pattern);
+  });
+
+  it('refuses an unknown command with one line', async () => {
+    const run = await runCli(['frobnicate'], { cwd });
+    expect(run.code).not.toBe(0);
+    expectOneLineError(run.stderr, /unknown command 'frobnicate'/);
+  });
+
+  it('refuses an unknown provider', async () => {
+    const run = await runCli(['connections', 'list', '--provider', 'wahoo'], { cwd });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /Unknown provider "wahoo": expected one of strava, garmin, polar/);
+  });
+
+  it('refuses a connection id that is not a number', async () => {
+    const run = await runCli(['sync', 'abc'], { cwd });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /connection id must be a positive integer, got "abc"/);
+  });
+
+  it('says when the database cannot be reached', async () => {
+    const run = await runCli(
+      ['connections', 'list', '--database-url', 'postgres://postgres@127.0.0.1:1/nowhere'],
+      {
+        cwd,
+      },
+    );
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /Cannot reach the database at 127\.0\.0\.1:1\b.*: ECONNREFUSED/);
+  });
+
+  it('says when the database URL is not a PostgreSQL URL', async () => {
+    const run = await runCli(['sync', '1'], { cwd, env: { DATABASE_URL: 'mysql://root:secret@db/app' } });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /Invalid database URL/);
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  it('serve refuses to start without any provider credentials', async () => {
+    const run = await runCli(['serve', '--port', '0'], { cwd });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /No provider credentials: set <PROVIDER>_CLIENT_ID/);
+  });
+});
+
+describe('the embedded PGlite database (./.trainlytics/db)', () => {
+  it('asks for migrations first, then migrates and lists connections', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trainlytics-pglite-'));
+    try {
+      const before = await runCli(['connections', 'list'], { cwd: dir });
+      expect(before.code).toBe(1);
+      expectOneLineError(before.stderr, /has no Trainlytics schema yet: run `trainlytics migrate up` first/);
+
+      const up = await runCli(['migrate', 'up'], { cwd: dir });
+      expect(up.code).toBe(0);
+      expect(up.stdout).toMatch(/002_multi_provider/);
+
+      const status = await runCli(['migrate', 'status', '--json'], { cwd: dir });
+      expect(status.code).toBe(0);
+      const rows = JSON.parse(status.stdout) as { state: string }[];
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      expect(rows.every((r) => r.state === 'applied')).toBe(true);
+
+      const list = await runCli(['connections', 'list', '--json'], { cwd: dir });
+      expect(list.code).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('against PostgreSQL, with a Strava sandbox', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let sandbox: StravaSandbox;
+  let env: Record<string, string>;
+  let connectionId: number;
+  let userId: number;
+  const ACTIVITIES = 45;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cli');
+    sandbox = await startStravaSandbox();
+    env = { DATABASE_URL: database.url, ...stravaEnv(sandbox) };
+    const up = await runCli(['migrate', 'up'], { cwd, env });
+    expect(up.code).toBe(0);
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: ACTIVITIES, seed: 7 });
+    const opened = await openTrainlytics({ env, cwd, providers: [sandbox.createProvider()] });
+    try {
+      userId = (await ensureUser(opened.database.db, { email: 'cli@example.com' })).id;
+      connectionId = (await connectAccount(opened.trainlytics, 'strava', sandbox, { userId, providerUserId }))
+        .id;
+    } finally {
+      await opened.close();
+    }
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await database?.drop();
+  });
+
+  it('lists the connection without its tokens', async () => {
+    const run = await runCli(['connections', 'list', '--json', '--user', String(userId)], { cwd, env });
+    expect(run.code).toBe(0);
+    const list = JSON.parse(run.stdout) as Record<string, unknown>[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: connectionId, userId, provider: 'strava', status: 'active' });
+    expect(run.stdout).not.toMatch(/token/i);
+
+    const table = await runCli(['connections', 'list'], { cwd, env });
+    expect(table.stdout).toMatch(/^id\s+user\s+provider/m);
+    expect(table.stdout).toContain('strava');
+  });
+
+  it('syncs with --json: one object, then an incremental sync finds nothing new', async () => {
+    const full = await runCli(['sync', String(connectionId), '--full', '--json'], { cwd, env });
+    expect(full.stderr).toBe('');
+    expect(full.code).toBe(0);
+    const result = JSON.parse(full.stdout);
+    expect(Object.keys(result).sort()).toEqual(
+      ['activitiesCreated', 'activitiesUpdated', 'errorMessage', 'requests', 'status', 'syncId'].sort(),
+    );
+    expect(result).toMatchObject({ status: 'success', activitiesCreated: ACTIVITIES, errorMessage: null });
+    expect(result.requests).toBeGreaterThan(0);
+
+    const again = await runCli(['sync', String(connectionId), '--json'], { cwd, env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'success', activitiesCreated: 0 });
+    expect(JSON.parse(again.stdout).syncId).toBeGreaterThan(result.syncId);
+  });
+
+  it('prints a readable line without --json and syncs --all', async () => {
+    const one = await runCli(['sync', String(connectionId)], { cwd, env });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(
+      new RegExp(`^Synced Strava connection ${connectionId} \\(sync \\d+\\): 0 created`),
+    );
+
+    const all = await runCli(['sync', '--all', '--concurrency', '2', '--json'], { cwd, env });
+    expect(all.code).toBe(0);
+    const results = JSON.parse(all.stdout) as { status: string }[];
+    expect(results).toHaveLength(1);
+    expect(results[0]!.status).toBe('success');
+  });
+
+  it('refuses an unknown connection id', async () => {
+    const run = await runCli(['sync', '99999'], { cwd, env });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /Unknown connection id 99999: see `trainlytics connections list`/);
+  });
+
+  it('names the missing credentials', async () => {
+    const run = await runCli(['sync', String(connectionId)], { cwd, env: { DATABASE_URL: database.url } });
+    expect(run.code).toBe(1);
+    expectOneLineError(
+      run.stderr,
+      /Missing Strava credentials .*set STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET/,
+    );
+  });
+
+  it('refuses an invalid encryption key with one line', async () => {
+    const run = await runCli(['sync', String(connectionId)], {
+      cwd,
+      env: { ...env, TRAINLYTICS_ENCRYPTION_KEY: 'not-a-key' },
+    });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /^trainlytics: TRAINLYTICS_ENCRYPTION_KEY must be 32 bytes/);
+  });
+
+  it('exits non-zero when the sync fails, with the reason in the JSON', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 3, seed: 8 });
+    const opened = await openTrainlytics({ env, cwd, providers: [sandbox.createProvider()] });
+    let failingId: number;
+    try {
+      const other = await ensureUser(opened.database.db, { email: 'revoked@example.com' });
+      failingId = (
+        await connectAccount(opened.trainlytics, 'strava', sandbox, { userId: other.id, providerUserId })
+      ).id;
+    } finally {
+      await opened.close();
+    }
+    await sandbox.expireAccessTokens(providerUserId);
+    sandbox.setFaults({ rejectRefresh: true });
+    try {
+      const run = await runCli(['sync', String(failingId), '--json'], { cwd, env });
+      expect(run.code).toBe(1);
+      const result = JSON.parse(run.stdout);
+      expect(result.status).toBe('failed');
+      expect(result.errorMessage).toEqual(expect.any(String));
+    } finally {
+      sandbox.resetFaults();
+    }
+  });
+});
