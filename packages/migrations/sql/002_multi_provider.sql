@@ -22,7 +22,8 @@ begin;
 set local client_min_messages = warning;
 
 -- 002 builds on the legacy schema: fail with an actionable message instead of
--- a cryptic "relation does not exist" half-way through.
+-- a cryptic "relation does not exist" half-way through. (SQLSTATE TLM01; the
+-- runner turns it into a LegacySchemaMissingError.)
 do $$
 declare
   missing text;
@@ -32,7 +33,8 @@ begin
   where to_regclass(t) is null;
   if missing is not null then
     raise exception 'Trainlytics migration 002_multi_provider needs the legacy schema, but this database has no % table. Run 001_legacy.sql first (`trainlytics migrate up` applies 001 before 002).', missing
-      using hint = 'Check that you are connected to the right database and schema (search_path).';
+      using errcode = 'TLM01',
+            hint = 'Check that you are connected to the right database and schema (search_path).';
   end if;
 end
 $$;
@@ -105,7 +107,8 @@ begin
   ) d;
   if duplicated is not null then
     raise exception 'Trainlytics migration 002_multi_provider: strava_connections has several rows for user id(s) %, but provider_connections keeps one Strava connection per user.', duplicated
-      using hint = 'Delete the stale strava_connections rows of those users (keep the newest) and run the migration again.';
+      using errcode = 'TLM02',
+            hint = 'Delete the stale strava_connections rows of those users (keep the newest) and run the migration again.';
   end if;
 
   insert into provider_connections (

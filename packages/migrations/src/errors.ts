@@ -53,6 +53,14 @@ export class MigrationFailedError extends MigrationError {
   }
 }
 
+/**
+ * A migration needs the legacy schema (001) but the database has no `users` / `activities` table
+ * (SQLSTATE `TLM01` raised by 002).
+ */
+export class LegacySchemaMissingError extends MigrationFailedError {
+  override name = 'LegacySchemaMissingError';
+}
+
 /** `dropLegacy` refused: strava_connections still holds rows that were not migrated. */
 export class LegacyDropRefusedError extends MigrationError {
   override name = 'LegacyDropRefusedError';

@@ -11,6 +11,7 @@ export {
 } from './database.js';
 export {
   LegacyDropRefusedError,
+  LegacySchemaMissingError,
   MigrationChecksumError,
   MigrationConnectionError,
   MigrationError,

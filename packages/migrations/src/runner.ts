@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Database, type DatabaseInput, toDatabase, withSession } from './database.js';
-import { MigrationChecksumError, MigrationError, MigrationFailedError } from './errors.js';
+import {
+  LegacySchemaMissingError,
+  MigrationChecksumError,
+  MigrationError,
+  MigrationFailedError,
+} from './errors.js';
 import { listMigrations, type MigrationFile, unwrapTransaction } from './files.js';
 
 /** Where progress goes; `console` works. */
@@ -153,6 +158,9 @@ async function runFile(
   } catch (error) {
     if (error instanceof MigrationError) throw error;
     const { reason, hint } = describeSqlError(error);
+    if ((error as { code?: string }).code === 'TLM01') {
+      throw new LegacySchemaMissingError(file, reason, hint, { cause: error });
+    }
     throw new MigrationFailedError(file, reason, hint, { cause: error });
   }
   const durationMs = Math.round(performance.now() - started);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dropLegacy,
   LegacyDropRefusedError,
+  LegacySchemaMissingError,
   listMigrations,
   MigrationChecksumError,
   MigrationConnectionError,
@@ -126,6 +127,7 @@ describe.each(kinds)('migration runner on %s', (kind) => {
       [legacy!.checksum],
     );
     const error = await migrate(t.input, { to: '002' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LegacySchemaMissingError);
     expect(error).toBeInstanceOf(MigrationFailedError);
     expect((error as Error).message).toMatch(
       /^Migration 002_multi_provider\.sql failed and its transaction was rolled back: Trainlytics migration 002_multi_provider needs the legacy schema, but this database has no users, activities table\. Run 001_legacy\.sql first/,

@@ -325,6 +325,21 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
     expect(tables).toEqual([]);
   });
 
+  it('refuses, with a clear message and no change, two legacy Strava connections for one user', async () => {
+    await t.db.exec(LEGACY);
+    await seedLegacy(t.db);
+    await t.db.exec(`
+      insert into strava_connections (user_id, strava_athlete_id, access_token, refresh_token, expires_at)
+      values (1, 1999, 'second-athlete', 'r', '2030-01-01T00:00:00Z');
+    `);
+    const before = await snapshot(t.db);
+    await expect(t.db.exec(UP)).rejects.toThrow(
+      'Trainlytics migration 002_multi_provider: strava_connections has several rows for user id(s) 1, but provider_connections keeps one Strava connection per user.',
+    );
+    await t.db.exec('rollback');
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+
   it('accepts a new provider with only ALTER TYPE ... ADD VALUE', async () => {
     await t.db.exec(LEGACY);
     await seedLegacy(t.db);
