@@ -17,6 +17,7 @@ export interface TrainlyticsErrorOptions {
  * `name` is stable and safe to store (it is written to `sync_history.error_name`).
  */
 export class TrainlyticsError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the registered symbol by isInstance()
   private readonly [symbol] = true;
   readonly provider: string | undefined;
   readonly hint: string | undefined;

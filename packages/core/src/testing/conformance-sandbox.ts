@@ -49,7 +49,10 @@ export interface ConformanceSandbox {
    * Plays the user at the consent page: requests `authorizationUrl`, approves (or denies) for the account,
    * and returns the callback URL the provider redirects to (`code`, `state`, … or `error`).
    */
-  approve(authorizationUrl: string, options: { providerUserId: string; deny?: boolean; scopes?: string[] }): Promise<URL>;
+  approve(
+    authorizationUrl: string,
+    options: { providerUserId: string; deny?: boolean; scopes?: string[] },
+  ): Promise<URL>;
   /** Makes every access token issued for the account expire now (so the next API call gets a 401). */
   expireAccessTokens(providerUserId: string): Promise<void>;
   /** Sets fault knobs (merged into the current ones); `resetFaults` clears them. */
