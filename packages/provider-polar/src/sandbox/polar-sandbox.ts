@@ -263,7 +263,8 @@ export class PolarSandbox implements ConformanceSandbox {
 
   private uploadTime(account: Account, index: number): number {
     if (index >= account.generated) return account.addedUploads[index - account.generated]!;
-    const spacing = Math.min(6 * 3600_000, Math.floor((29 * DAY_MS) / Math.max(1, account.generated)));
+    // spread over the 29 days before seeding, so the whole history is in `/v3/exercises`' 30-day window
+    const spacing = Math.floor((29 * DAY_MS) / Math.max(1, account.generated));
     return account.seededAt - (account.generated - index) * spacing;
   }
 
@@ -282,8 +283,10 @@ export class PolarSandbox implements ConformanceSandbox {
     authorizationUrl: string,
     options: { providerUserId: string; deny?: boolean; scopes?: string[] },
   ): Promise<URL> {
-    const page = await fetch(authorizationUrl);
+    const page = await fetch(authorizationUrl, { redirect: 'manual' });
     const html = await page.text();
+    const early = page.headers.get('location');
+    if (page.status === 302 && early) return new URL(early); // refused before consent (e.g. invalid_scope)
     if (page.status !== 200)
       throw new Error(`The Polar sandbox consent page answered ${page.status}: ${html}`);
     const query = new URL(authorizationUrl).searchParams;
