@@ -110,6 +110,27 @@ describe('runMigrateCommand against PostgreSQL', () => {
     await d.close();
   });
 
+  it('explains, in one line, a database where 002 would run without the legacy tables', async () => {
+    const [legacy] = await listMigrations();
+    const d = db();
+    await d.exec(
+      `create table trainlytics_migrations (version text primary key, name text not null, checksum text not null,
+         applied_at timestamptz not null default now());`,
+    );
+    await d.query(`insert into trainlytics_migrations (version, name, checksum) values ('001', 'legacy', $1)`, [
+      legacy!.checksum,
+    ]);
+    const before = await snapshot(d);
+    const out = io();
+    expect(await runMigrateCommand(['up', '--database-url', database.url], out.io)).toBe(1);
+    expect(out.stderr).toMatch(
+      /^trainlytics migrate up: Migration 002_multi_provider\.sql failed and its transaction was rolled back: .*this database has no users, activities table\. Run 001_legacy\.sql first/,
+    );
+    expect(out.stderr.split('\n')).toHaveLength(2);
+    expect(await snapshot(d)).toEqual(before);
+    await d.close();
+  });
+
   it('drop-legacy refuses with one line while rows are not migrated', async () => {
     await runMigrateCommand(['up', '--to', '002', '--database-url', database.url], io().io);
     const d = db();
