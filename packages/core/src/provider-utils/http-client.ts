@@ -129,6 +129,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let attempt = 0;
     let rateLimitRetries = 0;
     let refreshed = false;
+    /** The token `onUnauthorized` handed back: the retry after a 401 uses it. */
+    let freshToken: string | undefined;
 
     for (;;) {
       await waitForRateLimit(safeUrl, method, operation);
@@ -147,7 +149,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const auth = req.auth ?? 'none';
       if (auth === 'user') {
         if (!options.accessToken) throw new Error(`${name} ${what}: auth 'user' needs a connection context`);
-        token = await options.accessToken();
+        token = freshToken ?? (await options.accessToken());
         headers.set('authorization', `Bearer ${token}`);
       } else if (auth !== 'none' && 'bearer' in auth) {
         headers.set('authorization', `Bearer ${auth.bearer}`);
@@ -223,7 +225,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (response.status === 401 && auth === 'user') {
           if (!refreshed && options.onUnauthorized && token) {
             refreshed = true;
-            await options.onUnauthorized(token);
+            freshToken = await options.onUnauthorized(token);
             continue;
           }
           throw new TokenExpiredError(

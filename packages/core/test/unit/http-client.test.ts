@@ -1,0 +1,176 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createHttpClient,
+  createMemoryRateLimitTracker,
+  ProviderApiError,
+  RateLimitError,
+  silentLogger,
+  TokenExpiredError,
+  ValidationError,
+} from '@trainlytics/core';
+import { FakeClock } from '@trainlytics/core/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+let script: Handler[] = [];
+const seen: { url: string; authorization: string | undefined; userAgent: string | undefined }[] = [];
+let base = '';
+const server = createServer((req, res) => {
+  seen.push({
+    url: req.url ?? '',
+    authorization: req.headers.authorization,
+    userAgent: req.headers['user-agent'],
+  });
+  const next = script.shift();
+  if (next) next(req, res);
+  else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  }
+});
+const reply =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  script = [];
+  seen.length = 0;
+});
+
+const client = (clock: FakeClock, extra: Partial<Parameters<typeof createHttpClient>[0]> = {}) =>
+  createHttpClient({ provider: 'testfit', providerName: 'Testfit', clock, logger: silentLogger, ...extra });
+
+describe('http client', () => {
+  it('retries a 5xx with exponential backoff on the injected clock, then succeeds', async () => {
+    const clock = new FakeClock();
+    script = [reply(502, 'bad gateway'), reply(503, 'unavailable')];
+    const res = await client(clock).request({ url: `${base}/x`, query: { a: 1, b: undefined } });
+    expect(res.data).toEqual({ ok: true });
+    expect(clock.sleeps).toEqual([500, 1000]);
+    expect(seen.map((s) => s.url)).toEqual(['/x?a=1', '/x?a=1', '/x?a=1']);
+    expect(seen[0]?.userAgent).toMatch(/^trainlytics\//);
+  });
+
+  it('gives up after maxRetries with a ProviderApiError carrying status and body', async () => {
+    const clock = new FakeClock();
+    script = Array.from({ length: 5 }, () => reply(500, { message: 'boom' }));
+    const error = await client(clock, { maxRetries: 2 })
+      .request({ url: `${base}/y`, operation: 'list activities' })
+      .catch((e: unknown) => e);
+    expect(ProviderApiError.isInstance(error)).toBe(true);
+    expect((error as ProviderApiError).status).toBe(500);
+    expect((error as ProviderApiError).responseBody).toContain('boom');
+    expect((error as Error).message).toBe(
+      "Testfit 'list activities' failed with HTTP 500 Internal Server Error",
+    );
+    expect(seen).toHaveLength(3);
+  });
+
+  it('honours Retry-After on a 429 and tells the tracker', async () => {
+    const clock = new FakeClock('2026-03-01T00:00:00Z');
+    const tracker = createMemoryRateLimitTracker();
+    script = [reply(429, {}, { 'retry-after': '7' })];
+    await client(clock, { rateLimitTracker: tracker }).request({ url: `${base}/z` });
+    expect(clock.sleeps).toEqual([7000]);
+    expect(tracker.snapshot('testfit').blockedUntil?.toISOString()).toBe('2026-03-01T00:00:07.000Z');
+  });
+
+  it('a 429 beyond the wait cap is a RateLimitError with the retry time', async () => {
+    const clock = new FakeClock('2026-03-01T00:00:00Z');
+    script = [reply(429, {}, { 'retry-after': '3600' })];
+    const error = await client(clock, { maxRateLimitWaitMs: 60_000 })
+      .request({ url: `${base}/z` })
+      .catch((e: unknown) => e);
+    expect(RateLimitError.isInstance(error)).toBe(true);
+    expect((error as RateLimitError).retryAt.toISOString()).toBe('2026-03-01T01:00:00.000Z');
+    expect((error as Error).message).toContain('retry after 2026-03-01T01:00:00.000Z');
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('on a 401 asks for a fresh token once, then retries with it', async () => {
+    const clock = new FakeClock();
+    const rejected: string[] = [];
+    script = [reply(401, { message: 'expired' })];
+    const res = await client(clock, {
+      accessToken: async () => 'old',
+      onUnauthorized: async (token) => {
+        rejected.push(token);
+        return 'new';
+      },
+    }).request({ url: `${base}/me`, auth: 'user' });
+    expect(res.status).toBe(200);
+    expect(rejected).toEqual(['old']);
+    expect(seen.map((s) => s.authorization)).toEqual(['Bearer old', 'Bearer new']);
+  });
+
+  it('a second 401 is a TokenExpiredError', async () => {
+    const clock = new FakeClock();
+    script = [reply(401, {}), reply(401, {})];
+    const error = await client(clock, { accessToken: async () => 't', onUnauthorized: async () => 't2' })
+      .request({ url: `${base}/me`, auth: 'user' })
+      .catch((e: unknown) => e);
+    expect(TokenExpiredError.isInstance(error)).toBe(true);
+  });
+
+  it('validates the payload with the schema and names the failing field', async () => {
+    const clock = new FakeClock();
+    script = [reply(200, { id: 'x' })];
+    const error = await client(clock)
+      .request({ url: `${base}/p`, operation: 'get profile', schema: z.object({ id: z.number() }) })
+      .catch((e: unknown) => e);
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect((error as ValidationError).issues[0]?.path).toBe('id');
+  });
+
+  it('a network error is retried, then reported with the origin', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const error = await client(clock, {
+      maxRetries: 1,
+      fetch: async () => {
+        calls++;
+        throw new TypeError('fetch failed');
+      },
+    })
+      .request({ url: `${base}/n` })
+      .catch((e: unknown) => e);
+    expect(calls).toBe(2);
+    expect((error as Error).message).toContain(`Could not reach Testfit for GET /n at ${base}`);
+  });
+
+  it('counts every request through onRequest', async () => {
+    const clock = new FakeClock();
+    const statuses: (number | undefined)[] = [];
+    script = [reply(500, {})];
+    await client(clock, { onRequest: (info) => statuses.push(info.status) }).request({ url: `${base}/c` });
+    expect(statuses).toEqual([500, 200]);
+  });
+});
+
+describe('memory rate-limit tracker', () => {
+  it('waits for a used-up window until it resets, then lets requests through', async () => {
+    const clock = new FakeClock('2026-03-01T00:00:00Z');
+    const tracker = createMemoryRateLimitTracker();
+    const resetsAt = new Date('2026-03-01T00:15:00Z');
+    await tracker.observe(
+      'strava',
+      [{ bucket: 'overall', windows: [{ name: '15min', limit: 2, used: 1, resetsAt }] }],
+      clock.now(),
+    );
+    expect(await tracker.reserve('strava', clock.now())).toBeNull();
+    expect(await tracker.reserve('strava', clock.now())).toEqual(resetsAt);
+    clock.set(resetsAt);
+    expect(await tracker.reserve('strava', clock.now())).toBeNull();
+    expect(await tracker.reserve('garmin', clock.now())).toBeNull();
+  });
+});
