@@ -1,4 +1,4 @@
-import { createProfile, type JsonValue, type NormalizedProfile } from '@trainlytics/core';
+import { createProfile, type JsonValue, type NormalizedProfile, ValidationError } from '@trainlytics/core';
 import type { StravaAthlete } from './strava-api';
 
 /** Strava's avatar fields hold a relative placeholder (`avatar/athlete/large.png`) when there is no photo. */
@@ -18,6 +18,18 @@ function absoluteUrl(value: string | null | undefined): string | null {
  * the placeholder path.
  */
 export function mapStravaProfile(athlete: StravaAthlete, raw: unknown): NormalizedProfile {
+  if (typeof athlete.id === 'number' && !Number.isSafeInteger(athlete.id)) {
+    throw new ValidationError(
+      `strava athlete ${athlete.id} has an id beyond 2^53 that was rounded when parsed: it cannot be stored`,
+      {
+        provider: 'strava',
+        entity: 'athlete',
+        itemId: String(athlete.id),
+        issues: [{ path: 'id', message: 'integer beyond 2^53' }],
+        hint: 'parse Strava bodies with parseStravaJson so int64 ids stay exact',
+      },
+    );
+  }
   const id = String(athlete.id);
   return createProfile({
     providerUserId: id,
