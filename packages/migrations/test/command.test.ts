@@ -117,9 +117,10 @@ describe('runMigrateCommand against PostgreSQL', () => {
       `create table trainlytics_migrations (version text primary key, name text not null, checksum text not null,
          applied_at timestamptz not null default now());`,
     );
-    await d.query(`insert into trainlytics_migrations (version, name, checksum) values ('001', 'legacy', $1)`, [
-      legacy!.checksum,
-    ]);
+    await d.query(
+      `insert into trainlytics_migrations (version, name, checksum) values ('001', 'legacy', $1)`,
+      [legacy!.checksum],
+    );
     const before = await snapshot(d);
     const out = io();
     expect(await runMigrateCommand(['up', '--database-url', database.url], out.io)).toBe(1);
