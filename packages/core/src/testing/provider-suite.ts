@@ -40,6 +40,13 @@ export interface ProviderConformanceOptions {
      * that the provider delivers later by webhook (default `capabilities.backfill`).
      */
     backfill?: 'pull' | 'async';
+    /**
+     * `paged` (default): a full listing takes several requests, so a failure can fall between two pages.
+     * `single`: the plugin reads the whole listing in one request (Polar's default flow); the fault is then
+     * injected before the sync, and the checks that need a page boundary are replaced by a failure with
+     * nothing stored followed by a complete resume.
+     */
+    listing?: 'paged' | 'single';
   };
 }
 
@@ -235,16 +242,21 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
     it('a 5xx stops the sync, keeps committed pages, and the next run resumes', async () => {
       const { connection, providerUserId } = await connect();
       const total = await sandbox.activityCount(providerUserId);
+      const single = options.capabilities?.listing === 'single';
+      if (single) sandbox.setFaults({ status: { code: 503, times: 50 } });
       let pages = 0;
       const failed = await trainlytics.sync(connection.id, {
         full: backfill === 'pull',
         onProgress: () => {
           pages++;
-          if (pages === 1) sandbox.setFaults({ status: { code: 503, times: 50 } });
+          if (pages === 1 && !single) sandbox.setFaults({ status: { code: 503, times: 50 } });
         },
       });
       const kept = await storedCount(connection.id);
-      if (backfill === 'pull') {
+      if (single) {
+        expect(failed.status).toBe('failed');
+        expect(kept).toBe(0);
+      } else if (backfill === 'pull') {
         expect(failed.status).toBe('failed');
         expect(kept).toBeGreaterThan(0);
         expect(kept).toBeLessThan(total);

@@ -11,3 +11,10 @@ runProviderConformanceSuite({
   name: 'testfit without refresh tokens',
   startSandbox: () => startTestProviderServer({ refresh: false }),
 });
+
+// A listing read in one request (a page size larger than the history).
+runProviderConformanceSuite({
+  name: 'testfit with a single-request listing',
+  startSandbox: () => startTestProviderServer({ pageSize: 100 }),
+  capabilities: { listing: 'single' },
+});
