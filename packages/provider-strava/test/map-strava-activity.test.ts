@@ -36,8 +36,8 @@ describe('mapStravaActivity on the reference examples', () => {
     });
     expect(first?.startDate.toISOString()).toBe('2018-05-02T12:15:09.000Z');
     // the raw payload is kept, with the upload id beyond 2^53 exact
-    expect((first?.raw as Record<string, unknown>).upload_id).toBe('987654321234567891234');
-    expect((first?.raw as Record<string, unknown>).suffer_score).toBe(82);
+    expect((first!.raw as Record<string, unknown>).upload_id).toBe('987654321234567891234');
+    expect((first!.raw as Record<string, unknown>).suffer_score).toBe(82);
     // has_heartrate false: no HR fields at all
     expect(second).toMatchObject({
       providerActivityId: '1234567809',
@@ -73,7 +73,7 @@ describe('mapStravaActivity on the reference examples', () => {
     expect((items[0] as { id: number }).id).toBe(9007199254740992);
     const { activities } = await mapItems(items);
     expect(activities[0]?.providerActivityId).toBe('9007199254740993');
-    expect((activities[0]?.raw as Record<string, unknown>).id).toBe('9007199254740993');
+    expect((activities[0]!.raw as Record<string, unknown>).id).toBe('9007199254740993');
   });
 
   it('rejects a rounded id that cannot be recovered instead of storing a wrong one', async () => {
@@ -189,7 +189,7 @@ describe('parseStravaJson', () => {
     ) as Record<string, unknown>;
     expect(parsed.id).toBe('9007199254740993');
     expect(parsed.small).toBe(12);
-    expect(parsed.float).toBe(12345678901234567.5);
+    expect(parsed.float).toBe(Number('12345678901234567.5'));
     expect(parsed.text).toBe('id: 99999999999999999');
     expect(parsed.list).toEqual(['18014398509481985', 1]);
   });
