@@ -28,25 +28,25 @@ export interface FunctionStoreOptions {
  * Postgres, PGlite and Supabase stores differ only in how they make that call.
  */
 export function createFunctionStore({ kind, call, close }: FunctionStoreOptions): Store {
-  const one = async (value: unknown) => rowsOf(value)[0] ?? null;
+  const one = (value: unknown): JsonRow | null => rowsOf(value)[0] ?? null;
 
   return {
     kind,
 
     async getConnection(id) {
-      const row = await one(await call('trainlytics_list_connections', { id }));
+      const row = one(await call('trainlytics_list_connections', { id }));
       return row ? toConnectionRecord(row) : null;
     },
 
     async findConnectionByProviderUser(provider, providerUserId) {
-      const row = await one(
+      const row = one(
         await call('trainlytics_list_connections', { provider, provider_user_id: providerUserId }),
       );
       return row ? toConnectionRecord(row) : null;
     },
 
     async findConnectionByUser(userId, provider) {
-      const row = await one(await call('trainlytics_list_connections', { user_id: userId, provider }));
+      const row = one(await call('trainlytics_list_connections', { user_id: userId, provider }));
       return row ? toConnectionRecord(row) : null;
     },
 
@@ -146,7 +146,7 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
     },
 
     async getSync(id) {
-      const row = await one(await call('trainlytics_list_syncs', { id }));
+      const row = one(await call('trainlytics_list_syncs', { id }));
       return row ? toSyncRecord(row) : null;
     },
 
