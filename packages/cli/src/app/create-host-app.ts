@@ -78,6 +78,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.get('/assets/dashboard.css', (c) =>
     c.body(DASHBOARD_STYLES, 200, { 'content-type': 'text/css; charset=utf-8' }),
   );
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/health', (c) => c.json({ ok: true }));
   app.get('/', (c) => c.redirect('/dashboard'));
 

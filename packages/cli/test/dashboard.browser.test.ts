@@ -1,0 +1,106 @@
+import { migrate } from '@trainlytics/migrations';
+import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostServer, startHostServer } from '../src/app/host-server';
+import { ensureUser } from '../src/app/users';
+import { type OpenedDatabase, openDatabase } from '../src/database';
+import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+
+let database: OpenedDatabase;
+let opened: OpenedTrainlytics;
+let strava: StravaSandbox;
+let server: HostServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  database = await openDatabase({ env: {}, cwd: process.cwd(), memory: true });
+  await migrate(database.db, { direction: 'up' });
+  strava = await startStravaSandbox();
+  opened = await openTrainlytics({
+    env: {},
+    cwd: process.cwd(),
+    database,
+    providers: [strava.createProvider()],
+  });
+  server = await startHostServer({ trainlytics: opened.trainlytics, db: database.db, port: 0 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await opened?.close();
+  await strava?.close();
+  await database?.close();
+});
+
+describe('the connections dashboard in Chromium', () => {
+  it('connects a sandbox account through the consent page, shows its activities, syncs and disconnects', async () => {
+    const user = await ensureUser(database.db, { email: 'browser@example.com', firstName: 'Grace' });
+    const { providerUserId } = await strava.seedAccount({ activityCount: 18, seed: 21 });
+    const page = await browser.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('response', (response) => {
+      // Every request the dashboard makes to the app succeeds (the sandbox's own favicon is not ours).
+      if (response.url().startsWith(server.baseUrl) && response.status() >= 400) {
+        scriptErrors.push(`${response.status()} ${response.url()}`);
+      }
+    });
+
+    await page.goto(`${server.baseUrl}/dashboard?user=${user.id}`);
+    expect(await page.locator('h2').first().textContent()).toContain('browser@example.com');
+    expect(await page.getByTestId('status-strava').textContent()).toBe('never connected');
+    expect(await page.getByTestId('status-garmin').textContent()).toBe('never connected');
+    expect(await page.locator('[data-provider="garmin"] .hint').textContent()).toMatch(
+      /set GARMIN_CLIENT_ID/,
+    );
+
+    // Connect: the dashboard's form → the sandbox's consent page → approve → back on the dashboard.
+    await page.getByTestId('connect-strava').click();
+    await page.waitForURL(`${strava.baseUrl}/**`);
+    expect(await page.title()).toMatch(/Strava sandbox/);
+    await page.selectOption('#athlete_id', providerUserId);
+    await page.click('#authorize');
+    await page.waitForURL(`${server.baseUrl}/dashboard?user=${user.id}`);
+    expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
+    expect(await page.getByTestId('last-sync-strava').textContent()).toBe('never');
+    expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
+
+    // Sync now: the activities appear with their normalized sport type, distance and duration.
+    await page.getByTestId('sync-strava').click();
+    await page.getByTestId('activities').waitFor();
+    const rows = page.locator('[data-testid="activities"] tbody tr');
+    expect(await rows.count()).toBe(18);
+    const sports = await page.locator('[data-testid="activities"] td.sport').allTextContents();
+    expect(sports.every((s) => /^[a-z_]+$/.test(s))).toBe(true);
+    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/km|—/);
+    expect(await rows.first().locator('td').nth(5).textContent()).toMatch(/^\d+:\d{2}(:\d{2})?$|—/);
+    expect(await page.getByTestId('last-sync-strava').textContent()).not.toBe('never');
+    const history = page.locator('[data-provider="strava"] table.history tbody tr');
+    expect(await history.count()).toBe(1);
+    expect(await history.first().locator('td').nth(3).textContent()).toBe('success');
+    expect(await history.first().locator('td').nth(4).textContent()).toBe('18');
+
+    // Disconnect.
+    await page.getByTestId('disconnect-strava').click();
+    await page.locator('[data-provider="strava"][data-status="inactive"]').waitFor();
+    expect(await page.getByTestId('status-strava').textContent()).toBe('disconnected');
+    expect(await page.getByTestId('connect-strava').textContent()).toMatch(/Reconnect Strava/);
+    const connection = (await opened.trainlytics.connections.list({ userId: user.id }))[0]!;
+    expect(connection.status).toBe('inactive');
+
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+});
