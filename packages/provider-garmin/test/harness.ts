@@ -11,6 +11,7 @@ import {
   randomToken,
   silentLogger,
   type TokenSet,
+  ValidationError,
 } from '@trainlytics/core';
 import type { GarminProvider } from '../src/garmin-provider';
 
@@ -106,6 +107,16 @@ export async function toWebhookRequest(request: Request) {
     headers: request.headers,
     body,
     text: () => text,
-    json: () => JSON.parse(text) as unknown,
+    json: (): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new ValidationError('garmin webhook body is not valid JSON', {
+          provider: 'garmin',
+          entity: 'webhook',
+          issues: [{ path: '(root)', message: (error as Error).message }],
+        });
+      }
+    },
   };
 }

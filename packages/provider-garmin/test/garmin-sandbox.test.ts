@@ -1,0 +1,377 @@
+import { FakeClock, pkceChallenge, SPORT_TYPES } from '@trainlytics/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mapGarminSportType } from '../src/garmin-sport-types';
+import { type GarminSandbox, GeneratedHistory, runSandboxCli, startGarminSandbox } from '../src/sandbox';
+
+// The sandbox over real HTTP, as Garmin's API behaves: OAuth 2.0 PKCE, the upload-time pull, backfill,
+// rate-limit headers, faults, and the deterministic streaming histories.
+
+const DAY_S = 86_400;
+let clock: FakeClock;
+let sandbox: GarminSandbox;
+
+beforeEach(async () => {
+  clock = new FakeClock('2026-02-10T10:00:00Z');
+  sandbox = await startGarminSandbox({ clock, seed: 3 });
+});
+afterEach(async () => {
+  await sandbox.close();
+});
+
+const nowS = () => clock.now().getTime() / 1000;
+
+function authorizeUrl(challenge: string, extra: Record<string, string> = {}) {
+  const url = new URL(sandbox.authorizeUrl);
+  const params = {
+    response_type: 'code',
+    client_id: sandbox.clientId,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    redirect_uri: 'http://127.0.0.1/cb',
+    state: 'xyz',
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+async function token(form: Record<string, string>) {
+  const res = await fetch(sandbox.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function userToken(providerUserId: string) {
+  const callback = await sandbox.approve(authorizeUrl(pkceChallenge('v'.repeat(43))), { providerUserId });
+  const { body } = await token({
+    grant_type: 'authorization_code',
+    client_id: sandbox.clientId,
+    client_secret: sandbox.clientSecret,
+    code: callback.searchParams.get('code')!,
+    code_verifier: 'v'.repeat(43),
+    redirect_uri: 'http://127.0.0.1/cb',
+  });
+  return body.access_token as string;
+}
+
+async function api(path: string, accessToken: string, init: RequestInit = {}) {
+  const res = await fetch(`${sandbox.apiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+describe('consent page', () => {
+  it('serves a form with Approve and Deny buttons and the seeded accounts', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const res = await fetch(authorizeUrl('c'.repeat(43)));
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(html).toContain('<form method="post" action="/oauth2Confirm"');
+    expect(html).toMatch(/<button[^>]*value="approve"[^>]*>Approve<\/button>/);
+    expect(html).toMatch(/<button[^>]*value="deny"[^>]*>Deny<\/button>/);
+    expect(html).toContain(providerUserId);
+    expect(html).toContain('value="ACTIVITY_EXPORT" checked');
+  });
+
+  it('refuses an unknown client and a request without PKCE', async () => {
+    expect((await fetch(authorizeUrl('c', { client_id: 'nope' }))).status).toBe(400);
+    const noPkce = new URL(authorizeUrl('c'));
+    noPkce.searchParams.delete('code_challenge');
+    const res = await fetch(noPkce);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('code_challenge is required');
+  });
+
+  it('redirects with error=access_denied when the user denies', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const callback = await sandbox.approve(authorizeUrl('c'), { providerUserId, deny: true });
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('state')).toBe('xyz');
+    expect(callback.searchParams.get('code')).toBeNull();
+  });
+
+  it('creates a new account with a history when the browser picks "new"', async () => {
+    const form = new URLSearchParams(new URL(authorizeUrl('c')).searchParams);
+    form.set('user_id', 'new');
+    form.append('permission', 'ACTIVITY_EXPORT');
+    form.set('decision', 'approve');
+    const res = await fetch(sandbox.authorizeUrl, {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('token endpoint', () => {
+  it('checks the PKCE verifier, and codes are single-use', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const callback = await sandbox.approve(authorizeUrl(pkceChallenge('right-verifier')), { providerUserId });
+    const form = {
+      grant_type: 'authorization_code',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      code: callback.searchParams.get('code')!,
+      redirect_uri: 'http://127.0.0.1/cb',
+    };
+    const wrong = await token({ ...form, code_verifier: 'wrong-verifier' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toBe('invalid_grant');
+    expect(String(wrong.body.error_description)).toContain('code_verifier');
+    // the failed attempt consumed the code
+    const retry = await token({ ...form, code_verifier: 'right-verifier' });
+    expect(retry.status).toBe(400);
+  });
+
+  it('issues 24 h tokens and rotates the refresh token on every refresh', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const callback = await sandbox.approve(authorizeUrl(pkceChallenge('verifier-1')), { providerUserId });
+    const issued = await token({
+      grant_type: 'authorization_code',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      code: callback.searchParams.get('code')!,
+      code_verifier: 'verifier-1',
+      redirect_uri: 'http://127.0.0.1/cb',
+    });
+    expect(issued.status).toBe(200);
+    expect(issued.body).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 86_399,
+      refresh_token_expires_in: 7_775_998,
+    });
+    const refresh = {
+      grant_type: 'refresh_token',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+    };
+    const rotated = await token({ ...refresh, refresh_token: issued.body.refresh_token as string });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).not.toBe(issued.body.refresh_token);
+    const reused = await token({ ...refresh, refresh_token: issued.body.refresh_token as string });
+    expect(reused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    sandbox.setFaults({ rejectRefresh: true });
+    const rejected = await token({ ...refresh, refresh_token: rotated.body.refresh_token as string });
+    expect(rejected.status).toBe(400);
+  });
+
+  it('refuses bad client credentials', async () => {
+    const res = await token({
+      grant_type: 'refresh_token',
+      client_id: sandbox.clientId,
+      client_secret: 'bad',
+      refresh_token: 'x',
+    });
+    expect(res).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it('expires access tokens on the sandbox clock', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const access = await userToken(providerUserId);
+    expect((await api('/user/id', access)).status).toBe(200);
+    clock.advance(DAY_S * 1000);
+    expect((await api('/user/id', access)).status).toBe(401);
+  });
+});
+
+describe('API', () => {
+  it('answers user id and permissions, and deregistration invalidates the tokens', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const access = await userToken(providerUserId);
+    expect((await api('/user/id', access)).body).toEqual({ userId: providerUserId });
+    expect((await api('/user/permissions', access)).body).toEqual(sandbox.permissionsOf(providerUserId));
+    expect((await api('/user/registration', access, { method: 'DELETE' })).status).toBe(204);
+    expect((await api('/user/id', access)).status).toBe(401);
+    expect(sandbox.pendingNotifications()).toBe(1);
+  });
+
+  it('pulls by upload time and rejects windows over 24 hours', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 40, days: 5 });
+    const access = await userToken(providerUserId);
+    const tooLong = await api(
+      `/activities?uploadStartTimeInSeconds=${nowS() - DAY_S - 1}&uploadEndTimeInSeconds=${nowS()}`,
+      access,
+    );
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.body)).toContain('86400');
+    let seen = 0;
+    for (let end = nowS(); end > nowS() - 6 * DAY_S; end -= DAY_S) {
+      const res = await api(
+        `/activities?uploadStartTimeInSeconds=${end - DAY_S}&uploadEndTimeInSeconds=${end}`,
+        access,
+      );
+      expect(res.status).toBe(200);
+      const items = res.body as Array<{ isParent?: boolean; userId: string }>;
+      seen += items.filter((i) => !i.isParent).length;
+      for (const i of items) expect(i.userId).toBe(providerUserId);
+    }
+    expect(seen).toBe(40);
+  });
+
+  it('accepts a backfill of at most 30 days with 202, answers 409 to a duplicate', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 10 });
+    const access = await userToken(providerUserId);
+    const path = (start: number, end: number) =>
+      `/backfill/activities?summaryStartTimeInSeconds=${start}&summaryEndTimeInSeconds=${end}`;
+    const end = nowS();
+    expect((await api(path(end - 31 * DAY_S, end), access)).status).toBe(400);
+    expect((await api(path(end - 30 * DAY_S, end), access)).status).toBe(202);
+    expect((await api(path(end - 30 * DAY_S, end), access)).status).toBe(409);
+    expect(sandbox.pendingNotifications()).toBe(1);
+    const [push] = sandbox.takeNotifications({ url: 'http://127.0.0.1:9/hook' });
+    expect(push!.url).toBe('http://127.0.0.1:9/hook');
+    expect(push!.headers.get('garmin-client-id')).toBe(sandbox.clientId);
+    const body = (await push!.json()) as { activities: Array<{ userAccessToken?: string }> };
+    expect(body.activities.filter((a) => !(a as { isParent?: boolean }).isParent)).toHaveLength(10);
+    expect(body.activities[0]!.userAccessToken).toBe(access);
+    expect(sandbox.pendingNotifications()).toBe(0);
+  });
+
+  it('delivers a backfill by ping: the callbackURL returns the summaries', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 6 });
+    const access = await userToken(providerUserId);
+    const end = nowS();
+    await api(
+      `/backfill/activities?summaryStartTimeInSeconds=${end - 10 * DAY_S}&summaryEndTimeInSeconds=${end}`,
+      access,
+    );
+    const [ping] = sandbox.takeNotifications({ mode: 'ping' });
+    const body = (await ping!.json()) as { activities: Array<{ callbackURL: string }> };
+    const callback = new URL(body.activities[0]!.callbackURL);
+    expect(callback.searchParams.get('token')).toBeTruthy();
+    const res = await api(`${callback.pathname.replace('/wellness-api/rest', '')}${callback.search}`, access);
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(6);
+  });
+
+  it('puts rate-limit headers on every response and answers 429 over the app-wide limit', async () => {
+    await sandbox.close();
+    sandbox = await startGarminSandbox({ clock, rateLimit: { windowMs: 60_000, limit: 2 } });
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const access = await userToken(providerUserId);
+    const first = await api('/user/id', access);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect(first.headers.get('x-ratelimit-reset')).toBe('60');
+    expect((await api('/user/id', access)).headers.get('x-ratelimit-remaining')).toBe('0');
+    const limited = await api('/user/id', access);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    clock.advance(60_000);
+    expect((await api('/user/id', access)).status).toBe(200);
+  });
+
+  it('applies fault knobs once each', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const access = await userToken(providerUserId);
+    sandbox.setFaults({ status: { code: 500, times: 1 }, invalidJson: 1 });
+    expect((await api('/user/id', access)).status).toBe(500);
+    const broken = await fetch(`${sandbox.apiUrl}/user/id`, {
+      headers: { authorization: `Bearer ${access}` },
+    });
+    await expect(broken.json()).rejects.toThrow();
+    expect((await api('/user/id', access)).status).toBe(200);
+    sandbox.setFaults({ connectionResets: 1 });
+    await expect(
+      fetch(`${sandbox.apiUrl}/user/id`, { headers: { authorization: `Bearer ${access}` } }),
+    ).rejects.toThrow();
+    expect((await api('/user/id', access)).status).toBe(200);
+    expect(sandbox.requestCount({ pathPrefix: '/wellness-api/rest/user/id', method: 'GET' })).toBe(5);
+  });
+});
+
+describe('generated histories', () => {
+  it('are deterministic from the seed', () => {
+    const make = () =>
+      new GeneratedHistory({ userId: 'u', idBase: 1e10, seed: 5, count: 200, endS: 1.8e9, days: 60 });
+    const a = make();
+    const b = make();
+    for (const i of [0, 17, 20, 21, 22, 199]) expect(a.at(i)).toEqual(b.at(i));
+    const other = new GeneratedHistory({
+      userId: 'u',
+      idBase: 1e10,
+      seed: 6,
+      count: 200,
+      endS: 1.8e9,
+      days: 60,
+    });
+    expect(other.at(17)).not.toEqual(a.at(17));
+  });
+
+  it('cover every normalized sport type, multisport and indoor activities without distance', () => {
+    const h = new GeneratedHistory({ userId: 'u', idBase: 1e10, seed: 2, count: 80, endS: 1.8e9, days: 20 });
+    const all = [...h.uploadedBetween(0, 2e9)].map((s) => s.summary);
+    expect(all.filter((s) => !s.isParent)).toHaveLength(80);
+    const sports = new Set(all.filter((s) => !s.isParent).map((s) => mapGarminSportType(s.activityType)));
+    for (const t of SPORT_TYPES) expect(sports.has(t)).toBe(true);
+    const parents = all.filter((s) => s.isParent);
+    expect(parents).toHaveLength(2);
+    const legs = all.filter((s) => s.parentSummaryId === parents[0]!.summaryId);
+    expect(legs.map((l) => l.activityType)).toEqual(['OPEN_WATER_SWIMMING', 'CYCLING', 'RUNNING']);
+    const indoor = all.filter((s) => s.activityType === 'INDOOR_CYCLING');
+    expect(indoor.length).toBeGreaterThan(0);
+    for (const s of indoor) expect(s.distanceInMeters).toBeUndefined();
+    for (const s of all) expect(s.startTimeInSeconds).toBeLessThan(1.8e9);
+  });
+
+  it('stream a 100,000-activity history: one window computes only its own slice', () => {
+    const h = new GeneratedHistory({
+      userId: 'u',
+      idBase: 1e10,
+      seed: 9,
+      count: 100_000,
+      endS: 1.8e9,
+      days: 365,
+    });
+    const window = [...h.uploadedBetween(1.8e9 - 30 * DAY_S, 1.8e9 - 29 * DAY_S)];
+    expect(window.length).toBeGreaterThan(200);
+    expect(window.length).toBeLessThan(400);
+    const last = h.at(99_999)[0]!.summary;
+    expect(h.find(last.summaryId)?.summary).toEqual(last);
+    const byStart = [...h.startedBetween(1.8e9 - 100 * DAY_S, 1.8e9 - 99 * DAY_S)];
+    for (const s of byStart) {
+      expect(s.summary.startTimeInSeconds).toBeGreaterThanOrEqual(1.8e9 - 100 * DAY_S);
+      expect(s.summary.startTimeInSeconds).toBeLessThan(1.8e9 - 99 * DAY_S);
+    }
+  });
+});
+
+describe('CLI', () => {
+  it('starts on the given port and prints the URL and the GARMIN_* variables', async () => {
+    const lines: string[] = [];
+    const started = await runSandboxCli(['--port', '0', '--activities', '5', '--seed', '4'], {
+      log: (line) => lines.push(line),
+    });
+    try {
+      const text = lines.join('\n');
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+      expect(url).toBeTruthy();
+      expect(text).toContain(`export GARMIN_API_URL=${url}/wellness-api/rest`);
+      expect(text).toContain(`export GARMIN_AUTHORIZE_URL=${url}/oauth2Confirm`);
+      expect(text).toContain(`export GARMIN_TOKEN_URL=${url}/di-oauth2-service/oauth/token`);
+      expect(text).toContain('export GARMIN_CLIENT_ID=garmin-sandbox-client');
+      const page = await fetch(
+        `${url}/oauth2Confirm?response_type=code&client_id=garmin-sandbox-client&code_challenge=c&code_challenge_method=S256&redirect_uri=http://127.0.0.1/cb`,
+      );
+      expect(page.status).toBe(200);
+    } finally {
+      await started?.close();
+    }
+  });
+
+  it('explains a bad option', async () => {
+    await expect(runSandboxCli(['--mode', 'carrier-pigeon'], { log: () => {} })).rejects.toThrow(
+      /--mode must be push or ping/,
+    );
+  });
+});
