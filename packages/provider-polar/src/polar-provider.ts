@@ -52,6 +52,8 @@ export function polar(options: PolarProviderOptions = {}) {
     id: 'polar',
     name: 'Polar',
     capabilities: { refresh: false, pkce: false, webhooks: true, backfill: 'pull', registration: true },
+    /** The fetch this provider's requests should go through, when given (core's HTTP client may honour it). */
+    fetch: options.fetch,
     oauth: {
       defaultScopes: options.scopes ?? [POLAR_SCOPE_READ_ALL],
       authorizationUrl: (params) => polarAuthorizationUrl(settings, oauthOptions, params),
