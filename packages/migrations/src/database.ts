@@ -38,6 +38,7 @@ export interface PgPoolLike {
   connect(): Promise<PgClientLike & { release(error?: Error | boolean): void }>;
   totalCount: number;
   end(): Promise<void>;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
   options?: { host?: string; port?: number; database?: string; connectionString?: string };
 }
 
@@ -53,6 +54,7 @@ export interface PgClientLike {
 export interface PGliteLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   exec(sql: string): Promise<unknown>;
+  transaction?<T>(fn: (tx: Pick<PGliteLike, 'query' | 'exec'>) => Promise<T>): Promise<T>;
   waitReady: Promise<void>;
   close(): Promise<void>;
 }
@@ -143,7 +145,8 @@ function pgDatabase(client: Queryable, target: string, extra: Partial<Database> 
   return database;
 }
 
-async function runTransaction<T>(db: Database, fn: (tx: Database) => Promise<T>): Promise<T> {
+/** `begin` … `commit` (or `rollback` when `fn` throws) on one connection. */
+export async function runTransaction<T>(db: Database, fn: (tx: Database) => Promise<T>): Promise<T> {
   await db.exec('begin');
   try {
     const result = await fn(db);
@@ -203,9 +206,10 @@ function clientDatabase(client: PgClientLike): Database {
   return database;
 }
 
-function pgliteDatabase(pglite: PGliteLike, owned: boolean): Database {
-  const database: Database = {
-    target: 'PGlite',
+type PGliteQueryable = Pick<PGliteLike, 'query' | 'exec'>;
+
+function pgliteQueries(pglite: PGliteQueryable): Pick<Database, 'query' | 'exec'> {
+  return {
     async query<Row>(sql: string, params?: unknown[]) {
       const result = await pglite.query(sql, params);
       return { rows: result.rows as Row[] };
@@ -213,8 +217,19 @@ function pgliteDatabase(pglite: PGliteLike, owned: boolean): Database {
     async exec(sql: string) {
       await pglite.exec(sql);
     },
-    transaction(fn) {
-      return runTransaction(database, fn);
+  };
+}
+
+function pgliteDatabase(pglite: PGliteLike, owned: boolean): Database {
+  const database: Database = {
+    target: 'PGlite',
+    ...pgliteQueries(pglite),
+    transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+      // PGlite's own transaction holds its lock: other queries on the instance wait until it ends.
+      if (typeof pglite.transaction !== 'function') return runTransaction(database, fn);
+      return pglite.transaction((tx) =>
+        fn({ target: 'PGlite', ...pgliteQueries(tx), close: async () => {} }),
+      );
     },
     session(fn) {
       return serialized(pglite, () => fn(database));
@@ -257,9 +272,12 @@ function connectionStringDatabase(url: string): Database {
   }
   let inner: Promise<Database> | undefined;
   const open = () => {
-    inner ??= loadPg().then(({ Pool }) =>
-      poolDatabase(new Pool({ connectionString: url, max: 4 }), target, true),
-    );
+    inner ??= loadPg().then(({ Pool }) => {
+      const pool = new Pool({ connectionString: url, max: 4 });
+      // An idle connection dropped by the server must not crash the process; the next query reports it.
+      pool.on?.('error', () => {});
+      return poolDatabase(pool, target, true);
+    });
     return inner;
   };
   return {
@@ -316,4 +334,9 @@ export function toDatabase(input: DatabaseInput): Database {
 /** Runs `fn` on one connection of `db` (see {@link Database.session}). */
 export function withSession<T>(db: Database, fn: (db: Database) => Promise<T>): Promise<T> {
   return db.session ? db.session(fn) : fn(db);
+}
+
+/** Runs `fn` in one transaction of `db` (its own `transaction` when it has one, else `begin`/`commit`). */
+export function inTransaction<T>(db: Database, fn: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction ? db.transaction(fn) : runTransaction(db, fn);
 }

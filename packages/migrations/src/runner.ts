@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type Database, type DatabaseInput, toDatabase, withSession } from './database.js';
+import { type Database, type DatabaseInput, inTransaction, toDatabase, withSession } from './database.js';
 import {
   LegacySchemaMissingError,
   MigrationChecksumError,
@@ -126,7 +126,7 @@ async function runFile(
   const file = basename(path);
   const sql = await readFile(path, 'utf8');
   const { body, wrapped } = unwrapTransaction(sql);
-  const bookkeeping = async () => {
+  const bookkeeping = async (db: Database) => {
     if (direction === 'up') {
       await db.query(
         `insert into trainlytics_migrations (version, name, checksum) values ($1, $2, $3)
@@ -141,19 +141,14 @@ async function runFile(
   const started = performance.now();
   try {
     if (wrapped) {
-      await db.exec('begin');
-      try {
-        await db.exec(body);
-        await bookkeeping();
-        await db.exec('commit');
-      } catch (error) {
-        await db.exec('rollback').catch(() => {});
-        throw error;
-      }
+      await inTransaction(db, async (tx) => {
+        await tx.exec(body);
+        await bookkeeping(tx);
+      });
     } else {
       // Not wrapped in begin/commit: the file manages its own transactions.
       await db.exec(sql);
-      await bookkeeping();
+      await bookkeeping(db);
     }
   } catch (error) {
     if (error instanceof MigrationError) throw error;

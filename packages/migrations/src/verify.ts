@@ -1,5 +1,5 @@
 import type { Database, DatabaseInput } from './database.js';
-import { toDatabase } from './database.js';
+import { inTransaction, toDatabase } from './database.js';
 import { LegacyDropRefusedError, MigrationError } from './errors.js';
 import { type MigrationLogger, withMigrationLock } from './runner.js';
 
@@ -170,30 +170,29 @@ export async function dropLegacy(
           'Refusing to drop strava_connections: provider_connections does not exist. Run `trainlytics migrate up` first.',
         );
       }
-      await db.exec('begin');
       try {
-        // Block writers to strava_connections while we check and drop.
-        await db.exec('lock table strava_connections in access exclusive mode');
-        const { rows } = await db.query<{ missing: number; athletes: string }>(MISSING_STRAVA_CONNECTIONS);
-        const missing = Number(rows[0]?.missing ?? 0);
-        if (missing > 0) {
-          throw new LegacyDropRefusedError(
-            `Refusing to drop strava_connections: ${missing} row(s) have no matching provider_connections row ` +
-              `(athlete ids ${truncate(rows[0]!.athletes)}). Run \`trainlytics migrate up\` (or re-run ` +
-              '002_multi_provider.sql) and `trainlytics migrate verify` first.',
+        return await inTransaction(db, async (tx) => {
+          // Block writers to strava_connections while we check and drop.
+          await tx.exec('lock table strava_connections in access exclusive mode');
+          const { rows } = await tx.query<{ missing: number; athletes: string }>(MISSING_STRAVA_CONNECTIONS);
+          const missing = Number(rows[0]?.missing ?? 0);
+          if (missing > 0) {
+            throw new LegacyDropRefusedError(
+              `Refusing to drop strava_connections: ${missing} row(s) have no matching provider_connections row ` +
+                `(athlete ids ${truncate(rows[0]!.athletes)}). Run \`trainlytics migrate up\` (or re-run ` +
+                '002_multi_provider.sql) and `trainlytics migrate verify` first.',
+            );
+          }
+          const count = await tx.query<{ count: number }>(
+            'select count(*)::int as count from strava_connections',
           );
-        }
-        const count = await db.query<{ count: number }>(
-          'select count(*)::int as count from strava_connections',
-        );
-        await db.exec('drop table strava_connections');
-        await db.exec('commit');
-        return {
-          dropped: true,
-          detail: `Dropped strava_connections (${count.rows[0]?.count ?? 0} rows, all present in provider_connections).`,
-        };
+          await tx.exec('drop table strava_connections');
+          return {
+            dropped: true,
+            detail: `Dropped strava_connections (${count.rows[0]?.count ?? 0} rows, all present in provider_connections).`,
+          };
+        });
       } catch (error) {
-        await db.exec('rollback').catch(() => {});
         if (error instanceof MigrationError) throw error;
         throw new MigrationError(`Could not drop strava_connections: ${(error as Error).message}`, {
           cause: error,
