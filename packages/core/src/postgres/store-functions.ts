@@ -1,4 +1,4 @@
-import { ConfigurationError, ConnectionConflictError, NotFoundError } from '../errors/errors';
+import { ConfigurationError, ConnectionConflictError, NotFoundError, StoreError } from '../errors/errors';
 import { TrainlyticsError } from '../errors/trainlytics-error';
 
 /**
@@ -86,9 +86,10 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
         cause: error,
       });
     default:
-      return new TrainlyticsError('StoreError', `${where} store: ${fn} failed: ${message}`, {
+      return new StoreError(`${where} store: ${fn} failed: ${message}`, {
         hint: e.hint,
         cause: error,
+        ...(e.code ? { code: e.code } : {}),
       });
   }
 }
