@@ -97,8 +97,8 @@ export function normalizeExerciseKeys(value: unknown): unknown {
 /** Validates either casing of an exercise. */
 export const polarAnyExerciseSchema = z.preprocess(normalizeExerciseKeys, polarExerciseSchema);
 
-/** `GET /v3/exercises`: an array of exercises (items are validated one by one). */
-export const polarExerciseListSchema = z.array(z.unknown());
+/** `GET /v3/exercises`: an array of exercises (items are validated one by one); no body when empty. */
+export const polarExerciseListSchema = z.array(z.unknown()).nullish();
 
 /** `POST /v3/users/{user-id}/exercise-transactions` → 201. */
 export const polarTransactionSchema = z.looseObject({
@@ -130,9 +130,11 @@ export const polarWebhookCreatedSchema = z.looseObject({
   }),
 });
 
-export const polarWebhookListSchema = z.looseObject({
-  data: z.array(polarWebhookSchema).default([]),
-});
+export const polarWebhookListSchema = z
+  .looseObject({
+    data: z.array(polarWebhookSchema).default([]),
+  })
+  .nullish();
 
 /** A webhook delivery body (`EXERCISE`, `PING`, and other event types the plugin does not process). */
 export const polarWebhookPayloadSchema = z.looseObject({

@@ -1,3 +1,4 @@
+import { ProviderApiError, ReauthorizationRequiredError } from '@trainlytics/core';
 import { polarErrorBodySchema } from './polar-api';
 
 const CONSENT_HINT =
@@ -64,5 +65,25 @@ export function describePolarError(info: {
       };
     default:
       return body.message ? { message: `Polar${during} failed with HTTP ${status}${detail}` } : undefined;
+  }
+}
+
+/**
+ * Polar answers 403 to any user call when the user has not accepted (or withdrew) the mandatory consents:
+ * nothing works until they accept them and connect again, so it is reported as `ReauthorizationRequiredError`
+ * carrying the described message and hint.
+ */
+export async function withConsentCheck<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (ProviderApiError.isInstance(error) && error.status === 403) {
+      throw new ReauthorizationRequiredError(error.message, {
+        provider: 'polar',
+        hint: error.hint ?? CONSENT_HINT,
+        cause: error,
+      });
+    }
+    throw error;
   }
 }

@@ -16,6 +16,7 @@ import {
   polarTransactionExercisesSchema,
   polarTransactionSchema,
 } from './polar-api';
+import { withConsentCheck } from './polar-error';
 import type { PolarSettings } from './polar-settings';
 
 const PROVIDER = 'polar';
@@ -87,12 +88,14 @@ export async function* listPolarExercises(
   request: ListActivitiesRequest,
 ): AsyncGenerator<ActivityPage> {
   const previous = request.full ? null : readCursor(request.cursor);
-  const response = await ctx.http.request({
-    url: `${settings.apiUrl()}/exercises`,
-    auth: 'user',
-    schema: polarExerciseListSchema,
-    operation: 'list exercises',
-  });
+  const response = await withConsentCheck(() =>
+    ctx.http.request({
+      url: `${settings.apiUrl()}/exercises`,
+      auth: 'user',
+      schema: polarExerciseListSchema,
+      operation: 'list exercises',
+    }),
+  );
   const items = response.data ?? [];
   const sinceMs = previous?.newestUploadTime ? Date.parse(previous.newestUploadTime) : null;
   const known = new Set(previous?.idsAtNewest ?? []);
@@ -188,12 +191,10 @@ export async function fetchPolarExercise(
       issues: [{ path: '(root)', message: 'expected a non-empty string' }],
     });
   }
-  const response = await ctx.http.request({
-    url: polarExerciseUrl(settings, ref),
-    auth: 'user',
-    acceptStatuses: [404],
-    operation: 'get exercise',
-  });
+  const url = polarExerciseUrl(settings, ref);
+  const response = await withConsentCheck(() =>
+    ctx.http.request({ url, auth: 'user', acceptStatuses: [404], operation: 'get exercise' }),
+  );
   if (response.status === 404 || response.data === undefined) return { activities: [], rejected: [] };
   return mapItems([response.data]);
 }
@@ -210,12 +211,9 @@ export async function* listPolarExerciseTransactions(
   const userId = requireUserId(ctx);
   const base = `${settings.apiUrl()}/users/${encodeURIComponent(userId)}/exercise-transactions`;
   for (;;) {
-    const created = await ctx.http.request({
-      method: 'POST',
-      url: base,
-      auth: 'user',
-      operation: 'create exercise transaction',
-    });
+    const created = await withConsentCheck(() =>
+      ctx.http.request({ method: 'POST', url: base, auth: 'user', operation: 'create exercise transaction' }),
+    );
     if (created.status === 204 || created.data === undefined) {
       return;
     }

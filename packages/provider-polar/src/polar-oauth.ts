@@ -5,7 +5,6 @@ import {
   type ConnectionContext,
   type ExchangeCodeParams,
   type NormalizedProfile,
-  ProviderApiError,
   type ProviderContext,
   ReauthorizationRequiredError,
   requestToken,
@@ -14,6 +13,7 @@ import {
 } from '@trainlytics/core';
 import { mapPolarProfile } from './map-polar-profile';
 import { polarTokenResponseSchema, polarUserSchema } from './polar-api';
+import { withConsentCheck } from './polar-error';
 import type { PolarSettings } from './polar-settings';
 
 const PROVIDER = 'polar';
@@ -90,26 +90,16 @@ export async function registerPolarUser(
   result: AuthorizationResult,
 ): Promise<AfterAuthorizeResult> {
   const auth = { bearer: result.tokens.accessToken };
-  let response: { status: number; data: unknown };
-  try {
-    response = await ctx.http.request({
+  const response = await withConsentCheck(() =>
+    ctx.http.request({
       method: 'POST',
       url: `${settings.apiUrl()}/users`,
       json: { 'member-id': String(ctx.connection.userId) },
       auth,
       acceptStatuses: [409],
       operation: 'register user',
-    });
-  } catch (error) {
-    if (ProviderApiError.isInstance(error) && error.status === 403) {
-      throw new ReauthorizationRequiredError(error.message, {
-        provider: PROVIDER,
-        ...(error.hint ? { hint: error.hint } : {}),
-        cause: error,
-      });
-    }
-    throw error;
-  }
+    }),
+  );
   const providerUserId = result.providerUserId ?? ctx.connection.providerUserId;
   if (response.status !== 409) {
     const user = await validatePayload(polarUserSchema, response.data, {

@@ -94,7 +94,7 @@ describe('Polar end to end on PostgreSQL', () => {
   it('connects with registration, syncs exactly, and a second sync finds nothing', async () => {
     const { connection, providerUserId } = await connect(250);
     expect(connection).toMatchObject({ provider: 'polar', providerUserId, status: 'active', userId });
-    expect(sandbox.isRegistered(providerUserId)).toBe(true);
+    expect(sandbox.registration(providerUserId)?.memberId).toBe(String(userId)); // member-id = host user id
 
     const [row] = await query('select * from provider_connections where id = $1', [connection.id]);
     expect(row).toMatchObject({ provider: 'polar', provider_user_id: providerUserId, refresh_token: null });

@@ -277,6 +277,19 @@ describe('polar(): OAuth and registration', () => {
     expect((error as ReauthorizationRequiredError).hint).toMatch(/flow\.polar\.com/);
   });
 
+  it('reports consents withdrawn later (403 on a data call) as needing the user to act', async () => {
+    const env = await setup();
+    const { providerUserId, ctx } = await connect(env, 2);
+    env.sandbox.setConsents(providerUserId, false);
+    const error = await collect(env.provider.listActivities(ctx, { cursor: null, full: false })).catch(
+      (e) => e,
+    );
+    expect(ReauthorizationRequiredError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/not accepted Polar's mandatory consents/);
+    const fetchError = await env.provider.fetchChanged!(ctx, 'AAAxQ1').catch((e: unknown) => e);
+    expect(ReauthorizationRequiredError.isInstance(fetchError)).toBe(true);
+  });
+
   it('deregisters on revoke (disconnect), which also revokes the token', async () => {
     const env = await setup();
     const { providerUserId, ctx } = await connect(env, 1);

@@ -258,6 +258,19 @@ describe('Polar sandbox: users and exercises', () => {
     expect((await api(base, { method: 'POST' })).status).toBe(204);
   });
 
+  it('can hide uploads made before registration, as Polar does', async () => {
+    const clock = new FakeClock('2026-03-01T00:00:00Z');
+    const sandbox = await sandboxWith({ clock, hideUploadsBeforeRegistration: true });
+    const { providerUserId, api } = await connectUser(sandbox, 10);
+    expect(await (await api('/exercises')).json()).toEqual([]);
+    const base = `/users/${providerUserId}/exercise-transactions`;
+    expect((await api(base, { method: 'POST' })).status).toBe(204);
+    clock.advance(60_000);
+    const added = await sandbox.addActivities(providerUserId, 2);
+    const items = (await (await api('/exercises')).json()) as { id: string }[];
+    expect(items.map((i) => i.id)).toEqual(added);
+  });
+
   it('generates the same history from the same seed, covering every sport type', async () => {
     const a = await sandboxWith({ clock: new FakeClock('2026-03-01T00:00:00Z'), seed: 7 });
     const b = await sandboxWith({ clock: new FakeClock('2026-03-01T00:00:00Z'), seed: 7 });
@@ -345,6 +358,21 @@ describe('Polar sandbox: rate limits and faults', () => {
     expect(await Promise.race([pending, Promise.resolve('pending')])).toBe('pending');
     await sandbox.close();
     expect(await pending).toBe('failed');
+  });
+
+  it('keeps the OAuth endpoints out of the API fault knobs and rate-limit headers', async () => {
+    const sandbox = await sandboxWith();
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    sandbox.setFaults({ invalidJson: 1, status: { code: 500, times: 1 } });
+    const code = (await sandbox.approve(authorizeUrl(sandbox), { providerUserId })).searchParams.get('code')!;
+    const token = await exchange(sandbox, code);
+    expect(token.status).toBe(200);
+    expect(token.headers.get('ratelimit-usage')).toBeNull();
+    const { access_token } = (await token.json()) as { access_token: string };
+    const api = await fetch(`${sandbox.apiUrl}/exercises`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(api.status).toBe(500); // the knob was still armed for the API
   });
 
   it('counts requests by path and method', async () => {

@@ -43,6 +43,11 @@ export interface PolarSandboxOptions {
   autoDeactivateAfterFailures?: number;
   /** Require `POST /v3/users` before data calls, as Polar does (default true). */
   requireRegistration?: boolean;
+  /**
+   * Serve only exercises uploaded after the user's registration, as Polar does (default false: seeded
+   * histories are served as if they had been uploaded after registration, so a first sync has data).
+   */
+  hideUploadsBeforeRegistration?: boolean;
   /** Used to send webhook deliveries (default: global fetch). */
   fetch?: FetchFunction;
   /** Options of the providers `createProvider()` returns (e.g. `{ exerciseFlow: 'transactional' }`). */
@@ -246,6 +251,16 @@ export class PolarSandbox implements ConformanceSandbox {
     return this.account(providerUserId).registration !== null;
   }
 
+  /** Accepts or withdraws the user's mandatory Polar consents (withdrawn: every user call answers 403). */
+  setConsents(providerUserId: string, accepted: boolean): void {
+    this.account(providerUserId).consentsAccepted = accepted;
+  }
+
+  /** The AccessLink registration of a user (`member-id` = the host app's user id), or null. */
+  registration(providerUserId: string): { memberId: string; date: string } | null {
+    return this.account(providerUserId).registration;
+  }
+
   /** The active webhook, if one was created. */
   get currentWebhook(): Readonly<Webhook> | null {
     return this.webhook;
@@ -266,6 +281,16 @@ export class PolarSandbox implements ConformanceSandbox {
     // spread over the 29 days before seeding, so the whole history is in `/v3/exercises`' 30-day window
     const spacing = Math.floor((29 * DAY_MS) / Math.max(1, account.generated));
     return account.seededAt - (account.generated - index) * spacing;
+  }
+
+  /** Whether exercise `index` is served at `now`: uploaded, within 30 days (listing), after registration. */
+  private visible(account: Account, index: number, now: number, window: boolean): boolean {
+    const uploaded = this.uploadTime(account, index);
+    if (uploaded > now || (window && uploaded < now - EXERCISE_WINDOW_MS)) return false;
+    if (this.options.hideUploadsBeforeRegistration && account.registration) {
+      return uploaded >= Date.parse(account.registration.date);
+    }
+    return true;
   }
 
   private facts(account: Account, index: number) {
@@ -517,7 +542,12 @@ export class PolarSandbox implements ConformanceSandbox {
       if (id === undefined) return this.listExercises(account, res);
       if (parts.length === 2) {
         const decoded = decodeExerciseId(id);
-        if (!decoded || decoded.polarUserId !== account.polarUserId || decoded.index >= this.total(account)) {
+        if (
+          !decoded ||
+          decoded.polarUserId !== account.polarUserId ||
+          decoded.index >= this.total(account) ||
+          !this.visible(account, decoded.index, this.clock.now().getTime(), false)
+        ) {
           throw new HttpError(404, { status: 404, message: `Exercise ${id} not found` });
         }
         return this.json(
@@ -567,6 +597,13 @@ export class PolarSandbox implements ConformanceSandbox {
 
   private createTransaction(account: Account, res: ServerResponse) {
     if (!account.openTransaction) {
+      const now = this.clock.now().getTime();
+      while (
+        account.committed < this.total(account) &&
+        !this.visible(account, account.committed, now, false)
+      ) {
+        account.committed++; // uploads Polar does not hand out (before registration) are skipped
+      }
       const from = account.committed;
       const to = Math.min(this.total(account), from + TRANSACTION_SIZE);
       if (from >= to) return this.empty(res, 204);
@@ -609,8 +646,7 @@ export class PolarSandbox implements ConformanceSandbox {
     res.write('[');
     const total = this.total(account);
     for (let i = 0; i < total; i++) {
-      const uploaded = this.uploadTime(account, i);
-      if (uploaded < now - EXERCISE_WINDOW_MS || uploaded > now) continue;
+      if (!this.visible(account, i, now, true)) continue;
       let item = toSnakeExercise(this.facts(account, i), this.apiUrl, account.polarUserId);
       if (malformed > 0) {
         malformed--;
@@ -764,28 +800,29 @@ export class PolarSandbox implements ConformanceSandbox {
   }
 
   private token(method: string, req: IncomingMessage, body: string, res: ServerResponse) {
-    if (method !== 'POST') return this.json(res, 405, { error: 'invalid_request' });
+    if (method !== 'POST') return this.oauthJson(res, 405, { error: 'invalid_request' });
     const client = readBasic(req);
     if (!client || client.username !== this.clientId || client.password !== this.clientSecret) {
-      return this.json(res, 401, { error: 'invalid_client' });
+      return this.oauthJson(res, 401, { error: 'invalid_client' });
     }
     const form = new URLSearchParams(body);
     if (form.get('grant_type') !== 'authorization_code')
-      return this.json(res, 400, { error: 'unsupported_grant_type' });
+      return this.oauthJson(res, 400, { error: 'unsupported_grant_type' });
     const code = this.codes.get(form.get('code') ?? '');
-    if (!code) return this.json(res, 400, { error: 'invalid_grant' });
+    if (!code) return this.oauthJson(res, 400, { error: 'invalid_grant' });
     if (code.used) {
       // Polar: reusing a code deletes every token issued for the user.
       this.revokeTokens(code.polarUserId);
-      return this.json(res, 400, { error: 'invalid_grant' });
+      return this.oauthJson(res, 400, { error: 'invalid_grant' });
     }
     code.used = true;
-    if (code.expiresAt < this.clock.now().getTime()) return this.json(res, 400, { error: 'invalid_grant' });
+    if (code.expiresAt < this.clock.now().getTime())
+      return this.oauthJson(res, 400, { error: 'invalid_grant' });
     if ((form.get('redirect_uri') ?? null) !== code.redirectUri)
-      return this.json(res, 400, { error: 'invalid_grant' });
+      return this.oauthJson(res, 400, { error: 'invalid_grant' });
     const accessToken = randomBytes(24).toString('hex');
     this.tokens.set(accessToken, { polarUserId: code.polarUserId, revoked: false });
-    return this.json(res, 200, {
+    return this.oauthJson(res, 200, {
       access_token: accessToken,
       token_type: 'bearer',
       expires_in: TOKEN_TTL_S,
@@ -894,6 +931,11 @@ export class PolarSandbox implements ConformanceSandbox {
       return;
     }
     res.writeHead(status, all).end(JSON.stringify(body));
+  }
+
+  /** OAuth endpoints (polarremote.com at Polar): no rate-limit headers, untouched by the API fault knobs. */
+  private oauthJson(res: ServerResponse, status: number, body: unknown) {
+    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
   }
 
   private empty(res: ServerResponse, status: number) {
