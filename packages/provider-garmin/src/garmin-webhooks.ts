@@ -133,10 +133,12 @@ export async function parseGarminNotification(
       ctx.logger.warn('malformed Garmin deregistration ignored', { provider: PROVIDER });
       continue;
     }
+    // A deregistration carries nothing but the user id: a user who reconnects and deregisters again sends
+    // the same body, which must not be dropped as a redelivery. Deactivating twice is harmless.
     events.push({
       type: 'connection.deauthorized',
       providerUserId: parsed.data.userId,
-      eventKey: `deregistration:${parsed.data.userId}:${digest(withoutToken(item))}`,
+      eventKey: `deregistration:${parsed.data.userId}:${ctx.clock.now().getTime()}`,
     });
   }
 

@@ -110,6 +110,10 @@ describe('parse', () => {
   it('deregistrations and permission changes', async () => {
     const [dereg] = await provider.webhooks.parse(await notification(deregistrations), ctx);
     expect(dereg).toMatchObject({ type: 'connection.deauthorized', providerUserId: USER });
+    // the same body later (the user reconnected, then left again) is a new event, not a redelivery
+    ctx.clock.advance(60_000);
+    const [later] = await provider.webhooks.parse(await notification(deregistrations), ctx);
+    expect(later!.eventKey).not.toBe(dereg!.eventKey);
     const [perm] = await provider.webhooks.parse(await notification(permissionsChange), ctx);
     expect(perm).toMatchObject({
       type: 'connection.permissions_changed',
