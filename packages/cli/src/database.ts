@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { type Database, describeConnectionString, toDatabase } from '@trainlytics/migrations';
+import { type Database, toDatabase } from '@trainlytics/migrations';
 import type { Pool } from 'pg';
 import { UserError } from './user-error';
 
@@ -47,7 +47,7 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
       `Invalid database URL: expected postgres://user:password@host:port/database, got ${JSON.stringify(redactUrl(url))}`,
     );
   }
-  const target = describeConnectionString(url);
+  const target = describePostgresUrl(url);
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle client's error (the server went away) must not crash the process.
@@ -106,6 +106,17 @@ export async function assertMigrated(database: OpenedDatabase): Promise<void> {
     throw new UserError(
       `The ${database.description} has no Trainlytics schema yet: run \`trainlytics migrate up\` first`,
     );
+  }
+}
+
+/** `host:port/database` of a connection string, without user or password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${database ? `/${database}` : ''}`;
+  } catch {
+    return 'the given database URL';
   }
 }
 

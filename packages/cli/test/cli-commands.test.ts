@@ -67,7 +67,7 @@ describe('help and usage errors', () => {
       },
     );
     expect(run.code).toBe(1);
-    expectOneLineError(run.stderr, /Cannot reach the database at 127\.0\.0\.1:1\b.*: ECONNREFUSED/);
+    expectOneLineError(run.stderr, /Cannot reach the database at 127\.0\.0\.1:1\/nowhere: ECONNREFUSED/);
   });
 
   it('says when the database URL is not a PostgreSQL URL', async () => {

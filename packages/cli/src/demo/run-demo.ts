@@ -107,7 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     closers.unshift(() => opened.close());
     const { trainlytics } = opened;
 
-    const user = await resetDemoUser(database);
+    const user = await resetDemoData(database, sandboxes);
     const server = await startHostServer({
       trainlytics,
       db: database.db,
@@ -158,9 +158,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-async function resetDemoUser(database: OpenedDatabase) {
-  // The demo owns this user: start from a clean slate so the summary only shows this run.
+/**
+ * The demo owns its user and its sandbox accounts: it starts each run from a clean slate so the summary
+ * shows only this run. Deleting the user cascades to its connections, history and activities. The
+ * sandboxes regenerate the same deterministic account and activity ids on every start, so the webhook
+ * receipts kept for de-duplication from an earlier run (keys naming those sandbox accounts) are dropped too;
+ * otherwise this run's webhook would be taken for a redelivery.
+ */
+async function resetDemoData(database: OpenedDatabase, sandboxes: DemoSandbox[]) {
   await database.db.query('delete from users where email = $1', [DEMO_USER_EMAIL]);
+  for (const s of sandboxes) {
+    await database.db.query(
+      "delete from trainlytics_webhook_events where provider::text = $1 and event_key like '%' || $2 || '%'",
+      [s.providerId, s.providerUserId],
+    );
+  }
   return ensureUser(database.db, { email: DEMO_USER_EMAIL, firstName: 'Demo', lastName: 'Athlete' });
 }
 
