@@ -146,6 +146,15 @@ export const polarWebhookPayloadSchema = z.looseObject({
 });
 export type PolarWebhookPayload = z.infer<typeof polarWebhookPayloadSchema>;
 
+/** An `EXERCISE` delivery: `{"event","user_id","entity_id","timestamp","url"}`. */
+export const polarExerciseEventSchema = z.looseObject({
+  event: z.literal('EXERCISE'),
+  user_id: z.union([z.number().int(), z.string().min(1)]),
+  entity_id: z.union([z.string().min(1), z.number()]),
+  timestamp: z.string().optional(),
+  url: z.string().optional(),
+});
+
 /** Polar's error body: `{"timestamp","status","errorType","message","corrId"}`. */
 export const polarErrorBodySchema = z.looseObject({
   status: z.number().optional(),

@@ -15,6 +15,7 @@ import {
 } from '@trainlytics/core';
 import {
   type PolarWebhook,
+  polarExerciseEventSchema,
   polarWebhookCreatedSchema,
   polarWebhookListSchema,
   polarWebhookPayloadSchema,
@@ -82,25 +83,19 @@ export function createPolarWebhookHandler(settings: PolarSettings): ProviderWebh
       }
     },
     async parse(request: WebhookRequest): Promise<WebhookEvent[]> {
-      const payload = await validatePayload(polarWebhookPayloadSchema, request.json(), {
-        provider: PROVIDER,
-        entity: 'webhook',
-      });
-      if (payload.event !== 'EXERCISE') return [];
-      if (payload.user_id === undefined || payload.entity_id === undefined) {
-        await validatePayload(
-          polarWebhookPayloadSchema.required({ user_id: true, entity_id: true }),
-          request.json(),
-          { provider: PROVIDER, entity: 'webhook' },
-        );
-        return [];
-      }
+      const body = request.json();
+      const context = { provider: PROVIDER, entity: 'webhook' };
+      const { event } = await validatePayload(polarWebhookPayloadSchema, body, context);
+      // SLEEP, ACTIVITY_SUMMARY, CONTINUOUS_HEART_RATE, …: not activities, acknowledged and ignored
+      if (event !== 'EXERCISE') return [];
+      const payload = await validatePayload(polarExerciseEventSchema, body, context);
       const entityId = String(payload.entity_id);
       return [
         {
           type: 'activity.changed',
           providerUserId: String(payload.user_id),
           eventKey: `EXERCISE:${payload.user_id}:${entityId}`,
+          // fetched by `fetchChanged` with that user's token, only if it is on the configured API
           ref: payload.url ?? entityId,
         },
       ];
