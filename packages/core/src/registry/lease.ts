@@ -41,17 +41,32 @@ export async function withLease<T>(
       await rt.clock.sleep(rt.leasePollMs, options.signal);
       waited += rt.leasePollMs;
     }
-    const lease: HeldLease = {
-      key,
-      owner,
-      async renew() {
-        const now = rt.clock.now();
-        return rt.store.acquireLease(key, owner, new Date(now.getTime() + ttl), now);
-      },
+    let lost = false;
+    const renew = async () => {
+      if (lost) return false;
+      const now = rt.clock.now();
+      const held = await rt.store.acquireLease(key, owner, new Date(now.getTime() + ttl), now);
+      if (!held) lost = true;
+      return held;
     };
+    const lease: HeldLease = { key, owner, renew };
+    // a heartbeat keeps the lease while one step lasts long (a rate-limit wait of many minutes)
+    const heartbeat = setInterval(
+      () => {
+        renew().catch((error: unknown) => {
+          rt.logger.warn('could not renew a lease', {
+            key,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        });
+      },
+      Math.max(1000, Math.floor(ttl / 3)),
+    );
+    heartbeat.unref?.();
     try {
       return await fn(lease);
     } finally {
+      clearInterval(heartbeat);
       await rt.store.releaseLease(key, owner).catch((error: unknown) => {
         rt.logger.warn('could not release a lease (it expires by itself)', {
           key,

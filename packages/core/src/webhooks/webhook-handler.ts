@@ -134,30 +134,35 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
         body = await readBodyWithLimit(request, webhooks.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLargeError) return json(413, { error: error.message });
-        throw error;
+        rt.logger.warn('webhook body could not be read', {
+          provider: provider.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return json(400, { error: 'the request body could not be read' });
       }
       const webhookRequest = toWebhookRequest(request, body, provider.id);
       const ctx = createProviderContext(rt, provider);
+      let events: WebhookEvent[];
       try {
         const handshake = await webhooks.handshake?.(webhookRequest, ctx);
         if (handshake) return toResponse(handshake);
         await webhooks.verify(webhookRequest, ctx);
+        events = await webhooks.parse(webhookRequest, ctx);
       } catch (error) {
         if (WebhookVerificationError.isInstance(error)) {
           rt.logger.warn('webhook refused', { provider: provider.id, reason: error.message });
           return json(error.status, { error: error.message });
         }
-        throw error;
-      }
-      let events: WebhookEvent[];
-      try {
-        events = await webhooks.parse(webhookRequest, ctx);
-      } catch (error) {
         if (ValidationError.isInstance(error)) {
           rt.logger.warn('malformed webhook body', { provider: provider.id, error: error.message });
           return json(400, { error: error.message });
         }
-        throw error;
+        // a bug or an outage: 500 so that the provider delivers it again
+        rt.logger.error('webhook could not be read', {
+          provider: provider.id,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        return json(500, { error: 'the webhook could not be processed; it may be delivered again' });
       }
       const work = processAll(provider, events);
       if (mode === 'inline') {

@@ -7,6 +7,7 @@ import {
 } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
 import {
+  createTestDatabase,
   createTestPGlite,
   FakeClock,
   resetDatabase,
@@ -59,15 +60,29 @@ export class EngineHarness {
   clock = new FakeClock();
   logger = recordingLogger();
   userId = 0;
-  private db!: Awaited<ReturnType<typeof createTestPGlite>>;
+  private db!: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+  private closeDatabase: () => Promise<void> = async () => {};
 
-  constructor(private readonly serverOptions: TestProviderServerOptions = {}) {}
+  /** `database`: an embedded PGlite (default) or a fresh database on the real PostgreSQL server. */
+  constructor(
+    private readonly serverOptions: TestProviderServerOptions = {},
+    private readonly database: 'pglite' | 'postgres' = 'pglite',
+  ) {}
 
   async setup(): Promise<void> {
-    this.db = await createTestPGlite({ migrate: true });
+    if (this.database === 'postgres') {
+      const database = await createTestDatabase({ migrate: true, prefix: 'tl_engine' });
+      this.db = database.pool;
+      this.store = postgresStore({ pool: database.pool });
+      this.closeDatabase = () => database.drop();
+    } else {
+      const pglite = await createTestPGlite({ migrate: true });
+      this.db = pglite;
+      this.store = postgresStore(pglite);
+      this.closeDatabase = () => pglite.close();
+    }
     await this.db.query(`alter type provider_type add value if not exists '${TEST_PROVIDER_ID}'`);
     await this.db.query(`alter type provider_type add value if not exists 'testfit_b'`);
-    this.store = postgresStore(this.db);
     this.server = await startTestProviderServer(this.serverOptions);
   }
 
@@ -82,7 +97,7 @@ export class EngineHarness {
 
   async teardown(): Promise<void> {
     await this.server?.close();
-    await this.db?.close();
+    await this.closeDatabase();
   }
 
   async createUser(email: string): Promise<number> {

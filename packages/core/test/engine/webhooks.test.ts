@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Provider } from '@trainlytics/core';
 import { TEST_PROVIDER_ID } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EngineHarness } from './harness';
@@ -73,6 +74,25 @@ describe('webhooks', () => {
     );
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('type');
+  });
+
+  it('answers 500 (so that the provider retries) when a plugin fails unexpectedly, and logs it', async () => {
+    const base = h.server.createProvider();
+    const broken: Provider = {
+      ...base,
+      webhooks: {
+        ...base.webhooks!,
+        parse: () => {
+          throw new TypeError('Cannot read properties of undefined');
+        },
+      },
+    };
+    const t = h.trainlytics({ providers: [broken] });
+    const response = await t.webhooks.handle(TEST_PROVIDER_ID, signed(JSON.stringify({ event_id: 'e' })));
+    expect(response.status).toBe(500);
+    expect(
+      h.logger.entries.some((e) => e.level === 'error' && String(e.fields?.error).includes('TypeError')),
+    ).toBe(true);
   });
 
   it('activity created → fetched and stored in a webhook sync row; a redelivery is harmless', async () => {
