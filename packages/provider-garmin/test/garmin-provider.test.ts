@@ -256,6 +256,17 @@ describe('rate limits and faults', () => {
     expect(harness.requests.some((r) => r.status === undefined)).toBe(true);
   });
 
+  it('times out a request the API never answers, and retries it', async () => {
+    const provider = garmin({ ...sandbox.env(), env: sandbox.env() });
+    const harness = createHarness(provider, clock, { timeoutMs: 200 });
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 2 });
+    const { ctx } = await harness.connect((url) => sandbox.approve(url, { providerUserId }));
+    sandbox.setFaults({ hangs: 1 });
+    const result = await harness.sync(ctx, null);
+    expect(result.activities).toHaveLength(2);
+    expect(harness.requests.filter((r) => r.status === undefined)).toHaveLength(1);
+  });
+
   it('describes a 400 with Garmin’s error message', () => {
     const described = setup().provider.describeError({
       status: 400,

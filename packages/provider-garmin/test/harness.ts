@@ -20,7 +20,7 @@ import type { GarminProvider } from '../src/garmin-provider';
  * limits on an injected clock, a connection whose token is refreshed on 401 (with rotation), and the OAuth
  * dance. The real engine is tested in core; here the plugin is driven directly.
  */
-export function createHarness(provider: GarminProvider, clock: Clock) {
+export function createHarness(provider: GarminProvider, clock: Clock, http: { timeoutMs?: number } = {}) {
   const tracker = createMemoryRateLimitTracker();
   const requests: Array<{ method: string; url: string; status: number | undefined }> = [];
   const httpOptions = {
@@ -33,6 +33,7 @@ export function createHarness(provider: GarminProvider, clock: Clock) {
     describeError: provider.describeError,
     onRequest: (info: { method: string; url: string; status: number | undefined }) => requests.push(info),
     ...(provider.fetch ? { fetch: provider.fetch } : {}),
+    ...http,
   };
   const appContext: ProviderContext = { http: createHttpClient(httpOptions), clock, logger: silentLogger };
 

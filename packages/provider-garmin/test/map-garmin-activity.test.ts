@@ -1,4 +1,5 @@
 import { SPORT_TYPES, ValidationError } from '@trainlytics/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import pullActivities from '../src/__fixtures__/pull-activities.json';
 import pushActivities from '../src/__fixtures__/push-activities.json';
@@ -162,5 +163,36 @@ describe('profile and raw helpers', () => {
   it('leaves non-object payloads alone', () => {
     expect(garminRawPayload(null)).toBeNull();
     expect(garminRawPayload({ a: 1, userAccessToken: 'x' })).toEqual({ a: 1 });
+  });
+});
+
+describe('properties', () => {
+  it('any well-formed summary maps: UTC start, local = start + offset, a known sport type, raw kept', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          summaryId: fc.stringMatching(/^[0-9]{1,15}$/),
+          startTimeInSeconds: fc.integer({ min: 0, max: 4_102_444_800 }),
+          startTimeOffsetInSeconds: fc.integer({ min: -12 * 3600, max: 14 * 3600 }),
+          activityType: fc.oneof(fc.constantFrom(...Object.keys(GARMIN_SPORT_TYPES)), fc.string()),
+          durationInSeconds: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }),
+          distanceInMeters: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: undefined }),
+        }),
+        async (summary) => {
+          const batch = await mapGarminSummaries([summary]);
+          expect(batch.rejected).toEqual([]);
+          const a = batch.activities[0]!;
+          expect(a.providerActivityId).toBe(summary.summaryId);
+          expect(a.startDate.getTime()).toBe(summary.startTimeInSeconds * 1000);
+          const local = new Date((summary.startTimeInSeconds + summary.startTimeOffsetInSeconds) * 1000);
+          expect(a.startDateLocal).toBe(local.toISOString().slice(0, 19));
+          expect(SPORT_TYPES).toContain(a.sportType);
+          expect(a.distanceM).toBe(summary.distanceInMeters ?? null);
+          expect(a.elapsedTimeS === null || Number.isInteger(a.elapsedTimeS)).toBe(true);
+          expect(a.raw).toEqual(JSON.parse(JSON.stringify(summary)));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
