@@ -6,7 +6,6 @@ import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
-import { strava } from '../src/strava-provider';
 import { stravaPushSubscriptions } from '../src/strava-webhooks';
 import { redirectUri } from './harness';
 
