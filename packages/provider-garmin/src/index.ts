@@ -18,7 +18,13 @@ export {
   HISTORICAL_DATA_EXPORT,
 } from './garmin-settings';
 export { GARMIN_SPORT_TYPES, mapGarminSportType } from './garmin-sport-types';
-export { BACKFILL_WINDOW_S, type GarminCursor, PULL_WINDOW_S, readGarminCursor } from './garmin-sync';
+export {
+  BACKFILL_WINDOW_S,
+  type GarminCursor,
+  type GarminPingRef,
+  PULL_WINDOW_S,
+  readGarminCursor,
+} from './garmin-sync';
 export {
   GARMIN_NOTIFICATION_TYPES,
   parseGarminNotification,
