@@ -1,9 +1,11 @@
 import {
   ConfigurationError,
+  createHttpClient,
   FakeClock,
   InsufficientScopeError,
   OAuthError,
   ProviderApiError,
+  silentLogger,
 } from '@trainlytics/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type StravaSandbox, startStravaSandbox, UNSAFE_ID_BASE } from '../src/sandbox';
@@ -283,6 +285,58 @@ describe('listing activities', () => {
     const error = await collectPages(provider, ctx, { cursor: null, full: true }).catch((e) => e);
     expect(ProviderApiError.isInstance(error)).toBe(true);
     expect((error as ProviderApiError).status).toBe(503);
+  });
+});
+
+describe('reliability', () => {
+  it('streams a 10,000-activity backfill 200 per page', async () => {
+    const big = await startStravaSandbox();
+    try {
+      const plugin = strava(big.providerOptions());
+      const { providerUserId } = await big.seedAthlete({ activityCount: 10_000, seed: 5 });
+      const { ctx } = await connectAthlete(big, plugin, providerUserId);
+      let pages = 0;
+      let largest = 0;
+      const seen = new Set<string>();
+      for await (const page of plugin.listActivities(ctx, { cursor: null, full: true })) {
+        pages++;
+        largest = Math.max(largest, page.activities.length);
+        for (const a of page.activities) seen.add(a.providerActivityId);
+      }
+      expect(seen.size).toBe(10_000);
+      expect(largest).toBe(200);
+      expect(pages).toBe(51); // 50 full pages and the empty one
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('survives added latency and a connection reset (retried by core)', async () => {
+    const { providerUserId } = await sandbox.seedAthlete({ activityCount: 4 });
+    const { ctx, clock } = await connectAthlete(sandbox, provider, providerUserId);
+    sandbox.setFaults({ latencyMs: 20, connectionResets: 1 });
+    const pages = await collectPages(provider, ctx, { cursor: null, full: true });
+    expect(ids(pages)).toHaveLength(4);
+    expect(clock.sleeps).toContain(500); // core's first backoff step after the reset
+  });
+
+  it('retries an invalid JSON body, and times out a request that never gets an answer', async () => {
+    const { providerUserId } = await sandbox.seedAthlete({ activityCount: 2 });
+    const { ctx } = await connectAthlete(sandbox, provider, providerUserId);
+    sandbox.setFaults({ invalidJson: 1 });
+    expect(ids(await collectPages(provider, ctx, { cursor: null, full: true }))).toHaveLength(2);
+
+    sandbox.setFaults({ hangs: 1 });
+    const hanging = createHttpClient({
+      provider: 'strava',
+      clock: new FakeClock(),
+      logger: silentLogger,
+      timeoutMs: 200,
+      maxRetries: 0,
+    });
+    const error = await hanging.request({ url: `${sandbox.apiUrl}/athlete` }).catch((e: unknown) => e);
+    expect(ProviderApiError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/did not answer/);
   });
 });
 
