@@ -219,6 +219,23 @@ describe('polar(): OAuth and registration', () => {
     expect(env.sandbox.requestCount({ pathPrefix: '/v2/oauth2/token' })).toBe(1);
   });
 
+  it('refuses a reused code, which revokes the tokens already issued for it', async () => {
+    const env = await setup();
+    const { code, ctx } = await connect(env, 1);
+    const error = await env.provider.oauth
+      .exchangeCode(
+        { code, redirectUri, callbackParams: new URLSearchParams() },
+        providerContext(env.provider, env.clock),
+      )
+      .catch((e: unknown) => e);
+    expect(OAuthError.isInstance(error)).toBe(true);
+    expect((error as OAuthError).code).toBe('invalid_grant');
+    const listing = await collect(env.provider.listActivities(ctx, { cursor: null, full: false })).catch(
+      (e) => e,
+    );
+    expect(TokenExpiredError.isInstance(listing)).toBe(true);
+  });
+
   it('leaves redirect_uri out of both calls when sendRedirectUri is false', async () => {
     const env = await setup({ redirectUris: [redirectUri] });
     const provider = env.sandbox.createProvider({ sendRedirectUri: false });

@@ -479,6 +479,44 @@ describe('Polar sandbox: webhooks', () => {
     expect(hook.deliveries).toHaveLength(before);
   });
 
+  it('re-pings on a URL change, activates and deactivates, and delivers on upload when asked', async () => {
+    const sandbox = await sandboxWith({ deliverOnUpload: true });
+    const first = await receiver(200);
+    const second = await receiver(200);
+    const created = (await (
+      await fetch(`${sandbox.apiUrl}/webhooks`, {
+        method: 'POST',
+        headers: clientAuth(sandbox),
+        body: JSON.stringify({ events: ['EXERCISE'], url: first.url }),
+      })
+    ).json()) as { data: { id: string } };
+    const patched = await fetch(`${sandbox.apiUrl}/webhooks/${created.data.id}`, {
+      method: 'PATCH',
+      headers: clientAuth(sandbox),
+      body: JSON.stringify({ url: second.url }),
+    });
+    expect(patched.status).toBe(200);
+    expect(second.deliveries.map((d) => d.headers['polar-webhook-event'])).toEqual(['PING']);
+
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const [id] = await sandbox.addActivities(providerUserId, 1);
+    expect(second.deliveries).toHaveLength(2);
+    expect(JSON.parse(second.deliveries[1]!.body)).toMatchObject({ event: 'EXERCISE', entity_id: id });
+    expect(first.deliveries).toHaveLength(1); // only its creation PING
+
+    const deactivate = await fetch(`${sandbox.apiUrl}/webhooks/deactivate`, {
+      method: 'POST',
+      headers: clientAuth(sandbox),
+    });
+    expect(deactivate.status).toBe(204);
+    await sandbox.addActivities(providerUserId, 1);
+    expect(second.deliveries).toHaveLength(2);
+    await fetch(`${sandbox.apiUrl}/webhooks/activate`, { method: 'POST', headers: clientAuth(sandbox) });
+    expect(sandbox.currentWebhook?.active).toBe(true);
+    await sandbox.addActivities(providerUserId, 1);
+    expect(second.deliveries).toHaveLength(3);
+  });
+
   it('builds signed webhook requests for tests; Polar has no deletion or deauthorization event', async () => {
     const sandbox = await sandboxWith();
     const request = await sandbox.webhookRequest(

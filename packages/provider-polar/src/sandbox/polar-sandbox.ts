@@ -48,6 +48,11 @@ export interface PolarSandboxOptions {
    * histories are served as if they had been uploaded after registration, so a first sync has data).
    */
   hideUploadsBeforeRegistration?: boolean;
+  /**
+   * Deliver an EXERCISE event to the active webhook for every exercise `addActivities` uploads, as Polar
+   * does (default false: tests send deliveries explicitly with `sendWebhook` / `webhookRequest`).
+   */
+  deliverOnUpload?: boolean;
   /** Used to send webhook deliveries (default: global fetch). */
   fetch?: FetchFunction;
   /** Options of the providers `createProvider()` returns (e.g. `{ exerciseFlow: 'transactional' }`). */
@@ -237,6 +242,11 @@ export class PolarSandbox implements ConformanceSandbox {
     for (let i = 0; i < count; i++) {
       ids.push(encodeExerciseId(account.polarUserId, account.generated + account.addedUploads.length));
       account.addedUploads.push(now);
+    }
+    if (this.options.deliverOnUpload && this.webhook?.active && this.webhook.events.includes('EXERCISE')) {
+      for (const providerActivityId of ids) {
+        await this.sendWebhook({ type: 'activity.created', providerUserId, providerActivityId });
+      }
     }
     return ids;
   }
