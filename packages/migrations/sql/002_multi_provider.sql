@@ -169,7 +169,7 @@ create table if not exists sync_history (
 -- activities: provider link + normalized columns
 -- ---------------------------------------------------------------------------
 alter table activities
-  add column if not exists connection_id int references provider_connections on delete set null,
+  add column if not exists connection_id int, -- foreign key added after the update (see below)
   add column if not exists provider provider_type,
   add column if not exists provider_activity_id text,
   add column if not exists provider_sport_type text,   -- the provider's own sport name
@@ -296,10 +296,20 @@ update activities a set
 from target t
 where a.id = t.id;
 
--- A real unique constraint (not just an index) so that
--- `insert ... on conflict (provider, provider_activity_id)` works.
+-- Constraints are added after the update: validating a foreign key once is one
+-- set-based query, where a per-row check would cost a lookup for every row.
+-- activities_provider_activity_key is a real unique constraint (not just an
+-- index) so that `insert ... on conflict (provider, provider_activity_id)` works.
 do $$
 begin
+  if not exists (
+    select 1 from pg_constraint
+    where conname = 'activities_connection_id_fkey' and conrelid = 'activities'::regclass
+  ) then
+    alter table activities
+      add constraint activities_connection_id_fkey foreign key (connection_id)
+      references provider_connections on delete set null;
+  end if;
   if not exists (
     select 1 from pg_constraint
     where conname = 'activities_provider_activity_key' and conrelid = 'activities'::regclass

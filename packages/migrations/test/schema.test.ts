@@ -255,6 +255,32 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
     expect((await verify(t.input)).filter((c) => !c.ok)).toEqual([]);
   });
 
+  it('wires the foreign keys: a deleted connection unlinks activities and drops its sync history', async () => {
+    await t.db.exec(LEGACY);
+    await seedLegacy(t.db);
+    await migrate(t.input, { to: '002' });
+    await t.db.exec(`
+      insert into sync_history (connection_id, sync_status) select id, 'running' from provider_connections;
+      insert into workouts (user_id, connection_id, name, completed_activity_id)
+      select 1, id, 'Intervals', 1 from provider_connections where user_id = 1;
+      delete from provider_connections where user_id = 1;
+    `);
+    const activities = await t.rows<{ n: number; linked: number }>(
+      `select count(*)::int as n, count(connection_id)::int as linked from activities where user_id = 1`,
+    );
+    expect(activities).toEqual([{ n: 7, linked: 0 }]);
+    expect((await t.rows('select count(*)::int as n from sync_history'))[0]!.n).toBe(2);
+    expect(await t.rows('select connection_id, completed_activity_id from workouts')).toEqual([
+      { connection_id: null, completed_activity_id: 1 },
+    ]);
+    await t.db.exec('delete from activities where id = 1; delete from users where id = 2;');
+    expect(await t.rows('select completed_activity_id from workouts')).toEqual([
+      { completed_activity_id: null },
+    ]);
+    expect((await t.rows('select count(*)::int as n from provider_connections'))[0]!.n).toBe(1);
+    expect((await t.rows('select count(*)::int as n from sync_history'))[0]!.n).toBe(1);
+  });
+
   it('is idempotent: up twice, and 002 executed twice, leave an identical database', async () => {
     await t.db.exec(LEGACY);
     await seedLegacy(t.db);
