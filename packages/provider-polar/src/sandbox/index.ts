@@ -1,3 +1,4 @@
+export type { ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
 export { renderConsentPage } from './consent-page';
 export {
   decodeExerciseId,
