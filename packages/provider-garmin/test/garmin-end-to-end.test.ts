@@ -1,80 +1,118 @@
-import { createTrainlytics, FakeClock, type Trainlytics } from '@trainlytics/core';
+import { createTrainlytics, FakeClock, type Store, type Trainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
-import { createTestDatabase, resetDatabase, type TestDatabase } from '@trainlytics/core/testing';
+import { createTestDatabase, createTestPGlite, resetDatabase } from '@trainlytics/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GarminSandbox, startGarminSandbox } from '../src/sandbox';
 
-// The whole Garmin flow through a real Trainlytics instance on a real PostgreSQL database, against the
+// The whole Garmin flow through a real Trainlytics instance on a real PostgreSQL database and on PGlite, against the
 // sandbox over HTTP, on one FakeClock: connect, a full sync whose backfill arrives by push, an incremental
 // pull, a ping, a deregistration. Every count in sync_history is checked exactly.
 
 const MINUTE_MS = 60_000;
 const redirectUri = 'https://app.example.com/oauth/garmin/callback';
 
-let database: TestDatabase;
-let clock: FakeClock;
-let sandbox: GarminSandbox;
-let trainlytics: Trainlytics;
-let userId: number;
+type Row = Record<string, unknown>;
 
-const query = async (sql: string, params: unknown[] = []) => (await database.pool.query(sql, params)).rows;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: true, prefix: 'tl_garmin_e2e' });
-});
-afterAll(async () => {
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await resetDatabase(database.pool);
-  clock = new FakeClock('2026-05-04T08:00:00Z');
-  sandbox = await startGarminSandbox({ clock, seed: 11 });
-  trainlytics = createTrainlytics({
-    store: postgresStore({ pool: database.pool }),
-    providers: [sandbox.createProvider()],
-    clock,
-  });
-  userId = Number(
-    (await query(`insert into users (email) values ('runner@example.com') returning id`))[0]!.id,
-  );
-});
-afterEach(async () => {
-  await trainlytics.close();
-  await sandbox.close();
-});
-
-async function connect(activityCount: number, days: number) {
-  const { providerUserId } = await sandbox.seedAccount({ activityCount, days });
-  const { url } = await trainlytics.connect.start('garmin', { userId, redirectUri });
-  const callback = await sandbox.approve(url, { providerUserId });
-  const connection = await trainlytics.connect.finish('garmin', {
-    callbackParams: callback.searchParams,
-    userId,
-  });
-  return { connection, providerUserId };
+/** A migrated database: its store, and raw SQL to check what really landed. */
+interface EndToEndDatabase {
+  store: Store;
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
 }
 
-async function deliver(requests: Request[]) {
-  const statuses: number[] = [];
-  for (const request of requests)
-    statuses.push((await trainlytics.webhooks.handle('garmin', request)).status);
-  await trainlytics.webhooks.idle();
-  return statuses;
-}
+const databases: Array<{ name: string; open: () => Promise<EndToEndDatabase> }> = [
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const db = await createTestDatabase({ migrate: true, prefix: 'tl_garmin_e2e' });
+      return {
+        store: postgresStore({ pool: db.pool }),
+        query: async (sql, params = []) => (await db.pool.query(sql, params)).rows as Row[],
+        reset: () => resetDatabase(db.pool),
+        close: () => db.drop(),
+      };
+    },
+  },
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await createTestPGlite({ migrate: true });
+      return {
+        store: postgresStore(db),
+        query: async (sql, params = []) => (await db.query<Row>(sql, params)).rows,
+        reset: () => resetDatabase(db),
+        close: () => db.close(),
+      };
+    },
+  },
+];
 
-const history = async (connectionId: number) =>
-  query(
-    `select sync_type, sync_status, activities_created, activities_updated, activities_rejected, requests_made
+describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
+  let database: EndToEndDatabase;
+  let clock: FakeClock;
+  let sandbox: GarminSandbox;
+  let trainlytics: Trainlytics;
+  let userId: number;
+
+  const query = (sql: string, params: unknown[] = []) => database.query(sql, params);
+
+  beforeAll(async () => {
+    database = await open();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  beforeEach(async () => {
+    await database.reset();
+    clock = new FakeClock('2026-05-04T08:00:00Z');
+    sandbox = await startGarminSandbox({ clock, seed: 11 });
+    trainlytics = createTrainlytics({
+      store: database.store,
+      providers: [sandbox.createProvider()],
+      clock,
+    });
+    userId = Number(
+      (await query(`insert into users (email) values ('runner@example.com') returning id`))[0]!.id,
+    );
+  });
+  afterEach(async () => {
+    await trainlytics.close();
+    await sandbox.close();
+  });
+
+  async function connect(activityCount: number, days: number) {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount, days });
+    const { url } = await trainlytics.connect.start('garmin', { userId, redirectUri });
+    const callback = await sandbox.approve(url, { providerUserId });
+    const connection = await trainlytics.connect.finish('garmin', {
+      callbackParams: callback.searchParams,
+      userId,
+    });
+    return { connection, providerUserId };
+  }
+
+  async function deliver(requests: Request[]) {
+    const statuses: number[] = [];
+    for (const request of requests)
+      statuses.push((await trainlytics.webhooks.handle('garmin', request)).status);
+    await trainlytics.webhooks.idle();
+    return statuses;
+  }
+
+  const history = async (connectionId: number) =>
+    query(
+      `select sync_type, sync_status, activities_created, activities_updated, activities_rejected, requests_made
        from sync_history where connection_id = $1 order by id`,
-    [connectionId],
-  );
-const stored = async (connectionId: number) =>
-  Number(
-    (await query('select count(*)::int as n from activities where connection_id = $1', [connectionId]))[0]!.n,
-  );
+      [connectionId],
+    );
+  const stored = async (connectionId: number) =>
+    Number(
+      (await query('select count(*)::int as n from activities where connection_id = $1', [connectionId]))[0]!
+        .n,
+    );
 
-describe('Garmin end to end (PostgreSQL)', () => {
   it('connect, backfill by push, incremental pull, ping, deregistration', async () => {
     // Connect: the Garmin userId is the account key, the permissions are the scopes.
     const { connection, providerUserId } = await connect(46, 30);
