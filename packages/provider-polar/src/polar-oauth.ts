@@ -122,11 +122,9 @@ export async function fetchPolarProfile(
   polarUserId: string,
   auth: 'user' | { bearer: string } = 'user',
 ): Promise<NormalizedProfile> {
-  const response = await ctx.http.request({
-    url: userUrl(settings, polarUserId),
-    auth,
-    operation: 'get user',
-  });
+  const response = await withConsentCheck(() =>
+    ctx.http.request({ url: userUrl(settings, polarUserId), auth, operation: 'get user' }),
+  );
   if (response.status === 204 || response.data === undefined) {
     throw new ReauthorizationRequiredError(`Polar does not know user ${polarUserId} (it was deregistered)`, {
       provider: PROVIDER,

@@ -305,6 +305,8 @@ describe('polar(): OAuth and registration', () => {
     expect((error as Error).message).toMatch(/not accepted Polar's mandatory consents/);
     const fetchError = await env.provider.fetchChanged!(ctx, 'AAAxQ1').catch((e: unknown) => e);
     expect(ReauthorizationRequiredError.isInstance(fetchError)).toBe(true);
+    const profileError = await env.provider.fetchProfile(ctx).catch((e: unknown) => e);
+    expect(ReauthorizationRequiredError.isInstance(profileError)).toBe(true);
   });
 
   it('deregisters on revoke (disconnect), which also revokes the token', async () => {
