@@ -63,7 +63,7 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
 
   return {
     defaultScopes: options.scopes ?? STRAVA_DEFAULT_SCOPES,
-    // Strava hands out a new access token only when the current one has less than an hour left.
+    // Refresh 5 minutes before expiry (Strava only issues a new access token within the last hour anyway).
     refreshMarginSeconds: 300,
 
     authorizationUrl(params: AuthorizationUrlParams): URL {
@@ -112,7 +112,7 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
       const tokens = { ...tokenSetFromResponse(response, ctx.clock.now()), scopes: granted };
       const result: AuthorizationResult = { tokens };
       if (extra.athlete) {
-        const profile = mapStravaProfile(extra.athlete, withoutSecrets(response.raw.athlete));
+        const profile = mapStravaProfile(extra.athlete, response.raw.athlete);
         result.providerUserId = profile.providerUserId;
         result.profile = profile;
       }
@@ -141,10 +141,4 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
       });
     },
   };
-}
-
-function withoutSecrets(athlete: unknown): unknown {
-  if (!athlete || typeof athlete !== 'object') return athlete;
-  const { access_token: _a, refresh_token: _r, ...rest } = athlete as Record<string, unknown>;
-  return rest;
 }

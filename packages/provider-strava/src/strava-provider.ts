@@ -93,6 +93,18 @@ export function finishStravaPass(cursor: StravaSyncCursor): StravaSyncCursor {
   return { v: 1, after: candidates.length > 0 ? Math.max(...candidates) : null };
 }
 
+/**
+ * Restores an int64 id that `JSON.parse` rounded, when the caller already knows it exactly (the id it asked
+ * for): `{"id": 12345678987654321}` parses to …320, which still equals `Number(known)`.
+ */
+function withKnownId(body: unknown, known: string | null): unknown {
+  if (!known || !body || typeof body !== 'object') return body;
+  const id = (body as { id?: unknown }).id;
+  if (typeof id === 'number' && !Number.isSafeInteger(id) && Number(known) === id)
+    return { ...body, id: known };
+  return body;
+}
+
 function toJson(cursor: StravaSyncCursor): JsonValue {
   return JSON.parse(JSON.stringify(cursor)) as JsonValue;
 }
@@ -117,7 +129,7 @@ export function strava(options: StravaProviderOptions = {}) {
     });
     // Gone, or now private to a token without activity:read_all: either way no longer ours to keep.
     if (res.status === 404) return { activities: [], rejected: [], deletedIds: [id] };
-    return mapActivityItems([res.data], {
+    return mapActivityItems([withKnownId(res.data, id)], {
       provider: 'strava',
       schema: stravaActivitySchema,
       map: mapStravaActivity,
@@ -140,11 +152,12 @@ export function strava(options: StravaProviderOptions = {}) {
         auth: 'user',
         operation: 'get athlete',
       });
-      const athlete = await validatePayload(stravaAthleteSchema, res.data, {
+      const data = withKnownId(res.data, ctx.connection.providerUserId);
+      const athlete = await validatePayload(stravaAthleteSchema, data, {
         provider: 'strava',
         entity: 'athlete',
       });
-      return mapStravaProfile(athlete, res.data);
+      return mapStravaProfile(athlete, data);
     },
 
     async *listActivities(

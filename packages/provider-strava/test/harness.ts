@@ -4,6 +4,7 @@ import {
   createHttpClient,
   createMemoryRateLimitTracker,
   FakeClock,
+  type FetchFunction,
   type JsonValue,
   type ProviderContext,
   type RateLimitTracker,
@@ -18,7 +19,12 @@ export const redirectUri = 'https://app.example.com/oauth/strava/callback';
 /** What core would hand the plugin: its HTTP client with the plugin's rate-limit spec, on a fake clock. */
 export function createContext(
   provider: StravaProvider,
-  options: { clock?: FakeClock; tracker?: RateLimitTracker; tokens?: { current: TokenSet } } = {},
+  options: {
+    clock?: FakeClock;
+    tracker?: RateLimitTracker;
+    tokens?: { current: TokenSet };
+    fetch?: FetchFunction;
+  } = {},
 ): { ctx: ProviderContext; clock: FakeClock; tracker: RateLimitTracker } {
   const clock = options.clock ?? new FakeClock(Date.now());
   const tracker = options.tracker ?? createMemoryRateLimitTracker();
@@ -30,6 +36,7 @@ export function createContext(
     rateLimit: provider.rateLimit,
     rateLimitTracker: tracker,
     describeError: provider.describeError,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.tokens
       ? {
           accessToken: async () => options.tokens!.current.accessToken,
@@ -53,7 +60,7 @@ export async function connectAthlete(
   sandbox: StravaSandbox,
   provider: StravaProvider,
   providerUserId: string,
-  options: { scopes?: string[]; clock?: FakeClock; tracker?: RateLimitTracker } = {},
+  options: { scopes?: string[]; clock?: FakeClock; tracker?: RateLimitTracker; fetch?: FetchFunction } = {},
 ) {
   const url = provider.oauth.authorizationUrl({
     state: 'state-1',
@@ -70,7 +77,12 @@ export async function connectAthlete(
     ctx,
   );
   const tokens = { current: result.tokens };
-  const connection = createContext(provider, { clock, tracker, tokens });
+  const connection = createContext(provider, {
+    clock,
+    tracker,
+    tokens,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   const connectionCtx: ConnectionContext = {
     ...connection.ctx,
     connection: {

@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   createHttpClient,
   FakeClock,
+  type FetchFunction,
   InsufficientScopeError,
   OAuthError,
   ProviderApiError,
@@ -351,6 +352,25 @@ describe('fetchChanged (webhook targets)', () => {
     expect(Number.isSafeInteger(Number(newest))).toBe(false);
     expect(batch.activities[0]?.deviceName).toBeTypeOf('string');
     expect(batch.activities[0]?.calories).toBeTypeOf('number');
+  });
+
+  it('restores the exact id of the activity it asked for when map.id does not carry it', async () => {
+    const { providerUserId } = await sandbox.seedAthlete({ activityCount: 2 });
+    // Real bodies go through the sandbox; only map.id is blanked, as in the reference's detailed example.
+    const blankMapIds: FetchFunction = async (input, init) => {
+      const res = await fetch(input, init);
+      const text = (await res.text()).replace(/"map":\{"id":"a\d+"/g, '"map":{"id":"a1"');
+      return new Response(text, { status: res.status, headers: res.headers });
+    };
+    const { ctx } = await connectAthlete(sandbox, provider, providerUserId, { fetch: blankMapIds });
+    const [bigId] = sandbox.activityIds(providerUserId, { limit: 1 });
+    expect(Number.isSafeInteger(Number(bigId))).toBe(false);
+    const batch = await provider.fetchChanged(ctx, bigId!);
+    expect(batch.activities[0]?.providerActivityId).toBe(bigId);
+    // in a listing nothing says which id was meant: the item is rejected, never stored under a wrong id
+    const pages = await collectPages(provider, ctx, { cursor: null, full: true });
+    expect(ids(pages)).toHaveLength(1);
+    expect(pages.flatMap((p) => p.rejected).map((e) => e.issues[0]?.path)).toEqual(['id']);
   });
 
   it('treats a missing activity as deleted', async () => {
