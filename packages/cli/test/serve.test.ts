@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppClient } from './helpers/app-client';
+import { runCli, startCli } from './helpers/run-cli';
+import { stravaEnv } from './helpers/strava-env';
+
+let cwd: string;
+let sandbox: StravaSandbox;
+
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-serve-'));
+  sandbox = await startStravaSandbox();
+  expect((await runCli(['migrate', 'up'], { cwd })).code).toBe(0);
+});
+afterAll(async () => {
+  await sandbox?.close();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('trainlytics serve', () => {
+  it('serves the host app on the embedded database until it is stopped', async () => {
+    const server = startCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    try {
+      await server.waitFor(/^Scheduled sync is off$/m);
+      const { stdout } = server.output();
+      expect(stdout).toMatch(/^Providers: strava$/m);
+      const url = /^Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/dashboard$/m.exec(stdout)?.[1];
+      const client = new AppClient(url!);
+
+      // A person creates their user on the empty dashboard, then connects Strava.
+      const empty = await client.dashboard();
+      expect(empty.html).toContain('No user yet');
+      const created = await client.post('/users', {
+        body: new URLSearchParams({ email: 'serve@example.com' }),
+      });
+      expect(created.status).toBe(303);
+      const userPath = created.headers.get('location')!;
+      expect(userPath).toMatch(/^\/dashboard\?user=\d+$/);
+      const userId = Number(new URL(userPath, url).searchParams.get('user'));
+
+      const { providerUserId } = await sandbox.seedAccount({ activityCount: 9, seed: 31 });
+      const start = await client.request(`/connect/strava?user=${userId}`);
+      expect(start.status).toBe(302);
+      const callback = await sandbox.approve(start.headers.get('location')!, { providerUserId });
+      expect(callback.toString().startsWith(`${url}/connect/strava/callback`)).toBe(true);
+      expect((await client.request(callback.toString())).status).toBe(303);
+
+      const [connection] = await client.json(`/api/connections?user=${userId}`);
+      await client.dashboard(userId);
+      const sync = await client.post(`/api/connections/${connection.id}/sync`);
+      expect(await sync.json()).toMatchObject({ status: 'success', activitiesCreated: 9 });
+      expect(await client.json(`/api/activities?user=${userId}`)).toHaveLength(9);
+    } finally {
+      const stopped = await server.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout).toMatch(/Stopping…/);
+      expect(stopped.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('reports a port in use with one line', async () => {
+    // The sandbox already listens on this port.
+    const port = new URL(sandbox.baseUrl).port;
+    const run = await runCli(['serve', '--port', port, '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`trainlytics: Port ${port} is already in use: choose another with --port`);
+  });
+});
