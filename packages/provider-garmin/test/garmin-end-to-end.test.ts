@@ -4,9 +4,9 @@ import { createTestDatabase, createTestPGlite, resetDatabase } from '@trainlytic
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GarminSandbox, startGarminSandbox } from '../src/sandbox';
 
-// The whole Garmin flow through a real Trainlytics instance on a real PostgreSQL database and on PGlite, against the
-// sandbox over HTTP, on one FakeClock: connect, a full sync whose backfill arrives by push, an incremental
-// pull, a ping, a deregistration. Every count in sync_history is checked exactly.
+// The whole Garmin flow through a real Trainlytics instance on a real PostgreSQL database and on PGlite,
+// against the sandbox over HTTP, on one FakeClock: connect, a full sync whose backfill arrives by push, an
+// incremental pull, a ping, a deregistration. Every count in sync_history is checked exactly.
 
 const MINUTE_MS = 60_000;
 const redirectUri = 'https://app.example.com/oauth/garmin/callback';

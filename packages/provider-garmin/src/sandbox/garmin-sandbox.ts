@@ -595,7 +595,12 @@ export class GarminSandbox implements ConformanceSandbox {
     if (form.get('client_id') !== this.clientId || !redirectUri || !challenge) {
       return html(400, renderErrorPage('The authorization request is incomplete'));
     }
-    const target = new URL(redirectUri);
+    let target: URL;
+    try {
+      target = new URL(redirectUri);
+    } catch {
+      return html(400, renderErrorPage('redirect_uri is not an absolute URL'));
+    }
     const state = form.get('state');
     if (form.get('decision') !== 'approve') {
       target.searchParams.set('error', 'access_denied');
