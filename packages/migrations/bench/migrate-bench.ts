@@ -43,7 +43,8 @@ await client.connect();
 try {
   const server = (await client.query('show server_version')).rows[0].server_version;
   console.log(
-    `PostgreSQL ${server}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+    `PostgreSQL ${server}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ` +
+      `load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   console.log(`Seeding ${USERS} users, ${USERS} Strava connections, ${ACTIVITIES} activities…`);
   await timed('seed legacy schema (set-based)', async () => {
