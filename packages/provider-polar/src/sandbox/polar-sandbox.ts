@@ -501,6 +501,7 @@ export class PolarSandbox implements ConformanceSandbox {
       const account = this.requireUser(req, { registered: false });
       if (String(account.polarUserId) !== id) throw forbidden('The token does not belong to this user');
       if (parts.length === 2 && method === 'GET') {
+        if (!account.consentsAccepted) throw forbidden('User has not accepted all mandatory consents');
         if (!account.registration) return this.empty(res, 204);
         return this.json(res, 200, this.userJson(account));
       }
