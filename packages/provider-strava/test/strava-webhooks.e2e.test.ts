@@ -113,6 +113,24 @@ describe('Strava webhooks end to end', () => {
     expect(await stored()).toHaveLength(3);
   });
 
+  it('refetches an activity updated at Strava', async () => {
+    const [id] = sandbox.activityIds(athleteId, { limit: 1 });
+    await pglite.query(`update activities set name = 'stale' where provider_activity_id = $1`, [id]);
+    const status = await sandbox.sendWebhook({
+      type: 'activity.updated',
+      providerUserId: athleteId,
+      providerActivityId: id!,
+      updates: { title: 'Renamed' },
+    });
+    expect(status).toBe(200);
+    await trainlytics.webhooks.idle();
+    const row = await pglite.query<{ name: string }>(
+      'select name from activities where provider_activity_id = $1',
+      [id],
+    );
+    expect(row.rows[0]?.name).toBe(sandbox.getActivity(athleteId, id!)?.name);
+  });
+
   it('refuses an event for another subscription and answers the handshake only with the verify token', async () => {
     const body = sandbox
       .webhookBody({ type: 'deauthorized', providerUserId: athleteId })

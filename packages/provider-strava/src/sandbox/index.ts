@@ -12,5 +12,6 @@ export {
   type SeedAthleteOptions,
   StravaSandbox,
   type StravaSandboxOptions,
+  type StravaSandboxWebhookEvent,
   startStravaSandbox,
 } from './strava-sandbox';

@@ -77,6 +77,16 @@ export interface SeedAthleteOptions {
   unsafeNewestId?: boolean;
 }
 
+/** The conformance events, plus Strava's activity update (`updates` like `{ title, type, private: 'true' }`). */
+export type StravaSandboxWebhookEvent =
+  | ConformanceWebhookEvent
+  | {
+      type: 'activity.updated';
+      providerUserId: string;
+      providerActivityId: string;
+      updates?: Record<string, string>;
+    };
+
 interface Account {
   number: number;
   athleteId: string;
@@ -492,38 +502,37 @@ export class StravaSandbox implements ConformanceSandbox {
 
   // ---------------------------------------------------------------- webhooks
 
-  /** The JSON body Strava would POST for an event. */
-  webhookBody(event: ConformanceWebhookEvent): string {
-    const eventTime = Math.floor(this.clock.now().getTime() / 1000);
-    const base = {
-      subscription_id: this.subscriptionId,
+  /** The JSON body Strava would POST for an event (ids written as JSON numbers, like Strava). */
+  webhookBody(event: StravaSandboxWebhookEvent): string {
+    const common = {
+      event_time: Math.floor(this.clock.now().getTime() / 1000),
       owner_id: event.providerUserId,
-      event_time: eventTime,
+      subscription_id: this.subscriptionId,
     };
-    const body =
-      event.type === 'deauthorized'
-        ? {
-            aspect_type: 'update',
-            event_time: eventTime,
-            object_id: event.providerUserId,
-            object_type: 'athlete',
-            owner_id: event.providerUserId,
-            subscription_id: this.subscriptionId,
-            updates: { authorized: 'false' },
-          }
-        : {
-            aspect_type: event.type === 'activity.created' ? 'create' : 'delete',
-            event_time: eventTime,
-            object_id: event.providerActivityId,
-            object_type: 'activity',
-            owner_id: base.owner_id,
-            subscription_id: base.subscription_id,
-            updates: {},
-          };
-    return toStravaJson(body);
+    if (event.type === 'deauthorized') {
+      return toStravaJson({
+        ...common,
+        aspect_type: 'update',
+        object_id: event.providerUserId,
+        object_type: 'athlete',
+        updates: { authorized: 'false' },
+      });
+    }
+    const aspect = {
+      'activity.created': 'create',
+      'activity.updated': 'update',
+      'activity.deleted': 'delete',
+    };
+    return toStravaJson({
+      ...common,
+      aspect_type: aspect[event.type],
+      object_id: event.providerActivityId,
+      object_type: 'activity',
+      updates: event.type === 'activity.updated' ? (event.updates ?? { title: 'Renamed' }) : {},
+    });
   }
 
-  async webhookRequest(event: ConformanceWebhookEvent, options: { url?: string } = {}): Promise<Request> {
+  async webhookRequest(event: StravaSandboxWebhookEvent, options: { url?: string } = {}): Promise<Request> {
     return new Request(options.url ?? this.subscription?.callbackUrl ?? 'http://127.0.0.1/webhooks/strava', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'faraday v0.9.2' },
@@ -532,7 +541,7 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   /** POSTs an event to a URL (a running host app) as Strava does; returns the response status. */
-  async sendWebhook(event: ConformanceWebhookEvent, url?: string): Promise<number> {
+  async sendWebhook(event: StravaSandboxWebhookEvent, url?: string): Promise<number> {
     const target = url ?? this.subscription?.callbackUrl;
     if (!target) throw new Error('sendWebhook needs a URL (or a push subscription)');
     const request = await this.webhookRequest(event, { url: target });
