@@ -15,12 +15,10 @@ runProviderConformanceSuite({
 });
 
 // The default flow reads the whole 30-day window in ONE request (`GET /v3/exercises`), so no request can
-// fail between two of its pages and the suite's "a 5xx between pages keeps the committed pages" check cannot
-// apply. The suite has no option for a single-request listing yet, so this run declares `backfill: 'async'`,
-// which relaxes only the between-pages and exact-count checks; exact counts, resume and cursor behaviour of
-// this flow are asserted in end-to-end.test.ts and polar-plugin.test.ts.
+// fail between two of its pages: `listing: 'single'` makes the suite inject the fault before the sync and
+// check that nothing is stored, then that the next run stores everything.
 runProviderConformanceSuite({
   name: 'polar (exercises)',
   startSandbox: () => startPolarSandbox(),
-  capabilities: { backfill: 'async' },
+  capabilities: { listing: 'single' },
 });
