@@ -242,4 +242,13 @@ describe('Polar end to end on PostgreSQL', () => {
     ]);
     expect(row?.reauth_required).toBe(true);
   });
+
+  it('tells the host app when the user withdrew Polar consents (403)', async () => {
+    const { connection, providerUserId } = await connect(2);
+    sandbox.setConsents(providerUserId, false);
+    const result = await trainlytics.sync(connection.id);
+    expect(result).toMatchObject({ status: 'failed', errorName: 'ReauthorizationRequiredError' });
+    expect(result.errorMessage).toMatch(/not accepted Polar's mandatory consents/);
+    expect(await count('select count(*)::int as n from activities')).toBe(0);
+  });
 });
