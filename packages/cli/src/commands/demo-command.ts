@@ -6,6 +6,7 @@ import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface DemoFlags extends DatabaseFlag {
   headless?: boolean;
+  serve?: boolean;
   port?: string;
   activities?: string;
   json?: boolean;
@@ -20,11 +21,12 @@ export function registerDemoCommand(program: Command, io: CliIO, setExitCode: (c
         'run the whole flow locally: database, migrations, provider sandboxes, the host app; headless it connects, syncs, receives a webhook and prints a summary',
       )
       .option('--headless', 'drive the flow and exit (the default when stdout is not a terminal)')
+      .option('--serve', 'keep serving the dashboard after setup even when stdout is not a terminal')
       .option('-p, --port <n>', 'port of the host app (default: 3000 on a terminal, a free one headless)')
       .option('--activities <n>', 'activities in each seeded sandbox account', '300')
       .option('--json', 'headless: print the summary as one JSON object'),
   ).action(async (flags: DemoFlags) => {
-    const headless = Boolean(flags.headless) || !io.stdout.isTTY || Boolean(flags.json);
+    const headless = Boolean(flags.headless) || Boolean(flags.json) || (!io.stdout.isTTY && !flags.serve);
     const port =
       flags.port === undefined
         ? headless
