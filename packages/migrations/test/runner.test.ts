@@ -8,6 +8,7 @@ import {
   LegacyDropRefusedError,
   LegacySchemaMissingError,
   listMigrations,
+  MIGRATION_LOCK_KEY,
   MigrationChecksumError,
   MigrationConnectionError,
   MigrationFailedError,
@@ -233,6 +234,67 @@ describe.each(kinds)('migration runner on %s', (kind) => {
       const roles = await t.rows(`select rolname from pg_roles where rolname in ('anon', 'authenticated')`);
       expect(roles).toEqual([]);
     }
+  });
+});
+
+describe('migration lock (PostgreSQL)', () => {
+  const t = useTestDatabase('postgres');
+
+  it('waits while another runner holds the advisory lock, then finds nothing left to do', async () => {
+    const dir = await tempMigrationsDir();
+    const holder = await (t.input as pg.Pool).connect();
+    try {
+      await holder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      let signalWaiting!: () => void;
+      const waiting = new Promise<void>((resolve) => {
+        signalWaiting = resolve;
+      });
+      const log: string[] = [];
+      const run = migrate(t.url!, {
+        dir,
+        logger: {
+          info: (message) => {
+            log.push(message);
+            if (message.includes('waiting')) signalWaiting();
+          },
+        },
+      });
+      await waiting;
+      expect(log).toEqual(['Another migration runner holds the lock; waiting for it to finish…']);
+      expect((await t.rows(`select to_regclass('users') as r`))[0]!.r).toBeNull();
+      // The "other runner" migrates, then releases the lock.
+      await migrate(holder, { dir });
+      await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      const result = await run;
+      expect(result.steps).toEqual([]);
+      expect(log.at(-1)).toBe('Database is up to date.');
+    } finally {
+      holder.release();
+    }
+  });
+});
+
+describe('migration queue (PGlite)', () => {
+  const t = useTestDatabase('pglite');
+
+  it('runs two runners on one instance one after the other', async () => {
+    const dir = await tempMigrationsDir();
+    const events: string[] = [];
+    const logger = (name: string) => ({ info: (message: string) => events.push(`${name}: ${message}`) });
+    await Promise.all([
+      migrate(t.input, { dir, logger: logger('a') }),
+      migrate(t.input, { dir, logger: logger('b') }),
+    ]);
+    // Whichever reached the queue first migrates; the other starts only once it is done.
+    const first = events[0]!.slice(0, 1);
+    const second = first === 'a' ? 'b' : 'a';
+    expect(events.map((e) => e.replace(/ in \d+ ms$/, ''))).toEqual([
+      `${first}: Applying 001_legacy.sql…`,
+      `${first}: Applied 001_legacy.sql`,
+      `${first}: Applying 002_multi_provider.sql…`,
+      `${first}: Applied 002_multi_provider.sql`,
+      `${second}: Database is up to date.`,
+    ]);
   });
 });
 
