@@ -310,6 +310,18 @@ describe('full sync (async backfill)', () => {
     expect(delivered).toBe(await sandbox.activityCount(providerUserId));
   });
 
+  it('paces the backfill to an evaluation key’s 100 days per minute by waiting on the clock', async () => {
+    await sandbox.close();
+    sandbox = await startGarminSandbox({ clock, seed: 7, backfillDaysPerMinute: 100 });
+    const { harness, ctx } = await connected(4, { backfillDays: 180 });
+    const result = await harness.sync(ctx, null, true);
+    expect((result.cursor as GarminCursor).lastBackfill).toBeTruthy();
+    expect(sandbox.pendingNotifications()).toBe(6);
+    // three 30-day windows fit in a minute: the fourth gets a 429, waits for the reset, and the rest follow
+    expect(harness.requests.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(clock.sleeps).toEqual([60_000]);
+  });
+
   it('resumes an interrupted backfill from the cursor without re-requesting windows', async () => {
     const { provider, harness, ctx } = await connected(4, { backfillDays: 90 });
     const iterator = provider.listActivities(ctx, { cursor: null, full: true })[Symbol.asyncIterator]();

@@ -162,8 +162,10 @@ describe('rate-limit headers', () => {
     expect(garminRateLimit.retryAt?.(headers, now)).toEqual(new Date('2026-01-01T00:00:30Z'));
   });
 
-  it('reports nothing when Garmin sends no such headers', () => {
+  it('reports nothing when Garmin sends no such headers, and retries a bare 429 after a minute', () => {
     expect(garminRateLimit.parse(new Headers(), now)).toEqual([]);
-    expect(garminRateLimit.retryAt?.(new Headers({ 'x-ratelimit-reset': 'soon' }), now)).toBeNull();
+    expect(garminRateLimit.retryAt?.(new Headers({ 'x-ratelimit-reset': 'soon' }), now)).toEqual(
+      new Date('2026-01-01T00:01:00Z'),
+    );
   });
 });

@@ -39,6 +39,12 @@ export interface GarminSandboxOptions {
   notificationMode?: 'push' | 'ping';
   /** An app-wide rate limit answering 429 when exceeded (default 10,000 requests per minute). */
   rateLimit?: { windowMs: number; limit: number };
+  /**
+   * Garmin's backfill allowance: days of history requested per minute, app-wide (an evaluation key has 100,
+   * production 10,000; default unlimited). Over it, a backfill request gets a 429 whose rate-limit headers
+   * describe this allowance.
+   */
+  backfillDaysPerMinute?: number;
   faults?: SandboxFaults;
   /** Accounts created at start. */
   accounts?: Array<{ activityCount: number; seed?: number; days?: number }>;
@@ -109,6 +115,7 @@ export class GarminSandbox implements ConformanceSandbox {
   private faults: SandboxFaults = {};
   private readonly log: Array<{ method: string; path: string }> = [];
   private rateWindow = { startedAt: 0, count: 0 };
+  private backfillWindow = { startedAt: 0, days: 0 };
   private notificationCounter = 0;
   webhookUrl: string | undefined;
   notificationMode: 'push' | 'ping';
@@ -851,6 +858,27 @@ export class GarminSandbox implements ConformanceSandbox {
       }
       const key = `${start}-${end}`;
       if (user.backfills.has(key)) return reply(409, { errorMessage: 'Duplicate backfill request' });
+      const allowance = this.options.backfillDaysPerMinute;
+      if (allowance !== undefined) {
+        const nowMs = this.clock.now().getTime();
+        if (nowMs >= this.backfillWindow.startedAt + 60_000)
+          this.backfillWindow = { startedAt: nowMs, days: 0 };
+        const days = Math.ceil((end - start) / DAY_S);
+        if (this.backfillWindow.days + days > allowance) {
+          const resetS = Math.ceil((this.backfillWindow.startedAt + 60_000 - nowMs) / 1000);
+          return this.send(
+            res,
+            429,
+            { errorMessage: `Backfill rate limit: ${allowance} days per minute` },
+            {
+              'x-ratelimit-limit': String(allowance),
+              'x-ratelimit-remaining': String(Math.max(0, allowance - this.backfillWindow.days)),
+              'x-ratelimit-reset': String(resetS),
+            },
+          );
+        }
+        this.backfillWindow.days += days;
+      }
       user.backfills.add(key);
       this.pending.push({ kind: 'backfill', userId: user.userId, start, end });
       return this.send(res, 202, undefined, headers);
