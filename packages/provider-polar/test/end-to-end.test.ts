@@ -251,4 +251,25 @@ describe('Polar end to end on PostgreSQL', () => {
     expect(result.errorMessage).toMatch(/not accepted Polar's mandatory consents/);
     expect(await count('select count(*)::int as n from activities')).toBe(0);
   });
+
+  it('syncs a 10,000-exercise account completely, page by page', async () => {
+    const { connection } = await connect(10_000);
+    let pages = 0;
+    const result = await trainlytics.sync(connection.id, {
+      full: true,
+      onProgress: () => {
+        pages++;
+      },
+    });
+    expect(result).toMatchObject({
+      status: 'success',
+      activitiesCreated: 10_000,
+      activitiesRejected: 0,
+      requests: 1,
+    });
+    expect(pages).toBe(100); // pageSize 100
+    expect(await count('select count(distinct provider_activity_id)::int as n from activities')).toBe(10_000);
+    const types = await count('select count(distinct sport_type)::int as n from activities');
+    expect(types).toBe(23); // every normalized sport type
+  });
 });
