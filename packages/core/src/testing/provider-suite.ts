@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTokenCipher } from '../crypto/token-cipher';
 import { InsufficientScopeError, OAuthError, OAuthStateError } from '../errors/errors';
 import { postgresStore } from '../postgres/postgres-store';
 import type { Provider } from '../provider/v1/provider-v1';
@@ -10,6 +11,8 @@ import type { ConformanceSandbox } from './conformance-sandbox';
 import { createTestPGlite, resetDatabase } from './databases';
 
 type Row = Record<string, unknown>;
+
+const ENCRYPTION_KEY = 'a'.repeat(64);
 
 /** A migrated database for the suite: a store on it and raw SQL to check what really landed. */
 export interface ConformanceDatabase {
@@ -112,7 +115,7 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
         store: database.store,
         providers: [sandbox.createProvider()],
         clock,
-        encryptionKey: 'a'.repeat(64),
+        encryptionKey: ENCRYPTION_KEY,
       });
     });
 
@@ -154,7 +157,10 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
       expect(typeof row?.access_token).toBe('string');
       expect(String(row?.access_token)).toMatch(/^tl1:/); // encrypted at rest
       expect(row?.provider_profile).toBeTypeOf('object');
+      const plaintext = createTokenCipher(ENCRYPTION_KEY).decrypt(String(row?.access_token));
+      expect(plaintext).not.toMatch(/^tl1:/);
       const publicJson = JSON.stringify(connection);
+      expect(publicJson).not.toContain(plaintext);
       expect(publicJson).not.toContain(String(row?.access_token));
       expect(Object.keys(connection).filter((k) => /token/i.test(k) && k !== 'tokenExpiresAt')).toEqual([]);
     });
@@ -359,10 +365,11 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
       expect(result.errorMessage).toMatch(/disconnected/);
     });
 
-    it('disconnect revokes at the provider and deactivates; a redelivered webhook is harmless', async () => {
+    it('disconnect deactivates the connection; a later deauthorization webhook is harmless', async () => {
       const { connection, providerUserId } = await connect(1);
       const disconnected = await trainlytics.disconnect(connection.id, { revoke: true });
       expect(disconnected.status).toBe('inactive');
+      expect((await trainlytics.sync(connection.id)).status).toBe('failed');
       const row = (
         await database.query('select is_active from provider_connections where id = $1', [connection.id])
       ).rows[0];
