@@ -5,7 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@trainlytics/source'] } },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Subprocesses open PGlite (a few seconds each) and the demo runs end to end: generous, never relied on.
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
   },
 });

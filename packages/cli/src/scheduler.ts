@@ -30,7 +30,7 @@ export interface TickReport {
   due: number;
   results: SyncResult[];
   /** Connections not synced this time, and why. */
-  skipped: { connectionId: number; reason: 'rate-limited' | 'in-progress' }[];
+  skipped: { connectionId: number; reason: 'rate-limited' | 'in-progress' | 'backoff' }[];
   errors: { connectionId: number; message: string }[];
 }
 
@@ -48,7 +48,8 @@ export interface Scheduler {
  * re-authorization and its `last_sync_at` is older than the interval (never-synced first, then the
  * oldest), so a restart picks up where the last process left. `sync(id, { ifLocked: 'skip' })` makes sure a
  * connection is never synced twice at once, even by another process; a provider whose rate limit is used
- * up (or that answered 429) is left alone until its window resets.
+ * up (or that answered 429) is left alone until its window resets, and a connection whose sync failed is
+ * retried one interval later.
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { trainlytics } = options;
@@ -59,6 +60,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const pollMs = options.pollMs ?? Math.min(60_000, Math.max(1_000, Math.floor(intervalMs / 4)));
   /** Providers to leave alone until then, learnt from RateLimitError results in this process. */
   const blockedUntil = new Map<string, Date>();
+  /**
+   * Connections whose last scheduled sync failed, and when to try again (`last_sync_at` only moves on
+   * success, so without this a failing connection would be retried at every poll).
+   */
+  const retryAfter = new Map<number, Date>();
   let running: Promise<TickReport> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
@@ -87,6 +93,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const due = await dueConnections(now);
     const report: TickReport = { due: due.length, results: [], skipped: [], errors: [] };
     await runConcurrently(due, concurrency, async (connection) => {
+      const retry = retryAfter.get(connection.id);
+      if (retry && retry > clock.now()) {
+        report.skipped.push({ connectionId: connection.id, reason: 'backoff' });
+        return;
+      }
       if (isRateLimited(connection.provider, clock.now())) {
         report.skipped.push({ connectionId: connection.id, reason: 'rate-limited' });
         return;
@@ -94,6 +105,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       try {
         const result = await trainlytics.sync(connection.id, { ifLocked: 'skip' });
         report.results.push(result);
+        if (result.status === 'success') retryAfter.delete(connection.id);
+        else retryAfter.set(connection.id, new Date(clock.now().getTime() + intervalMs));
         if (result.status === 'failed') {
           logger.warn('scheduled sync failed', {
             connectionId: connection.id,

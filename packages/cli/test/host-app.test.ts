@@ -228,6 +228,29 @@ describe('JSON API, sync now, webhooks, disconnect', () => {
     expect(after.html).toMatch(/data-provider="strava" data-status="inactive"/);
   });
 
+  it('shows a connection whose access was revoked as needing re-authorization', async () => {
+    const user = await newUser();
+    const { providerUserId } = await strava.seedAccount({ activityCount: 2, seed: 12 });
+    const client = new AppClient(server.baseUrl);
+    await connectThroughApp(client, 'strava', user.id, providerUserId);
+    const [connection] = await client.json(`/api/connections?user=${user.id}`);
+    await strava.expireAccessTokens(providerUserId);
+    strava.setFaults({ rejectRefresh: true });
+    try {
+      await client.dashboard(user.id);
+      const sync = await client.post(`/api/connections/${connection.id}/sync`);
+      expect(sync.status).toBe(502);
+      expect(await sync.json()).toMatchObject({ status: 'failed', errorMessage: expect.any(String) });
+    } finally {
+      strava.resetFaults();
+    }
+    const { html } = await client.dashboard(user.id);
+    expect(html).toMatch(/data-provider="strava" data-status="reauth_required"/);
+    expect(html).toContain('needs re-authorization');
+    expect(html).toMatch(/Reconnect Strava/);
+    expect(html).toMatch(/<tr data-status="failed">/);
+  });
+
   it('answers 404 as JSON for an unknown connection', async () => {
     const client = new AppClient(server.baseUrl);
     const response = await client.request('/api/connections/987654');

@@ -156,6 +156,21 @@ describe('scheduled sync', () => {
     expect(later.results.map((r) => r.connectionId)).toEqual([s.id]);
   });
 
+  it('retries a connection whose sync failed one interval later, not at every poll', async () => {
+    const failing = await connect('strava');
+    const scheduler = createScheduler({ trainlytics: app.trainlytics, intervalMs: INTERVAL, clock });
+    strava.setFaults({ status: { code: 500, times: 1_000 } });
+    const failed = await scheduler.tick();
+    expect(failed.results.map((r) => [r.connectionId, r.status])).toEqual([[failing.id, 'failed']]);
+
+    strava.resetFaults();
+    clock.advance(60_000);
+    expect((await scheduler.tick()).skipped).toEqual([{ connectionId: failing.id, reason: 'backoff' }]);
+    clock.advance(INTERVAL);
+    const retried = await scheduler.tick();
+    expect(retried.results.map((r) => [r.connectionId, r.status])).toEqual([[failing.id, 'success']]);
+  });
+
   it('runs at most `concurrency` syncs at once', async () => {
     for (let i = 0; i < 5; i++) await connect(i % 2 ? 'polar' : 'strava');
     let inFlight = 0;
