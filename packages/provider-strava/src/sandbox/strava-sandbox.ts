@@ -19,9 +19,10 @@ import {
   toDetailed,
   toStravaJson,
 } from './generate-history';
+import { bearerToken, isoSeconds, readParams, sendJson, stravaError } from './sandbox-http';
+import { type SandboxRateLimit, SandboxRateLimiter } from './sandbox-rate-limiter';
+import { SandboxTokens } from './sandbox-tokens';
 
-const ACCESS_TOKEN_TTL_S = 6 * 3600;
-const CODE_TTL_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
 const ALL_SCOPES = [
   'read',
@@ -48,7 +49,7 @@ export interface StravaSandboxOptions {
    * generous (1,000 per window, 100,000 a day) so benchmarks run; pass `{ limit: 200, dailyLimit: 2000 }`
    * for Strava's real numbers.
    */
-  rateLimit?: { windowMs?: number; limit: number; dailyLimit?: number };
+  rateLimit?: SandboxRateLimit;
   faults?: SandboxFaults;
   /** The push subscription's `hub.verify_token` and id used by `createProvider` and `webhookRequest`. */
   verifyToken?: string;
@@ -100,18 +101,6 @@ interface Account {
   createdAt: string;
 }
 
-interface AccessToken {
-  athleteId: string;
-  expiresAtMs: number;
-  scopes: string[];
-}
-
-interface Grant {
-  scopes: string[];
-  accessToken: string;
-  refreshToken: string;
-}
-
 interface RequestRecord {
   method: string;
   path: string;
@@ -129,15 +118,6 @@ const lastNames = [
   'Ingebrigtsen',
 ];
 const cities = ['Paris', 'Boulder', 'Eldoret', null, 'Girona', 'Utrecht', 'Sandnes', 'Chamonix'];
-
-const stravaError = (message: string, resource: string, field: string, code: string) => ({
-  message,
-  errors: [{ resource, field, code }],
-});
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** A clock at system time that `advanceTime` moves forward. */
 function offsetClock(): Clock & { advance(ms: number): void } {
@@ -169,16 +149,10 @@ export class StravaSandbox implements ConformanceSandbox {
   private readonly sockets = new Set<Socket>();
   private readonly options: StravaSandboxOptions;
   private readonly accounts = new Map<string, Account>();
-  private readonly accessTokens = new Map<string, AccessToken>();
-  private readonly refreshTokens = new Map<string, string>();
-  private readonly grants = new Map<string, Grant>();
-  private readonly codes = new Map<
-    string,
-    { athleteId: string; scopes: string[]; redirectUri: string; expiresAtMs: number }
-  >();
+  private readonly tokens: SandboxTokens;
+  private readonly rateLimiter: SandboxRateLimiter;
   private faults: SandboxFaults = {};
   private requests: RequestRecord[] = [];
-  private usage = { shortWindow: -1, short: 0, readShort: 0, day: -1, daily: 0, readDaily: 0 };
   private subscription: { id: number; callbackUrl: string; verifyToken: string; createdAt: string } | null =
     null;
   private nextAccountNumber = 1;
@@ -194,6 +168,8 @@ export class StravaSandbox implements ConformanceSandbox {
     this.subscriptionId = options.subscriptionId ?? 120475;
     this.clock = options.clock ?? offsetClock();
     this.faults = { ...(options.faults ?? {}) };
+    this.tokens = new SandboxTokens(this.clock);
+    this.rateLimiter = new SandboxRateLimiter(this.clock, options.rateLimit);
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -201,7 +177,7 @@ export class StravaSandbox implements ConformanceSandbox {
     server.on('request', (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
-          this.json(res, 500, {
+          sendJson(res, 500, {
             message: 'Error',
             errors: [{ resource: 'sandbox', field: '', code: String(error) }],
           });
@@ -300,17 +276,11 @@ export class StravaSandbox implements ConformanceSandbox {
     },
   ): Promise<{ providerUserId: string }> {
     const { providerUserId } = await this.seedAthlete(options);
-    const scopes = options.scopes ?? ['read', 'activity:read_all'];
-    this.accessTokens.set(options.accessToken, {
-      athleteId: providerUserId,
-      expiresAtMs: options.expiresAt.getTime(),
-      scopes,
-    });
-    this.refreshTokens.set(options.refreshToken, providerUserId);
-    this.grants.set(providerUserId, {
-      scopes,
+    this.tokens.register(providerUserId, {
       accessToken: options.accessToken,
       refreshToken: options.refreshToken,
+      expiresAt: options.expiresAt,
+      scopes: options.scopes ?? ['read', 'activity:read_all'],
     });
     return { providerUserId };
   }
@@ -462,10 +432,7 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   async expireAccessTokens(providerUserId: string): Promise<void> {
-    const now = this.clock.now().getTime();
-    for (const token of this.accessTokens.values()) {
-      if (token.athleteId === providerUserId) token.expiresAtMs = Math.min(token.expiresAtMs, now);
-    }
+    this.tokens.expireAccessTokens(providerUserId);
   }
 
   /** Moves the sandbox's own clock forward (tokens expire, windows reset). Needs the default clock or one with `advance`. */
@@ -477,7 +444,7 @@ export class StravaSandbox implements ConformanceSandbox {
 
   /** The refresh token the sandbox currently accepts for an athlete (rotation tests). */
   currentRefreshToken(providerUserId: string): string | null {
-    return this.grants.get(providerUserId)?.refreshToken ?? null;
+    return this.tokens.currentRefreshToken(providerUserId);
   }
 
   // ---------------------------------------------------------------- faults and counters
@@ -559,41 +526,6 @@ export class StravaSandbox implements ConformanceSandbox {
 
   // ---------------------------------------------------------------- HTTP
 
-  private json(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    const text = toStravaJson(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(text);
-  }
-
-  private async readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  /** Query parameters merged with a form or JSON body (Strava accepts either). */
-  private async params(req: IncomingMessage, url: URL): Promise<URLSearchParams> {
-    const params = new URLSearchParams(url.searchParams);
-    const text = await this.readBody(req);
-    if (!text) return params;
-    if ((req.headers['content-type'] ?? '').includes('application/json')) {
-      try {
-        for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>))
-          params.set(k, String(v));
-      } catch {
-        /* ignored: treated as no body */
-      }
-    } else {
-      for (const [k, v] of new URLSearchParams(text)) params.append(k, v);
-    }
-    return params;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const method = req.method ?? 'GET';
@@ -608,54 +540,10 @@ export class StravaSandbox implements ConformanceSandbox {
     }
     if (path === '/oauth/deauthorize' && method === 'POST') return this.deauthorize(req, res, url);
     if (path === '/' && method === 'GET') {
-      return this.json(res, 200, { sandbox: 'strava', ...this.env() });
+      return sendJson(res, 200, { sandbox: 'strava', ...this.env() });
     }
     if (path.startsWith('/api/v3/')) return this.api(req, res, url, method, path.slice('/api/v3'.length));
-    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'));
-  }
-
-  private rateLimitHeaders(): Record<string, string> {
-    const limit = this.options.rateLimit?.limit ?? 1000;
-    const daily = this.options.rateLimit?.dailyLimit ?? 100_000;
-    return {
-      'X-RateLimit-Limit': `${limit},${daily}`,
-      'X-RateLimit-Usage': `${this.usage.short},${this.usage.daily}`,
-      'X-ReadRateLimit-Limit': `${limit},${daily}`,
-      'X-ReadRateLimit-Usage': `${this.usage.readShort},${this.usage.readDaily}`,
-    };
-  }
-
-  /** Counts the request in the app-wide windows; true when it is over a limit. */
-  private countRequest(read: boolean): boolean {
-    const now = this.clock.now().getTime();
-    const windowMs = this.options.rateLimit?.windowMs ?? 15 * 60_000;
-    const shortWindow = Math.floor(now / windowMs);
-    const day = Math.floor(now / DAY_MS);
-    if (shortWindow !== this.usage.shortWindow) {
-      this.usage.shortWindow = shortWindow;
-      this.usage.short = 0;
-      this.usage.readShort = 0;
-    }
-    if (day !== this.usage.day) {
-      this.usage.day = day;
-      this.usage.daily = 0;
-      this.usage.readDaily = 0;
-    }
-    // Requests over the limit still count (Strava: "will still count toward the long term limit").
-    this.usage.short++;
-    this.usage.daily++;
-    if (read) {
-      this.usage.readShort++;
-      this.usage.readDaily++;
-    }
-    const limit = this.options.rateLimit?.limit ?? 1000;
-    const daily = this.options.rateLimit?.dailyLimit ?? 100_000;
-    return (
-      this.usage.short > limit ||
-      this.usage.daily > daily ||
-      this.usage.readShort > limit ||
-      this.usage.readDaily > daily
-    );
+    sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'));
   }
 
   private consume<K extends 'connectionResets' | 'hangs' | 'invalidJson'>(key: K): number {
@@ -678,8 +566,8 @@ export class StravaSandbox implements ConformanceSandbox {
     }
     if (this.consume('hangs') > 0) return; // never answered; the socket is destroyed on close()
 
-    const overLimit = this.countRequest(method === 'GET');
-    const headers = this.rateLimitHeaders();
+    const overLimit = this.rateLimiter.count(method === 'GET');
+    const headers = this.rateLimiter.headers();
     const rateLimited = this.faults.rateLimited;
     if (rateLimited && rateLimited.times > 0) {
       if (rateLimited.times <= 1) delete this.faults.rateLimited;
@@ -689,22 +577,13 @@ export class StravaSandbox implements ConformanceSandbox {
           ? {}
           : { 'Retry-After': String(rateLimited.retryAfterSeconds) };
       // A real 429 reports the short window as used up.
-      const limit = this.options.rateLimit?.limit ?? 1000;
-      const used = `${Math.max(limit, this.usage.short)},${this.usage.daily}`;
-      return this.json(
-        res,
-        429,
-        stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded'),
-        {
-          ...headers,
-          'X-RateLimit-Usage': used,
-          'X-ReadRateLimit-Usage': `${Math.max(limit, this.usage.readShort)},${this.usage.readDaily}`,
-          ...extra,
-        },
-      );
+      return sendJson(res, 429, stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded'), {
+        ...this.rateLimiter.headers(true),
+        ...extra,
+      });
     }
     if (overLimit) {
-      return this.json(
+      return sendJson(
         res,
         429,
         stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded'),
@@ -721,7 +600,7 @@ export class StravaSandbox implements ConformanceSandbox {
     ) {
       if (status.times <= 1) delete this.faults.status;
       else this.faults.status = { ...status, times: status.times - 1 };
-      return this.json(
+      return sendJson(
         res,
         status.code,
         { message: status.code >= 500 ? 'Error' : 'Bad Request', errors: [] },
@@ -737,9 +616,9 @@ export class StravaSandbox implements ConformanceSandbox {
     if (path.startsWith('/push_subscriptions'))
       return this.pushSubscriptions(req, res, url, method, path, headers);
 
-    const token = this.authenticate(req, url);
+    const token = this.tokens.authenticate(bearerToken(req, url.searchParams));
     if (!token) {
-      return this.json(
+      return sendJson(
         res,
         401,
         stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'),
@@ -750,11 +629,11 @@ export class StravaSandbox implements ConformanceSandbox {
     const can = (...scopes: string[]) => scopes.some((s) => token.scopes.includes(s));
 
     if (method === 'GET' && path === '/athlete')
-      return this.json(res, 200, this.athleteJson(account, can('profile:read_all')), headers);
+      return sendJson(res, 200, this.athleteJson(account, can('profile:read_all')), headers);
 
     if (method === 'GET' && path === '/athlete/activities') {
       if (!can('activity:read', 'activity:read_all')) {
-        return this.json(
+        return sendJson(
           res,
           401,
           stravaError('Authorization Error', 'AccessToken', 'activity:read_permission', 'missing'),
@@ -772,20 +651,11 @@ export class StravaSandbox implements ConformanceSandbox {
         (activity.private !== true || can('activity:read_all')) &&
         can('activity:read', 'activity:read_all');
       if (!activity || !visible) {
-        return this.json(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
+        return sendJson(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
       }
-      return this.json(res, 200, toDetailed(activity), headers);
+      return sendJson(res, 200, toDetailed(activity), headers);
     }
-    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
-  }
-
-  private authenticate(req: IncomingMessage, url: URL): AccessToken | null {
-    const header = req.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? url.searchParams.get('access_token');
-    if (!bearer) return null;
-    const token = this.accessTokens.get(bearer);
-    if (!token || token.expiresAtMs <= this.clock.now().getTime()) return null;
-    return token;
+    sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
   }
 
   private listActivities(
@@ -805,7 +675,7 @@ export class StravaSandbox implements ConformanceSandbox {
     const page = int('page') ?? 1;
     const perPage = int('per_page') ?? 30;
     if ([before, after, page, perPage].some((v) => Number.isNaN(v)) || page < 1 || perPage < 1) {
-      this.json(res, 400, stravaError('Bad Request', 'Activity', 'page', 'invalid'), headers);
+      sendJson(res, 400, stravaError('Bad Request', 'Activity', 'page', 'invalid'), headers);
       return;
     }
     const size = Math.min(200, perPage);
@@ -831,7 +701,7 @@ export class StravaSandbox implements ConformanceSandbox {
     for (let k = 0; k < Math.min(malformed, items.length); k++) {
       items[k] = { ...items[k]!, start_date: 12345 as unknown as string };
     }
-    this.json(res, 200, items, headers);
+    sendJson(res, 200, items, headers);
   }
 
   private athleteJson(account: Account, detailed: boolean): Record<string, unknown> {
@@ -891,7 +761,7 @@ export class StravaSandbox implements ConformanceSandbox {
             ? stravaError('Bad Request', 'Application', 'response_type', 'invalid')
             : null;
     if (problem) {
-      this.json(res, 400, problem);
+      sendJson(res, 400, problem);
       return;
     }
     const requested = (q.get('scope') ?? 'read').split(',').filter((s) => ALL_SCOPES.includes(s));
@@ -915,10 +785,10 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   private async consentDecision(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const form = await this.params(req, url);
+    const form = await readParams(req, url);
     const redirectUri = form.get('redirect_uri');
     if (form.get('client_id') !== this.clientId || !redirectUri) {
-      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
+      return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
     }
     const target = new URL(redirectUri);
     const state = form.get('state');
@@ -928,18 +798,12 @@ export class StravaSandbox implements ConformanceSandbox {
     } else {
       const athleteId = form.get('athlete_id') ?? '';
       if (!this.accounts.has(athleteId)) {
-        return this.json(res, 400, stravaError('Bad Request', 'Athlete', 'athlete_id', 'invalid'));
+        return sendJson(res, 400, stravaError('Bad Request', 'Athlete', 'athlete_id', 'invalid'));
       }
       const scopes = [...new Set(['read', ...form.getAll('scope').flatMap((s) => s.split(','))])].filter(
         (s) => ALL_SCOPES.includes(s),
       );
-      const code = randomBytes(20).toString('hex');
-      this.codes.set(code, {
-        athleteId,
-        scopes,
-        redirectUri,
-        expiresAtMs: this.clock.now().getTime() + CODE_TTL_MS,
-      });
+      const code = this.tokens.createCode(athleteId, scopes);
       target.searchParams.set('code', code);
       target.searchParams.set('scope', scopes.join(','));
     }
@@ -947,96 +811,45 @@ export class StravaSandbox implements ConformanceSandbox {
     res.end();
   }
 
-  private issueAccessToken(athleteId: string, scopes: string[]): { token: string; expiresAtMs: number } {
-    const token = randomBytes(20).toString('hex');
-    const expiresAtMs = this.clock.now().getTime() + ACCESS_TOKEN_TTL_S * 1000;
-    this.accessTokens.set(token, { athleteId, expiresAtMs: Math.floor(expiresAtMs / 1000) * 1000, scopes });
-    return { token, expiresAtMs: Math.floor(expiresAtMs / 1000) * 1000 };
-  }
-
-  private tokenBody(accessToken: string, refreshToken: string): Record<string, unknown> {
-    const record = this.accessTokens.get(accessToken)!;
-    const expiresAt = Math.floor(record.expiresAtMs / 1000);
-    return {
-      token_type: 'Bearer',
-      expires_at: expiresAt,
-      expires_in: Math.max(0, expiresAt - Math.floor(this.clock.now().getTime() / 1000)),
-      refresh_token: refreshToken,
-      access_token: accessToken,
-    };
-  }
-
   private async token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const form = await this.params(req, url);
+    const form = await readParams(req, url);
     if (form.get('client_id') !== this.clientId) {
-      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
+      return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
     }
     if (form.get('client_secret') !== this.clientSecret) {
-      return this.json(res, 400, stravaError('Bad Request', 'Application', 'client_secret', 'invalid'));
+      return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_secret', 'invalid'));
     }
     const grantType = form.get('grant_type');
-    const now = this.clock.now().getTime();
-
     if (grantType === 'authorization_code') {
-      const code = form.get('code') ?? '';
-      const record = this.codes.get(code);
-      this.codes.delete(code); // single-use
-      if (!record || record.expiresAtMs <= now) {
-        return this.json(res, 400, stravaError('Bad Request', 'AuthorizationCode', 'code', 'invalid'));
+      const issued = this.tokens.exchangeCode(form.get('code') ?? '');
+      if (!issued) {
+        return sendJson(res, 400, stravaError('Bad Request', 'AuthorizationCode', 'code', 'invalid'));
       }
-      const access = this.issueAccessToken(record.athleteId, record.scopes);
-      const refresh = randomBytes(20).toString('hex');
-      const previous = this.grants.get(record.athleteId);
-      if (previous) this.refreshTokens.delete(previous.refreshToken);
-      this.refreshTokens.set(refresh, record.athleteId);
-      this.grants.set(record.athleteId, {
-        scopes: record.scopes,
-        accessToken: access.token,
-        refreshToken: refresh,
-      });
-      return this.json(res, 200, {
-        ...this.tokenBody(access.token, refresh),
-        athlete: this.athleteJson(this.account(record.athleteId), false),
+      return sendJson(res, 200, {
+        ...this.tokens.tokenResponse(issued.accessToken, issued.refreshToken),
+        athlete: this.athleteJson(this.account(issued.athleteId), false),
       });
     }
-
     if (grantType === 'refresh_token') {
-      const presented = form.get('refresh_token') ?? '';
-      const athleteId = this.refreshTokens.get(presented);
-      if (!athleteId || this.faults.rejectRefresh) {
-        return this.json(res, 400, stravaError('Bad Request', 'RefreshToken', 'refresh_token', 'invalid'));
+      const refreshed = this.faults.rejectRefresh
+        ? null
+        : this.tokens.refresh(form.get('refresh_token') ?? '');
+      if (!refreshed) {
+        return sendJson(res, 400, stravaError('Bad Request', 'RefreshToken', 'refresh_token', 'invalid'));
       }
-      const grant = this.grants.get(athleteId)!;
-      const current = this.accessTokens.get(grant.accessToken);
-      // The same access token comes back while it has more than an hour left.
-      let accessToken = grant.accessToken;
-      if (!current || current.expiresAtMs - now <= 3600_000) {
-        accessToken = this.issueAccessToken(athleteId, grant.scopes).token;
-      }
-      // Rotation: a new refresh token on every call; the presented one dies at once.
-      const refresh = randomBytes(20).toString('hex');
-      this.refreshTokens.delete(presented);
-      this.refreshTokens.set(refresh, athleteId);
-      this.grants.set(athleteId, { ...grant, accessToken, refreshToken: refresh });
-      return this.json(res, 200, this.tokenBody(accessToken, refresh));
+      return sendJson(res, 200, this.tokens.tokenResponse(refreshed.accessToken, refreshed.refreshToken));
     }
-    this.json(res, 400, stravaError('Bad Request', 'Application', 'grant_type', 'invalid'));
+    sendJson(res, 400, stravaError('Bad Request', 'Application', 'grant_type', 'invalid'));
   }
 
   private async deauthorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const form = await this.params(req, url);
-    const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const presented = form.get('access_token') ?? header ?? '';
-    const token = this.accessTokens.get(presented);
-    if (!token || token.expiresAtMs <= this.clock.now().getTime()) {
-      return this.json(res, 401, stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'));
+    const presented = bearerToken(req, await readParams(req, url));
+    const token = this.tokens.authenticate(presented);
+    if (!token) {
+      return sendJson(res, 401, stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'));
     }
-    for (const [t, record] of this.accessTokens)
-      if (record.athleteId === token.athleteId) this.accessTokens.delete(t);
-    for (const [t, athleteId] of this.refreshTokens)
-      if (athleteId === token.athleteId) this.refreshTokens.delete(t);
-    this.grants.delete(token.athleteId);
-    this.json(res, 200, { access_token: presented });
+    this.tokens.revokeAthlete(token.athleteId);
+    sendJson(res, 200, { access_token: presented });
   }
 
   // ---------------------------------------------------------------- push subscriptions
@@ -1049,9 +862,9 @@ export class StravaSandbox implements ConformanceSandbox {
     path: string,
     headers: Record<string, string>,
   ): Promise<void> {
-    const form = await this.params(req, url);
+    const form = await readParams(req, url);
     if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
-      return this.json(
+      return sendJson(
         res,
         401,
         stravaError('Authorization Error', 'Application', 'client_id', 'invalid'),
@@ -1071,11 +884,11 @@ export class StravaSandbox implements ConformanceSandbox {
             },
           ]
         : [];
-      return this.json(res, 200, list, headers);
+      return sendJson(res, 200, list, headers);
     }
     if (method === 'POST' && path === '/push_subscriptions') {
       if (this.subscription) {
-        return this.json(
+        return sendJson(
           res,
           400,
           stravaError('Bad Request', 'PushSubscription', '', 'already exists'),
@@ -1087,7 +900,7 @@ export class StravaSandbox implements ConformanceSandbox {
       const challenge = randomBytes(8).toString('hex');
       const ok = await this.validateCallback(callbackUrl, verifyToken, challenge);
       if (!ok) {
-        return this.json(
+        return sendJson(
           res,
           400,
           stravaError(
@@ -1105,12 +918,12 @@ export class StravaSandbox implements ConformanceSandbox {
         verifyToken,
         createdAt: isoSeconds(this.clock.now().getTime()),
       };
-      return this.json(res, 201, { id: this.subscriptionId }, headers);
+      return sendJson(res, 201, { id: this.subscriptionId }, headers);
     }
     const match = /^\/push_subscriptions\/(\d+)$/.exec(path);
     if (method === 'DELETE' && match) {
       if (!this.subscription || String(this.subscription.id) !== match[1]) {
-        return this.json(
+        return sendJson(
           res,
           404,
           stravaError('Record Not Found', 'PushSubscription', 'id', 'invalid'),
@@ -1122,7 +935,7 @@ export class StravaSandbox implements ConformanceSandbox {
       res.end();
       return;
     }
-    this.json(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
+    sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
   }
 
   /** Strava's validation GET: the callback must echo `hub.challenge` as JSON within 2 seconds. */
