@@ -444,6 +444,7 @@ describe('runSandboxCli', () => {
     const lines: string[] = [];
     const cli = await runSandboxCli(['strava', '--port', '0', '--athletes', '1', '--activities', '5'], {
       out: (line) => lines.push(line),
+      handleSignals: false,
     });
     try {
       expect(cli).not.toBeNull();
@@ -454,8 +455,6 @@ describe('runSandboxCli', () => {
       const info = (await (await fetch(cli!.baseUrl)).json()) as Record<string, string>;
       expect(info.STRAVA_AUTHORIZE_URL).toBe(`${cli!.baseUrl}/oauth/authorize`);
     } finally {
-      process.removeAllListeners('SIGINT');
-      process.removeAllListeners('SIGTERM');
       await cli?.close();
     }
   });

@@ -12,7 +12,9 @@ Starts a local Strava API sandbox and prints the environment variables that poin
  */
 export async function runSandboxCli(
   argv: string[],
-  io: { out: (line: string) => void } = { out: (line) => process.stdout.write(`${line}\n`) },
+  io: { out: (line: string) => void; handleSignals?: boolean } = {
+    out: (line) => process.stdout.write(`${line}\n`),
+  },
 ) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -65,10 +67,12 @@ export async function runSandboxCli(
   io.out(`Seeded athletes: ${athletes.join(', ') || '(none)'}`);
   io.out('Point Trainlytics at it with:');
   for (const [key, value] of Object.entries(sandbox.env())) io.out(`  export ${key}=${value}`);
-  const stop = () => {
-    sandbox.close().finally(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (io.handleSignals !== false) {
+    const stop = () => {
+      sandbox.close().finally(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
   return sandbox;
 }
