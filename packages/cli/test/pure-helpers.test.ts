@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { safeReturnTo } from '../src/app/security';
+import { formatDistance, formatDuration, formatTable, parsePositiveInt } from '../src/format';
+import { assertCredentials, configuredProviderIds, providersFromEnv } from '../src/providers-from-env';
+import { runConcurrently } from '../src/run-concurrently';
+import { describeError, UserError } from '../src/user-error';
+
+describe('safeReturnTo', () => {
+  const base = 'http://127.0.0.1:3000';
+  it.each([
+    ['/dashboard?user=1', '/dashboard?user=1'],
+    ['/a/b?x=1&y=2', '/a/b?x=1&y=2'],
+  ])('keeps the same-origin path %s', (input, expected) => {
+    expect(safeReturnTo(input, base)).toBe(expected);
+  });
+  it.each([
+    'https://evil.example/',
+    '//evil.example/x',
+    '/\\evil.example',
+    'dashboard',
+    'javascript:alert(1)',
+    '',
+    null,
+  ])('refuses %s', (input) => {
+    expect(safeReturnTo(input, base)).toBeNull();
+  });
+});
+
+describe('formatting', () => {
+  it('aligns a table on its widest cells', () => {
+    const text = formatTable(
+      ['name', 'n'],
+      [
+        ['Strava', '5'],
+        ['Polar', '120'],
+      ],
+      { alignRight: [1] },
+    );
+    expect(text.split('\n')).toEqual(['name      n', '------  ---', 'Strava    5', 'Polar   120']);
+  });
+  it('formats durations and distances, with a dash when unknown', () => {
+    expect(formatDuration(59)).toBe('0:59');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDistance(12345)).toBe('12.35 km');
+    expect(formatDistance(null)).toBe('—');
+  });
+  it('parses positive integers or throws a user error', () => {
+    expect(parsePositiveInt('42', 'x')).toBe(42);
+    for (const bad of ['0', '-1', '1.5', 'abc', '']) {
+      expect(() => parsePositiveInt(bad, '--port')).toThrow(UserError);
+    }
+  });
+});
+
+describe('providers from the environment', () => {
+  it('enables a provider only when both its client id and secret are set', () => {
+    const env = { STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', POLAR_CLIENT_ID: '2' };
+    expect(configuredProviderIds(env)).toEqual(['strava']);
+    expect(providersFromEnv(env).map((p) => p.id)).toEqual(['strava']);
+    expect(() => assertCredentials('polar', env)).toThrow(
+      'Missing Polar credentials: set POLAR_CLIENT_ID and POLAR_CLIENT_SECRET',
+    );
+    expect(() => assertCredentials('wahoo', env)).toThrow('Unknown provider "wahoo"');
+  });
+
+  it('points the plugin at the URL overrides of the environment', () => {
+    const [provider] = providersFromEnv({
+      STRAVA_CLIENT_ID: '1',
+      STRAVA_CLIENT_SECRET: 's',
+      STRAVA_AUTHORIZE_URL: 'http://127.0.0.1:9/oauth/authorize',
+    });
+    const url = provider!.oauth.authorizationUrl({
+      state: 'st',
+      redirectUri: 'http://127.0.0.1:3000/connect/strava/callback',
+      scopes: ['read'],
+    });
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:9/oauth/authorize');
+    expect(url.searchParams.get('client_id')).toBe('1');
+  });
+});
+
+describe('runConcurrently', () => {
+  it('keeps the order of the items, runs at most N at once and returns failures', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const results = await runConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      if (n === 4) throw new Error('four');
+      return n * 10;
+    });
+    expect(most).toBe(3);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      10,
+      20,
+      30,
+      'four',
+      50,
+      60,
+      70,
+    ]);
+  });
+});
+
+describe('describeError', () => {
+  it('prints user errors as they are and hides the stack of unexpected ones', () => {
+    expect(describeError(new UserError('Bad input'))).toBe('Bad input');
+    const unexpected = describeError(new TypeError('x is undefined\n    at somewhere'));
+    expect(unexpected).toBe('Unexpected error: x is undefined (set TRAINLYTICS_DEBUG=1 for details)');
+  });
+});
