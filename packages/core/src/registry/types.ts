@@ -115,6 +115,10 @@ export interface Trainlytics {
     start(providerId: string, options: ConnectStartOptions): Promise<ConnectStartResult>;
     finish(providerId: string, input: ConnectFinishInput): Promise<Connection & { returnTo: string | null }>;
   };
+  /**
+   * Revokes access at the provider (`revoke`, default true; a failure is logged, not fatal), then marks
+   * the connection inactive. Its activities and history stay.
+   */
   disconnect(connectionId: number, options?: { revoke?: boolean }): Promise<Connection>;
   /** Never throws for a provider failure: the result says `failed` and why (and `sync_history` too). */
   sync(connectionId: number, options?: SyncOptions): Promise<SyncResult>;
