@@ -30,7 +30,13 @@ import { createStravaWebhooks } from './strava-webhooks';
  * narrowed window, so an interrupted backfill resumes at the next page instead of starting over, and no
  * page number can shift under activities uploaded meanwhile. `page` only advances when a page carries no
  * readable start time to narrow the window with. An empty page ends the pass: `after` becomes the newest
- * start seen and `pass` is removed.
+ * start seen and `pass` is removed. A connection without a cursor (new, or migrated from
+ * `strava_connections`) walks its whole history once; upserts on the activity id keep that idempotent.
+ *
+ * ```json
+ * {"v":1,"after":1767225600}                                                        // between syncs
+ * {"v":1,"after":1767225600,"pass":{"after":null,"before":1700000000,"page":1,"newest":1767300000}} // mid-backfill
+ * ```
  */
 export interface StravaSyncCursor {
   v: 1;
