@@ -172,5 +172,5 @@ describe('runMigrateCommand with the embedded PGlite database', () => {
         .split('\n')
         .every((l) => l.startsWith('pass')),
     ).toBe(true);
-  });
+  }, 120_000); // two cold starts of a file-backed PGlite: seconds each on a busy machine
 });
