@@ -30,7 +30,7 @@ export function createProviderHttp(
   return createHttpClient({
     provider: provider.id,
     providerName: provider.name,
-    fetch: rt.fetch,
+    fetch: provider.fetch ?? rt.fetch,
     clock: rt.clock,
     logger: rt.logger,
     ...rt.http,

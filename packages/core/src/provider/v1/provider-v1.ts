@@ -2,6 +2,7 @@ import type { JsonValue } from '../../model/json';
 import type { NormalizedProfile } from '../../model/profile';
 import type { ActivityBatch, ActivityPage, ListActivitiesRequest } from './activities';
 import type { ConnectionContext, ProviderContext } from './context';
+import type { FetchFunction } from '../../provider-utils/http-client';
 import type { RateLimitSpec } from './rate-limit';
 import type { TokenSet } from './tokens';
 import type { WebhookEvent, WebhookRequest, WebhookResponse } from './webhook';
@@ -111,6 +112,8 @@ export interface ProviderV1 {
   fetchChanged?(ctx: ConnectionContext, ref: JsonValue): Promise<ActivityBatch>;
   readonly webhooks?: ProviderWebhooksV1;
   readonly rateLimit?: RateLimitSpec;
+  /** The plugin's own `fetch` (its `fetch` option); core uses the host's when absent. */
+  readonly fetch?: FetchFunction;
   /** Turns an error body into a message a person can act on. */
   describeError?(info: {
     status: number;
