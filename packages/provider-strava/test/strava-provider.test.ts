@@ -6,6 +6,7 @@ import {
   InsufficientScopeError,
   OAuthError,
   ProviderApiError,
+  RateLimitError,
   silentLogger,
 } from '@trainlytics/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +278,31 @@ describe('listing activities', () => {
     expect(clock.sleeps).toContain(450_000);
     expect(clock.now().getTime()).toBeGreaterThanOrEqual(Date.parse('2026-03-04T10:15:00Z'));
     expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(3); // 429, page, empty page
+  });
+
+  it('when the daily window is used up, stops with a RateLimitError until midnight UTC', async () => {
+    const daily = await startStravaSandbox({
+      rateLimit: { limit: 100, dailyLimit: 2 },
+      provider: { pageSize: 1 },
+    });
+    try {
+      const plugin = strava(daily.providerOptions());
+      const { providerUserId } = await daily.seedAthlete({ activityCount: 5 });
+      const clock = new FakeClock('2026-03-04T10:07:30Z');
+      const { ctx } = await connectAthlete(daily, plugin, providerUserId, { clock });
+      const pages: string[] = [];
+      const error = await (async () => {
+        for await (const page of plugin.listActivities(ctx, { cursor: null, full: true })) {
+          pages.push(...page.activities.map((a) => a.providerActivityId));
+        }
+      })().catch((e: unknown) => e);
+      expect(RateLimitError.isInstance(error)).toBe(true);
+      expect((error as RateLimitError).retryAt).toEqual(new Date('2026-03-05T00:00:00Z'));
+      expect(pages).toHaveLength(2); // what was fetched before the limit stays usable
+      expect(clock.sleeps.every((ms) => ms < 15 * 60_000)).toBe(true); // never slept until midnight
+    } finally {
+      await daily.close();
+    }
   });
 
   it('a server error surfaces as ProviderApiError after retries', async () => {
