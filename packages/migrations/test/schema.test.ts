@@ -281,6 +281,55 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
     expect((await t.rows('select count(*)::int as n from sync_history'))[0]!.n).toBe(1);
   });
 
+  it('maps every Strava SportType to the normalized vocabulary, keeping the original', async () => {
+    const mapping: Record<string, string> = {
+      Run: 'run',
+      TrailRun: 'trail_run',
+      VirtualRun: 'virtual_run',
+      Ride: 'ride',
+      MountainBikeRide: 'mountain_bike_ride',
+      EMountainBikeRide: 'e_bike_ride',
+      GravelRide: 'gravel_ride',
+      VirtualRide: 'virtual_ride',
+      EBikeRide: 'e_bike_ride',
+      Swim: 'swim',
+      Walk: 'walk',
+      Hike: 'hike',
+      Rowing: 'rowing',
+      VirtualRow: 'indoor_rowing',
+      WeightTraining: 'strength_training',
+      Crossfit: 'strength_training',
+      Yoga: 'yoga',
+      Pilates: 'yoga',
+      NordicSki: 'cross_country_ski',
+      BackcountrySki: 'cross_country_ski',
+      RollerSki: 'cross_country_ski',
+      AlpineSki: 'alpine_ski',
+      Snowboard: 'alpine_ski',
+      Elliptical: 'elliptical',
+      HighIntensityIntervalTraining: 'hiit',
+      Workout: 'other',
+      Padel: 'other',
+      run: 'run', // already normalized: left alone
+      '': 'other',
+    };
+    await t.db.exec(LEGACY);
+    await t.db.exec(`insert into users (email) values ('sports@example.com')`);
+    await t.db.query(
+      `insert into activities (user_id, name, sport_type, is_manual)
+       select 1, s, s, true from unnest($1::text[]) s`,
+      [Object.keys(mapping)],
+    );
+    await t.db.exec(UP);
+    const rows = await t.rows<{ name: string; sport_type: string; provider_sport_type: string | null }>(
+      'select name, sport_type, provider_sport_type from activities',
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.sport_type]))).toEqual(mapping);
+    for (const row of rows) {
+      expect(row.provider_sport_type).toBe(row.name === 'run' ? null : row.name);
+    }
+  });
+
   it('is idempotent: up twice, and 002 executed twice, leave an identical database', async () => {
     await t.db.exec(LEGACY);
     await seedLegacy(t.db);
