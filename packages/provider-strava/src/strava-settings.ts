@@ -56,6 +56,8 @@ export interface StravaSettings {
   subscriptionId(): string;
 }
 
+const tokenPath = /(\/api\/v3)?\/oauth\/token$/;
+
 export function resolveStravaSettings(options: StravaProviderOptions): StravaSettings {
   const env = options.env;
   const url = (value: string | undefined, envVar: string, defaultValue: string) =>
@@ -72,7 +74,10 @@ export function resolveStravaSettings(options: StravaProviderOptions): StravaSet
       url(
         options.deauthorizeUrl,
         'STRAVA_DEAUTHORIZE_URL',
-        settings.tokenUrl().replace(/\/token$/, '/deauthorize') || STRAVA_DEAUTHORIZE_URL,
+        // www.strava.com/oauth/deauthorize for either documented token URL (…/oauth/token, …/api/v3/oauth/token)
+        tokenPath.test(settings.tokenUrl())
+          ? settings.tokenUrl().replace(tokenPath, '/oauth/deauthorize')
+          : STRAVA_DEAUTHORIZE_URL,
       ),
     verifyToken: () =>
       required(

@@ -59,6 +59,19 @@ describe('settings', () => {
   });
 });
 
+describe('deauthorize URL', () => {
+  it('is /oauth/deauthorize next to either documented token URL', async () => {
+    const { providerUserId } = await sandbox.seedAthlete({ activityCount: 0 });
+    for (const tokenUrl of [sandbox.tokenUrl, `${sandbox.apiUrl}/oauth/token`]) {
+      const plugin = strava({ ...sandbox.providerOptions(), tokenUrl });
+      const { ctx } = await connectAthlete(sandbox, plugin, providerUserId);
+      sandbox.resetCounters();
+      await plugin.oauth.revoke!(ctx);
+      expect(sandbox.requestCount({ pathPrefix: '/oauth/deauthorize', method: 'POST' })).toBe(1);
+    }
+  });
+});
+
 describe('OAuth against the sandbox', () => {
   it('builds the authorize URL with comma-separated scopes, state and approval_prompt', () => {
     const url = provider.oauth.authorizationUrl({
