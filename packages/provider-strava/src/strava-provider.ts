@@ -151,6 +151,8 @@ export function strava(options: StravaProviderOptions = {}) {
     rateLimit: stravaRateLimit,
     describeError: describeStravaError,
     webhooks: createStravaWebhooks(settings),
+    // core sends this plugin's requests through it (else the host app's fetch)
+    ...(options.fetch ? { fetch: options.fetch } : {}),
 
     async fetchProfile(ctx: ConnectionContext): Promise<NormalizedProfile> {
       const res = await ctx.http.request({

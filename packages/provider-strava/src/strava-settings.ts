@@ -38,7 +38,7 @@ export interface StravaProviderOptions {
   /** Activities per list request (1–200, default 200). */
   pageSize?: number;
   webhooks?: StravaWebhookOptions;
-  /** A custom `fetch` for the push-subscription helpers (core's HTTP client uses the host app's). */
+  /** A custom `fetch` for every request of this plugin (core uses it instead of the host app's) and the push-subscription helpers. */
   fetch?: FetchFunction;
   /** Where settings are read from instead of `process.env` (tests). */
   env?: Environment;
