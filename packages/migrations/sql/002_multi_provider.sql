@@ -474,28 +474,31 @@ order by a.start_date desc nulls last, a.id desc;
 -- Supabase's service_role) see only what a policy allows.
 alter table provider_connections enable row level security;
 alter table sync_history enable row level security;
+-- workouts is new user data too: on Supabase a new table is otherwise open to
+-- the anon key through the default privileges.
+alter table workouts enable row level security;
 
 -- Only where Supabase's `anon` / `authenticated` roles exist: tokens are never
 -- readable by them, `authenticated` reads its own connections (non-token
--- columns) and sync history, `anon` gets nothing.
+-- columns), sync history and workouts, `anon` gets nothing.
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
-    revoke all on provider_connections, sync_history from anon;
-    revoke all on sequence provider_connections_id_seq, sync_history_id_seq from anon;
+    revoke all on provider_connections, sync_history, workouts from anon;
+    revoke all on sequence provider_connections_id_seq, sync_history_id_seq, workouts_id_seq from anon;
     revoke execute on function is_token_expired(int) from anon;
   end if;
 
   if exists (select 1 from pg_roles where rolname = 'authenticated') then
-    revoke all on provider_connections, sync_history from authenticated;
-    revoke all on sequence provider_connections_id_seq, sync_history_id_seq from authenticated;
+    revoke all on provider_connections, sync_history, workouts from authenticated;
+    revoke all on sequence provider_connections_id_seq, sync_history_id_seq, workouts_id_seq from authenticated;
     revoke execute on function is_token_expired(int) from authenticated;
     grant select (
       id, user_id, provider, provider_user_id, token_expires_at, refresh_token_expires_at, scopes,
       provider_profile, is_active, reauth_required, last_error, last_sync_at, sync_cursor,
       created_at, updated_at
     ) on provider_connections to authenticated;
-    grant select on sync_history to authenticated;
+    grant select on sync_history, workouts to authenticated;
 
     if not exists (
       select 1 from pg_policy
@@ -515,6 +518,14 @@ begin
           select 1 from provider_connections pc
           where pc.id = sync_history.connection_id and pc.user_id = trainlytics_current_user_id()
         ));
+    end if;
+    if not exists (
+      select 1 from pg_policy
+      where polname = 'workouts_select_own' and polrelid = 'workouts'::regclass
+    ) then
+      create policy workouts_select_own on workouts
+        for select to authenticated
+        using (user_id = trainlytics_current_user_id());
     end if;
   end if;
 

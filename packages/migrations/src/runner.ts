@@ -66,12 +66,15 @@ interface AppliedRow {
 /** The session-level advisory lock key every runner takes (an arbitrary constant: "trainlytics"). */
 export const MIGRATION_LOCK_KEY = 7_411_026_157_829;
 
+// RLS without policies: only the owner (the role that migrates) reads or writes the bookkeeping, even where
+// default privileges grant new tables to API roles (Supabase's anon / authenticated).
 const CREATE_TABLE = `create table if not exists trainlytics_migrations (
   version text primary key,
   name text not null,
   checksum text not null,
   applied_at timestamptz not null default now()
-)`;
+);
+alter table trainlytics_migrations enable row level security;`;
 
 function versionNumber(version: string): number {
   return Number(version);

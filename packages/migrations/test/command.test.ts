@@ -115,7 +115,8 @@ describe('runMigrateCommand against PostgreSQL', () => {
     const d = db();
     await d.exec(
       `create table trainlytics_migrations (version text primary key, name text not null, checksum text not null,
-         applied_at timestamptz not null default now());`,
+         applied_at timestamptz not null default now());
+       alter table trainlytics_migrations enable row level security;`,
     );
     await d.query(
       `insert into trainlytics_migrations (version, name, checksum) values ('001', 'legacy', $1)`,

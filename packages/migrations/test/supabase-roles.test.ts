@@ -51,6 +51,9 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
     await t.db.exec(`
       insert into sync_history (connection_id, sync_status)
       select id, 'success' from provider_connections order by id;
+      insert into workouts (user_id, name) values (1, 'Ana''s intervals'), (2, 'Bob''s long run');
+      -- As on Supabase, where default privileges grant new tables to the API roles.
+      grant all on trainlytics_migrations to anon, authenticated;
     `);
   }
 
@@ -80,6 +83,20 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
         ).rows.map((r) => [r.user_id, r.provider_user_id]),
         history: (await c.query('select connection_id from sync_history')).rowCount,
       }));
+    expect(
+      await as(
+        'authenticated',
+        { app_user_id: 2 },
+        async (c) => (await c.query('select name from workouts')).rows,
+      ),
+    ).toEqual([{ name: "Bob's long run" }]);
+    expect(
+      await as(
+        'authenticated',
+        { app_user_id: 2 },
+        async (c) => (await c.query('select * from trainlytics_migrations')).rows,
+      ),
+    ).toEqual([]);
     expect(await own(1)).toEqual({ connections: [[1, '1001']], history: 1 });
     expect(await own(2)).toEqual({ connections: [[2, '1002']], history: 1 });
     expect(await own(3)).toEqual({ connections: [], history: 0 });
@@ -103,9 +120,17 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
 
   it('gives anon nothing', async () => {
     await migrated();
-    for (const sql of ['select id from provider_connections', 'select id from sync_history']) {
+    for (const sql of [
+      'select id from provider_connections',
+      'select id from sync_history',
+      'select id from workouts',
+    ]) {
       await expect(as('anon', { app_user_id: 1 }, (c) => c.query(sql))).rejects.toThrow(/permission denied/);
     }
+    // Granted (as Supabase's default privileges do), yet RLS without a policy shows no bookkeeping row.
+    expect(
+      await as('anon', null, async (c) => (await c.query('select * from trainlytics_migrations')).rows),
+    ).toEqual([]);
   });
 
   it('re-running 002 with the roles present changes no grant or policy', async () => {
@@ -117,9 +142,10 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
                    from pg_attribute a where a.attrelid = c.oid and a.attacl is not null)::text as columns,
                 (select array_agg(p.polname || ':' || pg_get_expr(p.polqual, p.polrelid) order by p.polname)
                    from pg_policy p where p.polrelid = c.oid)::text as policies
-         from pg_class c where c.relname in ('provider_connections', 'sync_history') order by 1`,
+         from pg_class c where c.relname in ('provider_connections', 'sync_history', 'workouts') order by 1`,
       );
     const before = await acl();
+    expect(before).toHaveLength(3);
     expect(before[0]!.columns).not.toMatch(/access_token|refresh_token=/);
     expect(before[0]!.columns).toMatch(/provider_user_id=\{authenticated=r/);
     expect(before[0]!.policies).toMatch(/provider_connections_select_own/);
