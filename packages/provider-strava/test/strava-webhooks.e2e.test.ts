@@ -22,13 +22,19 @@ describe('Strava webhooks end to end', () => {
   let callbackUrl: string;
   let connectionId: number;
   let athleteId: string;
+  let pluginRequests = 0;
+  // the plugin's own fetch option: core sends the plugin's requests through it
+  const countingFetch = (input: string | URL | Request, init?: RequestInit) => {
+    pluginRequests++;
+    return fetch(input, init);
+  };
 
   beforeAll(async () => {
     sandbox = await startStravaSandbox();
     pglite = await createTestPGlite({ migrate: true });
     trainlytics = createTrainlytics({
       store: postgresStore(pglite),
-      providers: [sandbox.createProvider()],
+      providers: [sandbox.createProvider({ fetch: countingFetch })],
       clock: new FakeClock(sandbox.clock.now()),
       webhookProcessing: 'inline',
     });
@@ -57,6 +63,7 @@ describe('Strava webhooks end to end', () => {
       callbackParams: callback.searchParams,
     }));
     await trainlytics.sync(connectionId, { full: true });
+    expect(pluginRequests).toBeGreaterThanOrEqual(3); // token exchange and two list pages at least
   });
 
   afterAll(async () => {
