@@ -223,4 +223,29 @@ describe('sync engine', () => {
     const [history] = await t.history.list({ connectionId: connection.id });
     expect(history?.status).toBe('cancelled');
   });
+
+  it("sends a plugin's requests through the plugin's own fetch when it has one, else the host's", async () => {
+    const seenByPlugin: string[] = [];
+    const seenByHost: string[] = [];
+    const base = h.server.createProvider();
+    const withFetch = {
+      ...base,
+      fetch: (input: string | URL | Request, init?: RequestInit) => {
+        seenByPlugin.push(new URL(String(input)).pathname);
+        return fetch(input, init);
+      },
+    };
+    const hostFetch = (input: string | URL | Request, init?: RequestInit) => {
+      seenByHost.push(new URL(String(input)).pathname);
+      return fetch(input, init);
+    };
+    const t = h.trainlytics({ providers: [withFetch], fetch: hostFetch });
+    const { connection } = await h.connect(t, 2);
+    await t.sync(connection.id);
+    expect(seenByPlugin).toEqual(['/oauth/token', '/api/me', '/api/activities']);
+    expect(seenByHost).toEqual([]);
+    const hostOnly = h.trainlytics({ fetch: hostFetch });
+    await hostOnly.sync(connection.id);
+    expect(seenByHost).toEqual(['/api/activities']);
+  });
 });
