@@ -40,7 +40,7 @@ export function createProgressBoard(
         const bar = payload.bar
           ? `${(options.barCompleteString ?? '').slice(0, Math.round(params.progress * (options.barsize ?? 30)))}${(options.barIncompleteString ?? '').slice(0, (options.barsize ?? 30) - Math.round(params.progress * (options.barsize ?? 30)))} `
           : '';
-        return `${payload.label.padEnd(16)} ${bar}${payload.counts}${payload.status ? ` ${payload.status}` : ''}`;
+        return `${payload.label.padEnd(24)} ${bar}${payload.counts}${payload.status ? ` ${payload.status}` : ''}`;
       },
       barsize: 30,
       hideCursor: true,

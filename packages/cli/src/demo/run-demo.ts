@@ -219,8 +219,10 @@ async function driveFlow(input: {
   const full = new Map<number, SyncResult>();
   await Promise.all(
     connected.map(async ({ sandbox, connectionId }) => {
-      const total = await sandbox.sandbox.activityCount(sandbox.providerUserId);
-      const line = board.line(`${sandbox.providerId} full`, total);
+      // A pulled backfill has a known size (a bar); an asynchronous one (Garmin) is only requested here.
+      const pulled = trainlytics.getProvider(sandbox.providerId).capabilities.backfill === 'pull';
+      const total = pulled ? await sandbox.sandbox.activityCount(sandbox.providerUserId) : null;
+      const line = board.line(`${sandbox.providerId} ${pulled ? 'full' : 'backfill request'}`, total);
       const result = await trainlytics.sync(connectionId, { full: true, onProgress: (p) => line.update(p) });
       line.finish(result.status);
       full.set(connectionId, result);
