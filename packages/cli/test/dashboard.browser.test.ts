@@ -11,6 +11,8 @@ let database: OpenedDatabase;
 let opened: OpenedTrainlytics;
 let strava: StravaSandbox;
 let server: HostServer;
+/** The same app as `trainlytics serve` runs it: a new connection's backfill starts by itself. */
+let autoSyncServer: HostServer;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -24,6 +26,12 @@ beforeAll(async () => {
     providers: [strava.createProvider()],
   });
   server = await startHostServer({ trainlytics: opened.trainlytics, db: database.db, port: 0 });
+  autoSyncServer = await startHostServer({
+    trainlytics: opened.trainlytics,
+    db: database.db,
+    port: 0,
+    syncAfterConnect: true,
+  });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -39,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await autoSyncServer?.close();
   await opened?.close();
   await strava?.close();
   await database?.close();
@@ -101,6 +110,26 @@ describe('the connections dashboard in Chromium', () => {
     expect(connection.status).toBe('inactive');
 
     expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the activities of a new connection as soon as its first sync ran, without a click', async () => {
+    const user = await ensureUser(database.db, { email: 'auto@example.com' });
+    const { providerUserId } = await strava.seedAccount({ activityCount: 7, seed: 22 });
+    const page = await browser.newPage();
+    await page.goto(`${autoSyncServer.baseUrl}/dashboard?user=${user.id}`);
+    await page.getByTestId('connect-strava').click();
+    await page.waitForURL(`${strava.baseUrl}/**`);
+    await page.selectOption('#athlete_id', providerUserId);
+    await page.click('#authorize');
+    // Back on the dashboard, which refreshes itself until the background backfill has run.
+    // Once the sync reads as finished the page stops refreshing, so what follows reads a settled page.
+    await page.locator('[data-provider="strava"] table.history tbody tr[data-status="success"]').waitFor();
+    expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(7);
+    expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
+    expect(
+      await page.locator('[data-provider="strava"] table.history tbody tr td').nth(2).textContent(),
+    ).toBe('full');
     await page.close();
   });
 });

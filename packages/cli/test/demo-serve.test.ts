@@ -63,9 +63,13 @@ describe('trainlytics demo --serve (the terminal mode)', () => {
 
       const [connection] = await client.json(`/api/connections?user=${userId}`);
       expect(connection).toMatchObject({ provider: 'strava', status: 'active' });
-      await client.dashboard(userId);
-      const sync = await client.post(`/api/connections/${connection.id}/sync`);
-      expect(await sync.json()).toMatchObject({ status: 'success', activitiesCreated: 10 });
+      // The first sync starts by itself once connected.
+      let first: { status: string; activitiesCreated: number } | undefined;
+      while (!first || first.status === 'running') {
+        [first] = await client.json(`/api/connections/${connection.id}/history`);
+      }
+      expect(first).toMatchObject({ status: 'success', activitiesCreated: 10 });
+      expect(await client.json(`/api/activities?user=${userId}`)).toHaveLength(10);
     } finally {
       const stopped = await demo.stop();
       expect(stopped.code).toBe(0);

@@ -8,6 +8,14 @@ import { runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
 let cwd: string;
+
+/** Reads the connection's history until its first sync has finished (each read is one real request). */
+async function waitForFirstSync(client: AppClient, connectionId: number) {
+  for (;;) {
+    const [first] = await client.json(`/api/connections/${connectionId}/history`);
+    if (first && first.status !== 'running') return first;
+  }
+}
 let sandbox: StravaSandbox;
 
 beforeAll(async () => {
@@ -48,11 +56,15 @@ describe('trainlytics serve', () => {
       expect(callback.toString().startsWith(`${url}/connect/strava/callback`)).toBe(true);
       expect((await client.request(callback.toString())).status).toBe(303);
 
+      // The app starts the new connection's backfill in the background; the dashboard refreshes until it ran.
       const [connection] = await client.json(`/api/connections?user=${userId}`);
+      const first = await waitForFirstSync(client, connection.id);
+      expect(first).toMatchObject({ syncType: 'full', status: 'success', activitiesCreated: 9 });
+      expect(await client.json(`/api/activities?user=${userId}`)).toHaveLength(9);
+
       await client.dashboard(userId);
       const sync = await client.post(`/api/connections/${connection.id}/sync`);
-      expect(await sync.json()).toMatchObject({ status: 'success', activitiesCreated: 9 });
-      expect(await client.json(`/api/activities?user=${userId}`)).toHaveLength(9);
+      expect(await sync.json()).toMatchObject({ status: 'success', activitiesCreated: 0 });
     } finally {
       const stopped = await server.stop();
       expect(stopped.code).toBe(0);

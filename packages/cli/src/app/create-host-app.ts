@@ -1,4 +1,5 @@
 import {
+  type Connection,
   type Logger,
   NotFoundError,
   type SyncResult,
@@ -24,6 +25,8 @@ export interface HostAppOptions {
   /** The app's public origin, e.g. `http://127.0.0.1:3000`: OAuth redirect URIs are built from it, never from a request. */
   baseUrl: string;
   logger?: Logger;
+  /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
+  onConnected?: (connection: Connection) => void;
 }
 
 const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
@@ -97,6 +100,7 @@ export function createHostApp(options: HostAppOptions): Hono {
       activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
       csrfToken: token,
       notice: notice ? notice.slice(0, 300) : null,
+      syncAfterConnect: Boolean(options.onConnected),
     };
     c.header('cache-control', 'no-store');
     return c.html(dashboardPage(model));
@@ -146,6 +150,7 @@ export function createHostApp(options: HostAppOptions): Hono {
     try {
       const connection = await trainlytics.connect.finish(provider, { callbackParams: params });
       logger.info('connected', { provider, connectionId: connection.id, userId: connection.userId });
+      options.onConnected?.(connection);
       const back = safeReturnTo(connection.returnTo, origin) ?? `/dashboard?user=${connection.userId}`;
       return c.redirect(back, 303);
     } catch (error) {

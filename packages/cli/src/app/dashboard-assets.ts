@@ -1,8 +1,12 @@
 /**
  * The dashboard's only script: the "Sync now" and "Disconnect" buttons POST with the page's CSRF token
- * and reload the page. Served from `/assets/dashboard.js` so the CSP can forbid inline scripts.
+ * and reload the page; while a sync is running the page refreshes itself. Served from `/assets/dashboard.js` so the CSP can forbid inline scripts.
  */
 export const DASHBOARD_SCRIPT = `'use strict';
+// While a sync is running (or a new connection waits for its first one), refresh so the results appear.
+if (document.querySelector('tr[data-status="running"], [data-awaiting-first-sync]')) {
+  setTimeout(() => window.location.reload(), 1500);
+}
 document.addEventListener('click', async (event) => {
   const button = event.target.closest('button[data-action]');
   if (!button) return;

@@ -22,6 +22,8 @@ export interface DashboardModel {
   csrfToken: string;
   /** A one-line notice (e.g. after a callback error). */
   notice: string | null;
+  /** New connections get a first sync in the background: the page refreshes until it has run. */
+  syncAfterConnect: boolean;
 }
 
 const STATUS_LABELS: Record<Connection['status'] | 'never', string> = {
@@ -81,7 +83,9 @@ function createUserForm(csrfToken: string) {
 function userSection(model: DashboardModel, user: AppUser) {
   return html`<section>
       <h2>Connections of ${displayName(user)}</h2>
-      <div class="providers">${model.providers.map((p) => providerCard(p, user, model.csrfToken))}</div>
+      <div class="providers">
+        ${model.providers.map((p) => providerCard(p, user, model.csrfToken, model.syncAfterConnect))}
+      </div>
     </section>
     <section>
       <h2>Recent activities</h2>
@@ -89,9 +93,11 @@ function userSection(model: DashboardModel, user: AppUser) {
     </section>`;
 }
 
-function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string) {
+function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, syncAfterConnect: boolean) {
   const connection = panel.connection;
   const status = connection ? connection.status : 'never';
+  const awaitingFirstSync =
+    syncAfterConnect && status === 'active' && !connection?.lastSyncAt && panel.history.length === 0;
   const connectLabel = status === 'never' ? 'Connect' : 'Reconnect';
   const connectForm = panel.configured
     ? html`<form method="post" action="/connect/${panel.id}">
@@ -100,7 +106,8 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string) {
         <button type="submit" data-testid="connect-${panel.id}">${connectLabel} ${panel.name}</button>
       </form>`
     : html`<p class="hint">Not configured: ${panel.configureHint}</p>`;
-  return html`<article class="provider" data-provider="${panel.id}" data-status="${status}">
+  const awaiting = awaitingFirstSync ? html` data-awaiting-first-sync="true"` : '';
+  return html`<article class="provider" data-provider="${panel.id}" data-status="${status}"${awaiting}>
     <h3>${panel.name} <span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></h3>
     ${
       connection

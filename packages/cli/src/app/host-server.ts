@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { type Connection, SyncInProgressError } from '@trainlytics/core';
 import type { Hono } from 'hono';
 import { UserError } from '../user-error';
 import { createHostApp, type HostAppOptions } from './create-host-app';
@@ -19,6 +20,11 @@ export interface HostServerOptions extends Omit<HostAppOptions, 'baseUrl'> {
   hostname?: string;
   /** The public origin when behind a proxy; default `http://<hostname>:<port>`. */
   baseUrl?: string;
+  /**
+   * Start a connection's first sync (a full backfill) in the background as soon as it is connected, so
+   * its activities appear without waiting for the scheduler. `close()` waits for these syncs.
+   */
+  syncAfterConnect?: boolean;
 }
 
 /** Starts the host app on a real socket and resolves once it listens. */
@@ -47,15 +53,42 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     /\/+$/,
     '',
   );
-  app = createHostApp({ ...options, baseUrl });
+  const background = new Set<Promise<unknown>>();
+  const onConnected = options.syncAfterConnect
+    ? (connection: Connection) => {
+        const task = options.trainlytics
+          .sync(connection.id, { full: true, ifLocked: 'skip' })
+          .then((result) => {
+            if (result.status === 'failed') {
+              options.logger?.warn('first sync failed', {
+                connectionId: connection.id,
+                message: result.errorMessage,
+              });
+            }
+          })
+          .catch((error) => {
+            if (!SyncInProgressError.isInstance(error)) {
+              options.logger?.error('first sync could not run', {
+                connectionId: connection.id,
+                message: String(error),
+              });
+            }
+          })
+          .finally(() => background.delete(task));
+        background.add(task);
+      }
+    : options.onConnected;
+  app = createHostApp({ ...options, baseUrl, ...(onConnected ? { onConnected } : {}) });
   return {
     baseUrl,
     port,
     app,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+      });
+      await Promise.all([...background]);
+    },
   };
 }

@@ -69,6 +69,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         port: portNumber,
         hostname: flags.host ?? '127.0.0.1',
         logger,
+        syncAfterConnect: true,
         ...(baseUrl ? { baseUrl } : {}),
       });
       const scheduler = createScheduler({

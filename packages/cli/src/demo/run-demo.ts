@@ -113,6 +113,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       db: database.db,
       port: options.port,
       logger,
+      // On a terminal a person connects from the dashboard: start the backfill at once. Headless, the demo
+      // runs each sync itself to show and check it.
+      syncAfterConnect: !options.headless,
     });
     closers.unshift(() => server.close());
     const dashboardUrl = `${server.baseUrl}/dashboard?user=${user.id}`;
