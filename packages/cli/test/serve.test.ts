@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/database';
 import { AppClient } from './helpers/app-client';
 import { runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
+const ENCRYPTION_KEY = 'ab'.repeat(32);
 let cwd: string;
 
 /** Reads the connection's history until its first sync has finished (each read is one real request). */
@@ -30,7 +32,10 @@ afterAll(async () => {
 
 describe('trainlytics serve', () => {
   it('serves the host app on the embedded database until it is stopped', async () => {
-    const server = startCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    const server = startCli(['serve', '--port', '0', '--no-scheduler'], {
+      cwd,
+      env: { ...stravaEnv(sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
+    });
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
       const { stdout } = server.output();
@@ -70,6 +75,19 @@ describe('trainlytics serve', () => {
       expect(stopped.code).toBe(0);
       expect(stopped.stdout).toMatch(/Stopping…/);
       expect(stopped.stderr).not.toMatch(/\n\s+at /);
+    }
+
+    // With TRAINLYTICS_ENCRYPTION_KEY set, the tokens the app stored are encrypted at rest.
+    const database = await openDatabase({ env: {}, cwd });
+    try {
+      const { rows } = await database.db.query<{ access_token: string; refresh_token: string | null }>(
+        'select access_token, refresh_token from provider_connections',
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.access_token).toMatch(/^tl1:/);
+      expect(rows[0]!.refresh_token).toMatch(/^tl1:/);
+    } finally {
+      await database.close();
     }
   });
 
