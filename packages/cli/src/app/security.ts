@@ -70,7 +70,7 @@ export function requireCsrf(origin: string): MiddlewareHandler {
 
 /** A `returnTo` is honoured only as a same-origin relative path (`/dashboard?user=1`), never a URL. */
 export function safeReturnTo(value: string | null | undefined, base: string): string | null {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
+  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
   try {
     const resolved = new URL(value, base);
     if (resolved.origin !== new URL(base).origin) return null;

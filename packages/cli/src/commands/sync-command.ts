@@ -4,7 +4,7 @@ import { type CliIO, writeLine } from '../cli-io';
 import { parsePositiveInt } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
 import { createProgressBoard, type ProgressBoard } from '../progress';
-import { hasCredentials, providerName } from '../providers-from-env';
+import { providerName } from '../providers-from-env';
 import { runConcurrently } from '../run-concurrently';
 import { UserError } from '../user-error';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
@@ -55,7 +55,7 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
     try {
       const { trainlytics } = opened;
       if (id !== undefined) {
-        const connection = await findConnection(trainlytics, id, io.env);
+        const connection = await findConnection(trainlytics, id);
         const result = await syncOne(trainlytics, connection, Boolean(flags.full), board);
         board.stop();
         if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
@@ -105,16 +105,12 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
   });
 }
 
-async function findConnection(
-  trainlytics: Trainlytics,
-  id: number,
-  env: Record<string, string | undefined>,
-): Promise<Connection> {
+async function findConnection(trainlytics: Trainlytics, id: number): Promise<Connection> {
   const connection = await trainlytics.connections.get(id);
   if (!connection) {
     throw new UserError(`Unknown connection id ${id}: see \`trainlytics connections list\``);
   }
-  if (!trainlytics.providerIds.includes(connection.provider) && !hasCredentials(connection.provider, env)) {
+  if (!trainlytics.providerIds.includes(connection.provider)) {
     const prefix = connection.provider.toUpperCase();
     throw new UserError(
       `Missing ${providerName(connection.provider)} credentials to sync connection ${id}: set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET`,
