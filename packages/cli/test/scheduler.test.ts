@@ -156,6 +156,28 @@ describe('scheduled sync', () => {
     expect(later.results.map((r) => r.connectionId)).toEqual([s.id]);
   });
 
+  it('stops syncing a provider for the rest of the window once it answers 429', async () => {
+    const first = await connect('strava');
+    const second = await connect('strava');
+    const other = await connect('polar');
+    strava.setFaults({ rateLimited: { times: 1_000, retryAfterSeconds: 3_600 } });
+    const scheduler = createScheduler({
+      trainlytics: app.trainlytics,
+      intervalMs: INTERVAL,
+      concurrency: 1,
+      clock,
+      rateLimitTracker: app.rateLimitTracker,
+    });
+    const report = await scheduler.tick();
+    const [limited] = report.results.filter((r) => r.connectionId === first.id);
+    expect(limited).toMatchObject({ status: 'failed', errorName: 'RateLimitError' });
+    expect(report.skipped).toEqual([{ connectionId: second.id, reason: 'rate-limited' }]);
+    expect(report.results.find((r) => r.connectionId === other.id)?.status).toBe('success');
+    expect(app.rateLimitTracker.snapshot('strava').blockedUntil!.getTime()).toBeGreaterThan(
+      clock.now().getTime(),
+    );
+  });
+
   it('retries a connection whose sync failed one interval later, not at every poll', async () => {
     const failing = await connect('strava');
     const scheduler = createScheduler({ trainlytics: app.trainlytics, intervalMs: INTERVAL, clock });
