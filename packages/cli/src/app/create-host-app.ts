@@ -92,14 +92,14 @@ export function createHostApp(options: HostAppOptions): Hono {
       ? (users.find((u) => u.id === requested) ?? (await getUser(db, requested)))
       : users[0];
     const token = csrfToken(c, secureCookie);
-    const notice = c.req.query('notice') ?? (requested && !user ? `No user with id ${requested}` : null);
+    const notice = requested && !user ? `No user with id ${requested}` : null;
     const model = {
       users,
       user: user ?? null,
       providers: user ? await providerPanels(user) : [],
       activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
       csrfToken: token,
-      notice: notice ? notice.slice(0, 300) : null,
+      notice,
       syncAfterConnect: Boolean(options.onConnected),
     };
     c.header('cache-control', 'no-store');

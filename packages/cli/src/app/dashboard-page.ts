@@ -20,7 +20,7 @@ export interface DashboardModel {
   providers: ProviderPanel[];
   activities: ActivityRow[];
   csrfToken: string;
-  /** A one-line notice (e.g. after a callback error). */
+  /** A one-line notice (e.g. an unknown `?user=`). */
   notice: string | null;
   /** New connections get a first sync in the background: the page refreshes until it has run. */
   syncAfterConnect: boolean;
