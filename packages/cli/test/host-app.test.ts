@@ -133,6 +133,30 @@ describe('connect and callback', () => {
     expect(replay.status).toBe(400);
   });
 
+  it('builds the redirect URI from the configured public base URL, never from the request', async () => {
+    const behindProxy = await startHostServer({
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      port: 0,
+      baseUrl: 'https://fitness.example.com',
+    });
+    try {
+      const user = await newUser();
+      const start = await fetch(`http://127.0.0.1:${behindProxy.port}/connect/strava?user=${user.id}`, {
+        redirect: 'manual',
+        headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+      });
+      const authorize = new URL(start.headers.get('location')!);
+      expect(authorize.searchParams.get('redirect_uri')).toBe(
+        'https://fitness.example.com/connect/strava/callback',
+      );
+      const page = await fetch(`http://127.0.0.1:${behindProxy.port}/dashboard`);
+      expect(page.headers.get('set-cookie')).toMatch(/; Secure/);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it('answers 404 for an unknown provider and 400 for a missing user', async () => {
     const client = new AppClient(server.baseUrl);
     expect((await client.request('/connect/wahoo?user=1')).status).toBe(404);
