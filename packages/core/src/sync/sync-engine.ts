@@ -177,7 +177,8 @@ export async function runSync(
           requestsMade: counter.count - reported,
         });
         if (!aborted) {
-          const reauth = TokenExpiredError.isInstance(error) || ReauthorizationRequiredError.isInstance(error);
+          const reauth =
+            TokenExpiredError.isInstance(error) || ReauthorizationRequiredError.isInstance(error);
           await rt.store.updateConnection(
             connectionId,
             { lastError: failure.message, ...(reauth ? { reauthRequired: true } : {}) },

@@ -1,8 +1,8 @@
 import type { JsonValue } from '../../model/json';
 import type { NormalizedProfile } from '../../model/profile';
+import type { FetchFunction } from '../../provider-utils/http-client';
 import type { ActivityBatch, ActivityPage, ListActivitiesRequest } from './activities';
 import type { ConnectionContext, ProviderContext } from './context';
-import type { FetchFunction } from '../../provider-utils/http-client';
 import type { RateLimitSpec } from './rate-limit';
 import type { TokenSet } from './tokens';
 import type { WebhookEvent, WebhookRequest, WebhookResponse } from './webhook';
