@@ -13,7 +13,7 @@ import {
   validatePayload,
 } from '@trainlytics/core';
 import { mapStravaProfile } from './map-strava-profile';
-import { stravaTokenResponseSchema } from './strava-api';
+import { parseStravaJson, stravaTokenResponseSchema } from './strava-api';
 import type { StravaProviderOptions, StravaSettings } from './strava-settings';
 
 export const STRAVA_DEFAULT_SCOPES = ['read', 'activity:read_all'];
@@ -59,6 +59,7 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
       url: settings.tokenUrl(),
       form: { client_id: settings.clientId(), client_secret: settings.clientSecret(), ...form },
       operation,
+      parse: parseStravaJson,
     });
 
   return {

@@ -12,7 +12,12 @@ import {
 } from '@trainlytics/core';
 import { mapStravaActivity } from './map-strava-activity';
 import { mapStravaProfile } from './map-strava-profile';
-import { stravaActivityListSchema, stravaActivitySchema, stravaAthleteSchema } from './strava-api';
+import {
+  parseStravaJson,
+  stravaActivityListSchema,
+  stravaActivitySchema,
+  stravaAthleteSchema,
+} from './strava-api';
 import { describeStravaError } from './strava-error';
 import { createStravaOAuth } from './strava-oauth';
 import { stravaRateLimit } from './strava-rate-limit';
@@ -132,6 +137,7 @@ export function strava(options: StravaProviderOptions = {}) {
       auth: 'user',
       acceptStatuses: [404],
       operation: 'get activity',
+      parse: parseStravaJson,
     });
     // Gone, or now private to a token without activity:read_all: either way no longer ours to keep.
     if (res.status === 404) return { activities: [], rejected: [], deletedIds: [id] };
@@ -159,6 +165,7 @@ export function strava(options: StravaProviderOptions = {}) {
         url: `${settings.apiUrl()}/athlete`,
         auth: 'user',
         operation: 'get athlete',
+        parse: parseStravaJson,
       });
       const data = withKnownId(res.data, ctx.connection.providerUserId);
       const athlete = await validatePayload(stravaAthleteSchema, data, {
@@ -185,6 +192,7 @@ export function strava(options: StravaProviderOptions = {}) {
           auth: 'user',
           schema: stravaActivityListSchema,
           operation: 'list activities',
+          parse: parseStravaJson,
         });
         const items = res.data;
         if (items.length === 0) {

@@ -299,7 +299,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       let data: unknown;
       if (text.length > 0) {
         try {
-          data = JSON.parse(text);
+          data = req.parse ? req.parse(text) : JSON.parse(text);
         } catch (error) {
           const failure = new ProviderApiError(
             `${name} ${what} returned a body that is not valid JSON (HTTP ${response.status})`,

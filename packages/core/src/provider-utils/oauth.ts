@@ -65,6 +65,8 @@ export async function requestToken(
     form: Record<string, string | undefined>;
     auth?: HttpAuth;
     operation: string;
+    /** Parses the body instead of `JSON.parse` (see `HttpRequest.parse`). */
+    parse?: (text: string) => unknown;
   },
 ): Promise<TokenResponse> {
   let data: unknown;
@@ -76,6 +78,7 @@ export async function requestToken(
       auth: params.auth ?? 'none',
       operation: params.operation,
       retry: false,
+      ...(params.parse ? { parse: params.parse } : {}),
     });
     data = res.data;
   } catch (error) {

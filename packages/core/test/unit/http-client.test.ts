@@ -148,6 +148,16 @@ describe('http client', () => {
     expect((error as Error).message).toContain(`Could not reach Testfit for GET /n at ${base}`);
   });
 
+  it('parses bodies with the request parse hook (int64 ids beyond 2^53 stay exact)', async () => {
+    const clock = new FakeClock();
+    script = [reply(200, '{"id":9007199254740993}'), reply(200, '{"id":9007199254740993}')];
+    const keepDigits = (text: string) => JSON.parse(text.replace(/:(\d{16,})/g, ':"$1"'));
+    const exact = await client(clock).request({ url: `${base}/a`, parse: keepDigits });
+    const rounded = await client(clock).request({ url: `${base}/a` });
+    expect(exact.data).toEqual({ id: '9007199254740993' });
+    expect(rounded.data).toEqual({ id: 9007199254740992 });
+  });
+
   it('counts every request through onRequest', async () => {
     const clock = new FakeClock();
     const statuses: (number | undefined)[] = [];

@@ -27,6 +27,11 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** `false` disables retries (e.g. single-use authorization codes). */
   retry?: boolean;
+  /**
+   * Parses a response body instead of `JSON.parse`, e.g. to keep int64 ids beyond 2^53 exact. Throwing
+   * counts as an invalid body (retried like a truncated response).
+   */
+  parse?: (text: string) => unknown;
 }
 
 export interface HttpResponse<T = unknown> {
