@@ -13,6 +13,7 @@ drop function if exists trainlytics_rate_limit_block(jsonb);
 drop function if exists trainlytics_rate_limit_observe(jsonb);
 drop function if exists trainlytics_rate_limit_reserve(jsonb);
 drop function if exists trainlytics_rate_limit_roll(text, timestamptz);
+drop table if exists trainlytics_worker_leases;
 drop table if exists trainlytics_rate_limit_blocks;
 drop table if exists trainlytics_rate_limits;
 

@@ -12,6 +12,7 @@
 --   by every request reserved (reserve).
 -- * trainlytics_rate_limit_blocks: a provider answered 429: nothing is sent before
 --   `blocked_until`.
+-- * trainlytics_worker_leases: which leases of 003 a worker process holds (see below).
 -- * trainlytics_rate_limit_reserve(args jsonb) reserves one request atomically (a
 --   transaction-scoped advisory lock per provider) and returns `{"wait_until": null}`
 --   when it may be sent now, else the instant to wait for.
@@ -46,6 +47,16 @@ create table if not exists trainlytics_rate_limits (
 create table if not exists trainlytics_rate_limit_blocks (
   provider text primary key,
   blocked_until timestamptz not null
+);
+
+-- Leases (003's trainlytics_leases) held by `trainlytics worker` processes. A worker holds a
+-- session advisory lock on hashtextextended(owner, 0) for as long as it holds the lease, so
+-- when its process dies (SIGKILL, OOM, lost machine) PostgreSQL releases the lock and another
+-- worker may take the lease over at once instead of waiting for it to expire.
+create table if not exists trainlytics_worker_leases (
+  owner text primary key,
+  key text not null,
+  acquired_at timestamptz not null default now()
 );
 
 -- Moves every window of `p` that ended before `t` to the window containing `t`.
@@ -186,6 +197,7 @@ $$;
 
 alter table trainlytics_rate_limits enable row level security;
 alter table trainlytics_rate_limit_blocks enable row level security;
+alter table trainlytics_worker_leases enable row level security;
 
 do $$
 declare
@@ -194,7 +206,7 @@ declare
 begin
   foreach role_name in array array['anon', 'authenticated'] loop
     if exists (select 1 from pg_roles where rolname = role_name) then
-      execute format('revoke all on trainlytics_rate_limits, trainlytics_rate_limit_blocks from %I', role_name);
+      execute format('revoke all on trainlytics_rate_limits, trainlytics_rate_limit_blocks, trainlytics_worker_leases from %I', role_name);
     end if;
   end loop;
 
@@ -217,8 +229,8 @@ begin
   end loop;
 
   if exists (select 1 from pg_roles where rolname = 'service_role') then
-    grant select, insert, update, delete on trainlytics_rate_limits, trainlytics_rate_limit_blocks
-      to service_role;
+    grant select, insert, update, delete on trainlytics_rate_limits, trainlytics_rate_limit_blocks,
+      trainlytics_worker_leases to service_role;
   end if;
 end
 $$;
