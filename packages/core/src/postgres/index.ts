@@ -6,6 +6,7 @@ export {
   type PostgresStoreInput,
   postgresStore,
 } from './postgres-store';
+export { type PostgresRateLimitTrackerOptions, postgresRateLimitTracker } from './rate-limit-tracker';
 export {
   type CallStoreFunction,
   STORE_ERROR_CODES,

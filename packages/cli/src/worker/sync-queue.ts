@@ -1,0 +1,159 @@
+import PgBoss from 'pg-boss';
+
+/** The pg-boss queue of sync jobs. */
+export const SYNC_QUEUE = 'trainlytics-sync';
+
+/** What a sync job carries. */
+export interface SyncJobData {
+  connectionId: number;
+  full: boolean;
+}
+
+export interface SyncQueueOptions {
+  /** The app's PostgreSQL (pg-boss keeps its jobs in its own `pgboss` schema there). */
+  connectionString: string;
+  /** pg-boss's schema (default `pgboss`). */
+  schema?: string;
+  /** Attempts after the first one (default 5). */
+  retryLimit?: number;
+  /** Seconds before the first retry (default 30); doubled at each attempt (`retryBackoff`). */
+  retryDelaySeconds?: number;
+  /**
+   * A job still active after this long is presumed dead (its worker crashed) and retried by another
+   * worker (default 3,600: a long backfill waits for rate-limit windows).
+   */
+  expireInSeconds?: number;
+  /** How often expired jobs are looked for (pg-boss maintenance, default 60). */
+  maintenanceIntervalSeconds?: number;
+  /** Pool size of pg-boss's own connections (default 4). */
+  max?: number;
+}
+
+export interface EnqueueSyncOptions {
+  full?: boolean;
+  /** Run no earlier than this (the scheduler's backoff). */
+  startAfter?: Date;
+  /** Attempts after the first one for this job (default: the queue's). */
+  retryLimit?: number;
+}
+
+/** A job that failed every attempt: what the dashboard lists. */
+export interface DeadSyncJob {
+  jobId: string;
+  connectionId: number;
+  full: boolean;
+  attempts: number;
+  /** The last attempt's error (the worker stores the SyncResult's message or the thrown error's). */
+  errorMessage: string | null;
+  createdAt: Date;
+  failedAt: Date | null;
+}
+
+export interface SyncQueue {
+  readonly boss: PgBoss;
+  /** Installs/updates pg-boss's schema and creates the queue (idempotent). */
+  start(): Promise<void>;
+  /**
+   * Enqueues a sync of one connection. The connection id is the job's singleton key: while a job of the
+   * connection waits, another enqueue returns null (it is already queued).
+   */
+  enqueueSync(connectionId: number, options?: EnqueueSyncOptions): Promise<string | null>;
+  /** Jobs that failed every attempt, newest first (the dashboard's dead jobs). */
+  listDeadJobs(options?: { limit?: number }): Promise<DeadSyncJob[]>;
+  /** Sends a dead job back to the queue. */
+  retryDeadJob(jobId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The sync queue on pg-boss 10: jobs in the same PostgreSQL/Supabase database the app already has, shared
+ * by any number of `trainlytics worker` processes on any number of machines.
+ *
+ * The queue's policy is `short`: at most one *queued* job per connection (its id is the singleton key), so
+ * a burst of webhooks collapses into one sync. Running it twice at once is prevented by the sync's own
+ * lease in the database (a second job of the same connection waits for the first).
+ */
+export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
+  const schema = options.schema ?? 'pgboss';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid pg-boss schema name: ${schema}`);
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    schema,
+    max: options.max ?? 4,
+    application_name: 'trainlytics-worker',
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+    monitorStateIntervalSeconds: 60,
+  });
+  const retryLimit = options.retryLimit ?? 5;
+  const retryDelay = options.retryDelaySeconds ?? 30;
+  const expireInSeconds = options.expireInSeconds ?? 3_600;
+  let started = false;
+
+  return {
+    boss,
+    async start() {
+      if (started) return;
+      await boss.start();
+      started = true;
+      const queue = {
+        name: SYNC_QUEUE,
+        policy: 'short' as const,
+        retryLimit,
+        retryDelay,
+        retryBackoff: true,
+        expireInSeconds,
+      };
+      if (await boss.getQueue(SYNC_QUEUE)) await boss.updateQueue(SYNC_QUEUE, queue);
+      else await boss.createQueue(SYNC_QUEUE, queue);
+    },
+    async enqueueSync(connectionId, enqueueOptions = {}) {
+      if (!Number.isInteger(connectionId) || connectionId <= 0) {
+        throw new Error(`enqueueSync needs a connection id (a positive integer), got ${connectionId}`);
+      }
+      const data: SyncJobData = { connectionId, full: Boolean(enqueueOptions.full) };
+      return boss.send(SYNC_QUEUE, data, {
+        singletonKey: String(connectionId),
+        retryLimit: enqueueOptions.retryLimit ?? retryLimit,
+        retryDelay,
+        retryBackoff: true,
+        expireInSeconds,
+        ...(enqueueOptions.startAfter ? { startAfter: enqueueOptions.startAfter } : {}),
+      });
+    },
+    async listDeadJobs(listOptions = {}) {
+      const limit = Math.max(1, Math.min(1_000, listOptions.limit ?? 100));
+      const { rows } = await boss.getDb().executeSql(
+        `select id, data, output, retry_count, created_on, completed_on from (
+           select id, data, output, retry_count, created_on, completed_on from ${schema}.job
+            where name = $1 and state = 'failed'
+           union all
+           select id, data, output, retry_count, created_on, completed_on from ${schema}.archive
+            where name = $1 and state = 'failed'
+         ) dead order by completed_on desc nulls last limit $2`,
+        [SYNC_QUEUE, limit],
+      );
+      return rows.map((row: Record<string, unknown>) => {
+        const data = (row.data ?? {}) as Partial<SyncJobData>;
+        const output = (row.output ?? {}) as { message?: unknown; value?: { message?: unknown } };
+        const message = output.message ?? output.value?.message;
+        return {
+          jobId: String(row.id),
+          connectionId: Number(data.connectionId),
+          full: Boolean(data.full),
+          attempts: Number(row.retry_count) + 1,
+          errorMessage: typeof message === 'string' ? message : null,
+          createdAt: new Date(row.created_on as string),
+          failedAt: row.completed_on ? new Date(row.completed_on as string) : null,
+        };
+      });
+    },
+    async retryDeadJob(jobId) {
+      await boss.retry(SYNC_QUEUE, jobId);
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    },
+  };
+}

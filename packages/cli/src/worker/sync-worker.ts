@@ -1,0 +1,111 @@
+import {
+  type Logger,
+  NotFoundError,
+  SyncInProgressError,
+  type SyncResult,
+  silentLogger,
+  type Trainlytics,
+} from '@trainlytics/core';
+import type PgBoss from 'pg-boss';
+import { SYNC_QUEUE, type SyncJobData, type SyncQueue } from './sync-queue';
+
+export interface SyncWorkerOptions {
+  trainlytics: Trainlytics;
+  queue: SyncQueue;
+  /** Jobs this process runs at once (default 2). */
+  concurrency?: number;
+  /** How often an idle worker polls for jobs (default 2 s; pg-boss's minimum is 0.5 s). */
+  pollingIntervalSeconds?: number;
+  logger?: Logger;
+  /** Called when a job starts and ends (the command prints these; tests read them). */
+  onEvent?: (event: SyncWorkerEvent) => void;
+}
+
+export type SyncWorkerEvent =
+  | { type: 'started'; jobId: string; connectionId: number; attempt: number }
+  | { type: 'finished'; jobId: string; connectionId: number; result: SyncResult }
+  | { type: 'skipped'; jobId: string; connectionId: number; reason: 'in-progress' | 'not-found' }
+  | { type: 'failed'; jobId: string; connectionId: number; message: string };
+
+export interface SyncWorker {
+  /** Stops taking jobs and waits for the running ones. */
+  stop(): Promise<void>;
+}
+
+/** Why a sync job failed (pg-boss stores it as the job's output; the dead-job list shows it). */
+export class SyncJobFailedError extends Error {
+  override readonly name = 'SyncJobFailedError';
+}
+
+/**
+ * Consumes sync jobs: each job runs `trainlytics.sync(connectionId, { full })`. A failed sync throws, so
+ * pg-boss retries it with backoff and, after the last attempt, keeps it as a dead (failed) job. A retry
+ * (the previous attempt failed or its worker died) does not wait for a sync of the connection that is
+ * still running elsewhere: that one finishes the work.
+ */
+export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncWorker> {
+  const { trainlytics, queue } = options;
+  const logger = options.logger ?? silentLogger;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const emit = options.onEvent ?? (() => {});
+
+  async function runJob(job: PgBoss.JobWithMetadata<SyncJobData>): Promise<unknown> {
+    const { connectionId, full } = job.data;
+    const attempt = job.retryCount + 1;
+    emit({ type: 'started', jobId: job.id, connectionId, attempt });
+    let result: SyncResult;
+    try {
+      result = await trainlytics.sync(connectionId, {
+        full,
+        ifLocked: job.retryCount > 0 ? 'skip' : 'wait',
+      });
+    } catch (error) {
+      if (SyncInProgressError.isInstance(error)) {
+        emit({ type: 'skipped', jobId: job.id, connectionId, reason: 'in-progress' });
+        return { skipped: 'in-progress' };
+      }
+      if (NotFoundError.isInstance(error)) {
+        emit({ type: 'skipped', jobId: job.id, connectionId, reason: 'not-found' });
+        return { skipped: 'not-found' };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      emit({ type: 'failed', jobId: job.id, connectionId, message });
+      throw error;
+    }
+    emit({ type: 'finished', jobId: job.id, connectionId, result });
+    if (result.status === 'failed') {
+      logger.warn('sync failed, the job is retried with backoff', { connectionId, attempt });
+      throw new SyncJobFailedError(
+        `Sync ${result.syncId} of connection ${connectionId} failed (attempt ${attempt}): ${result.errorMessage ?? result.errorName ?? 'unknown error'}`,
+      );
+    }
+    return {
+      syncId: result.syncId,
+      status: result.status,
+      activitiesCreated: result.activitiesCreated,
+      activitiesUpdated: result.activitiesUpdated,
+      requests: result.requests,
+    };
+  }
+
+  const workerIds: string[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    workerIds.push(
+      await queue.boss.work<SyncJobData>(
+        SYNC_QUEUE,
+        {
+          batchSize: 1,
+          includeMetadata: true,
+          pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+        },
+        async ([job]) => (job ? runJob(job) : undefined),
+      ),
+    );
+  }
+
+  return {
+    async stop() {
+      for (const id of workerIds) await queue.boss.offWork({ id });
+    },
+  };
+}
