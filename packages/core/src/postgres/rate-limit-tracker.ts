@@ -96,8 +96,17 @@ export function postgresRateLimitTracker(
         guard_ms: guardMs,
         windows,
       });
+      // the window ends as this tracker counts them (a provider may report a coarser reset time)
+      const windowEnd = (name: string, reported: Date | null): Date | null => {
+        const period = periods[name];
+        if (!period) return reported;
+        return new Date((Math.floor(now.getTime() / period) + 1) * period);
+      };
       cache.set(providerId, {
-        snapshots: snapshots.map((s) => ({ bucket: s.bucket, windows: s.windows.map((w) => ({ ...w })) })),
+        snapshots: snapshots.map((s) => ({
+          bucket: s.bucket,
+          windows: s.windows.map((w) => ({ ...w, resetsAt: windowEnd(w.name, w.resetsAt) })),
+        })),
         blockedUntil: cache.get(providerId)?.blockedUntil ?? null,
       });
     },
