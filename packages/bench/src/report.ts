@@ -1,0 +1,47 @@
+import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
+
+export interface Machine {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The Markdown tables `npm run bench` prints and BENCHMARKS.md records. */
+export function formatReport(results: ScenarioResult[], machine: Machine): string {
+  const backfills = results.filter((r): r is BackfillResult => r.scenario !== 'incremental');
+  const lines: string[] = [
+    `Run ${machine.date.slice(0, 16).replace('T', ' ')} UTC — ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`,
+    '',
+    '### Backfill: one athlete, full sync',
+    '',
+    '| database | activities | code | wall time | activities/s | provider requests (floor) | SQL statements | peak RSS | Trainlytics speed-up |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of backfills) {
+    const floor = Math.ceil(r.activities / 200);
+    const pair = backfills.find(
+      (o) => o.database === r.database && o.activities === r.activities && o.scenario !== r.scenario,
+    );
+    const ratio = r.scenario === 'backfill' && pair ? `${(pair.wallMs / r.wallMs).toFixed(1)}× faster` : '';
+    lines.push(
+      `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
+    );
+  }
+  const inc = results.find((r): r is IncrementalResult => r.scenario === 'incremental');
+  if (inc) {
+    lines.push(
+      '',
+      `### Incremental: ${int(inc.connections)} connections × ${inc.newActivitiesPerConnection} new activities, embedded scheduler, app-wide limit ${inc.limit} requests / ${inc.windowMs / 1000} s`,
+      '',
+      '| provider requests | most in one window (limit) | 429s | activities stored | syncs succeeded | wall time | time the rate limit alone forces | SQL statements | peak RSS |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| ${int(inc.providerRequests)} | ${int(inc.maxRequestsInAWindow)} (${int(inc.limit)}) | ${inc.tooManyRequests} | ${int(inc.stored)} | ${int(inc.syncsSucceeded)} | ${seconds(inc.wallMs)} | ${seconds(inc.rateLimitFloorMs)} | ${int(inc.statements)} | ${inc.peakRssMiB} MiB |`,
+    );
+  }
+  return lines.join('\n');
+}

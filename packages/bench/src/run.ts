@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatReport } from './report';
+import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
+
+/**
+ * `npm run bench`: every scenario in its own process (peak RSS is per scenario), against the Strava
+ * sandbox over real HTTP, the real PostgreSQL (TRAINLYTICS_TEST_PG_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres; each run creates and drops its own database) and PGlite.
+ * Prints the tables and writes them, with the raw figures, to packages/bench/results/latest.{md,json}.
+ *
+ * `BENCH_QUICK=1` runs small sizes (a smoke run).
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const sizes = quick ? [1_000, 5_000] : [10_000, 100_000];
+const incremental = quick
+  ? { connections: 50, newActivities: 50, limit: 100, windowMs: 3_000, concurrency: 8 }
+  : { connections: 1_000, newActivities: 50, limit: 100, windowMs: 15_000, concurrency: 8 };
+
+function runScenario(args: string[]): Promise<ScenarioResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@trainlytics/source', path.join(here, 'scenario-entry.ts'), ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: path.resolve(here, '..') },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) reject(new Error(`Scenario ${args.join(' ')} failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ScenarioResult);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const results: ScenarioResult[] = [];
+  const plan: string[][] = [];
+  for (const database of ['postgres', 'pglite']) {
+    for (const n of sizes) {
+      plan.push(['backfill', String(n), database]);
+      plan.push(['naive', String(n), database]);
+    }
+  }
+  plan.push([
+    'incremental',
+    String(incremental.connections),
+    String(incremental.newActivities),
+    String(incremental.limit),
+    String(incremental.windowMs),
+    String(incremental.concurrency),
+  ]);
+  for (const args of plan) {
+    process.stderr.write(`bench: ${args.join(' ')}…\n`);
+    results.push(await runScenario(args));
+  }
+  const machine = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  const report = formatReport(results, machine);
+  process.stdout.write(`${report}\n`);
+  const dir = path.resolve(here, '../results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'latest.md'), `${report}\n`);
+  await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+export interface BackfillResult {
+  scenario: 'backfill' | 'naive';
+  database: 'postgres' | 'pglite';
+  activities: number;
+  stored: number;
+  wallMs: number;
+  activitiesPerSecond: number;
+  providerRequests: number;
+  statements: number;
+  /** The process's peak RSS, setup included. */
+  peakRssMiB: number;
+  /** The highest RSS sampled while the backfill itself ran. */
+  syncRssMiB: number;
+}
+
+export interface IncrementalResult {
+  scenario: 'incremental';
+  connections: number;
+  newActivitiesPerConnection: number;
+  stored: number;
+  limit: number;
+  windowMs: number;
+  providerRequests: number;
+  maxRequestsInAWindow: number;
+  tooManyRequests: number;
+  wallMs: number;
+  rateLimitFloorMs: number;
+  syncsSucceeded: number;
+  statements: number;
+  peakRssMiB: number;
+}
+
+export type ScenarioResult = BackfillResult | IncrementalResult;
+
+/** The line a scenario process prints for `run.ts`. */
+export const RESULT_PREFIX = 'BENCH_RESULT ';
