@@ -40,8 +40,11 @@ document.addEventListener('click', async (event) => {
 export const DASHBOARD_STYLES = `
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1d2433; }
 header { display: flex; align-items: center; justify-content: space-between; }
-.providers { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
-.provider { border: 1px solid #d5d9e2; border-radius: 8px; padding: 1rem; }
+.providers { display: grid; grid-template-columns: 1fr; gap: 1rem; }
+.provider { border: 1px solid #d5d9e2; border-radius: 8px; padding: 1rem; min-width: 0; overflow-x: auto; }
+.history { font-size: 0.75rem; }
+.history th, .history td { padding: 0.2rem 0.3rem; white-space: nowrap; }
+.history td.error-message { white-space: normal; min-width: 8rem; }
 .status { font-size: 0.8rem; padding: 0.1rem 0.5rem; border-radius: 1rem; background: #eef0f4; }
 .status-active { background: #d9f2df; }
 .status-reauth_required { background: #fde8c8; }

@@ -151,7 +151,7 @@ function historyTable(history: SyncRecord[]) {
           <td>${h.status}</td>
           <td class="number">${h.activitiesCreated}</td>
           <td class="number">${h.activitiesUpdated}</td>
-          <td>${h.errorMessage ?? ''}</td>
+          <td class="error-message">${h.errorMessage ?? ''}</td>
         </tr>`,
       )}
     </tbody>
