@@ -5,6 +5,7 @@ import {
   type OpenedTrainlytics,
   openDatabase,
   openTrainlytics,
+  run,
   startHostServer,
 } from '@trainlytics/cli';
 import { createTokenCipher, createTrainlytics, EncryptionError } from '@trainlytics/core';
@@ -132,6 +133,43 @@ describe('tokens never appear in logs, errors or what the host app serves', () =
       expect(logs.includes(token), 'a log entry contains a token').toBe(false);
       for (const text of thrown) expect(text.includes(token)).toBe(false);
     }
+  });
+  it('the CLI (connections list, sync, sync --all; as text and as --json) prints no token', async () => {
+    const env: Record<string, string> = { DATABASE_URL: database.connectionString };
+    for (const sandbox of sandboxes.values()) {
+      Object.assign(env, (sandbox as ConformanceSandbox & { env(): Record<string, string> }).env());
+    }
+    // a fresh, active connection per provider so that the syncs really run
+    const userId = await createUser(database.pool, 'cli');
+    const ids: number[] = [];
+    for (const c of SANDBOX_CASES) {
+      const sandbox = sandboxes.get(c.id)!;
+      const { providerUserId } = await sandbox.seedAccount({ activityCount: 3 });
+      ids.push((await connectAccount(opened.trainlytics, sandbox, c.id, userId, providerUserId)).id);
+    }
+    const output: string[] = [];
+    const io = {
+      stdout: { write: (chunk: string) => output.push(chunk) },
+      stderr: { write: (chunk: string) => output.push(chunk) },
+      env,
+      cwd: process.cwd(),
+    };
+    const commands = [
+      ['connections', 'list'],
+      ['connections', 'list', '--json'],
+      ...ids.flatMap((id) => [
+        ['sync', String(id), '--full', '--json'],
+        ['sync', String(id)],
+      ]),
+      ['sync', '--all', '--json'],
+    ];
+    for (const args of commands) await run(['node', 'trainlytics', ...args], io);
+    const text = output.join('');
+    // the syncs really ran: each connection's JSON result says success
+    expect(text.match(/"status":\s*"success"/g)?.length ?? 0).toBeGreaterThanOrEqual(ids.length);
+    const tokens = await tokensInDatabase();
+    expect(tokens.length).toBeGreaterThanOrEqual(ids.length);
+    for (const token of tokens) expect(text.includes(token), 'the CLI printed a token').toBe(false);
   });
 });
 
