@@ -1,3 +1,4 @@
+export { type EnqueueDueOptions, type EnqueueDueReport, enqueueDueConnections } from './enqueue-due';
 export { type LeaseRecovery, withLeaseRecovery } from './lease-recovery';
 export {
   createSyncQueue,
