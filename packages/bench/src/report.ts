@@ -13,13 +13,15 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The Markdown tables `npm run bench` prints and BENCHMARKS.md records. */
 export function formatReport(results: ScenarioResult[], machine: Machine): string {
-  const backfills = results.filter((r): r is BackfillResult => r.scenario !== 'incremental');
+  const all = results.filter((r): r is BackfillResult => r.scenario !== 'incremental');
+  const backfills = all.filter((r) => !r.heapCapMiB);
+  const capped = all.filter((r) => r.heapCapMiB);
   const lines: string[] = [
     `Run ${machine.date.slice(0, 16).replace('T', ' ')} UTC — ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`,
     '',
     '### Backfill: one athlete, full sync',
     '',
-    '| database | activities | code | wall time | activities/s | provider requests (floor) | SQL statements | peak RSS | Trainlytics speed-up |',
+    '| database | activities | code | wall time | activities/s | provider requests (floor) | SQL statements | peak RSS during the sync (process peak) | Trainlytics speed-up |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of backfills) {
@@ -31,6 +33,20 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
     lines.push(
       `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
     );
+  }
+  if (capped.length > 0) {
+    lines.push(
+      '',
+      `### Memory: the same Trainlytics backfills with the V8 heap capped at ${capped[0]!.heapCapMiB} MiB (\`--max-old-space-size\`)`,
+      '',
+      '| database | activities | wall time | activities stored | peak RSS during the sync |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of capped) {
+      lines.push(
+        `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${seconds(r.wallMs)} | ${int(r.stored)} | ${r.syncRssMiB} MiB |`,
+      );
+    }
   }
   const inc = results.find((r): r is IncrementalResult => r.scenario === 'incremental');
   if (inc) {

@@ -11,6 +11,8 @@ export interface BackfillResult {
   peakRssMiB: number;
   /** The highest RSS sampled while the backfill itself ran. */
   syncRssMiB: number;
+  /** Set when the run's V8 old space was capped (`--max-old-space-size`). */
+  heapCapMiB?: number;
 }
 
 export interface IncrementalResult {
