@@ -82,6 +82,7 @@ for (const sandboxCase of SANDBOX_CASES) {
       expect(row.sync_status).toBe(result.status);
       expect(row.sync_completed_at).not.toBeNull();
       expect(Number(row.activities_created)).toBe(result.activitiesCreated);
+      expect(Number(row.requests_made)).toBe(result.requests);
       if (result.status === 'failed') {
         expect(result.errorMessage).toBeTruthy();
         expect(row.error_message).toBe(result.errorMessage);
@@ -105,6 +106,7 @@ for (const sandboxCase of SANDBOX_CASES) {
           const { connection, providerUserId } = await setup(sandboxCase.incrementalCount);
           const total = await sandbox.activityCount(providerUserId);
           let pages = 0;
+          sandbox.resetCounters();
           const faulted = await trainlytics.sync(connection.id, {
             full: true,
             onProgress: () => {
@@ -113,6 +115,7 @@ for (const sandboxCase of SANDBOX_CASES) {
             },
           });
           sandbox.resetFaults();
+          expect(faulted.requests).toBe(sandbox.requestCount());
           if (fault.fails !== undefined) expect(faulted.status).toBe(fault.fails ? 'failed' : 'success');
           if (fault.message && faulted.errorMessage) expect(faulted.errorMessage).toMatch(fault.message);
           await assertTruthful(faulted, connection.id, total);
@@ -123,8 +126,11 @@ for (const sandboxCase of SANDBOX_CASES) {
             expect((await storedStats(database.pool, connection.id)).rows).toBeGreaterThan(0);
           }
 
+          sandbox.resetCounters();
           const clean = await trainlytics.sync(connection.id, { full: true });
           expect(clean.status).toBe('success');
+          expect(Number((await historyRow(database.pool, clean.syncId)).requests_made)).toBe(clean.requests);
+          expect(clean.requests).toBe(sandbox.requestCount());
           await assertTruthful(clean, connection.id, total);
           expect((await storedStats(database.pool, connection.id)).rows).toBe(total);
         });
@@ -141,9 +147,12 @@ for (const sandboxCase of SANDBOX_CASES) {
         clock.advance(60_000);
         const expected = baseline + added.length;
 
+        sandbox.resetCounters();
         sandbox.setFaults(fault.faults);
         const faulted = await trainlytics.sync(connection.id);
         sandbox.resetFaults();
+        // every request counts, retries included: the history and the provider agree
+        expect(faulted.requests).toBe(sandbox.requestCount());
         if (fault.fails !== undefined) expect(faulted.status).toBe(fault.fails ? 'failed' : 'success');
         if (fault.message && faulted.errorMessage) expect(faulted.errorMessage).toMatch(fault.message);
         await assertTruthful(faulted, connection.id, expected);
@@ -152,8 +161,12 @@ for (const sandboxCase of SANDBOX_CASES) {
         }
 
         clock.advance(60_000);
+        sandbox.resetCounters();
         const clean = await trainlytics.sync(connection.id);
         expect(clean.status).toBe('success');
+        // the history counts the requests the provider really received
+        expect(Number((await historyRow(database.pool, clean.syncId)).requests_made)).toBe(clean.requests);
+        expect(clean.requests).toBe(sandbox.requestCount());
         await assertTruthful(clean, connection.id, expected);
         const stored = await database.pool.query(
           'select provider_activity_id from activities where connection_id = $1',
