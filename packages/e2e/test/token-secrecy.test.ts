@@ -236,6 +236,7 @@ describe('tokens are encrypted at rest; key rotation re-encrypts', () => {
     }
     // the legacy plaintext row is read, and re-encrypted by reencryptAll
     expect((await raw())[0]?.access_token).toBe(plaintextTokens[0]);
+    expect((await withKid1.sync(legacy.id, { full: true })).status).toBe('success');
     expect(await withKid1.tokens.reencryptAll()).toBeGreaterThanOrEqual(1);
     expect((await raw())[0]?.access_token).toMatch(/^tl1:kid1:/);
 
