@@ -83,6 +83,9 @@ export function postgresStore(input: PostgresStoreInput): Store {
     opening ??= (async () => {
       const pg = await loadPg();
       const pool = new pg.Pool({ connectionString: connectionString as string, max });
+      // An idle client's error (e.g. the server restarting) must not crash the process: the pool drops
+      // that client, and the next query fails (or reconnects) with a StoreError the caller sees.
+      pool.on('error', () => {});
       ownPool = pool as unknown as PgQueryable & { end(): Promise<void> };
       return ownPool;
     })();
@@ -115,7 +118,10 @@ export function postgresStore(input: PostgresStoreInput): Store {
 }
 
 interface PgModule {
-  Pool: new (config: { connectionString: string; max?: number | undefined }) => unknown;
+  Pool: new (config: {
+    connectionString: string;
+    max?: number | undefined;
+  }) => { on(event: 'error', listener: (error: Error) => void): unknown };
 }
 
 async function loadPg(): Promise<PgModule> {

@@ -108,12 +108,13 @@ export async function requestToken(
   if (
     !data ||
     typeof data !== 'object' ||
-    typeof (data as Record<string, unknown>).access_token !== 'string'
+    typeof (data as Record<string, unknown>).access_token !== 'string' ||
+    ((data as Record<string, unknown>).access_token as string).trim() === ''
   ) {
     throw new ValidationError(`${params.providerName} ${params.operation} response has no access_token`, {
       provider: params.provider,
       entity: 'token response',
-      issues: [{ path: 'access_token', message: 'expected a string' }],
+      issues: [{ path: 'access_token', message: 'expected a non-empty string' }],
     });
   }
   const raw = data as Record<string, unknown>;
@@ -155,13 +156,28 @@ export function tokenSetFromResponse(
       : response.expires_in !== undefined
         ? new Date(now.getTime() + response.expires_in * 1000)
         : null;
+  const century = 100 * 365 * 86_400_000;
+  const plausible = (d: Date) => Math.abs(d.getTime() - now.getTime()) < century; // NaN compares false
+  if (expiresAt && !plausible(expiresAt)) {
+    throw new ValidationError('token response has an expiry that is not a valid time', {
+      entity: 'token response',
+      issues: [
+        {
+          path: response.expires_at !== undefined ? 'expires_at' : 'expires_in',
+          message: `${response.expires_at ?? response.expires_in} is out of range`,
+        },
+      ],
+    });
+  }
   const set: TokenSet = {
     accessToken: response.access_token,
     refreshToken: response.refresh_token ?? options.fallbackRefreshToken ?? null,
     expiresAt,
   };
   if (response.refresh_token_expires_in !== undefined) {
-    set.refreshTokenExpiresAt = new Date(now.getTime() + response.refresh_token_expires_in * 1000);
+    const refreshExpiry = new Date(now.getTime() + response.refresh_token_expires_in * 1000);
+    // an unreadable refresh-token expiry is dropped: the refresh itself tells when the token is dead
+    if (plausible(refreshExpiry)) set.refreshTokenExpiresAt = refreshExpiry;
   }
   if (response.scope !== undefined) {
     set.scopes = response.scope.split(options.scopeSeparator ?? /[\s,]+/).filter(Boolean);
