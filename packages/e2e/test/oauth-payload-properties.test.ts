@@ -12,9 +12,8 @@ import { SANDBOX_CASES } from './helpers/sandboxes';
 // connection or fails with a typed Trainlytics error that stores nothing — and no error ever carries
 // a token from the provider's answer (it would end up in logs and pages).
 //
-// Two known gaps of core's token-response parsing are tolerated and counted here, not asserted away
-// silently (SECURITY.md, "Known gaps"): an empty `access_token` is accepted and stored, and an expiry
-// too far from now (`expires_in: -8.6e12`) makes an Invalid Date that fails with a bare RangeError.
+// (An empty `access_token` and an expiry far out of range used to slip through core's token parsing;
+// both are typed `ValidationError`s now — SECURITY.md, "Fixed after the suites found them".)
 
 type Json = unknown;
 
@@ -111,7 +110,6 @@ for (const sandboxCase of SANDBOX_CASES) {
       it(`the ${which} answer mutated: a working connection, or a typed error without a token and nothing stored`, async () => {
         let failures = 0;
         let successes = 0;
-        const knownGaps = { emptyToken: 0, invalidExpiry: 0 };
         const before = totalMutated;
         await fc.assert(
           fc.asyncProperty(mutation, async (m) => {
@@ -139,10 +137,7 @@ for (const sandboxCase of SANDBOX_CASES) {
               'select access_token, is_active from provider_connections where user_id = $1',
               [userId],
             );
-            if (outcome.error instanceof RangeError && /Invalid time value/.test(outcome.error.message)) {
-              knownGaps.invalidExpiry++;
-              expect(rows).toEqual([]);
-            } else if (outcome.error) {
+            if (outcome.error) {
               failures++;
               expect(TrainlyticsError.isInstance(outcome.error), String(outcome.error)).toBe(true);
               const error = outcome.error as TrainlyticsError;
@@ -150,8 +145,6 @@ for (const sandboxCase of SANDBOX_CASES) {
               for (const secret of secrets)
                 expect(text.includes(secret), `error shows a token: ${text}`).toBe(false);
               expect(rows).toEqual([]);
-            } else if (rows[0]?.access_token === '') {
-              knownGaps.emptyToken++;
             } else {
               successes++;
               expect(outcome.connection?.status).toBe('active');
@@ -167,7 +160,7 @@ for (const sandboxCase of SANDBOX_CASES) {
         );
         // the answers really were mutated (each run once), and every run was accounted for
         expect(totalMutated - before).toBe(60);
-        expect(failures + successes + knownGaps.emptyToken + knownGaps.invalidExpiry).toBe(60);
+        expect(failures + successes).toBe(60);
         if (which === 'token') expect(failures).toBeGreaterThan(0);
       });
     }

@@ -217,7 +217,25 @@ describe('Supabase roles and RLS', () => {
     });
   });
 
-  // Not asserted, a known gap (SECURITY.md, "Known gaps"): with Supabase's default privileges the
-  // legacy `activities` and `users` tables have no RLS, so `anon` and any `authenticated` user can read
-  // every user's activities and e-mail, directly and through the two views.
+  // Migration 005 puts RLS on the legacy `activities` and `users` tables (Supabase's default privileges
+  // would otherwise open them to the anon key).
+  it('anon reads no activity and no user', async () => {
+    await as('anon', null, async (c) => {
+      expect(await sqlError(c, 'select id from activities')).toBe('42501');
+      expect(await sqlError(c, 'select email from users')).toBe('42501');
+    });
+  });
+
+  it('authenticated reads only its own activities and user row, also through the views', async () => {
+    const seen = await as('authenticated', userA, async (c) => ({
+      activities: (await c.query('select distinct user_id from activities')).rows.map((r) => r.user_id),
+      users: (await c.query('select id from users')).rows.map((r) => r.id),
+      recent: (await c.query('select distinct user_id from recent_activities')).rows.map((r) => r.user_id),
+      summary: (await c.query('select user_id from user_connections_summary')).rows.map((r) => r.user_id),
+    }));
+    expect(seen.activities).toEqual([userA]);
+    expect(seen.users).toEqual([userA]);
+    expect(seen.recent).toEqual([userA]);
+    expect(seen.summary).toEqual([userA]);
+  });
 });

@@ -67,8 +67,13 @@ for (const sandboxCase of SANDBOX_CASES) {
       sandbox.setFaults({ status: { code: 503, times: 1000 } });
       const response = await trainlytics.webhooks.handle(sandboxCase.id, request as Request);
       sandbox.resetFaults();
-      // acknowledged: the delivery itself was fine, the failure is ours to recover from
-      expect(response.status).toBe(200);
+      // inline mode tells the provider to deliver again, and the delivery's key is not remembered, so the
+      // redelivery is processed rather than dropped as a duplicate
+      expect(response.status).toBe(503);
+      const remembered = await database.pool.query(
+        'select count(*)::int as n from trainlytics_webhook_events',
+      );
+      expect(remembered.rows[0]?.n).toBe(0);
       const afterWebhook = await storedStats(database.pool, connection.id);
       expect(afterWebhook.rows).toBe(baseline);
       const failed = await database.pool.query(
@@ -80,6 +85,7 @@ for (const sandboxCase of SANDBOX_CASES) {
       expect(failed.rows[0]?.sync_status).toBe('failed');
       expect(String(failed.rows[0]?.error_message)).toMatch(/503/);
 
+      // and if it never comes again, the next incremental sync still stores it
       const next = await trainlytics.sync(connection.id);
       expect(next.status).toBe('success');
       const stored = await database.pool.query(

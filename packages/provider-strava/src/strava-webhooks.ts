@@ -1,4 +1,5 @@
 import {
+  type ConnectionContext,
   createHttpClient,
   type FetchFunction,
   type HttpClient,
@@ -123,6 +124,22 @@ export function createStravaWebhooks(settings: StravaSettings): ProviderWebhooks
     },
     parse(request: WebhookRequest) {
       return toWebhookEvents(parseStravaWebhookBody(request.text()));
+    },
+    // Anyone who saw one event knows the subscription id, so an `authorized: "false"` event is checked
+    // against Strava before the athlete is disconnected: a token that still works means it was not revoked.
+    async confirmDeauthorization(ctx: ConnectionContext) {
+      try {
+        await ctx.http.request({
+          url: `${settings.apiUrl()}/athlete`,
+          auth: 'user',
+          operation: 'confirm deauthorization',
+          retry: false,
+          parse: parseStravaJson,
+        });
+        return false;
+      } catch {
+        return true; // refused (revoked), or Strava cannot tell us now: honour the event
+      }
     },
   };
 }

@@ -155,6 +155,19 @@ describe('Strava webhooks end to end', () => {
     expect(wrongToken.status).toBe(403);
   });
 
+  it('keeps the connection when a deauthorization event carries the right subscription id but the token still works', async () => {
+    // webhookBody does not revoke anything: this is an event forged by someone who saw the subscription id
+    const forged = await fetch(callbackUrl, {
+      method: 'POST',
+      body: sandbox.webhookBody({ type: 'deauthorized', providerUserId: athleteId }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(forged.status).toBe(200);
+    const connection = await trainlytics.connections.get(connectionId);
+    expect(connection?.status).toBe('active');
+    expect((await trainlytics.sync(connectionId)).status).toBe('success');
+  });
+
   it('deactivates the connection when the athlete revokes access at Strava', async () => {
     expect(await sandbox.sendWebhook({ type: 'deauthorized', providerUserId: athleteId })).toBe(200);
     await trainlytics.webhooks.idle();

@@ -203,6 +203,10 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       return isNew === true;
     },
 
+    async forgetWebhookEvent(provider, eventKey) {
+      await call('trainlytics_forget_webhook_event', { provider, event_key: eventKey });
+    },
+
     async close() {
       await close?.();
     },

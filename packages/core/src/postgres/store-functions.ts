@@ -23,6 +23,7 @@ export const STORE_FUNCTIONS = [
   'trainlytics_acquire_lease',
   'trainlytics_release_lease',
   'trainlytics_record_webhook_event',
+  'trainlytics_forget_webhook_event',
 ] as const;
 
 export type StoreFunction = (typeof STORE_FUNCTIONS)[number];

@@ -209,6 +209,8 @@ export interface Store {
   // webhooks
   /** Records a delivery's key; false when it was seen before (a redelivery). */
   recordWebhookEvent(provider: string, eventKey: string, now: Date): Promise<boolean>;
+  /** Forgets a delivery's key (its processing failed), so that a redelivery is processed. */
+  forgetWebhookEvent(provider: string, eventKey: string): Promise<void>;
 
   /** Closes what the store opened itself (not a pool or client the host passed in). */
   close(): Promise<void>;

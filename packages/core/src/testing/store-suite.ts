@@ -900,6 +900,14 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         expect(rows[0].n).toBe(2);
       });
 
+      it('forgets a delivery so that its redelivery is accepted again', async () => {
+        expect(await store().recordWebhookEvent('strava', 'activity:2:create', T0)).toBe(true);
+        await store().forgetWebhookEvent('strava', 'activity:2:create');
+        const { rows } = await db().query('select count(*)::int as n from trainlytics_webhook_events');
+        expect(rows[0].n).toBe(0);
+        expect(await store().recordWebhookEvent('strava', 'activity:2:create', at(1))).toBe(true);
+      });
+
       it.skipIf(skip.concurrency)('accepts a redelivered event exactly once under concurrency', async () => {
         const results = await Promise.all(
           Array.from({ length: 10 }, () => store().recordWebhookEvent('polar', 'exercise:abc', T0)),

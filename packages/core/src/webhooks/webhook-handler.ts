@@ -4,6 +4,7 @@ import type { WebhookEvent, WebhookResponse } from '../provider/v1/webhook';
 import { createProviderContext } from '../registry/provider-http';
 import type { Runtime } from '../registry/runtime';
 import { applyBatch } from '../sync/apply-batch';
+import { createConnectionSession } from '../tokens/connection-session';
 import { BodyTooLargeError, readBodyWithLimit, toWebhookRequest } from './read-body';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -32,12 +33,26 @@ function toResponse(response: WebhookResponse): Response {
 export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline'): WebhookHandler {
   const pending = new Set<Promise<void>>();
 
-  async function processEvent(provider: Provider, event: WebhookEvent): Promise<void> {
+  /**
+   * Applies one event. Returns false when it could not be applied: its key is then forgotten so that a
+   * redelivery is processed rather than dropped as a duplicate.
+   */
+  async function processEvent(provider: Provider, event: WebhookEvent): Promise<boolean> {
     const fresh = await rt.store.recordWebhookEvent(provider.id, event.eventKey, rt.clock.now());
     if (!fresh) {
       rt.logger.debug('webhook event already processed', { provider: provider.id, eventKey: event.eventKey });
-      return;
+      return true;
     }
+    let applied = false;
+    try {
+      applied = await applyEvent(provider, event);
+      return applied;
+    } finally {
+      if (!applied) await rt.store.forgetWebhookEvent(provider.id, event.eventKey);
+    }
+  }
+
+  async function applyEvent(provider: Provider, event: WebhookEvent): Promise<boolean> {
     const connection = await rt.store.findConnectionByProviderUser(provider.id, event.providerUserId);
     if (!connection) {
       rt.logger.info('webhook event for an account that is not connected; ignored', {
@@ -45,7 +60,7 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
         type: event.type,
         providerUserId: event.providerUserId,
       });
-      return;
+      return true;
     }
     if (!connection.isActive) {
       rt.logger.info('webhook event for a disconnected connection; ignored', {
@@ -53,36 +68,49 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
         type: event.type,
         connectionId: connection.id,
       });
-      return;
+      return true;
     }
     const now = () => rt.clock.now();
     switch (event.type) {
       case 'activity.changed': {
         if (event.batch) {
           const batch = event.batch;
-          await applyBatch(rt, provider, connection, async () => batch);
+          return (await applyBatch(rt, provider, connection, async () => batch)).status === 'success';
         } else if (event.ref !== undefined && provider.fetchChanged) {
           const ref = event.ref;
           const fetchChanged = provider.fetchChanged.bind(provider);
-          await applyBatch(rt, provider, connection, (ctx) => fetchChanged(ctx, ref));
-        } else {
-          rt.logger.warn('activity.changed event with nothing to store (no batch, or no fetchChanged)', {
-            provider: provider.id,
-            connectionId: connection.id,
-          });
+          const result = await applyBatch(rt, provider, connection, (ctx) => fetchChanged(ctx, ref));
+          return result.status === 'success';
         }
-        return;
+        rt.logger.warn('activity.changed event with nothing to store (no batch, or no fetchChanged)', {
+          provider: provider.id,
+          connectionId: connection.id,
+        });
+        return true;
       }
       case 'activity.deleted': {
         const deletedIds = [event.providerActivityId];
-        await applyBatch(rt, provider, connection, async () => ({
+        const result = await applyBatch(rt, provider, connection, async () => ({
           activities: [],
           rejected: [],
           deletedIds,
         }));
-        return;
+        return result.status === 'success';
       }
       case 'connection.deauthorized': {
+        const confirm = provider.webhooks?.confirmDeauthorization;
+        if (confirm) {
+          const session = createConnectionSession(rt, provider, connection, { counter: { count: 0 } });
+          if (!(await confirm.call(provider.webhooks, session.context()))) {
+            rt.logger.warn('deauthorization event not confirmed: the access token still works; ignored', {
+              provider: provider.id,
+              connectionId: connection.id,
+            });
+            // a forged event must not shadow a real one that may carry the same key later
+            await rt.store.forgetWebhookEvent(provider.id, event.eventKey);
+            return true;
+          }
+        }
         await rt.store.updateConnection(
           connection.id,
           { isActive: false, lastError: `The user revoked access to ${provider.name}` },
@@ -92,26 +120,30 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
           provider: provider.id,
           connectionId: connection.id,
         });
-        return;
+        return true;
       }
       case 'connection.permissions_changed': {
         await rt.store.updateConnection(connection.id, { scopes: event.scopes }, now());
-        return;
+        return true;
       }
       default: {
         rt.logger.warn('unknown webhook event type; ignored', {
           provider: provider.id,
           type: (event as { type?: unknown }).type,
         });
+        return true;
       }
     }
   }
 
-  async function processAll(provider: Provider, events: WebhookEvent[]): Promise<void> {
+  /** Processes every event; false when one of them could not be applied (the provider should redeliver). */
+  async function processAll(provider: Provider, events: WebhookEvent[]): Promise<boolean> {
+    let allApplied = true;
     for (const event of events) {
       try {
-        await processEvent(provider, event);
+        if (!(await processEvent(provider, event))) allApplied = false;
       } catch (error) {
+        allApplied = false;
         rt.logger.error('webhook event could not be processed', {
           provider: provider.id,
           type: event.type,
@@ -120,6 +152,7 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
         });
       }
     }
+    return allApplied;
   }
 
   return {
@@ -166,10 +199,14 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
       }
       const work = processAll(provider, events);
       if (mode === 'inline') {
-        await work;
+        // inline, the provider learns about a failure and delivers again (its keys were forgotten)
+        if (!(await work)) {
+          return json(503, { error: 'the webhook could not be processed now; deliver it again' });
+        }
       } else {
-        pending.add(work);
-        void work.finally(() => pending.delete(work));
+        const tracked: Promise<void> = work.then(() => undefined);
+        pending.add(tracked);
+        void tracked.finally(() => pending.delete(tracked));
       }
       return json(200, { received: events.length });
     },

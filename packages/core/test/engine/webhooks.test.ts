@@ -173,4 +173,28 @@ describe('webhooks', () => {
       h.logger.entries.some((e) => e.level === 'warn' && /webhook processing failed/.test(e.message)),
     ).toBe(true);
   });
+
+  it('a delivery that failed is not remembered: inline mode answers 503 and the redelivery is stored', async () => {
+    const t = h.trainlytics({ webhookProcessing: 'inline' });
+    const { connection, providerUserId } = await h.connect(t, 0);
+    const [id] = await h.server.addActivities(providerUserId, 1);
+    const request = await h.server.webhookRequest({
+      type: 'activity.created',
+      providerUserId,
+      providerActivityId: id as string,
+    });
+    const redelivery = request!.clone();
+    h.server.setFaults({ status: { code: 500, times: 10, pathPrefix: '/api' } });
+    const failed = await t.webhooks.handle(TEST_PROVIDER_ID, request!);
+    expect(failed.status).toBe(503);
+    expect(await h.query('select * from trainlytics_webhook_events')).toEqual([]);
+    expect(await h.stored(connection.id)).toBe(0);
+
+    h.server.resetFaults();
+    expect((await t.webhooks.handle(TEST_PROVIDER_ID, redelivery)).status).toBe(200);
+    const rows = await t.activities.list({ connectionId: connection.id });
+    expect(rows.map((r) => r.providerActivityId)).toEqual([id]);
+    const history = await t.history.list({ connectionId: connection.id });
+    expect(history.map((r) => r.status)).toEqual(['success', 'failed']);
+  });
 });

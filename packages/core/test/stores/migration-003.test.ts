@@ -79,7 +79,7 @@ describe('migration 003_trainlytics_core', () => {
     await database.pool.query(up); // a second run changes nothing and raises nothing
     expect((await storeFunctions()).map((f) => f.proname)).toEqual(before);
 
-    await migrate(database.pool, { direction: 'down' });
+    await migrate(database.pool, { direction: 'down', to: '002' }); // reverts 003 and what came after it
     expect(await storeFunctions()).toEqual([]);
     const { rows } = await database.pool.query(
       'select count(*)::int as n from pg_class where relname = any($1)',

@@ -500,6 +500,8 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   async webhookRequest(event: StravaSandboxWebhookEvent, options: { url?: string } = {}): Promise<Request> {
+    // Strava sends the deauthorization event after the athlete revoked the app: its tokens are dead.
+    if (event.type === 'deauthorized') this.tokens.revokeAthlete(event.providerUserId);
     return new Request(options.url ?? this.subscription?.callbackUrl ?? 'http://127.0.0.1/webhooks/strava', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'faraday v0.9.2' },

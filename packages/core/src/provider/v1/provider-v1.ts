@@ -82,6 +82,12 @@ export interface ProviderWebhooksV1 {
   verify(request: WebhookRequest, ctx: ProviderContext): Promise<void> | void;
   /** Turns a verified delivery into events. Throws `ValidationError` for a malformed body. */
   parse(request: WebhookRequest, ctx: ProviderContext): Promise<WebhookEvent[]> | WebhookEvent[];
+  /**
+   * For providers whose deauthorization events cannot be authenticated (Strava signs nothing): returns
+   * false when the connection's access still works, so a forged or stale event does not disconnect a user.
+   * Core deactivates the connection only when this returns true (or is absent).
+   */
+  confirmDeauthorization?(ctx: ConnectionContext): Promise<boolean>;
 }
 
 /**
