@@ -38,6 +38,8 @@ let queue: SyncQueue;
 const workers: Worker[] = [];
 const seen = { responses: 0, tooMany: 0, maxWindowUsage: 0 };
 const connectionIds: number[] = [];
+/** A connection whose tokens the sandbox never issued: every sync of it fails. */
+let revokedId = 0;
 
 /** Forwards to the sandbox and records the status and the short-window usage the sandbox reported. */
 function startProxy(target: URL): Promise<Server> {
@@ -176,6 +178,28 @@ beforeAll(async () => {
     connectionIds.push(connection.id);
   }
 
+  {
+    const { rows } = await database.pool.query<{ id: number }>(
+      `insert into users (email) values ('revoked@example.test') returning id`,
+    );
+    const { providerUserId } = await sandbox.seedAthlete({ activityCount: 1, athleteId: 49_999_999 });
+    const revoked = await store.upsertConnection(
+      {
+        userId: rows[0]!.id,
+        provider: 'strava',
+        providerUserId,
+        accessToken: 'never-issued',
+        refreshToken: 'never-issued-either',
+        tokenExpiresAt: new Date(now.getTime() + 6 * 3_600_000),
+        refreshTokenExpiresAt: null,
+        scopes: ['read', 'activity:read_all'],
+        providerProfile: {},
+      },
+      now,
+    );
+    revokedId = revoked.id;
+  }
+
   queue = createSyncQueue({
     connectionString: database.connectionString,
     retryLimit: 5,
@@ -284,22 +308,27 @@ describe('trainlytics worker × 3 processes on one pg-boss queue', () => {
     expect(seen.maxWindowUsage).toBeLessThanOrEqual(LIMIT);
   });
 
-  it('lists a job that failed every attempt as dead', async () => {
-    // kept out of the workers' reach (startAfter), then failed as a sync failing its last attempt would be
-    const jobId = await queue.enqueueSync(connectionIds[9]!, {
-      retryLimit: 0,
-      startAfter: new Date(Date.now() + 3_600_000),
-    });
-    await queue.boss.fail(SYNC_QUEUE, jobId!, { message: 'Strava refused the access token' });
-    const dead = await queue.listDeadJobs();
-    expect(dead).toContainEqual(
-      expect.objectContaining({
-        jobId,
-        connectionId: connectionIds[9],
-        full: false,
-        attempts: 1,
-        errorMessage: 'Strava refused the access token',
-      }),
+  it('retries a failing sync with backoff, then lists it as a dead job', async () => {
+    const jobId = await queue.enqueueSync(revokedId, { retryLimit: 1 });
+    const dead = await until(
+      'the job dead after its retry',
+      async () => (await queue.listDeadJobs()).find((j) => j.jobId === jobId),
+      60_000,
     );
+    expect(dead).toMatchObject({ connectionId: revokedId, full: false, attempts: 2 });
+    expect(dead.errorMessage).toMatch(new RegExp(`connection ${revokedId} failed \\(attempt 2\\)`));
+    const starts = workers
+      .flatMap((w) => w.events)
+      .filter((e) => e.event === 'started' && e.jobId === jobId)
+      .map((e) => e.attempt);
+    expect(starts.sort()).toEqual([1, 2]);
+    expect((await syncCounts()).get(revokedId)).toEqual({ success: 0, failed: 2, running: 0 });
+  });
+
+  it('stops a worker cleanly on SIGTERM', async () => {
+    const worker = workers.find((w) => w.child.exitCode === null && w.child.signalCode === null)!;
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.events.some((e) => e.event === 'stopped')).toBe(true);
   });
 });
