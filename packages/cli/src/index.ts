@@ -18,3 +18,4 @@ export { runConcurrently } from './run-concurrently';
 export { createScheduler, type Scheduler, type SchedulerOptions, type TickReport } from './scheduler';
 export { UserError } from './user-error';
 export { VERSION } from './version';
+export * from './worker';

@@ -7,6 +7,7 @@ import { registerServeCommand } from './commands/serve-command';
 import { registerSyncCommand } from './commands/sync-command';
 import { describeError } from './user-error';
 import { VERSION } from './version';
+import { registerWorkerCommand } from './worker';
 
 /** Builds the `trainlytics` program; `setExitCode` records what the command's outcome should exit with. */
 export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
@@ -26,6 +27,7 @@ export function createProgram(io: CliIO, setExitCode: (code: number) => void): C
   registerSyncCommand(program, io, setExitCode);
   registerServeCommand(program, io, setExitCode);
   registerDemoCommand(program, io, setExitCode);
+  registerWorkerCommand(program, { io, setExitCode });
   // Every subcommand reports usage errors through the override too (no process.exit inside commander).
   for (const command of program.commands) {
     command.exitOverride();

@@ -35,6 +35,8 @@ describe('help and usage errors', () => {
     [['sync', '--help'], /--concurrency <n>/],
     [['serve', '--help'], /--port <n>/],
     [['demo', '--help'], /--headless/],
+    [['worker', '--help'], /Usage: trainlytics worker/],
+    [['serve', '--help'], /--queue/],
   ])('trainlytics %j prints its help and exits 0', async (args, pattern) => {
     const run = await runCli(args, { cwd });
     expect(run.code).toBe(0);
@@ -45,6 +47,15 @@ describe('help and usage errors', () => {
     const run = await runCli(['frobnicate'], { cwd });
     expect(run.code).not.toBe(0);
     expectOneLineError(run.stderr, /unknown command 'frobnicate'/);
+  });
+
+  it('refuses serve --queue without PostgreSQL', async () => {
+    const run = await runCli(['serve', '--queue'], {
+      cwd,
+      env: { STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', DATABASE_URL: '' },
+    });
+    expect(run.code).toBe(1);
+    expectOneLineError(run.stderr, /--queue needs PostgreSQL/);
   });
 
   it('refuses an unknown provider', async () => {

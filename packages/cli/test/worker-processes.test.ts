@@ -4,10 +4,13 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createTrainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing';
+import { toDatabase } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHostApp } from '../src/app/create-host-app';
 import { createSyncQueue, SYNC_QUEUE, type SyncQueue } from '../src/worker';
 
 /**
@@ -323,6 +326,19 @@ describe('trainlytics worker × 3 processes on one pg-boss queue', () => {
       .map((e) => e.attempt);
     expect(starts.sort()).toEqual([1, 2]);
     expect((await syncCounts()).get(revokedId)).toEqual({ success: 0, failed: 2, running: 0 });
+
+    // the dashboard of `serve --queue` lists it
+    const app = createHostApp({
+      trainlytics: createTrainlytics({ store: postgresStore({ pool: database.pool }), providers: [] }),
+      db: toDatabase(database.pool),
+      baseUrl: 'http://127.0.0.1:3000',
+      deadJobs: () => queue.listDeadJobs(),
+    });
+    const page = await (await app.request('/dashboard')).text();
+    expect(page).toContain('Failed sync jobs');
+    expect(page).toContain(`<td>${jobId}</td>`);
+    const api = (await (await app.request('/api/dead-jobs')).json()) as { deadJobs: { jobId: string }[] };
+    expect(api.deadJobs.map((j) => j.jobId)).toContain(jobId);
   });
 
   it('stops a worker cleanly on SIGTERM', async () => {

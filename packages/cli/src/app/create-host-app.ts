@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { connectionJson } from '../commands/connections-command';
 import { syncJson } from '../commands/sync-command';
 import { KNOWN_PROVIDER_IDS, providerName } from '../providers-from-env';
+import type { DeadSyncJob } from '../worker/sync-queue';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
@@ -27,6 +28,8 @@ export interface HostAppOptions {
   logger?: Logger;
   /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
   onConnected?: (connection: Connection) => void;
+  /** With the job queue (`serve --queue`): the sync jobs that failed every attempt, shown on the dashboard. */
+  deadJobs?: () => Promise<DeadSyncJob[]>;
 }
 
 const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
@@ -83,6 +86,9 @@ export function createHostApp(options: HostAppOptions): Hono {
   );
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/api/dead-jobs', async (c) =>
+    c.json({ queue: Boolean(options.deadJobs), deadJobs: options.deadJobs ? await options.deadJobs() : [] }),
+  );
   app.get('/', (c) => c.redirect('/dashboard'));
 
   app.get('/dashboard', async (c) => {
@@ -101,6 +107,7 @@ export function createHostApp(options: HostAppOptions): Hono {
       csrfToken: token,
       notice,
       syncAfterConnect: Boolean(options.onConnected),
+      deadJobs: options.deadJobs ? await options.deadJobs() : null,
     };
     c.header('cache-control', 'no-store');
     return c.html(dashboardPage(model));

@@ -1,6 +1,7 @@
 import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
 import { html } from 'hono/html';
 import { formatDistance, formatDuration, formatInstant } from '../format';
+import type { DeadSyncJob } from '../worker/sync-queue';
 import { type AppUser, displayName } from './users';
 
 export interface ProviderPanel {
@@ -24,6 +25,8 @@ export interface DashboardModel {
   notice: string | null;
   /** New connections get a first sync in the background: the page refreshes until it has run. */
   syncAfterConnect: boolean;
+  /** With the job queue: sync jobs that failed every attempt (null without a queue). */
+  deadJobs?: DeadSyncJob[] | null;
 }
 
 const STATUS_LABELS: Record<Connection['status'] | 'never', string> = {
@@ -45,12 +48,40 @@ export function dashboardPage(model: DashboardModel) {
       </header>
       ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
       ${model.user ? userSection(model, model.user) : createUserForm(model.csrfToken)}
+      ${model.deadJobs ? deadJobsSection(model.deadJobs) : ''}
       <footer>
         This is the Trainlytics demo host app: <code>?user=</code> picks the current user. A real app takes the
         user from its own sign-in and keeps these routes behind it.
       </footer>
     `,
   );
+}
+
+function deadJobsSection(jobs: DeadSyncJob[]) {
+  return html`<section data-testid="dead-jobs">
+    <h2>Failed sync jobs</h2>
+    ${
+      jobs.length === 0
+        ? html`<p class="hint">None: every queued sync succeeded or is still being retried.</p>`
+        : html`<table class="history">
+            <thead>
+              <tr><th>Job</th><th>Connection</th><th>Type</th><th>Attempts</th><th>Failed at</th><th>Error</th></tr>
+            </thead>
+            <tbody>
+              ${jobs.map(
+                (j) => html`<tr>
+                  <td>${j.jobId}</td>
+                  <td class="number">${j.connectionId}</td>
+                  <td>${j.full ? 'full' : 'incremental'}</td>
+                  <td class="number">${j.attempts}</td>
+                  <td>${formatInstant(j.failedAt)}</td>
+                  <td class="error-message">${j.errorMessage ?? ''}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+  </section>`;
 }
 
 function userSelector(model: DashboardModel) {

@@ -7,6 +7,7 @@ import { openTrainlytics } from '../open-trainlytics';
 import { configuredProviderIds, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { createScheduler } from '../scheduler';
 import { UserError } from '../user-error';
+import { createSyncQueue, enqueueDueConnections } from '../worker';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface ServeFlags extends DatabaseFlag {
@@ -16,6 +17,7 @@ interface ServeFlags extends DatabaseFlag {
   syncInterval?: string;
   syncConcurrency?: string;
   scheduler?: boolean;
+  queue?: boolean;
 }
 
 /** Resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
@@ -45,7 +47,11 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       )
       .option('--sync-interval <minutes>', 'sync each active connection when its last sync is this old', '15')
       .option('--sync-concurrency <n>', 'scheduled syncs running at once', '2')
-      .option('--no-scheduler', 'do not sync on a schedule'),
+      .option('--no-scheduler', 'do not sync on a schedule')
+      .option(
+        '--queue',
+        'enqueue due syncs (and show failed jobs) on the pg-boss job queue that `trainlytics worker` processes consume, instead of syncing in this process (PostgreSQL only)',
+      ),
   ).action(async (flags: ServeFlags) => {
     const port = flags.port ?? io.env.PORT ?? '3000';
     const portNumber = port === '0' ? 0 : parsePositiveInt(port, '--port');
@@ -61,8 +67,17 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       );
     }
     const logger = consoleLogger({ verbose: Boolean(io.env.TRAINLYTICS_DEBUG) });
+    const connectionString = flags.databaseUrl || io.env.DATABASE_URL || undefined;
+    if (flags.queue && !connectionString) {
+      throw new UserError(
+        '--queue needs PostgreSQL (--database-url or DATABASE_URL): the job queue lives in that database and is shared with `trainlytics worker` processes',
+      );
+    }
     const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, logger });
+    const queue = flags.queue && connectionString ? createSyncQueue({ connectionString }) : null;
+    let enqueueTimer: NodeJS.Timeout | null = null;
     try {
+      await queue?.start();
       const server = await startHostServer({
         trainlytics: opened.trainlytics,
         db: opened.database.db,
@@ -71,6 +86,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         logger,
         syncAfterConnect: true,
         ...(baseUrl ? { baseUrl } : {}),
+        ...(queue ? { deadJobs: () => queue.listDeadJobs({ limit: 20 }) } : {}),
       });
       const scheduler = createScheduler({
         trainlytics: opened.trainlytics,
@@ -79,7 +95,15 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         rateLimitTracker: opened.rateLimitTracker,
         logger,
       });
-      if (flags.scheduler !== false) scheduler.start();
+      if (flags.scheduler !== false && queue) {
+        // queue mode: this process only enqueues due connections; workers sync them (one job per connection)
+        const tick = () =>
+          enqueueDueConnections(opened.trainlytics, queue, { intervalMs: intervalMinutes * 60_000 }).catch(
+            (error: unknown) => logger.warn('could not enqueue due syncs', { error: String(error) }),
+          );
+        void tick();
+        enqueueTimer = setInterval(tick, Math.min(intervalMinutes * 60_000, 60_000));
+      } else if (flags.scheduler !== false) scheduler.start();
       writeLine(
         io.stdout,
         `Trainlytics host app listening on ${server.baseUrl} (${opened.database.description})`,
@@ -90,15 +114,20 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         io.stdout,
         flags.scheduler === false
           ? 'Scheduled sync is off'
-          : `Scheduled sync: every ${intervalMinutes} min, ${concurrency} at a time`,
+          : queue
+            ? `Scheduled sync: due connections enqueued every ${intervalMinutes} min for \`trainlytics worker\``
+            : `Scheduled sync: every ${intervalMinutes} min, ${concurrency} at a time`,
       );
       await waitForShutdown();
       writeLine(io.stdout, 'Stopping…');
+      if (enqueueTimer) clearInterval(enqueueTimer);
       await scheduler.stop();
       await server.close();
       await opened.trainlytics.webhooks.idle();
       setExitCode(0);
     } finally {
+      if (enqueueTimer) clearInterval(enqueueTimer);
+      await queue?.stop();
       await opened.close();
     }
   });
