@@ -24,6 +24,10 @@ export interface OpenTrainlyticsOptions extends DatabaseOptions {
   /** An already opened database (the demo and tests share theirs). */
   database?: OpenedDatabase;
   webhookProcessing?: 'background' | 'inline';
+  /** With a job queue: webhooks enqueue syncs through this instead of fetching in this process. */
+  enqueueSync?: (connectionId: number) => Promise<void>;
+  /** The app-wide rate-limit state (default: in memory, for one process). */
+  rateLimitTracker?: (database: OpenedDatabase) => RateLimitTracker;
 }
 
 export interface OpenedTrainlytics {
@@ -45,7 +49,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
   const database = options.database ?? (await openDatabase(options));
   try {
     await assertMigrated(database);
-    const rateLimitTracker = createMemoryRateLimitTracker();
+    const rateLimitTracker = options.rateLimitTracker?.(database) ?? createMemoryRateLimitTracker();
     const trainlytics = createTrainlytics({
       store: storeFromDatabase(database),
       providers,
@@ -55,6 +59,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.webhookProcessing ? { webhookProcessing: options.webhookProcessing } : {}),
+      ...(options.enqueueSync ? { enqueueSync: options.enqueueSync } : {}),
     });
     return {
       trainlytics,

@@ -1,4 +1,4 @@
-import { consoleLogger } from '@trainlytics/core';
+import { type Connection, consoleLogger, createMemoryRateLimitTracker } from '@trainlytics/core';
 import type { Command } from 'commander';
 import { startHostServer } from '../app/host-server';
 import { type CliIO, writeLine } from '../cli-io';
@@ -7,7 +7,7 @@ import { openTrainlytics } from '../open-trainlytics';
 import { configuredProviderIds, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { createScheduler } from '../scheduler';
 import { UserError } from '../user-error';
-import { createSyncQueue, enqueueDueConnections } from '../worker';
+import { createSyncQueue, enqueueDueConnections, sharedRateLimitTracker } from '../worker';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface ServeFlags extends DatabaseFlag {
@@ -73,8 +73,23 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         '--queue needs PostgreSQL (--database-url or DATABASE_URL): the job queue lives in that database and is shared with `trainlytics worker` processes',
       );
     }
-    const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, logger });
     const queue = flags.queue && connectionString ? createSyncQueue({ connectionString }) : null;
+    const opened = await openTrainlytics({
+      ...flags,
+      env: io.env,
+      cwd: io.cwd,
+      logger,
+      // with workers, this process's own requests (webhooks, first syncs) count against the shared limit
+      ...(queue
+        ? {
+            enqueueSync: async (connectionId: number) => {
+              await queue.enqueueSync(connectionId);
+            },
+            rateLimitTracker: (database) =>
+              database.pool ? sharedRateLimitTracker(database.pool, io.env) : createMemoryRateLimitTracker(),
+          }
+        : {}),
+    });
     let enqueueTimer: NodeJS.Timeout | null = null;
     try {
       await queue?.start();
@@ -84,7 +99,19 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         port: portNumber,
         hostname: flags.host ?? '127.0.0.1',
         logger,
-        syncAfterConnect: true,
+        // a new connection's first (full) sync: in this process, or as a job for the workers
+        syncAfterConnect: !queue,
+        ...(queue
+          ? {
+              onConnected: (connection: Connection) => {
+                queue
+                  .enqueueSync(connection.id, { full: true })
+                  .catch((error: unknown) =>
+                    logger.warn('could not enqueue the first sync', { error: String(error) }),
+                  );
+              },
+            }
+          : {}),
         ...(baseUrl ? { baseUrl } : {}),
         ...(queue ? { deadJobs: () => queue.listDeadJobs({ limit: 20 }) } : {}),
       });

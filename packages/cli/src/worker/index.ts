@@ -16,4 +16,9 @@ export {
   type SyncWorkerOptions,
   startSyncWorker,
 } from './sync-worker';
-export { parseWindowPeriods, registerWorkerCommand, type WorkerCommandDeps } from './worker-command';
+export {
+  parseWindowPeriods,
+  registerWorkerCommand,
+  sharedRateLimitTracker,
+  type WorkerCommandDeps,
+} from './worker-command';

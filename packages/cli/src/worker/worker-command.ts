@@ -1,4 +1,4 @@
-import { createTrainlytics, type Logger, silentLogger } from '@trainlytics/core';
+import { createTrainlytics, type Logger, type RateLimitTracker, silentLogger } from '@trainlytics/core';
 import { postgresRateLimitTracker } from '@trainlytics/core/postgres';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
@@ -50,6 +50,25 @@ export function parseWindowPeriods(value: string | undefined): Record<string, nu
     out[name] = n;
   }
   return out;
+}
+
+/**
+ * The providers' app-wide rate-limit state kept in PostgreSQL (migration 004), shared by every worker and by
+ * `serve --queue`; `TRAINLYTICS_RATE_LIMIT_WINDOWS` / `TRAINLYTICS_RATE_LIMIT_GUARD_MS` tune it.
+ */
+export function sharedRateLimitTracker(
+  pool: Parameters<typeof postgresRateLimitTracker>[0]['db'],
+  env: Record<string, string | undefined>,
+): RateLimitTracker {
+  return postgresRateLimitTracker({
+    db: pool,
+    ...(env.TRAINLYTICS_RATE_LIMIT_WINDOWS
+      ? { windowPeriodsMs: parseWindowPeriods(env.TRAINLYTICS_RATE_LIMIT_WINDOWS) }
+      : {}),
+    ...(env.TRAINLYTICS_RATE_LIMIT_GUARD_MS
+      ? { guardMs: parsePositiveInt(env.TRAINLYTICS_RATE_LIMIT_GUARD_MS, 'TRAINLYTICS_RATE_LIMIT_GUARD_MS') }
+      : {}),
+  });
 }
 
 function describeEvent(event: SyncWorkerEvent): string {
@@ -140,20 +159,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         providers: providersFromEnv(io.env),
         encryptionKey: io.env.TRAINLYTICS_ENCRYPTION_KEY || undefined,
         logger,
-        rateLimitTracker: postgresRateLimitTracker({
-          db: pool,
-          ...(io.env.TRAINLYTICS_RATE_LIMIT_WINDOWS
-            ? { windowPeriodsMs: parseWindowPeriods(io.env.TRAINLYTICS_RATE_LIMIT_WINDOWS) }
-            : {}),
-          ...(io.env.TRAINLYTICS_RATE_LIMIT_GUARD_MS
-            ? {
-                guardMs: parsePositiveInt(
-                  io.env.TRAINLYTICS_RATE_LIMIT_GUARD_MS,
-                  'TRAINLYTICS_RATE_LIMIT_GUARD_MS',
-                ),
-              }
-            : {}),
-        }),
+        rateLimitTracker: sharedRateLimitTracker(pool, io.env),
       });
       const concurrency = parsePositiveInt(flags.concurrency ?? '2', '--concurrency');
       const worker = await startSyncWorker({

@@ -20,7 +20,7 @@ import type { Trainlytics, TrainlyticsOptions } from './types';
 export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
   const rt = createRuntime(options);
   const connect = createConnectFlow(rt);
-  const webhooks = createWebhookHandler(rt, options.webhookProcessing ?? 'background');
+  const webhooks = createWebhookHandler(rt, options.webhookProcessing ?? 'background', options.enqueueSync);
 
   return {
     store: rt.store,

@@ -49,6 +49,12 @@ export interface TrainlyticsOptions {
   };
   /** Webhook processing: `background` (default: answer at once, process after) or `inline`. */
   webhookProcessing?: 'background' | 'inline';
+  /**
+   * With a job queue: an `activity.changed` event that needs requests to the provider enqueues a sync of the
+   * connection through this function (e.g. pg-boss `enqueueSync`) instead of fetching in the process that
+   * received the webhook. Pushed activities, deletions and deauthorizations are still applied at once.
+   */
+  enqueueSync?: (connectionId: number) => Promise<void>;
 }
 
 export interface ConnectStartOptions {

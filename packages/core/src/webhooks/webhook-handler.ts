@@ -30,7 +30,11 @@ function toResponse(response: WebhookResponse): Response {
  * processes each event (deduplicated by its key) in the background or inline. Unknown accounts are
  * acknowledged with 200 so that the provider does not retry forever.
  */
-export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline'): WebhookHandler {
+export function createWebhookHandler(
+  rt: Runtime,
+  mode: 'background' | 'inline',
+  enqueueSync?: (connectionId: number) => Promise<void>,
+): WebhookHandler {
   const pending = new Set<Promise<void>>();
 
   /**
@@ -76,6 +80,9 @@ export function createWebhookHandler(rt: Runtime, mode: 'background' | 'inline')
         if (event.batch) {
           const batch = event.batch;
           return (await applyBatch(rt, provider, connection, async () => batch)).status === 'success';
+        } else if (event.ref !== undefined && enqueueSync) {
+          await enqueueSync(connection.id);
+          return true;
         } else if (event.ref !== undefined && provider.fetchChanged) {
           const ref = event.ref;
           const fetchChanged = provider.fetchChanged.bind(provider);

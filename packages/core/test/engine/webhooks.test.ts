@@ -197,4 +197,26 @@ describe('webhooks', () => {
     const history = await t.history.list({ connectionId: connection.id });
     expect(history.map((r) => r.status)).toEqual(['success', 'failed']);
   });
+
+  it('with a job queue, an activity that must be fetched enqueues a sync instead of fetching here', async () => {
+    const enqueued: number[] = [];
+    const t = h.trainlytics({
+      webhookProcessing: 'inline',
+      enqueueSync: async (connectionId) => {
+        enqueued.push(connectionId);
+      },
+    });
+    const { connection, providerUserId } = await h.connect(t, 0);
+    const [id] = await h.server.addActivities(providerUserId, 1);
+    h.server.resetCounters();
+    const request = await h.server.webhookRequest({
+      type: 'activity.created',
+      providerUserId,
+      providerActivityId: id as string,
+    });
+    expect((await t.webhooks.handle(TEST_PROVIDER_ID, request!)).status).toBe(200);
+    expect(enqueued).toEqual([connection.id]);
+    expect(h.server.requestCount({ pathPrefix: '/api' })).toBe(0);
+    expect(await h.stored(connection.id)).toBe(0);
+  });
 });
