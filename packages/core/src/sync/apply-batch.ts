@@ -10,6 +10,7 @@ import type { ConnectionRecord } from '../store/store';
 import { createConnectionSession } from '../tokens/connection-session';
 import { describeFailure } from './error-message';
 import { rejectionToJson } from './rejection-json';
+import { screenActivities } from './screen-activities';
 import { syncLeaseKey } from './sync-engine';
 
 /**
@@ -53,7 +54,7 @@ export async function applyBatch(
       };
       try {
         const session = createConnectionSession(rt, provider, current, { counter });
-        const batch = await produce(session.context());
+        const batch = screenActivities(provider.id, await produce(session.context()));
         const committed = await rt.store.commitPage({
           connectionId: current.id,
           syncId: sync.id,

@@ -15,6 +15,7 @@ import type { ConnectionRecord, SyncRecord, SyncType } from '../store/store';
 import { createConnectionSession } from '../tokens/connection-session';
 import { describeFailure } from './error-message';
 import { rejectionToJson } from './rejection-json';
+import { screenActivities } from './screen-activities';
 
 export const INTERRUPTED_MESSAGE =
   'interrupted: the previous sync of this connection did not finish (process crash?); resuming from the last committed page';
@@ -115,11 +116,12 @@ export async function runSync(
       const session = createConnectionSession(rt, provider, connection, { signal: options.signal, counter });
       try {
         const ctx = session.context();
-        for await (const page of provider.listActivities(ctx, {
+        for await (const rawPage of provider.listActivities(ctx, {
           cursor: connection.syncCursor,
           full: !!options.full,
         })) {
           options.signal?.throwIfAborted();
+          const page = screenActivities(provider.id, rawPage);
           const requests = counter.count - reported;
           const committed = await rt.store.commitPage({
             connectionId,
