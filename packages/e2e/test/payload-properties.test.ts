@@ -243,7 +243,8 @@ for (const c of CASES) {
           const value = row[column];
           if (value !== null) expect(Number.isFinite(Number(value)), `${column} = ${value}`).toBe(true);
           // measures and durations are never negative (core rejects such an item, naming the field)
-          if (value !== null && column !== 'utc_offset_s') expect(Number(value), column).toBeGreaterThanOrEqual(0);
+          if (value !== null && column !== 'utc_offset_s')
+            expect(Number(value), column).toBeGreaterThanOrEqual(0);
         }
       }
       return rows;
