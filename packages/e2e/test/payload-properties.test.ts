@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { createTrainlytics, type FetchFunction, type Trainlytics } from '@trainlytics/core';
+import { createTrainlytics, type FetchFunction, SPORT_TYPES, type Trainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
 import { type ConformanceSandbox, createTestPGlite, FakeClock } from '@trainlytics/core/testing';
 import { startGarminSandbox } from '@trainlytics/provider-garmin/sandbox';
@@ -14,32 +14,6 @@ import { connectAccount, createUser } from './helpers/connect';
 // string, or the whole item replaced by arbitrary JSON), then a real sync into a migrated database.
 // Whatever arrives: the sync never throws; every item is either stored as a valid row or rejected with
 // a ValidationError naming the provider, the item id and the field; nothing invalid lands silently.
-
-const SPORT_TYPES = [
-  'run',
-  'trail_run',
-  'treadmill_run',
-  'virtual_run',
-  'ride',
-  'mountain_bike_ride',
-  'gravel_ride',
-  'indoor_ride',
-  'virtual_ride',
-  'e_bike_ride',
-  'swim',
-  'open_water_swim',
-  'walk',
-  'hike',
-  'rowing',
-  'indoor_rowing',
-  'strength_training',
-  'yoga',
-  'cross_country_ski',
-  'alpine_ski',
-  'elliptical',
-  'hiit',
-  'other',
-];
 
 const NUMERIC_COLUMNS = [
   'distance_m',
