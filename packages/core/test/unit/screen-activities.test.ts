@@ -1,4 +1,4 @@
-import { createActivity, ValidationError } from '@trainlytics/core';
+import { type ActivityBatch, createActivity, ValidationError } from '@trainlytics/core';
 import { describe, expect, it } from 'vitest';
 import { screenActivities } from '../../src/sync/screen-activities';
 
@@ -13,7 +13,8 @@ const good = createActivity({
 
 describe('screenActivities', () => {
   it('keeps activities that fit the model and the columns', () => {
-    const batch = screenActivities('testfit', { activities: [good], rejected: [] });
+    const input: ActivityBatch = { activities: [good], rejected: [] };
+    const batch = screenActivities('testfit', input);
     expect(batch.activities).toEqual([good]);
     expect(batch.rejected).toEqual([]);
   });
@@ -28,7 +29,8 @@ describe('screenActivities', () => {
     ['sportType', { sportType: 'jogging' as never }],
   ])('rejects an activity whose %s does not fit, naming provider, item and field', (field, patch) => {
     const bad = { ...good, providerActivityId: '2', ...patch };
-    const batch = screenActivities('testfit', { activities: [good, bad], rejected: [], deletedIds: ['9'] });
+    const input: ActivityBatch = { activities: [good, bad], rejected: [], deletedIds: ['9'] };
+    const batch = screenActivities('testfit', input);
     expect(batch.activities).toEqual([good]);
     expect(batch.deletedIds).toEqual(['9']);
     const [error] = batch.rejected;
