@@ -79,7 +79,9 @@ export function parseStravaWebhookBody(text: string): StravaWebhookEvent {
 export function toWebhookEvents(event: StravaWebhookEvent): WebhookEvent[] {
   const providerUserId = String(event.owner_id);
   const objectId = String(event.object_id);
-  const eventKey = `${event.subscription_id}:${event.object_type}:${objectId}:${event.aspect_type}:${event.event_time}`;
+  // Strava's redeliveries repeat (object_id, aspect_type, event_time); the owner is kept in the key too, so a
+  // host can find (and forget) an athlete's deliveries
+  const eventKey = `${event.subscription_id}:${providerUserId}:${event.object_type}:${objectId}:${event.aspect_type}:${event.event_time}`;
   if (event.object_type === 'athlete') {
     const authorized = event.updates?.authorized;
     if (authorized === 'false' || authorized === false) {

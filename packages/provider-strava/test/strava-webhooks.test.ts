@@ -85,7 +85,7 @@ describe('Strava webhook events', () => {
       {
         type: 'activity.changed',
         providerUserId: '134815',
-        eventKey: '120475:activity:1360128428:create:1516126040',
+        eventKey: '120475:134815:activity:1360128428:create:1516126040',
         ref: '1360128428',
       },
     ]);
@@ -101,7 +101,7 @@ describe('Strava webhook events', () => {
       {
         type: 'activity.deleted',
         providerUserId: '134815',
-        eventKey: '120475:activity:1360128428:delete:1516126040',
+        eventKey: '120475:134815:activity:1360128428:delete:1516126040',
         providerActivityId: '1360128428',
       },
     ]);
@@ -109,7 +109,7 @@ describe('Strava webhook events', () => {
       {
         type: 'connection.deauthorized',
         providerUserId: '134815',
-        eventKey: '120475:athlete:134815:update:1516126040',
+        eventKey: '120475:134815:athlete:134815:update:1516126040',
       },
     ]);
   });
