@@ -1,10 +1,4 @@
-import {
-  type Environment,
-  type FetchFunction,
-  loadOptionalSetting,
-  loadSetting,
-  withoutTrailingSlash,
-} from '@trainlytics/core';
+import { type Environment, type FetchFunction, resolveProviderCredentials } from '@trainlytics/core';
 
 export const GARMIN_API_URL = 'https://apis.garmin.com/wellness-api/rest';
 export const GARMIN_AUTHORIZE_URL = 'https://connect.garmin.com/oauth2Confirm';
@@ -68,46 +62,13 @@ export interface GarminSettings {
 }
 
 export function resolveGarminSettings(options: GarminProviderOptions): GarminSettings {
-  const env = options.env;
-  const withEnv = env ? { env } : {};
   return {
-    clientId: () =>
-      loadSetting({
-        value: options.clientId,
-        envVar: 'GARMIN_CLIENT_ID',
-        description: 'Garmin client id',
-        ...withEnv,
-      }),
-    clientSecret: () =>
-      loadSetting({
-        value: options.clientSecret,
-        envVar: 'GARMIN_CLIENT_SECRET',
-        description: 'Garmin client secret',
-        ...withEnv,
-      }),
-    apiUrl: () =>
-      withoutTrailingSlash(
-        loadOptionalSetting({
-          value: options.apiUrl,
-          envVar: 'GARMIN_API_URL',
-          defaultValue: GARMIN_API_URL,
-          ...withEnv,
-        }),
-      ),
-    authorizeUrl: () =>
-      loadOptionalSetting({
-        value: options.authorizeUrl,
-        envVar: 'GARMIN_AUTHORIZE_URL',
-        defaultValue: GARMIN_AUTHORIZE_URL,
-        ...withEnv,
-      }),
-    tokenUrl: () =>
-      loadOptionalSetting({
-        value: options.tokenUrl,
-        envVar: 'GARMIN_TOKEN_URL',
-        defaultValue: GARMIN_TOKEN_URL,
-        ...withEnv,
-      }),
+    ...resolveProviderCredentials({
+      envPrefix: 'GARMIN',
+      name: 'Garmin',
+      defaults: { apiUrl: GARMIN_API_URL, authorizeUrl: GARMIN_AUTHORIZE_URL, tokenUrl: GARMIN_TOKEN_URL },
+      options,
+    }),
     requiredPermissions: options.scopes ?? [ACTIVITY_EXPORT],
     initialSyncDays: options.initialSyncDays ?? 7,
     backfillDays: options.backfillDays ?? 730,

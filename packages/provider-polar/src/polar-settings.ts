@@ -1,9 +1,8 @@
 import {
   type Environment,
   type FetchFunction,
-  loadOptionalSetting,
   loadSetting,
-  withoutTrailingSlash,
+  resolveProviderCredentials,
 } from '@trainlytics/core';
 
 export const POLAR_DEFAULT_API_URL = 'https://www.polaraccesslink.com/v3';
@@ -44,43 +43,16 @@ export function createPolarSettings(options: PolarSettingsOptions): PolarSetting
   const env = options.env;
   const withEnv = env ? { env } : {};
   return {
-    clientId: () =>
-      loadSetting({
-        value: options.clientId,
-        envVar: 'POLAR_CLIENT_ID',
-        description: 'The Polar AccessLink client id',
-        ...withEnv,
-      }),
-    clientSecret: () =>
-      loadSetting({
-        value: options.clientSecret,
-        envVar: 'POLAR_CLIENT_SECRET',
-        description: 'The Polar AccessLink client secret',
-        ...withEnv,
-      }),
-    apiUrl: () =>
-      withoutTrailingSlash(
-        loadOptionalSetting({
-          value: options.apiUrl,
-          envVar: 'POLAR_API_URL',
-          defaultValue: POLAR_DEFAULT_API_URL,
-          ...withEnv,
-        }),
-      ),
-    authorizeUrl: () =>
-      loadOptionalSetting({
-        value: options.authorizeUrl,
-        envVar: 'POLAR_AUTHORIZE_URL',
-        defaultValue: POLAR_DEFAULT_AUTHORIZE_URL,
-        ...withEnv,
-      }),
-    tokenUrl: () =>
-      loadOptionalSetting({
-        value: options.tokenUrl,
-        envVar: 'POLAR_TOKEN_URL',
-        defaultValue: POLAR_DEFAULT_TOKEN_URL,
-        ...withEnv,
-      }),
+    ...resolveProviderCredentials({
+      envPrefix: 'POLAR',
+      name: 'Polar AccessLink',
+      defaults: {
+        apiUrl: POLAR_DEFAULT_API_URL,
+        authorizeUrl: POLAR_DEFAULT_AUTHORIZE_URL,
+        tokenUrl: POLAR_DEFAULT_TOKEN_URL,
+      },
+      options,
+    }),
     webhookSecret: () =>
       loadSetting({
         value: options.webhookSecret,

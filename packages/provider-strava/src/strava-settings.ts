@@ -3,6 +3,7 @@ import {
   type FetchFunction,
   loadOptionalSetting,
   loadSetting,
+  resolveProviderCredentials,
   withoutTrailingSlash,
 } from '@trainlytics/core';
 
@@ -65,11 +66,12 @@ export function resolveStravaSettings(options: StravaProviderOptions): StravaSet
   const required = (value: string | undefined, envVar: string, description: string) =>
     loadSetting({ value, envVar, description, ...(env ? { env } : {}) });
   const settings: StravaSettings = {
-    clientId: () => required(options.clientId, 'STRAVA_CLIENT_ID', 'The Strava client id'),
-    clientSecret: () => required(options.clientSecret, 'STRAVA_CLIENT_SECRET', 'The Strava client secret'),
-    apiUrl: () => url(options.apiUrl, 'STRAVA_API_URL', STRAVA_API_URL),
-    authorizeUrl: () => url(options.authorizeUrl, 'STRAVA_AUTHORIZE_URL', STRAVA_AUTHORIZE_URL),
-    tokenUrl: () => url(options.tokenUrl, 'STRAVA_TOKEN_URL', STRAVA_TOKEN_URL),
+    ...resolveProviderCredentials({
+      envPrefix: 'STRAVA',
+      name: 'Strava',
+      defaults: { apiUrl: STRAVA_API_URL, authorizeUrl: STRAVA_AUTHORIZE_URL, tokenUrl: STRAVA_TOKEN_URL },
+      options,
+    }),
     deauthorizeUrl: () =>
       url(
         options.deauthorizeUrl,

@@ -38,3 +38,53 @@ export function loadOptionalSetting(params: {
 export function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/** The options every OAuth plugin takes for its credentials and endpoints. */
+export interface ProviderCredentialOptions {
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  apiUrl?: string | undefined;
+  authorizeUrl?: string | undefined;
+  tokenUrl?: string | undefined;
+  env?: Environment | undefined;
+}
+
+/** Credentials and endpoints, each read lazily (when a request needs it) from the option, else the environment. */
+export interface ProviderCredentialSettings {
+  clientId(): string;
+  clientSecret(): string;
+  /** The API base without a trailing slash: endpoint paths are appended. */
+  apiUrl(): string;
+  authorizeUrl(): string;
+  tokenUrl(): string;
+}
+
+/**
+ * Resolves the design's `<PREFIX>_CLIENT_ID`, `_CLIENT_SECRET`, `_API_URL`, `_AUTHORIZE_URL` and `_TOKEN_URL`
+ * settings for a plugin: options win, then the environment, then the real endpoints. A missing credential
+ * throws a `ConfigurationError` naming the option and the variable, when it is first needed.
+ */
+export function resolveProviderCredentials(params: {
+  /** `STRAVA`, `GARMIN`, `POLAR`. */
+  envPrefix: string;
+  /** How errors name the credentials: `Strava` → "The Strava client id is missing". */
+  name: string;
+  defaults: { apiUrl: string; authorizeUrl: string; tokenUrl: string };
+  options: ProviderCredentialOptions;
+}): ProviderCredentialSettings {
+  const { envPrefix, name, defaults, options } = params;
+  const withEnv = options.env ? { env: options.env } : {};
+  const required = (value: string | undefined, key: string, what: string) => () =>
+    loadSetting({ value, envVar: `${envPrefix}_${key}`, description: `The ${name} ${what}`, ...withEnv });
+  const url = (value: string | undefined, key: string, defaultValue: string) => () =>
+    withoutTrailingSlash(
+      loadOptionalSetting({ value, envVar: `${envPrefix}_${key}`, defaultValue, ...withEnv }),
+    );
+  return {
+    clientId: required(options.clientId, 'CLIENT_ID', 'client id'),
+    clientSecret: required(options.clientSecret, 'CLIENT_SECRET', 'client secret'),
+    apiUrl: url(options.apiUrl, 'API_URL', defaults.apiUrl),
+    authorizeUrl: url(options.authorizeUrl, 'AUTHORIZE_URL', defaults.authorizeUrl),
+    tokenUrl: url(options.tokenUrl, 'TOKEN_URL', defaults.tokenUrl),
+  };
+}
