@@ -27,6 +27,8 @@ export interface SyncQueueOptions {
   maintenanceIntervalSeconds?: number;
   /** Pool size of pg-boss's own connections (default 4). */
   max?: number;
+  /** Background errors of pg-boss's connections (logged by the worker); never thrown. */
+  onError?: (error: Error) => void;
 }
 
 export interface EnqueueSyncOptions {
@@ -84,6 +86,9 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
     monitorStateIntervalSeconds: 60,
   });
+  // pg-boss re-emits its pool's errors (a client dropped when the server restarts or the database is
+  // dropped): without a listener Node would crash the worker. The failed operation itself still rejects.
+  boss.on('error', (error) => options.onError?.(error));
   const retryLimit = options.retryLimit ?? 5;
   const retryDelay = options.retryDelaySeconds ?? 30;
   const expireInSeconds = options.expireInSeconds ?? 3_600;
