@@ -1,11 +1,10 @@
 import { createTrainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
-import { applyMigrations, FakeClock } from '@trainlytics/core/testing';
+import { applyMigrations, FakeClock, type PrivatePostgres, startPrivatePostgres } from '@trainlytics/core/testing';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount, createUser, historyRow, storedStats } from './helpers/connect';
-import { type PrivatePostgres, startPrivatePostgres } from './helpers/private-postgres';
 
 // PostgreSQL stopped (pg_ctl stop -m fast: every session terminated) in the middle of a sync, then
 // started again. A private cluster: the shared server other suites use is never touched.

@@ -9,6 +9,7 @@ import {
   toActivityRow,
   toConnectionRecord,
   tokenArgs,
+  toLeaseRecord,
   toOAuthStateRecord,
   toSyncRecord,
 } from './map-rows';
@@ -192,6 +193,11 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
 
     async releaseLease(key, owner) {
       await call('trainlytics_release_lease', { key, owner });
+    },
+
+    async describeLease(key) {
+      const row = one(await call('trainlytics_describe_lease', { key }));
+      return row ? toLeaseRecord(row) : null;
     },
 
     async recordWebhookEvent(provider, eventKey, now) {

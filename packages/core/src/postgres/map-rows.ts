@@ -6,6 +6,7 @@ import type {
   ConnectionPatch,
   ConnectionRecord,
   ConnectionUpsert,
+  LeaseRecord,
   OAuthStateRecord,
   SyncRecord,
   SyncStatus,
@@ -75,6 +76,10 @@ export function toOAuthStateRecord(row: JsonRow): OAuthStateRecord {
     createdAt: date(row.created_at),
     expiresAt: date(row.expires_at),
   };
+}
+
+export function toLeaseRecord(row: JsonRow): LeaseRecord {
+  return { key: String(row.key), owner: String(row.owner), expiresAt: date(row.expires_at) };
 }
 
 export function toSyncRecord(row: JsonRow): SyncRecord {

@@ -22,6 +22,7 @@ export const STORE_FUNCTIONS = [
   'trainlytics_count_activities',
   'trainlytics_acquire_lease',
   'trainlytics_release_lease',
+  'trainlytics_describe_lease',
   'trainlytics_record_webhook_event',
   'trainlytics_forget_webhook_event',
 ] as const;

@@ -8,10 +8,14 @@ import { silentLogger } from '../runtime/logger';
 import { runSync } from '../sync/sync-engine';
 import { reencryptAllTokens } from '../tokens/reencrypt-all';
 import { createWebhookHandler } from '../webhooks/webhook-handler';
+import { defaultHolderName } from './lease';
 import { createProviderRegistry, lookupProvider } from './provider-registry';
 import { toPublicConnection } from './public-connection';
 import type { Runtime } from './runtime';
 import type { Trainlytics, TrainlyticsOptions } from './types';
+
+/** How long a lease lives without its heartbeat (renewed every third of it). */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /**
  * Builds a Trainlytics instance from a store and a list of provider plugins. Checks the configuration at
@@ -59,6 +63,10 @@ export function createRuntime(options: TrainlyticsOptions): Runtime {
   const providers = createProviderRegistry(options.providers);
   const stateTtlMs = options.stateTtlMs ?? 10 * 60_000;
   if (!(stateTtlMs > 0)) throw new ConfigurationError('stateTtlMs must be a positive number of milliseconds');
+  const leaseTtlMs = options.lease?.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  if (!Number.isFinite(leaseTtlMs) || leaseTtlMs < 1_000) {
+    throw new ConfigurationError('lease.ttlMs must be at least 1000 milliseconds');
+  }
 
   const rt: Runtime = {
     store: options.store,
@@ -71,8 +79,10 @@ export function createRuntime(options: TrainlyticsOptions): Runtime {
     rateLimitTracker: options.rateLimitTracker ?? createMemoryRateLimitTracker(),
     http: options.http ?? {},
     stateTtlMs,
-    leaseTtlMs: 5 * 60_000,
+    leaseTtlMs,
     leasePollMs: 250,
+    leaseMaxWaitMs: 10 * 60_000,
+    holderName: options.lease?.holderName || defaultHolderName(),
     instanceId: randomToken(6),
     locks: new Map(),
   };

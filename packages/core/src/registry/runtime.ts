@@ -22,10 +22,14 @@ export interface Runtime {
   rateLimitTracker: RateLimitTracker;
   http: NonNullable<TrainlyticsOptions['http']>;
   stateTtlMs: number;
-  /** How long a lease (sync, refresh) is held without renewal. */
+  /** How long a lease (sync, refresh) is held without renewal (a heartbeat renews it every third). */
   leaseTtlMs: number;
   /** Pause between two attempts to take a lease held by someone else. */
   leasePollMs: number;
+  /** Longest wait for a lease held by a live holder before giving up (default 10 minutes). */
+  leaseMaxWaitMs: number;
+  /** Names this process in lease owners, for a waiting caller's message (`trainlytics sync (pid 1234 on host)`). */
+  holderName: string;
   /** Identifies this instance in lease owners (with a random suffix per holder). */
   instanceId: string;
   /** In-process locks: callers of one instance queue here before competing for a lease. */

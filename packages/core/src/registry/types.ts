@@ -47,6 +47,13 @@ export interface TrainlyticsOptions {
     maxDelayMs?: number;
     maxRateLimitWaitMs?: number;
   };
+  /**
+   * Leases serialize a connection's syncs and token refreshes across processes. A lease lives `ttlMs`
+   * (default 15 s) and its holder's heartbeat renews it every third of that, so a holder that dies gives
+   * it up within seconds. `holderName` names this process in the lease (default `pid 1234 on host`) so a
+   * caller waiting for it can say who holds it (see `SyncOptions.onWaiting`).
+   */
+  lease?: { ttlMs?: number; holderName?: string };
   /** Webhook processing: `background` (default: answer at once, process after) or `inline`. */
   webhookProcessing?: 'background' | 'inline';
   /**
@@ -86,6 +93,20 @@ export interface SyncOptions {
   ifLocked?: 'wait' | 'skip';
   syncType?: SyncType;
   onProgress?: (progress: SyncProgress) => void;
+  /**
+   * Called when the sync waits for another holder of the connection's lease (another process's sync, a
+   * webhook being applied), and again when the holder changes: say so to the person waiting.
+   */
+  onWaiting?: (wait: SyncWait) => void;
+}
+
+/** What a sync waits for: who holds the connection's lease and when it expires unless renewed. */
+export interface SyncWait {
+  connectionId: number;
+  /** The holder's name, e.g. `trainlytics sync (pid 1234 on host)`. */
+  holder: string;
+  expiresAt: Date;
+  expiresInMs: number;
 }
 
 export interface SyncProgress {

@@ -72,6 +72,14 @@ export interface OAuthStateRecord {
 }
 
 export type SyncType = 'incremental' | 'full' | 'webhook';
+/** A row of `trainlytics_leases`: who holds `key` and until when (unless renewed). */
+export interface LeaseRecord {
+  key: string;
+  /** The holder's owner string (its name, then ` #` and a token unique to the holding). */
+  owner: string;
+  expiresAt: Date;
+}
+
 export type SyncStatus = 'running' | 'success' | 'failed' | 'cancelled';
 
 /** A row of `sync_history`. */
@@ -205,6 +213,11 @@ export interface Store {
   /** Takes `key` for `owner` until `expiresAt` when free or expired; true when taken. Re-taking one's own lease extends it. */
   acquireLease(key: string, owner: string, expiresAt: Date, now: Date): Promise<boolean>;
   releaseLease(key: string, owner: string): Promise<void>;
+  /**
+   * The lease's current record (expired or not), or null when nobody holds it: lets a waiting caller say
+   * who it waits for. Optional for stores written before it (migration 008 adds the SQL function).
+   */
+  describeLease?(key: string): Promise<LeaseRecord | null>;
 
   // webhooks
   /** Records a delivery's key; false when it was seen before (a redelivery). */

@@ -34,7 +34,7 @@ export async function applyBatch(
           { provider: provider.id },
         ),
     },
-    async () => {
+    async (lease) => {
       const current = (await rt.store.getConnection(connection.id)) ?? connection;
       const sync = await rt.store.startSync({
         connectionId: current.id,
@@ -55,6 +55,12 @@ export async function applyBatch(
       try {
         const session = createConnectionSession(rt, provider, current, { counter });
         const batch = screenActivities(provider.id, await produce(session.context()));
+        if (!(await lease.renew())) {
+          throw new SyncInProgressError(
+            `Connection ${current.id}'s lease was taken by another process while the webhook was fetched: not applied`,
+            { provider: provider.id },
+          );
+        }
         const committed = await rt.store.commitPage({
           connectionId: current.id,
           syncId: sync.id,

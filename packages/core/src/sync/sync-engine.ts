@@ -7,7 +7,7 @@ import {
 import { TrainlyticsError } from '../errors/trainlytics-error';
 import type { JsonValue } from '../model/json';
 import type { Provider } from '../provider/v1/provider-v1';
-import { withLease } from '../registry/lease';
+import { type HeldLease, withLease } from '../registry/lease';
 import type { RequestCounter } from '../registry/provider-http';
 import type { Runtime } from '../registry/runtime';
 import type { SyncOptions, SyncProgress, SyncResult } from '../registry/types';
@@ -18,7 +18,7 @@ import { rejectionToJson } from './rejection-json';
 import { screenActivities } from './screen-activities';
 
 export const INTERRUPTED_MESSAGE =
-  'interrupted: the previous sync of this connection did not finish (process crash?); resuming from the last committed page';
+  'interrupted: the process running this sync stopped before it finished (its lease expired); resuming from the last committed page';
 
 /** The lease key that serializes every write of a connection's activities (syncs and webhooks). */
 export const syncLeaseKey = (connectionId: number) => `sync:${connectionId}`;
@@ -83,6 +83,15 @@ export async function runSync(
             : `Connection ${connectionId} is already being synced`,
           { provider: provider.id, hint: 'the running sync stores everything; try again when it is done' },
         ),
+      onWait: options.onWaiting
+        ? (held) =>
+            options.onWaiting?.({
+              connectionId,
+              holder: held.holder,
+              expiresAt: held.expiresAt,
+              expiresInMs: held.expiresInMs,
+            })
+        : undefined,
     },
     async (lease) => {
       const connection = (await rt.store.getConnection(connectionId)) ?? initial;
@@ -123,6 +132,7 @@ export async function runSync(
           options.signal?.throwIfAborted();
           const page = screenActivities(provider.id, rawPage);
           const requests = counter.count - reported;
+          await assertHeld(lease, connectionId, provider.id);
           const committed = await rt.store.commitPage({
             connectionId,
             syncId: sync.id,
@@ -141,14 +151,9 @@ export async function runSync(
           totals.deleted += committed.deleted;
           totals.rejected += page.rejected.length;
           await page.commit?.();
-          if (!(await lease.renew())) {
-            throw new SyncInProgressError(
-              `The sync of connection ${connectionId} lost its lease (it ran longer than the lease without renewing)`,
-              { provider: provider.id },
-            );
-          }
           options.onProgress?.(progress(sync.id, totals, counter.count));
         }
+        await assertHeld(lease, connectionId, provider.id);
         const completedAt = rt.clock.now();
         await rt.store.finishSync(sync.id, {
           status: 'success',
@@ -170,6 +175,15 @@ export async function runSync(
               message: 'cancelled: the sync was aborted; the next run resumes after the last committed page',
             }
           : describeFailure(error);
+        if (error instanceof LeaseLostError) {
+          // another process holds the connection now (and closed this run's row): write nothing more
+          rt.logger.warn('sync stopped: lost its lease', {
+            provider: provider.id,
+            connectionId,
+            syncId: sync.id,
+          });
+          return result(sync, totals, counter.count, cursor, 'failed', failure);
+        }
         const now = rt.clock.now();
         await rt.store.finishSync(sync.id, {
           status: aborted ? 'cancelled' : 'failed',
@@ -197,6 +211,18 @@ export async function runSync(
         return result(sync, totals, counter.count, cursor, aborted ? 'cancelled' : 'failed', failure);
       }
     },
+  );
+}
+
+/** The lease was taken by another process (this one stopped renewing it in time): stop writing. */
+class LeaseLostError extends SyncInProgressError {}
+
+/** Renews the connection's lease right before a write; throws when it was lost. */
+async function assertHeld(lease: HeldLease, connectionId: number, providerId: string): Promise<void> {
+  if (await lease.renew()) return;
+  throw new LeaseLostError(
+    `The sync of connection ${connectionId} lost its lease to another process (it could not renew it in time); it stopped without writing more`,
+    { provider: providerId, hint: 'the other process carries on from the last committed page' },
   );
 }
 

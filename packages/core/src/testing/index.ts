@@ -1,6 +1,7 @@
 export { FakeClock } from '../runtime/clock';
 export type * from './conformance-sandbox';
 export * from './databases';
+export { type PrivatePostgres, startPrivatePostgres } from './private-postgres';
 export {
   type ConformanceDatabase,
   type ProviderConformanceOptions,

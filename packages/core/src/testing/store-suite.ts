@@ -873,6 +873,25 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         expect(await store().acquireLease('sync:1', 'worker-a', at(11), at(6))).toBe(false);
       });
 
+      it('says who holds it and until when (expired or not), and nothing once released', async () => {
+        const s = store();
+        expect(s.describeLease).toBeTypeOf('function');
+        expect(await s.describeLease!('sync:7')).toBeNull();
+        const owner = 'trainlytics sync (pid 1234 on host) #abc.def';
+        await s.acquireLease('sync:7', owner, at(1), T0);
+        expect(await s.describeLease!('sync:7')).toEqual({ key: 'sync:7', owner, expiresAt: at(1) });
+        expect(await s.describeLease!('sync:8')).toBeNull();
+        // another owner takes the expired lease: the record names the new holder
+        await s.acquireLease('sync:7', 'worker-b', at(3), at(2));
+        expect(await s.describeLease!('sync:7')).toEqual({
+          key: 'sync:7',
+          owner: 'worker-b',
+          expiresAt: at(3),
+        });
+        await s.releaseLease('sync:7', 'worker-b');
+        expect(await s.describeLease!('sync:7')).toBeNull();
+      });
+
       it('is released by its owner only', async () => {
         await store().acquireLease('refresh:1', 'worker-a', at(10), T0);
         await store().releaseLease('refresh:1', 'worker-b');

@@ -1,5 +1,7 @@
-import { NotFoundError, SyncInProgressError, type SyncProgress } from '@trainlytics/core';
+import { NotFoundError, SyncInProgressError, type SyncProgress, type SyncWait } from '@trainlytics/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../src/registry/create-trainlytics';
+import { withLease } from '../../src/registry/lease';
 import { INTERRUPTED_MESSAGE } from '../../src/sync/sync-engine';
 import { EngineHarness, yieldingClock } from './harness';
 
@@ -191,6 +193,93 @@ describe('sync engine', () => {
     const waited = await t.sync(connection.id);
     expect(waited.status).toBe('success');
     expect(h.clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('a holder that stopped heartbeating loses the lease within seconds; the waiter says whom it waits for and closes its row', async () => {
+    const t = h.trainlytics({ lease: { holderName: 'trainlytics worker (pid 7 on box)' } });
+    const { connection } = await h.connect(t, 3);
+    // a killed `trainlytics sync`: its last heartbeat took the lease for one TTL, its row still says running
+    const dead = 'trainlytics sync (pid 1234 on host) #dead.beef';
+    await h.store.acquireLease(
+      `sync:${connection.id}`,
+      dead,
+      new Date(h.clock.now().getTime() + 15_000),
+      h.clock.now(),
+    );
+    const stale = await h.store.startSync({
+      connectionId: connection.id,
+      syncType: 'full',
+      cursorBefore: null,
+      now: h.clock.now(),
+    });
+    const waits: SyncWait[] = [];
+    const result = await t.sync(connection.id, { onWaiting: (w) => waits.push(w) });
+    expect(result.status).toBe('success');
+    // it waited one lease TTL (15 s on the fake clock), not minutes
+    const waited = h.clock.sleeps.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(15_000);
+    expect(waited).toBeLessThan(20_000);
+    expect(waits).toEqual([
+      {
+        connectionId: connection.id,
+        holder: 'trainlytics sync (pid 1234 on host)',
+        expiresAt: new Date(h.clock.now().getTime() - waited + 15_000),
+        expiresInMs: 15_000,
+      },
+    ]);
+    const closed = await h.store.getSync(stale.id);
+    expect(closed?.status).toBe('failed');
+    expect(closed?.errorMessage).toBe(INTERRUPTED_MESSAGE);
+    expect(INTERRUPTED_MESSAGE).toMatch(/stopped before it finished \(its lease expired\)/);
+  });
+
+  it('names the holder in the lease and renews it by a heartbeat independent of the work', async () => {
+    const rt = createRuntime(
+      h.options({ lease: { holderName: 'trainlytics sync (pid 42 on host)', ttlMs: 1_000 } }),
+    );
+    const key = 'sync:4242';
+    const renewed = await withLease(rt, key, { onBusy: () => new Error('busy') }, async (lease) => {
+      const first = await h.store.describeLease!(key);
+      expect(first?.owner).toBe(lease.owner);
+      expect(lease.owner).toMatch(/^trainlytics sync \(pid 42 on host\) #[\w-]+\.[\w-]+$/);
+      h.clock.advance(5_000);
+      // one step of the work lasts long: the heartbeat (every TTL/3, real time) renews the lease meanwhile
+      for (;;) {
+        const now = await h.store.describeLease!(key);
+        if (now && now.expiresAt > first!.expiresAt) return now;
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    expect(renewed.expiresAt).toEqual(new Date(h.clock.now().getTime() + 1_000));
+    expect(await h.store.describeLease!(key)).toBeNull();
+  });
+
+  it('a holder whose lease was taken over stops writing: no page, no row update, no connection update', async () => {
+    const t = h.trainlytics({ pageSize: 2 });
+    const { connection } = await h.connect(t, 6);
+    const key = `sync:${connection.id}`;
+    const result = await t.sync(connection.id, {
+      full: true,
+      onProgress: async (p) => {
+        if (p.pages !== 1) return;
+        // the holder stalled past its TTL (a frozen VM) and another process took the lease
+        await h.query('update trainlytics_leases set expires_at = $2 where key = $1', [
+          key,
+          new Date(h.clock.now().getTime() - 1),
+        ]);
+        expect(
+          await h.store.acquireLease(key, 'other', new Date(h.clock.now().getTime() + 15_000), h.clock.now()),
+        ).toBe(true);
+        await h.store.failRunningSyncs(connection.id, 'closed by the other process', h.clock.now());
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(result.errorMessage).toMatch(/lost its lease/);
+    expect(await h.stored(connection.id)).toBe(2);
+    const [row] = await t.history.list({ connectionId: connection.id });
+    expect(row?.errorMessage).toBe('closed by the other process');
+    expect((await t.connections.get(connection.id))?.lastError).toBeNull();
+    expect((await h.store.describeLease!(key))?.owner).toBe('other');
   });
 
   it('an unknown connection is a NotFoundError; an inactive one a recorded failure without requests', async () => {

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 
 /**
  * A throw-away PostgreSQL cluster of its own (initdb in a temporary directory, its own port and socket
- * directory), so a test may stop and start it without touching the shared server other suites use.
- * Runs the server binaries as the `postgres` OS user when the tests run as root.
+ * directory), so a test may stop and start it (a database restart) without touching the shared server
+ * other suites use. Runs the server binaries as the `postgres` OS user when the tests run as root. Needs
+ * the server binaries under /usr/lib/postgresql/<version>/bin.
  */
 export interface PrivatePostgres {
   port: number;
@@ -39,9 +40,10 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Creates and starts a private cluster (`destroy()` it in `afterAll`). */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'tl-e2e-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tl-private-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
