@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   type Clock,
   createMemoryRateLimitTracker,
@@ -28,6 +29,13 @@ export interface OpenTrainlyticsOptions extends DatabaseOptions {
   enqueueSync?: (connectionId: number) => Promise<void>;
   /** The app-wide rate-limit state (default: in memory, for one process). */
   rateLimitTracker?: (database: OpenedDatabase) => RateLimitTracker;
+  /** The command, to name this process in the leases it holds (`sync` → `trainlytics sync (pid 1234 on host)`). */
+  command?: string;
+}
+
+/** How a command names its process in the leases it holds: `trainlytics sync (pid 1234 on host)`. */
+export function leaseHolderName(command: string): string {
+  return `trainlytics ${command} (pid ${process.pid} on ${hostname()})`;
 }
 
 export interface OpenedTrainlytics {
@@ -60,6 +68,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.webhookProcessing ? { webhookProcessing: options.webhookProcessing } : {}),
       ...(options.enqueueSync ? { enqueueSync: options.enqueueSync } : {}),
+      ...(options.command ? { lease: { holderName: leaseHolderName(options.command) } } : {}),
     });
     return {
       trainlytics,

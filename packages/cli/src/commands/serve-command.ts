@@ -73,12 +73,20 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         '--queue needs PostgreSQL (--database-url or DATABASE_URL): the job queue lives in that database and is shared with `trainlytics worker` processes',
       );
     }
-    const queue = flags.queue && connectionString ? createSyncQueue({ connectionString }) : null;
+    const queue =
+      flags.queue && connectionString
+        ? createSyncQueue({
+            connectionString,
+            // a connection lost with the database (a restart): logged; pg-boss connects again and carries on
+            onError: (error) => logger.warn('job queue: database connection error', { error: error.message }),
+          })
+        : null;
     const opened = await openTrainlytics({
       ...flags,
       env: io.env,
       cwd: io.cwd,
       logger,
+      command: 'serve',
       // with workers, this process's own requests (webhooks, first syncs) count against the shared limit
       ...(queue
         ? {

@@ -5,6 +5,7 @@ import { type CliIO, writeLine } from '../cli-io';
 import { withDatabaseOption } from '../commands/shared-options';
 import { assertMigrated, openDatabase } from '../database';
 import { parsePositiveInt } from '../format';
+import { leaseHolderName } from '../open-trainlytics';
 import { providersFromEnv } from '../providers-from-env';
 import { storeFromDatabase } from '../store-from-database';
 import { UserError } from '../user-error';
@@ -123,7 +124,10 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
       );
     }
     const database = await openDatabase({ databaseUrl: url, env: io.env, cwd: io.cwd });
+    const logger = deps.logger ?? silentLogger;
     const queue = createSyncQueue({
+      // a connection lost with the database (a restart): logged; pg-boss connects again and carries on
+      onError: (error) => logger.warn('job queue: database connection error', { error: error.message }),
       connectionString: url,
       retryLimit: parsePositiveInt(flags.retryLimit ?? '5', '--retry-limit'),
       retryDelaySeconds: parsePositiveInt(flags.retryDelay ?? '30', '--retry-delay'),
@@ -152,7 +156,6 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
       }
       const pool = database.pool;
       if (!pool) throw new UserError('trainlytics worker needs PostgreSQL, not the embedded database');
-      const logger = deps.logger ?? silentLogger;
       const recovery = await withLeaseRecovery(storeFromDatabase(database), pool, { logger });
       const trainlytics = createTrainlytics({
         store: recovery.store,
@@ -160,6 +163,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         encryptionKey: io.env.TRAINLYTICS_ENCRYPTION_KEY || undefined,
         logger,
         rateLimitTracker: sharedRateLimitTracker(pool, io.env),
+        lease: { holderName: leaseHolderName('worker') },
       });
       const concurrency = parsePositiveInt(flags.concurrency ?? '2', '--concurrency');
       const worker = await startSyncWorker({
