@@ -39,6 +39,21 @@ export function formatInstant(date: Date | null | undefined): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
+/** The largest id PostgreSQL's `int`/`serial` columns hold (user and connection ids). */
+export const MAX_ID = 2_147_483_647;
+
+/**
+ * Parses a user or connection id: a positive 32-bit integer (what the `serial` columns hold), else a
+ * `UserError` naming `what` that exits 2 (an input error, caught before the database is asked).
+ */
+export function parseId(value: string, what: string): number {
+  const text = value.trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_ID) {
+    throw new UserError(`${what} must be a positive integer up to ${MAX_ID}, got "${value}"`, 2);
+  }
+  return Number(text);
+}
+
 /** Parses a positive integer argument, or throws a `UserError` naming `what`. */
 export function parsePositiveInt(value: string, what: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {

@@ -2,7 +2,7 @@ export { createHostApp, type HostAppOptions } from './app/create-host-app';
 export { type HostServer, type HostServerOptions, startHostServer } from './app/host-server';
 export { type AppUser, ensureUser, listUsers } from './app/users';
 export type { CliIO } from './cli-io';
-export { syncJson } from './commands/sync-command';
+export { describeWait, failedSyncJson, type SyncJson, syncJson } from './commands/sync-command';
 export { assertMigrated, embeddedDatabaseDir, type OpenedDatabase, openDatabase } from './database';
 export { type DemoOptions, type DemoReport, runDemo } from './demo/run-demo';
 export { type OpenedTrainlytics, type OpenTrainlyticsOptions, openTrainlytics } from './open-trainlytics';

@@ -66,8 +66,52 @@ describe('help and usage errors', () => {
 
   it('refuses a connection id that is not a number', async () => {
     const run = await runCli(['sync', 'abc'], { cwd });
-    expect(run.code).toBe(1);
-    expectOneLineError(run.stderr, /connection id must be a positive integer, got "abc"/);
+    expect(run.code).toBe(2);
+    expectOneLineError(run.stderr, /connection id must be a positive integer up to 2147483647, got "abc"/);
+  });
+
+  it.each([
+    [['sync', '2147483648']],
+    [['sync', '0']],
+    [['sync', '-1', '--json']],
+    [['sync', '99999999999999999999', '--json']],
+    [['connections', 'list', '--user', '2147483648']],
+    [['connections', 'list', '--user', '1.5', '--json']],
+  ])('refuses the id in %j as an input error (exit 2) before asking the database', async (args) => {
+    // an unreachable database: the id is refused before anything is opened
+    const run = await runCli(args, { cwd, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' } });
+    expect(run.code).toBe(2);
+    expectOneLineError(
+      run.stderr,
+      /^trainlytics: (connection id|--user) must be a positive integer up to 2147483647, got "/,
+    );
+    if (args[0] === 'sync' && args.includes('--json')) {
+      expect(JSON.parse(run.stdout)).toEqual({
+        syncId: null,
+        status: 'failed',
+        activitiesCreated: 0,
+        activitiesUpdated: 0,
+        requests: 0,
+        errorMessage: expect.stringMatching(/^connection id must be a positive integer/),
+      });
+    }
+  });
+
+  it('sync --json prints one object (an array with --all) when the database cannot be reached', async () => {
+    const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
+    const one = await runCli(['sync', '1', '--json'], { cwd, env });
+    expect(one.code).toBe(1);
+    expectOneLineError(one.stderr, /Cannot reach the database at 127\.0\.0\.1:1\/nowhere/);
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      syncId: null,
+      status: 'failed',
+      errorMessage: expect.stringMatching(/^Cannot reach the database/),
+    });
+    const all = await runCli(['sync', '--all', '--json'], { cwd, env });
+    expect(all.code).toBe(1);
+    const results = JSON.parse(all.stdout);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ syncId: null, status: 'failed' });
   });
 
   it('says when the database cannot be reached', async () => {

@@ -1,10 +1,11 @@
 import { tmpdir } from 'node:os';
+import { silentLogger } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
 import { type PrivatePostgres, startPrivatePostgres } from '@trainlytics/core/testing';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncQueue, type SyncQueue } from '../src/worker';
+import { createSyncQueue, type SyncQueue, withLeaseRecovery } from '../src/worker';
 import { type CliProcess, runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
@@ -111,6 +112,10 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 async function restart(pool: pg.Pool) {
   cluster.stop();
   cluster.start();
+  await reconnected(pool);
+}
+
+async function reconnected(pool: pg.Pool) {
   await until('the test pool reconnected', () =>
     pool.query('select 1').then(
       () => true,
@@ -233,5 +238,104 @@ describe('a PostgreSQL restart', () => {
     await db.pool.end();
     const stopped = await server.stop();
     expect(stopped.code).toBe(0);
+  });
+});
+
+describe('sync --json with the database stopped mid-run', () => {
+  it.each([
+    ['one connection', false],
+    ['--all', true],
+  ])('still prints exactly one JSON value (%s), then one line on stderr', async (_name, all) => {
+    const db = await freshDatabase(all ? 'stopped_json_all' : 'stopped_json_one');
+    const id = await db.addConnection();
+    // the sync is stuck in a request to Strava when PostgreSQL goes away
+    sandbox.setFaults({ latencyMs: 3_000 });
+    let stopped = false;
+    try {
+      const sync = startCli(['sync', ...(all ? ['--all'] : [String(id)]), '--full', '--json'], {
+        cwd: tmpdir(),
+        env: { ...stravaEnv(sandbox), DATABASE_URL: db.url },
+      });
+      running.push(sync);
+      await until('the sync running', async () => {
+        const { rows } = await db.pool.query(
+          `select 1 from sync_history where connection_id = $1 and sync_status = 'running'`,
+          [id],
+        );
+        return rows.length > 0;
+      });
+      cluster.stop();
+      stopped = true;
+      const exited = await new Promise<number | null>((resolve) => {
+        if (sync.child.exitCode !== null) resolve(sync.child.exitCode);
+        else sync.child.once('exit', (code) => resolve(code));
+      });
+      const { stdout, stderr } = sync.output();
+      expect(exited).toBe(1);
+      const printed = JSON.parse(stdout);
+      const object = all ? printed[0] : printed;
+      if (all) expect(printed).toHaveLength(1);
+      expect(object).toMatchObject({ status: 'failed', errorMessage: expect.any(String) });
+      expect(object.errorMessage).not.toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      sandbox.resetFaults();
+      if (stopped) cluster.start();
+      await reconnected(db.pool);
+      await db.pool.end();
+    }
+  });
+});
+
+describe("the worker's lease-recovery session", () => {
+  it('is opened again after a restart and takes the locks of the leases still held back', async () => {
+    const db = await freshDatabase('restart_recovery');
+    const workerPool = new pg.Pool({ connectionString: db.url, max: 3 });
+    workerPool.on('error', () => {});
+    const otherPool = new pg.Pool({ connectionString: db.url, max: 2 });
+    otherPool.on('error', () => {});
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const mine = await withLeaseRecovery(postgresStore({ pool: workerPool }), workerPool, {
+      logger,
+      reconnectDelayMs: 100,
+    });
+    const other = await withLeaseRecovery(postgresStore({ pool: otherPool }), otherPool, {
+      logger: silentLogger,
+    });
+    const locks = async () =>
+      Number(
+        (
+          await db.pool.query<{ n: string }>(
+            `select count(*) as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+              where l.locktype = 'advisory' and a.application_name = 'trainlytics-worker'`,
+          )
+        ).rows[0]!.n,
+      );
+    try {
+      const now = new Date();
+      const later = new Date(now.getTime() + 60_000);
+      expect(await mine.store.acquireLease('sync:1', 'worker-a #1.1', later, now)).toBe(true);
+      expect(await locks()).toBe(1);
+
+      await restart(db.pool);
+
+      // the session comes back by itself and locks the lease it still holds
+      await until('the lock taken again', async () => (await locks().catch(() => 0)) === 1);
+      expect(warnings).toContain('lost the worker session to PostgreSQL; opening it again');
+      // so another worker does not take a live lease over
+      await reconnected(otherPool);
+      expect(await other.store.acquireLease('sync:1', 'worker-b #2.2', later, now)).toBe(false);
+      expect(other.takenOver).toBe(0);
+      await mine.store.releaseLease('sync:1', 'worker-a #1.1');
+      expect(await locks()).toBe(0);
+    } finally {
+      await mine.close();
+      await other.close();
+      await workerPool.end();
+      await otherPool.end();
+      await db.pool.end();
+    }
   });
 });

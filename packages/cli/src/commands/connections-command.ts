@@ -1,7 +1,7 @@
 import type { Connection } from '@trainlytics/core';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
-import { formatInstant, formatTable, parsePositiveInt } from '../format';
+import { formatInstant, formatTable, parseId } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
 import { assertKnownProvider, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
@@ -23,7 +23,7 @@ export function registerConnectionsCommand(program: Command, io: CliIO): void {
       .option('--provider <id>', `only this provider (${KNOWN_PROVIDER_IDS.join(', ')})`)
       .option('--json', 'print a JSON array'),
   ).action(async (flags: ListFlags) => {
-    const userId = flags.user === undefined ? undefined : parsePositiveInt(flags.user, '--user');
+    const userId = flags.user === undefined ? undefined : parseId(flags.user, '--user');
     if (flags.provider) assertKnownProvider(flags.provider);
     // Listing needs no provider credentials: the plugins are only used to sync.
     const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, providers: [] });

@@ -1,12 +1,18 @@
-import { type Connection, SyncInProgressError, type SyncResult, type Trainlytics } from '@trainlytics/core';
+import {
+  type Connection,
+  SyncInProgressError,
+  type SyncResult,
+  type SyncWait,
+  type Trainlytics,
+} from '@trainlytics/core';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
-import { parsePositiveInt } from '../format';
+import { parseId, parsePositiveInt } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
 import { createProgressBoard, type ProgressBoard } from '../progress';
 import { providerName } from '../providers-from-env';
 import { runConcurrently } from '../run-concurrently';
-import { UserError } from '../user-error';
+import { describeError, UserError } from '../user-error';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface SyncFlags extends DatabaseFlag {
@@ -16,8 +22,17 @@ interface SyncFlags extends DatabaseFlag {
   concurrency?: string;
 }
 
-/** The one JSON object `sync --json` prints (the contract of the design). */
-export function syncJson(result: SyncResult) {
+/** The one JSON object `sync --json` prints (the contract of the design); `syncId` is null when no sync ran. */
+export interface SyncJson {
+  syncId: number | null;
+  status: SyncResult['status'];
+  activitiesCreated: number;
+  activitiesUpdated: number;
+  requests: number;
+  errorMessage: string | null;
+}
+
+export function syncJson(result: SyncResult): SyncJson {
   return {
     syncId: result.syncId,
     status: result.status,
@@ -25,6 +40,18 @@ export function syncJson(result: SyncResult) {
     activitiesUpdated: result.activitiesUpdated,
     requests: result.requests,
     errorMessage: result.errorMessage,
+  };
+}
+
+/** The object `sync --json` prints when no sync ran (bad input, the database failed): same keys, `failed`. */
+export function failedSyncJson(errorMessage: string): SyncJson {
+  return {
+    syncId: null,
+    status: 'failed',
+    activitiesCreated: 0,
+    activitiesUpdated: 0,
+    requests: 0,
+    errorMessage,
   };
 }
 
@@ -40,69 +67,102 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
       .option('--concurrency <n>', 'with --all: how many connections sync at once', '4')
       .option('--json', 'print one JSON object (an array with --all)'),
   ).action(async (connectionId: string | undefined, flags: SyncFlags) => {
-    if (flags.all && connectionId !== undefined) {
-      throw new UserError('Give either a connection id or --all, not both');
-    }
-    if (!flags.all && connectionId === undefined) {
-      throw new UserError(
-        'Missing connection id: `trainlytics sync <connection-id>` or `trainlytics sync --all`',
-      );
-    }
-    const id = connectionId === undefined ? undefined : parsePositiveInt(connectionId, 'connection id');
-    const concurrency = parsePositiveInt(flags.concurrency ?? '4', '--concurrency');
-    const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd });
-    const board = createProgressBoard(io, { json: flags.json });
+    if (!flags.json) return runSync(connectionId, flags, io, setExitCode);
+    // --json promises one object (an array with --all) on stdout whatever happens: an error that ends
+    // the command early still prints one, then goes on to its one line on stderr and exit code
+    let printed = false;
+    const json: CliIO = {
+      ...io,
+      stdout: {
+        write(chunk: string) {
+          printed = true;
+          return io.stdout.write(chunk);
+        },
+      },
+    };
     try {
-      const { trainlytics } = opened;
-      if (id !== undefined) {
-        const connection = await findConnection(trainlytics, id);
-        const result = await syncOne(trainlytics, connection, Boolean(flags.full), board);
-        board.stop();
-        if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
-        else writeLine(io.stdout, describeResult(connection, result));
-        setExitCode(result.status === 'success' ? 0 : 1);
-        return;
+      await runSync(connectionId, flags, json, setExitCode);
+    } catch (error) {
+      if (!printed) {
+        const failed = failedSyncJson(describeError(error, {}));
+        writeLine(io.stdout, JSON.stringify(flags.all ? [failed] : failed));
       }
-      const active = (await trainlytics.connections.list({ active: true })).filter(
-        (c) => c.status === 'active',
-      );
-      const runnable = active.filter((c) => trainlytics.providerIds.includes(c.provider));
-      for (const c of active) {
-        if (!runnable.includes(c)) {
-          writeLine(
-            io.stderr,
-            `Skipping connection ${c.id}: ${providerName(c.provider)} credentials are not set`,
-          );
-        }
-      }
-      const settled = await runConcurrently(runnable, concurrency, (c) =>
-        syncOne(trainlytics, c, Boolean(flags.full), board),
-      );
-      board.stop();
-      const results: SyncResult[] = [];
-      let failed = runnable.length < active.length;
-      settled.forEach((outcome, index) => {
-        const connection = runnable[index]!;
-        if (outcome.status === 'fulfilled') {
-          results.push(outcome.value);
-          if (outcome.value.status !== 'success') failed = true;
-          if (!flags.json) writeLine(io.stdout, describeResult(connection, outcome.value));
-        } else {
-          failed = true;
-          const message = SyncInProgressError.isInstance(outcome.reason)
-            ? 'skipped: another sync of it is running'
-            : (outcome.reason as Error).message;
-          writeLine(io.stderr, `Connection ${connection.id} (${connection.provider}): ${message}`);
-        }
-      });
-      if (flags.json) writeLine(io.stdout, JSON.stringify(results.map(syncJson)));
-      else if (runnable.length === 0) writeLine(io.stdout, 'No active connections to sync.');
-      setExitCode(failed ? 1 : 0);
-    } finally {
-      board.stop();
-      await opened.close();
+      throw error;
     }
   });
+}
+
+async function runSync(
+  connectionId: string | undefined,
+  flags: SyncFlags,
+  io: CliIO,
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  if (flags.all && connectionId !== undefined) {
+    throw new UserError('Give either a connection id or --all, not both', 2);
+  }
+  if (!flags.all && connectionId === undefined) {
+    throw new UserError(
+      'Missing connection id: `trainlytics sync <connection-id>` or `trainlytics sync --all`',
+      2,
+    );
+  }
+  const id = connectionId === undefined ? undefined : parseId(connectionId, 'connection id');
+  const concurrency = parsePositiveInt(flags.concurrency ?? '4', '--concurrency');
+  const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, command: 'sync' });
+  const board = createProgressBoard(io, { json: flags.json });
+  try {
+    const { trainlytics } = opened;
+    if (id !== undefined) {
+      const connection = await findConnection(trainlytics, id);
+      const result = await syncOne(trainlytics, connection, Boolean(flags.full), board, io);
+      board.stop();
+      if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
+      else writeLine(io.stdout, describeResult(connection, result));
+      setExitCode(result.status === 'success' ? 0 : 1);
+      return;
+    }
+    const active = (await trainlytics.connections.list({ active: true })).filter(
+      (c) => c.status === 'active',
+    );
+    const runnable = active.filter((c) => trainlytics.providerIds.includes(c.provider));
+    for (const c of active) {
+      if (!runnable.includes(c)) {
+        writeLine(
+          io.stderr,
+          `Skipping connection ${c.id}: ${providerName(c.provider)} credentials are not set`,
+        );
+      }
+    }
+    const settled = await runConcurrently(runnable, concurrency, (c) =>
+      syncOne(trainlytics, c, Boolean(flags.full), board, io),
+    );
+    board.stop();
+    const results: SyncJson[] = [];
+    let failed = runnable.length < active.length;
+    settled.forEach((outcome, index) => {
+      const connection = runnable[index]!;
+      if (outcome.status === 'fulfilled') {
+        results.push(syncJson(outcome.value));
+        if (outcome.value.status !== 'success') failed = true;
+        if (!flags.json) writeLine(io.stdout, describeResult(connection, outcome.value));
+      } else {
+        failed = true;
+        const message = SyncInProgressError.isInstance(outcome.reason)
+          ? 'skipped: another sync of it is running'
+          : describeError(outcome.reason, io.env);
+        const line = `Connection ${connection.id} (${connection.provider}): ${message}`;
+        results.push(failedSyncJson(line));
+        writeLine(io.stderr, line);
+      }
+    });
+    if (flags.json) writeLine(io.stdout, JSON.stringify(results));
+    else if (runnable.length === 0) writeLine(io.stdout, 'No active connections to sync.');
+    setExitCode(failed ? 1 : 0);
+  } finally {
+    board.stop();
+    await opened.close();
+  }
 }
 
 async function findConnection(trainlytics: Trainlytics, id: number): Promise<Connection> {
@@ -129,11 +189,23 @@ async function syncOne(
   connection: Connection,
   full: boolean,
   board: ProgressBoard,
+  io: CliIO,
 ): Promise<SyncResult> {
   const line = board.line(`${connection.provider} #${connection.id}`);
-  const result = await trainlytics.sync(connection.id, { full, onProgress: (p) => line.update(p) });
+  const result = await trainlytics.sync(connection.id, {
+    full,
+    onProgress: (p) => line.update(p),
+    // a sync of this connection runs elsewhere (or was killed and its lease has not expired yet): say so
+    onWaiting: (wait) => writeLine(io.stderr, describeWait(wait)),
+  });
   line.finish(result.status);
   return result;
+}
+
+/** `Waiting for connection 1's sync, held by trainlytics sync (pid 1234 on host) — lease expires in 9 s` */
+export function describeWait(wait: SyncWait): string {
+  const seconds = Math.ceil(wait.expiresInMs / 1000);
+  return `Waiting for connection ${wait.connectionId}'s sync, held by ${wait.holder} — lease expires in ${seconds} s unless renewed`;
 }
 
 function describeResult(connection: Connection, result: SyncResult): string {
