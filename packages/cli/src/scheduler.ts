@@ -23,6 +23,12 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** How often `start()` looks for due connections (default: a quarter of the interval, at most a minute). */
   pollMs?: number;
+  /**
+   * The longest a scheduled sync waits for a provider's rate-limit window (default 2 s). Beyond it the sync
+   * ends `deferred` (pages committed) and the scheduler runs it again at its `retryAt`, so a window never
+   * holds a connection's lease (and "sync now" of that connection) for minutes.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 export interface TickReport {
@@ -37,6 +43,11 @@ export interface TickReport {
 export interface Scheduler {
   /** One pass: syncs every due connection (at most `concurrency` at once) and reports what happened. */
   tick(): Promise<TickReport>;
+  /**
+   * Runs the connection's sync again at `retryAt` (the first tick at or after it), even when its last sync
+   * is recent: a sync that a rate limit deferred elsewhere (the host app's "sync now").
+   */
+  defer(deferred: { connectionId: number; retryAt: Date; full?: boolean }): void;
   /** Ticks every `pollMs` until `stop()`. */
   start(): void;
   /** Stops polling and waits for the running tick. */
@@ -49,7 +60,8 @@ export interface Scheduler {
  * oldest), so a restart picks up where the last process left. `sync(id, { ifLocked: 'skip' })` makes sure a
  * connection is never synced twice at once, even by another process; a provider whose rate limit is used
  * up (or that answered 429) is left alone until its window resets, and a connection whose sync failed is
- * retried one interval later.
+ * retried one interval later. A sync that a rate limit deferred (it would have waited longer than
+ * `maxRateLimitWaitMs`) is run again at its `retryAt`, as is one handed over with `defer()`.
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { trainlytics } = options;
@@ -65,6 +77,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
    * success, so without this a failing connection would be retried at every poll).
    */
   const retryAfter = new Map<number, Date>();
+  /** Deferred syncs to run again once their `retryAfter` time has come, due or not (and whether full). */
+  const deferredRuns = new Map<number, { full: boolean }>();
+  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 2_000;
+  const defer = (connectionId: number, retryAt: Date, full: boolean) => {
+    const earlier = deferredRuns.get(connectionId);
+    deferredRuns.set(connectionId, { full: full || Boolean(earlier?.full) });
+    retryAfter.set(connectionId, retryAt);
+  };
   let running: Promise<TickReport> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
@@ -84,7 +104,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const connections = await trainlytics.connections.list({ active: true });
     return connections
       .filter((c) => c.status === 'active' && trainlytics.providerIds.includes(c.provider))
-      .filter((c) => !c.lastSyncAt || now.getTime() - c.lastSyncAt.getTime() >= intervalMs)
+      .filter(
+        (c) =>
+          !c.lastSyncAt || now.getTime() - c.lastSyncAt.getTime() >= intervalMs || deferredRuns.has(c.id),
+      )
       .sort((a, b) => (a.lastSyncAt?.getTime() ?? -Infinity) - (b.lastSyncAt?.getTime() ?? -Infinity));
   };
 
@@ -103,10 +126,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return;
       }
       try {
-        const result = await trainlytics.sync(connection.id, { ifLocked: 'skip' });
+        const full = deferredRuns.get(connection.id)?.full ?? false;
+        const result = await trainlytics.sync(connection.id, { full, ifLocked: 'skip', maxRateLimitWaitMs });
         report.results.push(result);
+        deferredRuns.delete(connection.id);
         if (result.status === 'success') retryAfter.delete(connection.id);
-        else retryAfter.set(connection.id, new Date(clock.now().getTime() + intervalMs));
+        else if (result.status === 'deferred' && result.retryAt) {
+          // run it again when the window resets; until then leave the provider alone
+          defer(connection.id, result.retryAt, full);
+          blockedUntil.set(connection.provider, result.retryAt);
+          logger.info('scheduled sync deferred by the rate limit', {
+            connectionId: connection.id,
+            provider: connection.provider,
+            retryAt: result.retryAt.toISOString(),
+          });
+        } else retryAfter.set(connection.id, new Date(clock.now().getTime() + intervalMs));
         if (result.status === 'failed') {
           logger.warn('scheduled sync failed', {
             connectionId: connection.id,
@@ -115,7 +149,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
             message: result.errorMessage,
           });
         }
-        if (result.errorName === 'RateLimitError') {
+        if (result.status !== 'deferred' && result.errorName === 'RateLimitError') {
           // The tracker knows when the window resets; until it says otherwise, skip the provider for a poll.
           blockedUntil.set(connection.provider, new Date(clock.now().getTime() + pollMs));
         }
@@ -139,6 +173,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         running = null;
       });
       return running;
+    },
+    defer({ connectionId, retryAt, full }) {
+      defer(connectionId, retryAt, Boolean(full));
     },
     start() {
       if (!stopped) return;

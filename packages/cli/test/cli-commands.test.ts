@@ -287,4 +287,25 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
       sandbox.resetFaults();
     }
   });
+
+  it('prints a sync the rate limit deferred beyond its wait with retryAt, and exits 75 (not 1)', async () => {
+    // Strava answers 429 until tomorrow: longer than the command waits (15 min), so it stops at once
+    sandbox.setFaults({ rateLimited: { times: 1, retryAfterSeconds: 86_400 } });
+    try {
+      const before = Date.now();
+      const run = await runCli(['sync', String(connectionId), '--json'], { cwd, env });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(75);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ status: 'deferred', errorMessage: expect.stringMatching(/rate limit/) });
+      expect(Date.parse(result.retryAt)).toBeGreaterThan(before + 86_000_000);
+
+      sandbox.setFaults({ rateLimited: { times: 1, retryAfterSeconds: 86_400 } });
+      const text = await runCli(['sync', String(connectionId)], { cwd, env });
+      expect(text.code).toBe(75);
+      expect(text.stdout).toMatch(/deferred by the rate limit: run it again at \d{4}-\d\d-\d\dT/);
+    } finally {
+      sandbox.resetFaults();
+    }
+  });
 });

@@ -170,7 +170,8 @@ describe('scheduled sync', () => {
     });
     const report = await scheduler.tick();
     const [limited] = report.results.filter((r) => r.connectionId === first.id);
-    expect(limited).toMatchObject({ status: 'failed', errorName: 'RateLimitError' });
+    expect(limited).toMatchObject({ status: 'deferred', errorName: 'RateLimitError' });
+    expect(limited?.retryAt?.getTime()).toBeGreaterThan(clock.now().getTime());
     expect(report.skipped).toEqual([{ connectionId: second.id, reason: 'rate-limited' }]);
     expect(report.results.find((r) => r.connectionId === other.id)?.status).toBe('success');
     expect(app.rateLimitTracker.snapshot('strava').blockedUntil!.getTime()).toBeGreaterThan(

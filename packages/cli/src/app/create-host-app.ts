@@ -30,6 +30,24 @@ export interface HostAppOptions {
   onConnected?: (connection: Connection) => void;
   /** With the job queue (`serve --queue`): the sync jobs that failed every attempt, shown on the dashboard. */
   deadJobs?: () => Promise<DeadSyncJob[]>;
+  /**
+   * The longest "sync now" (`POST /api/connections/:id/sync`, the dashboard's button) waits for a
+   * provider's rate-limit window (default 2 s). Beyond it the sync stops with its pages committed and the
+   * route answers 202 `{ status: 'deferred', retryAt }`: a request is never held open for a window.
+   */
+  syncMaxRateLimitWaitMs?: number;
+  /**
+   * Called when a sync started by the app was deferred by a rate limit: run the connection's sync again at
+   * `retryAt` (`serve` hands it to its scheduler, or to the job queue with `startAfter`). Must not throw.
+   */
+  onSyncDeferred?: (deferred: DeferredSync) => void;
+}
+
+/** A sync the provider's rate limit deferred, to be run again at `retryAt`. */
+export interface DeferredSync {
+  connectionId: number;
+  retryAt: Date;
+  full: boolean;
 }
 
 const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
@@ -54,6 +72,8 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
  * - `GET /api/users`, `GET /api/connections?user=`, `GET /api/connections/:id`, `GET /api/connections/:id/history`,
  *   `GET /api/activities?user=&provider=&limit=` — the JSON API.
  * - `POST /api/connections/:id/sync` (`?full=1`), `POST /api/connections/:id/disconnect` — CSRF-protected actions.
+ *   A sync answers 200 when it finished, 202 `{ status: 'deferred', retryAt }` when a provider's rate limit
+ *   stopped it (see `syncMaxRateLimitWaitMs`), 502 when it failed.
  */
 export function createHostApp(options: HostAppOptions): Hono {
   const { trainlytics, db } = options;
@@ -211,8 +231,16 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.post('/api/connections/:id/sync', async (c) => {
     const connection = await getConnection(c.req.param('id'));
     const full = c.req.query('full') === '1' || c.req.query('full') === 'true';
-    const result: SyncResult = await trainlytics.sync(connection.id, { full, ifLocked: 'skip' });
-    return c.json(syncJson(result), result.status === 'success' ? 200 : 502);
+    const result: SyncResult = await trainlytics.sync(connection.id, {
+      full,
+      ifLocked: 'skip',
+      maxRateLimitWaitMs: options.syncMaxRateLimitWaitMs ?? 2_000,
+    });
+    if (result.status === 'deferred' && result.retryAt) {
+      options.onSyncDeferred?.({ connectionId: connection.id, retryAt: result.retryAt, full });
+    }
+    const status = result.status === 'success' ? 200 : result.status === 'deferred' ? 202 : 502;
+    return c.json(syncJson(result), status);
   });
   app.post('/api/connections/:id/disconnect', async (c) => {
     const connection = await getConnection(c.req.param('id'));

@@ -57,8 +57,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const onConnected = options.syncAfterConnect
     ? (connection: Connection) => {
         const task = options.trainlytics
-          .sync(connection.id, { full: true, ifLocked: 'skip' })
+          // a rate limit defers it (handed to `onSyncDeferred`) instead of holding its lease for a window
+          .sync(connection.id, {
+            full: true,
+            ifLocked: 'skip',
+            maxRateLimitWaitMs: options.syncMaxRateLimitWaitMs ?? 2_000,
+          })
           .then((result) => {
+            if (result.status === 'deferred' && result.retryAt) {
+              options.onSyncDeferred?.({ connectionId: connection.id, retryAt: result.retryAt, full: true });
+            }
             if (result.status === 'failed') {
               options.logger?.warn('first sync failed', {
                 connectionId: connection.id,

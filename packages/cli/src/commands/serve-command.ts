@@ -1,5 +1,6 @@
 import { type Connection, consoleLogger, createMemoryRateLimitTracker } from '@trainlytics/core';
 import type { Command } from 'commander';
+import type { DeferredSync } from '../app/create-host-app';
 import { startHostServer } from '../app/host-server';
 import { type CliIO, writeLine } from '../cli-io';
 import { parsePositiveInt } from '../format';
@@ -101,12 +102,39 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
     let enqueueTimer: NodeJS.Timeout | null = null;
     try {
       await queue?.start();
+      const scheduler = createScheduler({
+        trainlytics: opened.trainlytics,
+        intervalMs: intervalMinutes * 60_000,
+        concurrency,
+        rateLimitTracker: opened.rateLimitTracker,
+        logger,
+      });
+      // a sync the rate limit deferred ("sync now", a first sync) runs again at its retryAt
+      const onSyncDeferred = (deferred: DeferredSync) => {
+        if (queue) {
+          queue
+            .enqueueSync(deferred.connectionId, { full: deferred.full, startAfter: deferred.retryAt })
+            .catch((error: unknown) =>
+              logger.warn('could not enqueue a deferred sync', { error: String(error) }),
+            );
+        } else if (flags.scheduler !== false) scheduler.defer(deferred);
+        else {
+          logger.warn(
+            'a sync was deferred by the rate limit and scheduled sync is off: sync it again later',
+            {
+              connectionId: deferred.connectionId,
+              retryAt: deferred.retryAt.toISOString(),
+            },
+          );
+        }
+      };
       const server = await startHostServer({
         trainlytics: opened.trainlytics,
         db: opened.database.db,
         port: portNumber,
         hostname: flags.host ?? '127.0.0.1',
         logger,
+        onSyncDeferred,
         // a new connection's first (full) sync: in this process, or as a job for the workers
         syncAfterConnect: !queue,
         ...(queue
@@ -122,13 +150,6 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
           : {}),
         ...(baseUrl ? { baseUrl } : {}),
         ...(queue ? { deadJobs: () => queue.listDeadJobs({ limit: 20 }) } : {}),
-      });
-      const scheduler = createScheduler({
-        trainlytics: opened.trainlytics,
-        intervalMs: intervalMinutes * 60_000,
-        concurrency,
-        rateLimitTracker: opened.rateLimitTracker,
-        logger,
       });
       if (flags.scheduler !== false && queue) {
         // queue mode: this process only enqueues due connections; workers sync them (one job per connection)

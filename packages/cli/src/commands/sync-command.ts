@@ -22,7 +22,17 @@ interface SyncFlags extends DatabaseFlag {
   concurrency?: string;
 }
 
-/** The one JSON object `sync --json` prints (the contract of the design); `syncId` is null when no sync ran. */
+/**
+ * The exit code of a sync the provider's rate limit deferred (EX_TEMPFAIL of sysexits.h): not a failure
+ * (1), nothing to fix — run it again at `retryAt`.
+ */
+export const EXIT_DEFERRED = 75;
+
+/**
+ * The one JSON object `sync --json` prints (the contract of the design); `syncId` is null when no sync ran.
+ * A `deferred` sync adds `retryAt` (ISO-8601): when the provider accepts requests again and a new run
+ * resumes where this one stopped.
+ */
 export interface SyncJson {
   syncId: number | null;
   status: SyncResult['status'];
@@ -30,6 +40,7 @@ export interface SyncJson {
   activitiesUpdated: number;
   requests: number;
   errorMessage: string | null;
+  retryAt?: string;
 }
 
 export function syncJson(result: SyncResult): SyncJson {
@@ -40,6 +51,7 @@ export function syncJson(result: SyncResult): SyncJson {
     activitiesUpdated: result.activitiesUpdated,
     requests: result.requests,
     errorMessage: result.errorMessage,
+    ...(result.status === 'deferred' && result.retryAt ? { retryAt: result.retryAt.toISOString() } : {}),
   };
 }
 
@@ -53,6 +65,12 @@ export function failedSyncJson(errorMessage: string): SyncJson {
     requests: 0,
     errorMessage,
   };
+}
+
+/** 0 for success, `EXIT_DEFERRED` when every non-successful sync was only deferred, else 1. */
+function exitCodeOf(results: SyncResult[]): number {
+  if (results.every((r) => r.status === 'success')) return 0;
+  return results.every((r) => r.status === 'success' || r.status === 'deferred') ? EXIT_DEFERRED : 1;
 }
 
 /** `trainlytics sync <connection-id> [--full] [--json]` and `trainlytics sync --all [--concurrency N]`. */
@@ -119,7 +137,7 @@ async function runSync(
       board.stop();
       if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
       else writeLine(io.stdout, describeResult(connection, result));
-      setExitCode(result.status === 'success' ? 0 : 1);
+      setExitCode(exitCodeOf([result]));
       return;
     }
     const active = (await trainlytics.connections.list({ active: true })).filter(
@@ -139,12 +157,14 @@ async function runSync(
     );
     board.stop();
     const results: SyncJson[] = [];
+    const finished: SyncResult[] = [];
     let failed = runnable.length < active.length;
     settled.forEach((outcome, index) => {
       const connection = runnable[index]!;
       if (outcome.status === 'fulfilled') {
         results.push(syncJson(outcome.value));
-        if (outcome.value.status !== 'success') failed = true;
+        finished.push(outcome.value);
+        if (outcome.value.status !== 'success' && outcome.value.status !== 'deferred') failed = true;
         if (!flags.json) writeLine(io.stdout, describeResult(connection, outcome.value));
       } else {
         failed = true;
@@ -158,7 +178,7 @@ async function runSync(
     });
     if (flags.json) writeLine(io.stdout, JSON.stringify(results));
     else if (runnable.length === 0) writeLine(io.stdout, 'No active connections to sync.');
-    setExitCode(failed ? 1 : 0);
+    setExitCode(failed ? 1 : exitCodeOf(finished));
   } finally {
     board.stop();
     await opened.close();
@@ -211,6 +231,9 @@ export function describeWait(wait: SyncWait): string {
 function describeResult(connection: Connection, result: SyncResult): string {
   const what = `${providerName(connection.provider)} connection ${connection.id}`;
   const counts = `${result.activitiesCreated} created, ${result.activitiesUpdated} updated, ${result.activitiesDeleted} deleted, ${result.requests} requests`;
+  if (result.status === 'deferred') {
+    return `Sync ${result.syncId} of ${what} deferred by the rate limit: run it again at ${result.retryAt?.toISOString() ?? 'a later time'} to resume (${counts})`;
+  }
   return result.status === 'success'
     ? `Synced ${what} (sync ${result.syncId}): ${counts}`
     : `Sync ${result.syncId} of ${what} failed: ${result.errorMessage ?? result.errorName ?? 'unknown error'} (${counts})`;

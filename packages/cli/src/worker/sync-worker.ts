@@ -19,11 +19,18 @@ export interface SyncWorkerOptions {
   logger?: Logger;
   /** Called when a job starts and ends (the command prints these; tests read them). */
   onEvent?: (event: SyncWorkerEvent) => void;
+  /**
+   * The longest a job's sync waits for a provider's rate-limit window (default 2 s). Beyond it the sync
+   * ends `deferred` (pages committed) and the worker enqueues the connection again with `startAfter` =
+   * `retryAt`, so no worker slot or lease is held for a window and nothing is lost.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 export type SyncWorkerEvent =
   | { type: 'started'; jobId: string; connectionId: number; attempt: number }
   | { type: 'finished'; jobId: string; connectionId: number; result: SyncResult }
+  | { type: 'deferred'; jobId: string; connectionId: number; retryAt: Date; requeued: boolean }
   | { type: 'skipped'; jobId: string; connectionId: number; reason: 'in-progress' | 'not-found' }
   | { type: 'failed'; jobId: string; connectionId: number; message: string };
 
@@ -39,7 +46,8 @@ export class SyncJobFailedError extends Error {
 
 /**
  * Consumes sync jobs: each job runs `trainlytics.sync(connectionId, { full })`. A failed sync throws, so
- * pg-boss retries it with backoff and, after the last attempt, keeps it as a dead (failed) job. A retry
+ * pg-boss retries it with backoff and, after the last attempt, keeps it as a dead (failed) job. A sync a
+ * rate limit deferred completes its job and enqueues a new one to start at its `retryAt`. A retry
  * (the previous attempt failed or its worker died) does not wait for a sync of the connection that is
  * still running elsewhere: that one finishes the work.
  */
@@ -58,6 +66,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       result = await trainlytics.sync(connectionId, {
         full,
         ifLocked: job.retryCount > 0 ? 'skip' : 'wait',
+        maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 2_000,
       });
     } catch (error) {
       if (SyncInProgressError.isInstance(error)) {
@@ -73,6 +82,24 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       throw error;
     }
     emit({ type: 'finished', jobId: job.id, connectionId, result });
+    if (result.status === 'deferred' && result.retryAt) {
+      // null: a job of the connection is already waiting (a webhook's); it runs, finds the window still
+      // closed without sending a request, and is deferred to `retryAt` in turn. A failed enqueue throws,
+      // so pg-boss retries this job: the deferred sync is never dropped.
+      const requeued = await queue.enqueueSync(connectionId, { full, startAfter: result.retryAt });
+      emit({
+        type: 'deferred',
+        jobId: job.id,
+        connectionId,
+        retryAt: result.retryAt,
+        requeued: requeued !== null,
+      });
+      logger.info('sync deferred by the rate limit, enqueued again', {
+        connectionId,
+        retryAt: result.retryAt.toISOString(),
+      });
+      return { syncId: result.syncId, status: result.status, retryAt: result.retryAt.toISOString() };
+    }
     if (result.status === 'failed') {
       logger.warn('sync failed, the job is retried with backoff', { connectionId, attempt });
       throw new SyncJobFailedError(

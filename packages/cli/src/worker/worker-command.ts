@@ -82,6 +82,8 @@ function describeEvent(event: SyncWorkerEvent): string {
       return `connection ${event.connectionId}: skipped (${event.reason === 'in-progress' ? 'a sync of it is running on another worker' : 'the connection no longer exists'})`;
     case 'failed':
       return `connection ${event.connectionId}: job failed — ${event.message}`;
+    case 'deferred':
+      return `connection ${event.connectionId}: deferred by the rate limit, ${event.requeued ? 'enqueued again' : 'a queued job takes over'} to run at ${event.retryAt.toISOString()}`;
   }
 }
 

@@ -155,7 +155,8 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
           callbackParams: params,
           ...(record.codeVerifier === null ? {} : { codeVerifier: rt.cipher.decrypt(record.codeVerifier) }),
         },
-        createProviderContext(rt, provider),
+        // the user is waiting in the browser and the code expires within minutes: never queue behind syncs
+        createProviderContext(rt, provider, { requestClass: 'interactive' }),
       );
       const ctx = pendingConnectionContext(rt, provider, record.userId, result.tokens, {
         providerUserId: result.providerUserId ?? result.profile?.providerUserId ?? null,
@@ -195,7 +196,7 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
       const provider = rt.getProvider(record.provider);
       if ((options.revoke ?? true) && record.isActive && provider.oauth.revoke) {
         try {
-          const session = createConnectionSession(rt, provider, record);
+          const session = createConnectionSession(rt, provider, record, { requestClass: 'interactive' });
           await provider.oauth.revoke(session.context());
         } catch (error) {
           rt.logger.warn('could not revoke access at the provider; disconnecting anyway', {
@@ -231,6 +232,8 @@ function pendingConnectionContext(
     profile: {},
   };
   return createConnectionContext(rt, provider, connection, {
+    // the profile read and registration of a connection being made: a person waits for them
+    requestClass: 'interactive',
     accessToken: async () => tokens.accessToken,
     onUnauthorized: async () => {
       throw new ReauthorizationRequiredError(

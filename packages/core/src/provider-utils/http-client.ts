@@ -1,6 +1,6 @@
 import { RateLimitError, TokenExpiredError } from '../errors/errors';
 import { isRetryableStatus, ProviderApiError, redactUrl } from '../errors/provider-api-error';
-import type { HttpClient, HttpRequest, HttpResponse, QueryValue } from '../provider/v1/http';
+import type { HttpClient, HttpRequest, HttpResponse, QueryValue, RequestClass } from '../provider/v1/http';
 import type { RateLimitSpec } from '../provider/v1/rate-limit';
 import type { StandardSchemaV1 } from '../provider/v1/schema';
 import type { Clock } from '../runtime/clock';
@@ -21,8 +21,13 @@ export interface HttpClientOptions extends RetryOptions {
   logger: Logger;
   /** Default timeout of one attempt (default 30 s). */
   timeoutMs?: number;
-  /** The longest a request waits for a rate-limit window before failing with `RateLimitError` (default 15 min). */
+  /**
+   * The longest a `background` request waits for a rate-limit window (a used-up window or a 429) before
+   * failing with `RateLimitError` (default 15 min). `interactive` and `oauth` requests never wait for one.
+   */
   maxRateLimitWaitMs?: number;
+  /** The class of this client's requests unless a request says otherwise (default `background`). */
+  requestClass?: RequestClass | undefined;
   /** Retries of 429s that are waited for (default 5). */
   maxRateLimitRetries?: number;
   rateLimit?: RateLimitSpec | undefined;
@@ -75,13 +80,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 15 * 60_000;
   const userAgent = `trainlytics/${VERSION}${options.userAgentSuffix ? ` ${options.userAgentSuffix}` : ''}`;
 
-  async function waitForRateLimit(url: string, method: string, operation: string | undefined): Promise<void> {
+  async function waitForRateLimit(
+    url: string,
+    method: string,
+    operation: string | undefined,
+    requestClass: RequestClass,
+  ): Promise<void> {
     const tracker = options.rateLimitTracker;
-    if (!tracker) return;
+    // token endpoints are not API reads: they neither spend nor wait for the API's budget
+    if (!tracker || requestClass === 'oauth') return;
     for (;;) {
       const now = options.clock.now();
       const until = await tracker.reserve(options.provider, now);
       if (!until) return;
+      if (requestClass === 'interactive') {
+        // a person is waiting: never queue behind background work (a 429 answer fails at once)
+        options.logger.debug('sending an interactive request although the rate-limit window is used up', {
+          provider: options.provider,
+          operation,
+          until: until.toISOString(),
+        });
+        return;
+      }
       const waitMs = until.getTime() - now.getTime();
       if (waitMs > maxRateLimitWaitMs) {
         throw new RateLimitError(
@@ -126,6 +146,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const operation = req.operation;
     const what = operation ? `'${operation}'` : `${method} ${url.pathname}`;
     const retries = req.retry === false ? 0 : maxRetries;
+    const requestClass: RequestClass = req.requestClass ?? options.requestClass ?? 'background';
     let attempt = 0;
     let rateLimitRetries = 0;
     let refreshed = false;
@@ -133,7 +154,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let freshToken: string | undefined;
 
     for (;;) {
-      await waitForRateLimit(safeUrl, method, operation);
+      await waitForRateLimit(safeUrl, method, operation, requestClass);
       const headers = new Headers({ accept: 'application/json', 'user-agent': userAgent, ...req.headers });
       let body: string | undefined;
       if (req.json !== undefined) {
@@ -243,9 +264,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             parseRetryAfter(response.headers, now) ??
             options.rateLimit?.retryAt?.(response.headers, now) ??
             new Date(now.getTime() + backoffDelay(rateLimitRetries, options));
-          await options.rateLimitTracker?.block(options.provider, retryAt);
+          // a token endpoint's 429 says nothing about the API's read budget: background reads go on
+          if (requestClass !== 'oauth') await options.rateLimitTracker?.block(options.provider, retryAt);
           const waitMs = retryAt.getTime() - now.getTime();
-          if (rateLimitRetries < maxRateLimitRetries && waitMs <= maxRateLimitWaitMs && req.retry !== false) {
+          if (
+            requestClass === 'background' &&
+            rateLimitRetries < maxRateLimitRetries &&
+            waitMs <= maxRateLimitWaitMs &&
+            req.retry !== false
+          ) {
             rateLimitRetries++;
             options.logger.warn('rate limited, waiting', {
               provider: options.provider,

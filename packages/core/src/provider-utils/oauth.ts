@@ -54,7 +54,8 @@ function readOAuthErrorBody(text: string): { error: string; description?: string
 /**
  * POSTs a form to a token endpoint and reads the token response, following arctic: an OAuth error body
  * becomes `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
- * Never retried (authorization codes are single-use).
+ * Never retried (authorization codes are single-use), and sent as `requestClass: 'oauth'`: it never waits
+ * for the API's rate-limit budget (a code expires within minutes) and its 429 does not block API reads.
  */
 export async function requestToken(
   ctx: ProviderContext,
@@ -77,6 +78,8 @@ export async function requestToken(
       form: params.form,
       auth: params.auth ?? 'none',
       operation: params.operation,
+      // the token endpoint is not an API read: never waits for (nor blocks) the API's rate-limit budget
+      requestClass: 'oauth',
       retry: false,
       ...(params.parse ? { parse: params.parse } : {}),
     });

@@ -1,5 +1,5 @@
 import type { ConnectionContext, ConnectionInfo, ProviderContext } from '../provider/v1/context';
-import type { HttpClient } from '../provider/v1/http';
+import type { HttpClient, RequestClass } from '../provider/v1/http';
 import type { Provider } from '../provider/v1/provider-v1';
 import { createHttpClient } from '../provider-utils/http-client';
 import type { Runtime } from './runtime';
@@ -15,6 +15,10 @@ export interface ProviderHttpOptions {
   connectionId?: number | undefined;
   accessToken?: (() => Promise<string>) | undefined;
   onUnauthorized?: ((rejectedToken: string) => Promise<string>) | undefined;
+  /** The class of the call site's requests (default `background`; see `RequestClass`). */
+  requestClass?: RequestClass | undefined;
+  /** Overrides the host's `http.maxRateLimitWaitMs` for this call site (e.g. a sync's own cap). */
+  maxRateLimitWaitMs?: number | undefined;
 }
 
 /**
@@ -34,6 +38,8 @@ export function createProviderHttp(
     clock: rt.clock,
     logger: rt.logger,
     ...rt.http,
+    ...(options.maxRateLimitWaitMs === undefined ? {} : { maxRateLimitWaitMs: options.maxRateLimitWaitMs }),
+    requestClass: options.requestClass,
     rateLimit: provider.rateLimit,
     rateLimitTracker: rt.rateLimitTracker,
     describeError: provider.describeError?.bind(provider),

@@ -98,6 +98,13 @@ export interface SyncOptions {
    * webhook being applied), and again when the holder changes: say so to the person waiting.
    */
   onWaiting?: (wait: SyncWait) => void;
+  /**
+   * The longest this sync waits for the provider's rate-limit window (a used-up window or a 429) before it
+   * stops and ends `deferred` with `retryAt` (default: the host's `http.maxRateLimitWaitMs`, 15 min). A
+   * caller that holds a request open (an HTTP handler) passes a few seconds; a job queue passes a few
+   * seconds and re-enqueues the job for `retryAt`; a CLI run may keep the default and wait.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 /** What a sync waits for: who holds the connection's lease and when it expires unless renewed. */
@@ -122,8 +129,15 @@ export interface SyncProgress {
 export interface SyncResult {
   syncId: number;
   connectionId: number;
-  /** `cancelled` only when `signal` aborted the run. */
-  status: 'success' | 'failed' | 'cancelled';
+  /**
+   * `cancelled` only when `signal` aborted the run. `deferred`: the provider's rate limit would have made
+   * the run wait longer than `maxRateLimitWaitMs`; every page fetched so far is committed (the cursor
+   * kept), and a sync at or after `retryAt` resumes after the last committed page. The caller arranges
+   * that sync (the scheduler and the worker do); nothing failed.
+   */
+  status: 'success' | 'failed' | 'cancelled' | 'deferred';
+  /** With `deferred`: the earliest time the provider accepts requests again. Null otherwise. */
+  retryAt: Date | null;
   activitiesCreated: number;
   activitiesUpdated: number;
   activitiesDeleted: number;

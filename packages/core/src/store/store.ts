@@ -80,7 +80,8 @@ export interface LeaseRecord {
   expiresAt: Date;
 }
 
-export type SyncStatus = 'running' | 'success' | 'failed' | 'cancelled';
+/** `deferred`: stopped by the provider's rate limit, to be resumed after it resets (migration 009). */
+export type SyncStatus = 'running' | 'success' | 'failed' | 'cancelled' | 'deferred';
 
 /** A row of `sync_history`. */
 export interface SyncRecord {

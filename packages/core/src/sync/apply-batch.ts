@@ -51,6 +51,7 @@ export async function applyBatch(
         activitiesDeleted: 0,
         activitiesRejected: 0,
         cursor: current.syncCursor,
+        retryAt: null,
       };
       try {
         const session = createConnectionSession(rt, provider, current, { counter });

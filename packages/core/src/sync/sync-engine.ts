@@ -1,5 +1,6 @@
 import {
   NotFoundError,
+  RateLimitError,
   ReauthorizationRequiredError,
   SyncInProgressError,
   TokenExpiredError,
@@ -38,6 +39,7 @@ function result(
   cursor: JsonValue | null,
   status: SyncResult['status'],
   failure?: { name: string; message: string },
+  retryAt: Date | null = null,
 ): SyncResult {
   return {
     syncId: sync.id,
@@ -51,6 +53,7 @@ function result(
     errorName: failure?.name ?? null,
     errorMessage: failure?.message ?? null,
     cursor,
+    retryAt,
   };
 }
 
@@ -58,7 +61,10 @@ function result(
  * Syncs one connection: takes the connection's lease, closes rows of a crashed run, records a
  * `sync_history` row, then stores the plugin's pages one by one (each page and its cursor in one
  * transaction), so a failure keeps every committed page and the next run resumes after the last one.
- * Provider failures never throw: they end the run as `failed` with a message a person can act on.
+ * Provider failures never throw: they end the run as `failed` with a message a person can act on. A
+ * rate limit that would make the run wait longer than `maxRateLimitWaitMs` ends it `deferred` with the
+ * time the provider accepts requests again (`retryAt`): its committed pages stay, and the next run resumes
+ * after them.
  */
 export async function runSync(
   rt: Runtime,
@@ -122,7 +128,11 @@ export async function runSync(
       const counter: RequestCounter = { count: 0 };
       let reported = 0;
       let cursor = connection.syncCursor;
-      const session = createConnectionSession(rt, provider, connection, { signal: options.signal, counter });
+      const session = createConnectionSession(rt, provider, connection, {
+        signal: options.signal,
+        counter,
+        maxRateLimitWaitMs: options.maxRateLimitWaitMs,
+      });
       try {
         const ctx = session.context();
         for await (const rawPage of provider.listActivities(ctx, {
@@ -168,6 +178,9 @@ export async function runSync(
         rt.logger.info('sync finished', { provider: provider.id, connectionId, syncId: sync.id, ...totals });
         return result(sync, totals, counter.count, cursor, 'success');
       } catch (error) {
+        if (RateLimitError.isInstance(error) && !options.signal?.aborted) {
+          return deferred(rt, provider, sync, totals, counter.count - reported, counter.count, cursor, error);
+        }
         const aborted = options.signal?.aborted === true && !TrainlyticsError.isInstance(error);
         const failure = aborted
           ? {
@@ -224,6 +237,42 @@ async function assertHeld(lease: HeldLease, connectionId: number, providerId: st
     `The sync of connection ${connectionId} lost its lease to another process (it could not renew it in time); it stopped without writing more`,
     { provider: providerId, hint: 'the other process carries on from the last committed page' },
   );
+}
+
+/**
+ * Closes a run stopped by the provider's rate limit as `deferred`: not a failure (the connection's
+ * `last_error` is left alone), the committed pages and cursor stay, and `retryAt` says when to resume.
+ */
+async function deferred(
+  rt: Runtime,
+  provider: Provider,
+  sync: SyncRecord,
+  totals: Totals,
+  unreported: number,
+  requests: number,
+  cursor: JsonValue | null,
+  error: RateLimitError,
+): Promise<SyncResult> {
+  const retryAt = error.retryAt;
+  const failure = {
+    name: error.name,
+    message: `deferred by the ${provider.name} rate limit: resumes after the last committed page at ${retryAt.toISOString()}`,
+  };
+  await rt.store.finishSync(sync.id, {
+    status: 'deferred',
+    completedAt: rt.clock.now(),
+    errorName: failure.name,
+    errorMessage: failure.message,
+    requestsMade: unreported,
+  });
+  rt.logger.info('sync deferred by the rate limit', {
+    provider: provider.id,
+    connectionId: sync.connectionId,
+    syncId: sync.id,
+    retryAt: retryAt.toISOString(),
+    ...totals,
+  });
+  return result(sync, totals, requests, cursor, 'deferred', failure, retryAt);
 }
 
 function unusableReason(provider: Provider, connection: ConnectionRecord): TrainlyticsError | null {

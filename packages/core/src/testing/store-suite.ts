@@ -483,6 +483,21 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         expect(rows[0]).toEqual({ status: 'failed', requests_made: 4, error_name: 'RateLimitError' });
       });
 
+      it('closes a sync stopped by a rate limit as deferred (migration 009)', async () => {
+        const c = await connect();
+        const started = await startSync(c.id);
+        const finished = await store().finishSync(started.id, {
+          status: 'deferred',
+          completedAt: at(2),
+          errorName: 'RateLimitError',
+          errorMessage: 'deferred by the Strava rate limit: resumes at 08:15',
+          requestsMade: 1,
+        });
+        expect(finished).toMatchObject({ id: started.id, status: 'deferred', requestsMade: 1 });
+        expect(finished.completedAt).toEqual(at(2));
+        expect(await store().getSync(started.id)).toEqual(finished);
+      });
+
       it('returns null for an unknown sync and throws NotFoundError when finishing one', async () => {
         expect(await store().getSync(424242)).toBeNull();
         const error = await store()

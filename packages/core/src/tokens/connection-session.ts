@@ -6,6 +6,7 @@ import {
 } from '../errors/errors';
 import { ProviderApiError } from '../errors/provider-api-error';
 import type { ConnectionContext, ConnectionInfo } from '../provider/v1/context';
+import type { RequestClass } from '../provider/v1/http';
 import type { Provider } from '../provider/v1/provider-v1';
 import { withLease } from '../registry/lease';
 import {
@@ -20,6 +21,10 @@ export interface SessionOptions {
   signal?: AbortSignal | undefined;
   /** Counts every request made for this session, refreshes included. */
   counter?: RequestCounter | undefined;
+  /** The class of the session's API requests (default `background`); refreshes are always `oauth`. */
+  requestClass?: RequestClass | undefined;
+  /** The longest the session's background requests wait for a rate-limit window (default: the host's). */
+  maxRateLimitWaitMs?: number | undefined;
 }
 
 /**
@@ -128,7 +133,11 @@ export function createConnectionSession(
         try {
           tokens = await provider.oauth.refresh!(
             { refreshToken },
-            createProviderContext(rt, provider, { signal: options.signal, counter: options.counter }),
+            createProviderContext(rt, provider, {
+              signal: options.signal,
+              counter: options.counter,
+              maxRateLimitWaitMs: options.maxRateLimitWaitMs,
+            }),
           );
         } catch (error) {
           if (isRefusal(error)) {
@@ -194,6 +203,8 @@ export function createConnectionSession(
       return createConnectionContext(rt, provider, connectionInfo(record), {
         signal: options.signal,
         counter: options.counter,
+        requestClass: options.requestClass,
+        maxRateLimitWaitMs: options.maxRateLimitWaitMs,
         connectionId: id,
         accessToken: () => session.accessToken(),
         onUnauthorized: (rejected) => session.onUnauthorized(rejected),

@@ -126,14 +126,16 @@ describe('sync engine', () => {
     expect(result.requests).toBe(3);
   });
 
-  it('a 429 longer than the allowed wait fails with RateLimitError and the retry time', async () => {
+  it('a 429 longer than the allowed wait defers the sync with the retry time (not a failure)', async () => {
     const t = h.trainlytics({ http: { maxRateLimitWaitMs: 60_000 } });
     const { connection } = await h.connect(t, 3);
     h.server.setFaults({ rateLimited: { times: 1, retryAfterSeconds: 3600 } });
+    const now = h.clock.now().getTime();
     const result = await t.sync(connection.id);
-    expect(result.status).toBe('failed');
+    expect(result.status).toBe('deferred');
     expect(result.errorName).toBe('RateLimitError');
-    expect(result.errorMessage).toMatch(/retry after \d{4}-\d\d-\d\dT/);
+    expect(result.retryAt?.getTime()).toBe(now + 3_600_000);
+    expect(result.errorMessage).toMatch(/resumes after the last committed page at \d{4}-\d\d-\d\dT/);
   });
 
   it('records malformed items as rejections with the failing field, stores the others', async () => {

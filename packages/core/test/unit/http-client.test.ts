@@ -97,6 +97,72 @@ describe('http client', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  describe('request classes (one 429 must not freeze token calls and user-facing calls)', () => {
+    const blockedTracker = async (clock: FakeClock) => {
+      const tracker = createMemoryRateLimitTracker();
+      await tracker.block('testfit', new Date(clock.now().getTime() + 15 * 60_000));
+      return tracker;
+    };
+
+    it('an oauth request neither waits for a blocked API budget nor blocks it with its own 429', async () => {
+      const clock = new FakeClock('2026-03-01T00:03:00Z');
+      const tracker = await blockedTracker(clock);
+      const http = client(clock, { rateLimitTracker: tracker });
+      const res = await http.request({ url: `${base}/oauth/token`, method: 'POST', requestClass: 'oauth' });
+      expect(res.data).toEqual({ ok: true });
+      expect(clock.sleeps).toEqual([]);
+
+      const fresh = createMemoryRateLimitTracker();
+      script = [reply(429, {}, { 'retry-after': '600' })];
+      const error = await client(clock, { rateLimitTracker: fresh })
+        .request({ url: `${base}/oauth/token`, method: 'POST', requestClass: 'oauth' })
+        .catch((e: unknown) => e);
+      expect(RateLimitError.isInstance(error)).toBe(true);
+      expect(clock.sleeps).toEqual([]);
+      expect(fresh.snapshot('testfit').blockedUntil).toBeNull();
+      expect(await fresh.reserve('testfit', clock.now())).toBeNull();
+    });
+
+    it('an interactive request is sent at once although background work used up the window', async () => {
+      const clock = new FakeClock('2026-03-01T00:03:00Z');
+      const tracker = await blockedTracker(clock);
+      const res = await client(clock, { rateLimitTracker: tracker, requestClass: 'interactive' }).request({
+        url: `${base}/api/me`,
+      });
+      expect(res.data).toEqual({ ok: true });
+      expect(clock.sleeps).toEqual([]);
+      expect(seen.map((s) => s.url)).toEqual(['/api/me']);
+    });
+
+    it('an interactive request answered 429 fails at once and holds background requests back', async () => {
+      const clock = new FakeClock('2026-03-01T00:03:00Z');
+      const tracker = createMemoryRateLimitTracker();
+      script = [reply(429, {}, { 'retry-after': '5' })];
+      const error = await client(clock, { rateLimitTracker: tracker })
+        .request({ url: `${base}/api/me`, requestClass: 'interactive' })
+        .catch((e: unknown) => e);
+      expect(RateLimitError.isInstance(error)).toBe(true);
+      expect((error as RateLimitError).retryAt.toISOString()).toBe('2026-03-01T00:03:05.000Z');
+      expect(clock.sleeps).toEqual([]);
+      expect(seen).toHaveLength(1);
+      // a background request of the same process waits for that time (within its cap)
+      await client(clock, { rateLimitTracker: tracker }).request({ url: `${base}/api/list` });
+      expect(clock.sleeps).toEqual([5000]);
+    });
+
+    it('a background request waits for the window only up to its cap, then fails with the reset time', async () => {
+      const clock = new FakeClock('2026-03-01T00:03:00Z');
+      const tracker = await blockedTracker(clock);
+      const error = await client(clock, { rateLimitTracker: tracker, maxRateLimitWaitMs: 2_000 })
+        .request({ url: `${base}/api/list` })
+        .catch((e: unknown) => e);
+      expect(RateLimitError.isInstance(error)).toBe(true);
+      expect((error as RateLimitError).retryAt.toISOString()).toBe('2026-03-01T00:18:00.000Z');
+      expect(clock.sleeps).toEqual([]);
+      expect(seen).toHaveLength(0);
+    });
+  });
+
   it('on a 401 asks for a fresh token once, then retries with it', async () => {
     const clock = new FakeClock();
     const rejected: string[] = [];

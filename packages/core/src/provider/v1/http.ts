@@ -9,6 +9,20 @@ export type HttpAuth =
   | { bearer: string }
   | { basic: { username: string; password: string } };
 
+/**
+ * Whose budget a request spends, and so whether it may wait for the app-wide rate limit:
+ *
+ * - `background` (the default): sync reads. They wait for a used-up window or a 429 up to the caller's
+ *   `maxRateLimitWaitMs`, and beyond it fail with `RateLimitError` (a sync then ends `deferred`).
+ * - `interactive`: a person is waiting (the profile read while connecting, a revoke when disconnecting).
+ *   Never queued behind background work: sent even when the rate-limit tracker says the window is used up
+ *   (counted all the same); a 429 answer is recorded for background work and fails at once.
+ * - `oauth`: a call to the provider's token endpoint (code exchange, refresh). Not an API read: the
+ *   tracker is neither consulted nor blocked by it, and a 429 fails at once (codes are single-use and
+ *   short-lived, so waiting only makes them expire).
+ */
+export type RequestClass = 'background' | 'interactive' | 'oauth';
+
 export interface HttpRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string | URL;
@@ -25,6 +39,8 @@ export interface HttpRequest {
   operation?: string;
   /** Overrides the client's timeout for this call. */
   timeoutMs?: number;
+  /** Overrides the client's request class (see `RequestClass`); `requestToken` sends `oauth`. */
+  requestClass?: RequestClass;
   /** `false` disables retries (e.g. single-use authorization codes). */
   retry?: boolean;
   /**
