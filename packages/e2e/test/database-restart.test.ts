@@ -1,6 +1,11 @@
 import { createTrainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
-import { applyMigrations, FakeClock, type PrivatePostgres, startPrivatePostgres } from '@trainlytics/core/testing';
+import {
+  applyMigrations,
+  FakeClock,
+  type PrivatePostgres,
+  startPrivatePostgres,
+} from '@trainlytics/core/testing';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
