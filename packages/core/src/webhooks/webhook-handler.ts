@@ -4,7 +4,7 @@ import type { WebhookEvent, WebhookResponse } from '../provider/v1/webhook';
 import { createProviderContext } from '../registry/provider-http';
 import type { Runtime } from '../registry/runtime';
 import { applyBatch } from '../sync/apply-batch';
-import { createConnectionSession } from '../tokens/connection-session';
+import { confirmDeauthorization, confirmPermissions, recordUnconfirmed } from './confirm-event';
 import { BodyTooLargeError, readBodyWithLimit, toWebhookRequest } from './read-body';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -105,18 +105,18 @@ export function createWebhookHandler(
         return result.status === 'success';
       }
       case 'connection.deauthorized': {
-        const confirm = provider.webhooks?.confirmDeauthorization;
-        if (confirm) {
-          const session = createConnectionSession(rt, provider, connection, { counter: { count: 0 } });
-          if (!(await confirm.call(provider.webhooks, session.context()))) {
-            rt.logger.warn('deauthorization event not confirmed: the access token still works; ignored', {
-              provider: provider.id,
-              connectionId: connection.id,
-            });
-            // a forged event must not shadow a real one that may carry the same key later
-            await rt.store.forgetWebhookEvent(provider.id, event.eventKey);
-            return true;
-          }
+        const answer = await confirmDeauthorization(rt, provider, connection);
+        if (answer === 'authorized') {
+          rt.logger.warn('deauthorization event not confirmed: the access token still works; ignored', {
+            provider: provider.id,
+            connectionId: connection.id,
+          });
+          // a forged event must not shadow a real one that may carry the same key later
+          await rt.store.forgetWebhookEvent(provider.id, event.eventKey);
+          return true;
+        }
+        if (answer === 'unknown') {
+          return recordUnconfirmed(rt, provider, connection, 'deauthorization', event.eventKey);
         }
         await rt.store.updateConnection(
           connection.id,
@@ -130,7 +130,21 @@ export function createWebhookHandler(
         return true;
       }
       case 'connection.permissions_changed': {
-        await rt.store.updateConnection(connection.id, { scopes: event.scopes }, now());
+        const answer = await confirmPermissions(rt, provider, connection);
+        if (answer?.status === 'unknown') {
+          return recordUnconfirmed(rt, provider, connection, 'permissions change', event.eventKey);
+        }
+        if (answer?.status === 'revoked') {
+          // the token session marked the connection reauth_required when the provider refused it
+          rt.logger.warn('permissions change for a connection whose access was refused; scopes kept', {
+            provider: provider.id,
+            connectionId: connection.id,
+          });
+          return true;
+        }
+        // the provider's answer, never the (unauthenticated) event's list, when the plugin can ask
+        const scopes = answer ? answer.scopes : event.scopes;
+        await rt.store.updateConnection(connection.id, { scopes }, now());
         return true;
       }
       default: {
