@@ -1,5 +1,6 @@
 import {
   type ConnectionContext,
+  confirmAccess,
   createHttpClient,
   type FetchFunction,
   type HttpClient,
@@ -128,21 +129,18 @@ export function createStravaWebhooks(settings: StravaSettings): ProviderWebhooks
       return toWebhookEvents(parseStravaWebhookBody(request.text()));
     },
     // Anyone who saw one event knows the subscription id, so an `authorized: "false"` event is checked
-    // against Strava before the athlete is disconnected: a token that still works means it was not revoked.
-    async confirmDeauthorization(ctx: ConnectionContext) {
-      try {
-        await ctx.http.request({
+    // against Strava before the athlete is disconnected: only a refused token whose refresh is refused too
+    // is a revocation; a 5xx, 429 or timeout means Strava cannot tell now (core keeps the connection).
+    confirmDeauthorization: (ctx: ConnectionContext) =>
+      confirmAccess(() =>
+        ctx.http.request({
           url: `${settings.apiUrl()}/athlete`,
           auth: 'user',
           operation: 'confirm deauthorization',
           retry: false,
           parse: parseStravaJson,
-        });
-        return false;
-      } catch {
-        return true; // refused (revoked), or Strava cannot tell us now: honour the event
-      }
-    },
+        }),
+      ),
   };
 }
 
