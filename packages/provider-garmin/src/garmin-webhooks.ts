@@ -1,5 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  accessConfirmationOf,
+  type ConnectionContext,
+  confirmAccess,
+  type PermissionsConfirmation,
   type ProviderContext,
   type ProviderWebhooksV1,
   validatePayload,
@@ -13,6 +17,7 @@ import {
   garminPermissionsChangeSchema,
   garminPingItemSchema,
 } from './garmin-api';
+import { fetchGarminPermissions } from './garmin-oauth';
 import type { GarminSettings } from './garmin-settings';
 import { mapGarminSummaries } from './map-garmin-activity';
 
@@ -158,10 +163,25 @@ export async function parseGarminNotification(
   return events;
 }
 
+/**
+ * Garmin notifications are authenticated only by the (public) client id, so a `deregistrations` or
+ * `userPermissionsChange` item is checked with the user's token against `GET /user/permissions` before
+ * core acts on it: a deregistered user's token is refused, and so is its refresh (`revoked`); a 5xx, 429
+ * or timeout is `unknown`; the permissions stored are the ones Garmin returns, never the body's.
+ */
 export function garminWebhooks(settings: GarminSettings): ProviderWebhooksV1 {
+  const permissions = (ctx: ConnectionContext) => fetchGarminPermissions(settings, ctx, { retry: false });
   return {
     maxBodyBytes: settings.maxBodyBytes,
     verify: (request) => verifyGarminNotification(settings, request),
     parse: (request, ctx) => parseGarminNotification(request, ctx),
+    confirmDeauthorization: (ctx) => confirmAccess(() => permissions(ctx)),
+    async confirmPermissions(ctx): Promise<PermissionsConfirmation> {
+      try {
+        return { status: 'authorized', scopes: await permissions(ctx) };
+      } catch (error) {
+        return { status: accessConfirmationOf(error) === 'revoked' ? 'revoked' : 'unknown' };
+      }
+    },
   };
 }
