@@ -9,6 +9,7 @@ import {
   validatePayload,
   type WebhookEvent,
   type WebhookRequest,
+  type WebhookRequestHead,
   WebhookVerificationError,
 } from '@trainlytics/core';
 import {
@@ -52,9 +53,10 @@ const withoutToken = (item: unknown) => {
 
 /**
  * Notifications are not signed: Garmin sends a `garmin-client-id` header holding the app's client id
- * (consumer key), which is checked in constant time.
+ * (consumer key), which is checked in constant time. It needs only the headers: core runs it before the
+ * body is read (`verifyHeaders`), so an unauthenticated post costs no memory.
  */
-export function verifyGarminNotification(settings: GarminSettings, request: WebhookRequest): void {
+export function verifyGarminNotification(settings: GarminSettings, request: WebhookRequestHead): void {
   if (!settings.verifyClientId) return;
   const received = request.headers.get('garmin-client-id');
   if (!received) {
@@ -173,6 +175,7 @@ export function garminWebhooks(settings: GarminSettings): ProviderWebhooksV1 {
   const permissions = (ctx: ConnectionContext) => fetchGarminPermissions(settings, ctx, { retry: false });
   return {
     maxBodyBytes: settings.maxBodyBytes,
+    verifyHeaders: (request) => verifyGarminNotification(settings, request),
     verify: (request) => verifyGarminNotification(settings, request),
     parse: (request, ctx) => parseGarminNotification(request, ctx),
     confirmDeauthorization: (ctx) => confirmAccess(() => permissions(ctx)),

@@ -11,6 +11,7 @@ import {
   ValidationError,
   type WebhookEvent,
   type WebhookRequest,
+  type WebhookRequestHead,
   type WebhookResponse,
   WebhookVerificationError,
 } from '@trainlytics/core';
@@ -103,6 +104,15 @@ export function createStravaWebhooks(settings: StravaSettings): ProviderWebhooks
     handshake(request: WebhookRequest) {
       if (request.method !== 'GET') return null;
       return answerStravaHandshake(request.url, settings.verifyToken());
+    },
+    // Strava's credential (the subscription id) is in the body; only the method can be refused before it.
+    verifyHeaders(request: WebhookRequestHead) {
+      if (request.method !== 'POST' && request.method !== 'GET') {
+        throw new WebhookVerificationError(`Strava sends events with POST, not ${request.method}`, {
+          provider: 'strava',
+          status: 405,
+        });
+      }
     },
     verify(request: WebhookRequest) {
       if (request.method !== 'POST') {
