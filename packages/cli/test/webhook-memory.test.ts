@@ -12,7 +12,7 @@ import { storeFromDatabase } from '../src/store-from-database';
 // Issue 18 A5: eight concurrent 50 MB unauthenticated posts to /webhooks/garmin grew `serve` by 420 MB.
 // Every webhook route of the host app, over a real socket, with bodies streamed from one reused buffer
 // (never materialised): what core reads is counted by `trainlytics.webhooks.bodyBytes()`, deterministic,
-// unlike RSS (the RSS figure is in `npm run bench`, packages/bench/src/webhook-memory-bench.ts).
+// unlike RSS (an RSS figure: `npm run bench:webhooks -w @trainlytics/bench`).
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
