@@ -14,3 +14,4 @@ export type * from './registry/types';
 export * from './runtime';
 export type * from './store';
 export { VERSION } from './version';
+export type { WebhookBodyBytes } from './webhooks/body-budget';

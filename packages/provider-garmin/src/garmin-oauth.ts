@@ -114,15 +114,18 @@ export async function fetchGarminUserId(settings: GarminSettings, ctx: Connectio
   return res.data;
 }
 
+/** The permissions the user shares now (`GET /user/permissions`). `retry: false` for a quick probe. */
 export async function fetchGarminPermissions(
   settings: GarminSettings,
   ctx: ConnectionContext,
+  options: { retry?: boolean } = {},
 ): Promise<string[]> {
   const res = await ctx.http.request({
     url: `${settings.apiUrl()}/user/permissions`,
     auth: 'user',
     operation: 'user permissions',
     schema: garminPermissionsSchema,
+    ...(options.retry === false ? { retry: false } : {}),
   });
   return res.data;
 }

@@ -1,10 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  accessConfirmationOf,
+  type ConnectionContext,
+  confirmAccess,
+  type PermissionsConfirmation,
   type ProviderContext,
   type ProviderWebhooksV1,
   validatePayload,
   type WebhookEvent,
   type WebhookRequest,
+  type WebhookRequestHead,
   WebhookVerificationError,
 } from '@trainlytics/core';
 import {
@@ -13,6 +18,7 @@ import {
   garminPermissionsChangeSchema,
   garminPingItemSchema,
 } from './garmin-api';
+import { fetchGarminPermissions } from './garmin-oauth';
 import type { GarminSettings } from './garmin-settings';
 import { mapGarminSummaries } from './map-garmin-activity';
 
@@ -47,9 +53,10 @@ const withoutToken = (item: unknown) => {
 
 /**
  * Notifications are not signed: Garmin sends a `garmin-client-id` header holding the app's client id
- * (consumer key), which is checked in constant time.
+ * (consumer key), which is checked in constant time. It needs only the headers: core runs it before the
+ * body is read (`verifyHeaders`), so an unauthenticated post costs no memory.
  */
-export function verifyGarminNotification(settings: GarminSettings, request: WebhookRequest): void {
+export function verifyGarminNotification(settings: GarminSettings, request: WebhookRequestHead): void {
   if (!settings.verifyClientId) return;
   const received = request.headers.get('garmin-client-id');
   if (!received) {
@@ -158,10 +165,26 @@ export async function parseGarminNotification(
   return events;
 }
 
+/**
+ * Garmin notifications are authenticated only by the (public) client id, so a `deregistrations` or
+ * `userPermissionsChange` item is checked with the user's token against `GET /user/permissions` before
+ * core acts on it: a deregistered user's token is refused, and so is its refresh (`revoked`); a 5xx, 429
+ * or timeout is `unknown`; the permissions stored are the ones Garmin returns, never the body's.
+ */
 export function garminWebhooks(settings: GarminSettings): ProviderWebhooksV1 {
+  const permissions = (ctx: ConnectionContext) => fetchGarminPermissions(settings, ctx, { retry: false });
   return {
     maxBodyBytes: settings.maxBodyBytes,
+    verifyHeaders: (request) => verifyGarminNotification(settings, request),
     verify: (request) => verifyGarminNotification(settings, request),
     parse: (request, ctx) => parseGarminNotification(request, ctx),
+    confirmDeauthorization: (ctx) => confirmAccess(() => permissions(ctx)),
+    async confirmPermissions(ctx): Promise<PermissionsConfirmation> {
+      try {
+        return { status: 'authorized', scopes: await permissions(ctx) };
+      } catch (error) {
+        return { status: accessConfirmationOf(error) === 'revoked' ? 'revoked' : 'unknown' };
+      }
+    },
   };
 }

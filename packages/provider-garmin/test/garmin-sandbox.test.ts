@@ -195,6 +195,40 @@ describe('API', () => {
     expect(sandbox.pendingNotifications()).toBe(1);
   });
 
+  it('a user who deregisters in Garmin Connect: the token answers 401, its refresh invalid_grant; the permissions endpoint tells the current permissions', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
+    const callback = await sandbox.approve(authorizeUrl(pkceChallenge('w'.repeat(43))), { providerUserId });
+    const { body: tokens } = await token({
+      grant_type: 'authorization_code',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      code: callback.searchParams.get('code')!,
+      code_verifier: 'w'.repeat(43),
+      redirect_uri: 'http://127.0.0.1/cb',
+    });
+    const access = tokens.access_token as string;
+    sandbox.setPermissions(providerUserId, ['ACTIVITY_EXPORT']);
+    expect(await api('/user/permissions', access)).toMatchObject({ status: 200, body: ['ACTIVITY_EXPORT'] });
+
+    // the fault knobs reach the permissions endpoint like any other
+    sandbox.setFaults({ status: { code: 503, times: 1, pathPrefix: '/wellness-api/rest/user/permissions' } });
+    expect((await api('/user/permissions', access)).status).toBe(503);
+    sandbox.setFaults({ rateLimited: { times: 1 } });
+    expect((await api('/user/permissions', access)).status).toBe(429);
+
+    const deregistration = await sandbox.webhookRequest({ type: 'deauthorized', providerUserId });
+    expect(await deregistration!.json()).toMatchObject({ deregistrations: [{ userId: providerUserId }] });
+    expect(sandbox.isRegistered(providerUserId)).toBe(false);
+    expect((await api('/user/permissions', access)).status).toBe(401);
+    const refresh = await token({
+      grant_type: 'refresh_token',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      refresh_token: tokens.refresh_token as string,
+    });
+    expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
   it('pulls by upload time and rejects windows over 24 hours', async () => {
     const { providerUserId } = await sandbox.seedAccount({ activityCount: 40, days: 5 });
     const access = await userToken(providerUserId);

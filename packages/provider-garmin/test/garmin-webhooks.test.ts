@@ -31,6 +31,31 @@ const notification = (body: unknown, headers: Record<string, string> = { 'garmin
     }),
   );
 
+describe('verifyHeaders (before the body is read)', () => {
+  it('refuses a missing or different client id on the headers alone', () => {
+    const head = (headers: Record<string, string>) => ({
+      method: 'POST',
+      url: new URL('https://app.example.com/webhooks/garmin/8c1f'),
+      headers: new Headers(headers),
+    });
+    const verifyHeaders = provider.webhooks.verifyHeaders!;
+    expect(() => verifyHeaders(head({ 'garmin-client-id': CLIENT_ID }), ctx)).not.toThrow();
+    for (const [headers, status] of [
+      [{}, 401],
+      [{ 'garmin-client-id': 'another-app' }, 403],
+    ] as const) {
+      const error = (() => {
+        try {
+          verifyHeaders(head(headers), ctx);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(WebhookVerificationError.isInstance(error) && error.status).toBe(status);
+    }
+  });
+});
+
 describe('verify', () => {
   it('accepts the configured client id and refuses a missing or different one', async () => {
     const genuine = await notification({});

@@ -10,6 +10,7 @@ import {
   validatePayload,
   type WebhookEvent,
   type WebhookRequest,
+  type WebhookRequestHead,
   type WebhookResponse,
   WebhookVerificationError,
 } from '@trainlytics/core';
@@ -64,6 +65,17 @@ export function createPolarWebhookHandler(settings: PolarSettings): ProviderWebh
     handshake(request: WebhookRequest): WebhookResponse | null {
       if (request.method.toUpperCase() !== 'POST' || !isPing(request)) return null;
       return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'OK' };
+    },
+    // Before the body is read: a delivery that is neither Polar's PING nor signed is refused at once.
+    verifyHeaders(request: WebhookRequestHead): void {
+      if (request.method !== 'POST') return;
+      if (request.headers.get(POLAR_EVENT_HEADER)?.toUpperCase() === 'PING') return;
+      if (!request.headers.get(POLAR_SIGNATURE_HEADER)) {
+        throw new WebhookVerificationError('Polar webhook delivery has no Polar-Webhook-Signature header', {
+          provider: PROVIDER,
+          status: 401,
+        });
+      }
     },
     verify(request: WebhookRequest): void {
       const secret = settings.webhookSecret();

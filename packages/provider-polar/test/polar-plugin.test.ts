@@ -451,6 +451,25 @@ describe('polar(): webhooks', () => {
     expect(await provider.webhooks.handshake!(exercise, {} as ProviderContext)).toBeNull();
   });
 
+  it('refuses an unsigned delivery on its headers, before the body is read; lets the PING through', async () => {
+    const { provider } = await setup();
+    const verifyHeaders = provider.webhooks.verifyHeaders!;
+    const head = (headers: Record<string, string>) => ({
+      method: 'POST',
+      url: new URL('https://app.example.com/webhooks/polar'),
+      headers: new Headers(headers),
+    });
+    const ctx = {} as ProviderContext;
+    expect(() => verifyHeaders(head({ 'polar-webhook-event': 'PING' }), ctx)).not.toThrow();
+    expect(() =>
+      verifyHeaders(head({ 'polar-webhook-event': 'EXERCISE', 'polar-webhook-signature': 'ab' }), ctx),
+    ).not.toThrow();
+    expect(() => verifyHeaders(head({ 'polar-webhook-event': 'EXERCISE' }), ctx)).toThrow(
+      /no Polar-Webhook-Signature header/,
+    );
+    expect(() => verifyHeaders(head({}), ctx)).toThrow(WebhookVerificationError);
+  });
+
   it('verifies the HMAC-SHA256 signature over the raw bytes before parsing', async () => {
     const { provider, sandbox } = await setup();
     const body =

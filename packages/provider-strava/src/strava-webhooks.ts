@@ -1,5 +1,6 @@
 import {
   type ConnectionContext,
+  confirmAccess,
   createHttpClient,
   type FetchFunction,
   type HttpClient,
@@ -10,6 +11,7 @@ import {
   ValidationError,
   type WebhookEvent,
   type WebhookRequest,
+  type WebhookRequestHead,
   type WebhookResponse,
   WebhookVerificationError,
 } from '@trainlytics/core';
@@ -103,6 +105,15 @@ export function createStravaWebhooks(settings: StravaSettings): ProviderWebhooks
       if (request.method !== 'GET') return null;
       return answerStravaHandshake(request.url, settings.verifyToken());
     },
+    // Strava's credential (the subscription id) is in the body; only the method can be refused before it.
+    verifyHeaders(request: WebhookRequestHead) {
+      if (request.method !== 'POST' && request.method !== 'GET') {
+        throw new WebhookVerificationError(`Strava sends events with POST, not ${request.method}`, {
+          provider: 'strava',
+          status: 405,
+        });
+      }
+    },
     verify(request: WebhookRequest) {
       if (request.method !== 'POST') {
         throw new WebhookVerificationError(`Strava sends events with POST, not ${request.method}`, {
@@ -128,21 +139,18 @@ export function createStravaWebhooks(settings: StravaSettings): ProviderWebhooks
       return toWebhookEvents(parseStravaWebhookBody(request.text()));
     },
     // Anyone who saw one event knows the subscription id, so an `authorized: "false"` event is checked
-    // against Strava before the athlete is disconnected: a token that still works means it was not revoked.
-    async confirmDeauthorization(ctx: ConnectionContext) {
-      try {
-        await ctx.http.request({
+    // against Strava before the athlete is disconnected: only a refused token whose refresh is refused too
+    // is a revocation; a 5xx, 429 or timeout means Strava cannot tell now (core keeps the connection).
+    confirmDeauthorization: (ctx: ConnectionContext) =>
+      confirmAccess(() =>
+        ctx.http.request({
           url: `${settings.apiUrl()}/athlete`,
           auth: 'user',
           operation: 'confirm deauthorization',
           retry: false,
           parse: parseStravaJson,
-        });
-        return false;
-      } catch {
-        return true; // refused (revoked), or Strava cannot tell us now: honour the event
-      }
-    },
+        }),
+      ),
   };
 }
 

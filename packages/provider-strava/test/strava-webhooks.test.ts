@@ -60,6 +60,27 @@ describe('Strava webhook handshake', () => {
   });
 });
 
+describe('Strava verifyHeaders (before the body is read)', () => {
+  it('lets GET (handshake) and POST (events) through and refuses other methods with 405', () => {
+    const head = (method: string) => ({
+      method,
+      url: new URL('https://app.example.com/wh'),
+      headers: new Headers(),
+    });
+    const verifyHeaders = webhooks.verifyHeaders!;
+    expect(() => verifyHeaders(head('GET'), ctx)).not.toThrow();
+    expect(() => verifyHeaders(head('POST'), ctx)).not.toThrow();
+    const error = (() => {
+      try {
+        verifyHeaders(head('PUT'), ctx);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(WebhookVerificationError.isInstance(error) && error.status).toBe(405);
+  });
+});
+
 describe('Strava webhook events', () => {
   const post = (name: string) => request('POST', 'https://app.example.com/wh', fixtureText(name));
 

@@ -1,3 +1,4 @@
+export * from './confirm-access';
 export * from './http-client';
 export * from './oauth';
 export * from './rate-limit-tracker';

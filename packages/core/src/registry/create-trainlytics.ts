@@ -7,6 +7,11 @@ import { systemClock } from '../runtime/clock';
 import { silentLogger } from '../runtime/logger';
 import { runSync } from '../sync/sync-engine';
 import { reencryptAllTokens } from '../tokens/reencrypt-all';
+import {
+  createBodyBudget,
+  DEFAULT_WEBHOOK_BODY_BUDGET_BYTES,
+  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+} from '../webhooks/body-budget';
 import { createWebhookHandler } from '../webhooks/webhook-handler';
 import { defaultHolderName } from './lease';
 import { createProviderRegistry, lookupProvider } from './provider-registry';
@@ -24,7 +29,12 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
   const rt = createRuntime(options);
   const connect = createConnectFlow(rt);
-  const webhooks = createWebhookHandler(rt, options.webhookProcessing ?? 'background', options.enqueueSync);
+  const webhooks = createWebhookHandler(
+    rt,
+    options.webhookProcessing ?? 'background',
+    options.enqueueSync,
+    createBodyBudget(webhookBodyBudget(options, rt)),
+  );
 
   return {
     store: rt.store,
@@ -44,13 +54,36 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     },
     history: { list: (filter) => rt.store.listSyncHistory(filter) },
     activities: { list: (query) => rt.store.listActivities(query) },
-    webhooks: { handle: webhooks.handle, idle: webhooks.idle },
+    webhooks: { handle: webhooks.handle, idle: webhooks.idle, bodyBytes: webhooks.bodyBytes },
     tokens: { reencryptAll: () => reencryptAllTokens(rt) },
     async close() {
       await webhooks.idle();
       await rt.store.close();
     },
   };
+}
+
+/** `webhookBodyBudgetBytes`, checked: a budget smaller than a plugin's largest body could never accept it. */
+function webhookBodyBudget(options: TrainlyticsOptions, rt: Runtime): number {
+  const budget = options.webhookBodyBudgetBytes ?? DEFAULT_WEBHOOK_BODY_BUDGET_BYTES;
+  if (!Number.isSafeInteger(budget) || budget <= 0) {
+    throw new ConfigurationError('webhookBodyBudgetBytes must be a positive whole number of bytes', {
+      hint: `the default is ${DEFAULT_WEBHOOK_BODY_BUDGET_BYTES} (128 MiB)`,
+    });
+  }
+  for (const provider of rt.providers.values()) {
+    const max = provider.webhooks?.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+    if (provider.webhooks && max > budget) {
+      throw new ConfigurationError(
+        `webhookBodyBudgetBytes (${budget}) is smaller than the ${provider.name} plugin's webhooks.maxBodyBytes (${max}): its largest deliveries could never be accepted`,
+        {
+          provider: provider.id,
+          hint: `raise webhookBodyBudgetBytes to at least ${max}, or lower the plugin's maxBodyBytes`,
+        },
+      );
+    }
+  }
+  return budget;
 }
 
 /** Checks the options and builds the state every part shares. Internal (tests build two "processes" with it). */

@@ -6,6 +6,7 @@ import type { RateLimitTracker } from '../provider-utils/rate-limit-tracker';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { ActivityQuery, ActivityRow, Store, SyncRecord, SyncType } from '../store/store';
+import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */
 export interface Connection {
@@ -56,6 +57,12 @@ export interface TrainlyticsOptions {
   lease?: { ttlMs?: number; holderName?: string };
   /** Webhook processing: `background` (default: answer at once, process after) or `inline`. */
   webhookProcessing?: 'background' | 'inline';
+  /**
+   * The most webhook body bytes held at once, every in-flight delivery together (default 128 MiB). A
+   * delivery the budget cannot hold is answered 503 with `Retry-After` instead of being buffered. Must be
+   * at least every plugin's `webhooks.maxBodyBytes` (Garmin: 100 MiB by default).
+   */
+  webhookBodyBudgetBytes?: number;
   /**
    * With a job queue: an `activity.changed` event that needs requests to the provider enqueues a sync of the
    * connection through this function (e.g. pg-boss `enqueueSync`) instead of fetching in the process that
@@ -178,6 +185,8 @@ export interface Trainlytics {
     handle(providerId: string, request: Request): Promise<Response>;
     /** Resolves when background webhook processing is done (tests, graceful shutdown). */
     idle(): Promise<void>;
+    /** The webhook body budget (`webhookBodyBudgetBytes`): bytes held now, the peak, bytes read, 503s. */
+    bodyBytes(): WebhookBodyBytes;
   };
   readonly tokens: {
     /** Re-encrypts every connection's tokens with the current key (after a rotation). Returns how many rows. */

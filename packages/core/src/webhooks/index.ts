@@ -1,2 +1,3 @@
+export * from './body-budget';
 export * from './read-body';
 export * from './webhook-handler';

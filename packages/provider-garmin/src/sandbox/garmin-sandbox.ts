@@ -262,6 +262,18 @@ export class GarminSandbox implements ConformanceSandbox {
     return [...this.user(providerUserId).permissions];
   }
 
+  /**
+   * The user removes the app (in Garmin Connect, or through `DELETE /user/registration`): every token of
+   * the user is revoked, so the API answers 401 and the refresh grant `invalid_grant`. Queues nothing; the
+   * deregistration notification is `webhookRequest({ type: 'deauthorized' })` or the pending one of the API.
+   */
+  deregister(providerUserId: string): void {
+    const user = this.user(providerUserId);
+    user.registered = false;
+    for (const [t, v] of this.accessTokens) if (v.userId === user.userId) this.accessTokens.delete(t);
+    for (const [t, v] of this.refreshTokens) if (v.userId === user.userId) this.refreshTokens.delete(t);
+  }
+
   isRegistered(providerUserId: string): boolean {
     return this.user(providerUserId).registered;
   }
@@ -436,11 +448,12 @@ export class GarminSandbox implements ConformanceSandbox {
       }
       case 'activity.deleted':
         return null;
-      case 'deauthorized':
-        return this.notificationRequest(
-          { deregistrations: [{ userId: user.userId, ...this.withToken(user.userId) }] },
-          options.url,
-        );
+      case 'deauthorized': {
+        // a real deregistration: the user removed the app in Garmin Connect, so the tokens stop working
+        const body = { deregistrations: [{ userId: user.userId, ...this.withToken(user.userId) }] };
+        this.deregister(user.userId);
+        return this.notificationRequest(body, options.url);
+      }
       case 'permissions.changed': {
         user.permissions = [...event.permissions];
         return this.notificationRequest(
@@ -761,7 +774,8 @@ export class GarminSandbox implements ConformanceSandbox {
 
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const token = auth?.[1] ? this.accessTokens.get(auth[1]) : undefined;
-    if (!token || token.expiresAt <= this.clock.now().getTime()) {
+    // a deregistered user's tokens are refused whatever their expiry
+    if (!token || token.expiresAt <= this.clock.now().getTime() || !this.user(token.userId).registered) {
       return this.send(
         res,
         401,
@@ -783,9 +797,7 @@ export class GarminSandbox implements ConformanceSandbox {
     if (path === '/user/id' && method === 'GET') return reply(200, { userId: user.userId });
     if (path === '/user/permissions' && method === 'GET') return reply(200, user.permissions);
     if (path === '/user/registration' && method === 'DELETE') {
-      user.registered = false;
-      for (const [t, v] of this.accessTokens) if (v.userId === user.userId) this.accessTokens.delete(t);
-      for (const [t, v] of this.refreshTokens) if (v.userId === user.userId) this.refreshTokens.delete(t);
+      this.deregister(user.userId);
       this.pending.push({ kind: 'deregistration', userId: user.userId });
       return this.send(res, 204, undefined, headers);
     }

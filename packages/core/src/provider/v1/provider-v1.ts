@@ -5,7 +5,7 @@ import type { ActivityBatch, ActivityPage, ListActivitiesRequest } from './activ
 import type { ConnectionContext, ProviderContext } from './context';
 import type { RateLimitSpec } from './rate-limit';
 import type { TokenSet } from './tokens';
-import type { WebhookEvent, WebhookRequest, WebhookResponse } from './webhook';
+import type { WebhookEvent, WebhookRequest, WebhookRequestHead, WebhookResponse } from './webhook';
 
 /** What a plugin can do. Core branches on these, never on a provider id. */
 export interface ProviderCapabilities {
@@ -67,9 +67,35 @@ export interface ProviderOAuthV1 {
   revoke?(ctx: ConnectionContext): Promise<void>;
 }
 
+/**
+ * What the provider answered when asked, with the connection's own token, whether its access still works.
+ *
+ * - `authorized`: the call succeeded: the access was not revoked.
+ * - `revoked`: a definitive refusal: the token was refused and so was the refresh grant (`invalid_grant`,
+ *   400/401), or the connection had already been marked `reauth_required` after such a refusal.
+ * - `unknown`: the provider could not tell now (5xx, 429, timeout, network error, a 401 after a refresh
+ *   that succeeded, …). Core keeps the connection as it is, records the doubt on it and lets the next
+ *   token use (the next sync) decide.
+ *
+ * `confirmAccess` from `@trainlytics/core` turns a probe request into this answer.
+ */
+export type AccessConfirmation = 'authorized' | 'revoked' | 'unknown';
+
+/** The permissions the user currently grants, read from the provider (`confirmPermissions`). */
+export type PermissionsConfirmation =
+  | { status: 'authorized'; scopes: string[] }
+  | { status: 'revoked' }
+  | { status: 'unknown' };
+
 export interface ProviderWebhooksV1 {
   /** The largest body accepted (default 1 MiB); larger ones are refused with 413 before anything else. */
   maxBodyBytes?: number;
+  /**
+   * Runs before the body is read (added in core 0.1.1): throws `WebhookVerificationError` to refuse a
+   * delivery on its method, URL and headers alone (e.g. a missing credential or signature header), so an
+   * unauthenticated sender costs no memory. `verify` still runs on the whole request afterwards.
+   */
+  verifyHeaders?(request: WebhookRequestHead, ctx: ProviderContext): Promise<void> | void;
   /**
    * Answers a provider's handshake (Strava's `hub.challenge` GET, Polar's PING) and returns its response,
    * or null when the request is not a handshake.
@@ -83,11 +109,25 @@ export interface ProviderWebhooksV1 {
   /** Turns a verified delivery into events. Throws `ValidationError` for a malformed body. */
   parse(request: WebhookRequest, ctx: ProviderContext): Promise<WebhookEvent[]> | WebhookEvent[];
   /**
-   * For providers whose deauthorization events cannot be authenticated (Strava signs nothing): returns
-   * false when the connection's access still works, so a forged or stale event does not disconnect a user.
-   * Core deactivates the connection only when this returns true (or is absent).
+   * For providers whose deauthorization events cannot be authenticated (Strava signs nothing, Garmin's
+   * client id is public): asks the provider, with the connection's token, whether access was revoked.
+   * Core deactivates the connection only on `revoked` (or when this method is absent); `authorized`
+   * ignores the event; `unknown` keeps the connection, records it and leaves the decision to the next
+   * token use. Throwing counts as `unknown`.
+   *
+   * Changed in core 0.1.1: it returned a boolean (true = deactivate), which could not say "cannot tell
+   * now". A plugin built for the old contract still works: `false` reads as `authorized`, `true` as
+   * `unknown` (never as `revoked`: the old Strava plugin also answered true when Strava was down).
+   * See docs/decisions/0005-tri-state-access-confirmation.md.
    */
-  confirmDeauthorization?(ctx: ConnectionContext): Promise<boolean>;
+  confirmDeauthorization?(ctx: ConnectionContext): Promise<AccessConfirmation>;
+  /**
+   * For providers whose permission-change events cannot be authenticated (Garmin): reads the permissions
+   * the user grants now. Core stores these scopes (never the event's) on `authorized`, deactivates the
+   * connection on `revoked`, and on `unknown` keeps the stored scopes and records it. Without this method,
+   * core stores the event's scopes. Added in core 0.1.1.
+   */
+  confirmPermissions?(ctx: ConnectionContext): Promise<PermissionsConfirmation>;
 }
 
 /**

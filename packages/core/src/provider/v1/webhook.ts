@@ -1,11 +1,15 @@
 import type { JsonValue } from '../../model/json';
 import type { ActivityBatch } from './activities';
 
-/** A webhook request with its raw body (read by core with a size limit). */
-export interface WebhookRequest {
+/** What is known of a webhook request before its body is read (`ProviderWebhooksV1.verifyHeaders`). */
+export interface WebhookRequestHead {
   method: string;
   url: URL;
   headers: Headers;
+}
+
+/** A webhook request with its raw body (read by core with a size limit). */
+export interface WebhookRequest extends WebhookRequestHead {
   /** The raw bytes, for signature checks. */
   body: Uint8Array;
   /** The body as UTF-8 text. */
