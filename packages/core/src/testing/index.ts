@@ -13,3 +13,4 @@ export {
   type TestProviderServer,
   type TestProviderServerOptions,
 } from './test-provider-server';
+export { AWKWARD_TIME_ZONES, withTimeZone } from './time-zones';
