@@ -14,3 +14,4 @@ export {
   type TestProviderServer,
   type TestProviderServerOptions,
 } from './test-provider-server';
+export { AWKWARD_TIME_ZONES, withTimeZone } from './time-zones';

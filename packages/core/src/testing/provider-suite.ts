@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../crypto/token-cipher';
 import { InsufficientScopeError, OAuthError, OAuthStateError } from '../errors/errors';
 import { postgresStore } from '../postgres/postgres-store';
+import type { ListActivitiesRequest } from '../provider/v1/activities';
 import type { Provider } from '../provider/v1/provider-v1';
 import { createTrainlytics } from '../registry/create-trainlytics';
 import type { Connection, Trainlytics } from '../registry/types';
@@ -63,6 +64,22 @@ async function defaultDatabase(): Promise<ConformanceDatabase> {
 }
 
 /**
+ * The plugin as core sees it, recording every `listActivities` request core makes (a copy of its cursor), so the
+ * suite can check what the engine handed the plugin, not only what ended up stored.
+ */
+function recordingListings(provider: Provider, requests: ListActivitiesRequest[]): Provider {
+  return new Proxy(provider, {
+    get(target, property, receiver) {
+      if (property !== 'listActivities') return Reflect.get(target, property, receiver);
+      return (ctx: Parameters<Provider['listActivities']>[0], request: ListActivitiesRequest) => {
+        requests.push(structuredClone(request));
+        return target.listActivities(ctx, request);
+      };
+    },
+  });
+}
+
+/**
  * The behaviour every provider plugin must show against its sandbox, driven through a real Trainlytics
  * instance and a real, migrated database: connect, consent denied, state reuse, full and incremental
  * sync, refresh, 5xx and 429 faults with resume, malformed items, webhooks, deauthorization, disconnect.
@@ -82,6 +99,7 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
     let backfill: 'pull' | 'async';
     let clock: FakeClock;
     let trainlytics: Trainlytics;
+    let listings: ListActivitiesRequest[];
     let userId: number;
     const redirectUri = 'https://app.example.com/oauth/callback';
 
@@ -111,9 +129,10 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
       );
       userId = Number(user.rows[0]?.id);
       clock = new FakeClock(Date.now());
+      listings = [];
       trainlytics = createTrainlytics({
         store: database.store,
-        providers: [sandbox.createProvider()],
+        providers: [recordingListings(sandbox.createProvider(), listings)],
         clock,
         encryptionKey: ENCRYPTION_KEY,
       });
@@ -140,6 +159,10 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
           ])
         ).rows[0]?.n,
       );
+
+    const storedCursor = async (connectionId: number) =>
+      (await database.query('select sync_cursor from provider_connections where id = $1', [connectionId]))
+        .rows[0]?.sync_cursor;
 
     async function fullSync(connectionId: number) {
       return trainlytics.sync(connectionId, { full: true });
@@ -209,7 +232,7 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
 
     it('incremental sync stores only what is new; a second one finds nothing', async () => {
       const { connection, providerUserId } = await connect();
-      await fullSync(connection.id);
+      const full = await fullSync(connection.id);
       const before = await storedCount(connection.id);
       const added = await sandbox.addActivities(providerUserId, 3);
       const first = await trainlytics.sync(connection.id);
@@ -221,6 +244,16 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
       expect(second.activitiesCreated).toBe(0);
       expect(second.activitiesUpdated).toBe(0);
       expect(await storedCount(connection.id)).toBe(before + added.length);
+      // The engine hands the plugin the cursor each sync stored (and the plugin reports it back), so the
+      // incremental listings start where the previous sync ended:
+      expect(listings.map((l) => l.full)).toEqual([true, false, false]);
+      expect(listings[1]?.cursor).toEqual(full.cursor);
+      expect(listings[2]?.cursor).toEqual(first.cursor);
+      expect(second.cursor).toEqual(await storedCursor(connection.id));
+      // ...and the plugin uses it: finding nothing new costs less than walking the whole history again.
+      if (backfill === 'pull' && options.capabilities?.listing !== 'single') {
+        expect(second.requests).toBeLessThan(full.requests);
+      }
     });
 
     it('handles an access token the provider no longer accepts', async () => {

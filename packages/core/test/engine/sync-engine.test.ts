@@ -1,4 +1,10 @@
-import { NotFoundError, SyncInProgressError, type SyncProgress, type SyncWait } from '@trainlytics/core';
+import {
+  type FetchFunction,
+  NotFoundError,
+  SyncInProgressError,
+  type SyncProgress,
+  type SyncWait,
+} from '@trainlytics/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/registry/create-trainlytics';
 import { withLease } from '../../src/registry/lease';
@@ -9,6 +15,23 @@ const h = new EngineHarness();
 beforeAll(() => h.setup());
 afterAll(() => h.teardown());
 beforeEach(() => h.reset());
+
+/** A fetch that records the `after_seq` (Testfit's cursor) of every listing request it sends. */
+function recordListings(): { fetch: FetchFunction; afterSeqs: number[] } {
+  const afterSeqs: number[] = [];
+  return {
+    afterSeqs,
+    fetch: (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname === '/api/activities') afterSeqs.push(Number(url.searchParams.get('after_seq')));
+      return fetch(input, init);
+    },
+  };
+}
+
+const storedCursor = async (connectionId: number) =>
+  (await h.query('select sync_cursor from provider_connections where id = $1', [connectionId]))[0]
+    ?.sync_cursor as { afterSeq: number };
 
 describe('sync engine', () => {
   it('pages through the history, one commit and one progress report per page, and persists the cursor', async () => {
@@ -154,6 +177,41 @@ describe('sync engine', () => {
     // the cursor moved past them: the next sync does not fetch them again
     const next = await t.sync(connection.id);
     expect(next.activitiesCreated + next.activitiesRejected).toBe(0);
+  });
+
+  it('an incremental sync hands the provider the stored cursor and requests only what is new', async () => {
+    const listings = recordListings();
+    const t = h.trainlytics({ pageSize: 5, fetch: listings.fetch });
+    const { connection, providerUserId } = await h.connect(t, 12);
+    await t.sync(connection.id, { full: true });
+    const afterFull = await storedCursor(connection.id);
+    expect(afterFull.afterSeq).toBeGreaterThan(0);
+    await h.server.addActivities(providerUserId, 3);
+    listings.afterSeqs.length = 0;
+    const incremental = await t.sync(connection.id);
+    expect(incremental).toMatchObject({ status: 'success', activitiesCreated: 3, requests: 1 });
+    expect(listings.afterSeqs).toEqual([afterFull.afterSeq]);
+    const [history] = await t.history.list({ connectionId: connection.id });
+    expect(history?.cursorBefore).toEqual(afterFull);
+  });
+
+  it('a sync that waited for the lease starts from the cursor the other sync stored, not the one it read before', async () => {
+    const listings = recordListings();
+    const t1 = h.trainlytics({ pageSize: 5, fetch: listings.fetch });
+    const t2 = h.trainlytics({ pageSize: 5, fetch: listings.fetch, clock: yieldingClock(h) });
+    const { connection, providerUserId } = await h.connect(t1, 12);
+    await t1.sync(connection.id, { full: true });
+    const afterFull = await storedCursor(connection.id);
+    await h.server.addActivities(providerUserId, 3);
+    listings.afterSeqs.length = 0;
+    // both read the connection, then one waits for the other's lease
+    const [a, b] = await Promise.all([t1.sync(connection.id), t2.sync(connection.id)]);
+    const afterBoth = await storedCursor(connection.id);
+    expect(afterBoth.afterSeq).toBeGreaterThan(afterFull.afterSeq);
+    expect(a.activitiesCreated + b.activitiesCreated).toBe(3);
+    expect(a.activitiesUpdated + b.activitiesUpdated).toBe(0);
+    // the first asked for what follows the full sync, the second for what follows the first
+    expect(listings.afterSeqs).toEqual([afterFull.afterSeq, afterBoth.afterSeq]);
   });
 
   it('serializes concurrent syncs of one connection: nothing is stored twice', async () => {

@@ -1,4 +1,4 @@
-import { EncryptionError, ReauthorizationRequiredError } from '@trainlytics/core';
+import { EncryptionError, type FetchFunction, ReauthorizationRequiredError } from '@trainlytics/core';
 import { TEST_PROVIDER_ID } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/registry/create-trainlytics';
@@ -29,13 +29,50 @@ describe('token lifecycle', () => {
     expect(result.status).toBe('success');
     expect(h.server.refreshRequests()).toBe(1);
     const after = await tokenRow(connection.id);
-    expect(after.access_token).not.toBe(before.access_token);
-    expect(after.refresh_token).not.toBe(before.refresh_token);
+    // compare plaintexts: two encryptions of the same token never give the same ciphertext
+    const { cipher } = createRuntime(h.options());
+    expect(cipher.decrypt(after.access_token)).not.toBe(cipher.decrypt(before.access_token));
+    expect(cipher.decrypt(after.refresh_token)).not.toBe(cipher.decrypt(before.refresh_token));
     expect(after.access_token).toMatch(/^tl1:/);
     expect(after.refresh_token).toMatch(/^tl1:/);
     expect(new Date(after.token_expires_at).getTime()).toBe(h.clock.now().getTime() + 3600_000);
     // the request count of the sync includes the refresh
     expect(result.requests).toBe(2);
+  });
+
+  it('stores the rotated refresh token (compared decrypted) and sends it, not the old one, at the next refresh', async () => {
+    // What crossed the wire at the token endpoint: the refresh token each grant sent and the one it got back.
+    const grants: { sent: string | null; issued: string | null; accessToken: string | null }[] = [];
+    const recording: FetchFunction = async (input, init) => {
+      const request = new Request(input, init);
+      const response = await fetch(request.clone());
+      if (new URL(request.url).pathname === '/oauth/token') {
+        const form = new URLSearchParams(await request.text());
+        const body = (await response.clone().json()) as { refresh_token?: string; access_token?: string };
+        grants.push({
+          sent: form.get('grant_type') === 'refresh_token' ? form.get('refresh_token') : null,
+          issued: body.refresh_token ?? null,
+          accessToken: body.access_token ?? null,
+        });
+      }
+      return response;
+    };
+    const t = h.trainlytics({ fetch: recording });
+    const { cipher } = createRuntime(h.options());
+    const { connection } = await h.connect(t, 2);
+    expect(grants).toHaveLength(1); // the code exchange
+    for (const round of [1, 2, 3]) {
+      h.clock.advance(3600_000); // expired
+      const result = await t.sync(connection.id);
+      expect(result, `refresh ${round}`).toMatchObject({ status: 'success', errorMessage: null });
+      expect(grants).toHaveLength(round + 1);
+      const [previous, current] = grants.slice(-2);
+      expect(current!.sent).toBe(previous!.issued); // the NEW refresh token went out
+      const stored = await tokenRow(connection.id);
+      expect(cipher.decrypt(stored.refresh_token)).toBe(current!.issued);
+      expect(cipher.decrypt(stored.access_token)).toBe(current!.accessToken);
+    }
+    expect(new Set(grants.map((g) => g.issued)).size).toBe(grants.length);
   });
 
   it('does not refresh a token far from expiry', async () => {

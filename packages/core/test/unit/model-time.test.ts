@@ -7,6 +7,7 @@ import {
   toEpochSeconds,
   toLocalDateTimeString,
 } from '@trainlytics/core';
+import { AWKWARD_TIME_ZONES, withTimeZone } from '@trainlytics/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -35,6 +36,33 @@ describe('model time helpers', () => {
     );
     expect(toLocalDateTimeString(new Date('2024-12-31T23:30:00Z'), 3600)).toBe('2025-01-01T00:30:00');
     expect(() => localDateTimeToUtc('nope', 0)).toThrow(RangeError);
+  });
+
+  it('gives the same result in any process time zone (non-whole-hour offsets, DST gaps and overlaps)', () => {
+    const pad = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1990, 0, 1) / 1000, max: Date.UTC(2090, 0, 1) / 1000 }),
+        fc.integer({ min: -12 * 4, max: 14 * 4 }).map((quarters) => quarters * 900),
+        fc.constantFrom(...AWKWARD_TIME_ZONES),
+        (seconds, offset, zone) => {
+          // the expected values by integer arithmetic on the epoch, read with UTC getters only
+          const shifted = new Date((seconds + offset) * 1000);
+          const expectedLocal =
+            `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}` +
+            `T${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())}`;
+          withTimeZone(zone, () => {
+            const local = toLocalDateTimeString(fromEpochSeconds(seconds), offset);
+            expect(local).toBe(expectedLocal);
+            expect(parseLocalDateTime(`${local}Z`)).toBe(expectedLocal);
+            expect(parseLocalDateTime(`${local}.000+05:45`)).toBe(expectedLocal);
+            expect(localDateTimeToUtc(local, offset).getTime()).toBe(seconds * 1000);
+            expect(toEpochSeconds(fromEpochSeconds(seconds))).toBe(seconds);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('parses ISO-8601 durations to seconds and refuses ambiguous or malformed ones', () => {

@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 export interface ChildMessage {
   ready?: boolean;
   progress?: { pages: number; activitiesCreated: number };
-  result?: { status: string; activitiesCreated: number; errorMessage: string | null; syncId: number };
+  /** The child is sleeping `waiting` ms (polling a lease another process holds). */
+  waiting?: number;
+  result?: {
+    status: string;
+    activitiesCreated?: number;
+    errorMessage?: string | null;
+    syncId?: number;
+    /** `OPERATION=webhook`: the connection's status after the delivery was processed. */
+    connectionStatus?: string | null;
+  };
 }
 
 export interface SyncChild {

@@ -4,7 +4,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, type FetchFunction, systemClock } from '@trainlytics/core';
 import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
-import { POLAR_EVENT_HEADER, POLAR_SIGNATURE_HEADER, signPolarWebhook } from '../polar-webhooks';
 import { renderConsentPage } from './consent-page';
 import {
   decodeExerciseId,
@@ -13,6 +12,11 @@ import {
   toKebabExercise,
   toSnakeExercise,
 } from './polar-history';
+import {
+  SANDBOX_POLAR_EVENT_HEADER,
+  SANDBOX_POLAR_SIGNATURE_HEADER,
+  sandboxPolarSignature,
+} from './sign-webhook';
 
 const DAY_MS = 86_400_000;
 /** `/v3/exercises` answers with exercises uploaded in the last 30 days. */
@@ -382,8 +386,8 @@ export class PolarSandbox implements ConformanceSandbox {
       body,
       headers: {
         'content-type': 'application/json',
-        [POLAR_EVENT_HEADER]: String(payload.event),
-        [POLAR_SIGNATURE_HEADER]: signPolarWebhook(body, this.webhookSecret),
+        [SANDBOX_POLAR_EVENT_HEADER]: String(payload.event),
+        [SANDBOX_POLAR_SIGNATURE_HEADER]: sandboxPolarSignature(body, this.webhookSecret),
       },
     };
   }
