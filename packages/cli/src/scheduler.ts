@@ -24,9 +24,9 @@ export interface SchedulerOptions {
   /** How often `start()` looks for due connections (default: a quarter of the interval, at most a minute). */
   pollMs?: number;
   /**
-   * The longest a scheduled sync waits for a provider's rate-limit window (default 2 s). Beyond it the sync
-   * ends `deferred` (pages committed) and the scheduler runs it again at its `retryAt`, so a window never
-   * holds a connection's lease (and "sync now" of that connection) for minutes.
+   * The longest a scheduled sync waits for a provider's rate-limit window (default 60 s). Beyond it the
+   * sync ends `deferred` (pages committed) and the scheduler runs it again at its `retryAt`, so a window
+   * (Strava's quarter hour) never holds a connection's lease, nor a slot of the scheduler, for minutes.
    */
   maxRateLimitWaitMs?: number;
 }
@@ -79,7 +79,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const retryAfter = new Map<number, Date>();
   /** Deferred syncs to run again once their `retryAfter` time has come, due or not (and whether full). */
   const deferredRuns = new Map<number, { full: boolean }>();
-  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 2_000;
+  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 60_000;
   const defer = (connectionId: number, retryAt: Date, full: boolean) => {
     const earlier = deferredRuns.get(connectionId);
     deferredRuns.set(connectionId, { full: full || Boolean(earlier?.full) });

@@ -20,9 +20,10 @@ export interface SyncWorkerOptions {
   /** Called when a job starts and ends (the command prints these; tests read them). */
   onEvent?: (event: SyncWorkerEvent) => void;
   /**
-   * The longest a job's sync waits for a provider's rate-limit window (default 2 s). Beyond it the sync
-   * ends `deferred` (pages committed) and the worker enqueues the connection again with `startAfter` =
-   * `retryAt`, so no worker slot or lease is held for a window and nothing is lost.
+   * The longest a job's sync waits for a provider's rate-limit window (default 60 s: a short wait costs
+   * less than a new job). Beyond it the sync ends `deferred` (pages committed) and the worker enqueues the
+   * connection again with `startAfter` = `retryAt`, so no worker slot or lease is held for a window (Strava's
+   * quarter hour) and nothing is lost.
    */
   maxRateLimitWaitMs?: number;
 }
@@ -66,7 +67,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       result = await trainlytics.sync(connectionId, {
         full,
         ifLocked: job.retryCount > 0 ? 'skip' : 'wait',
-        maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 2_000,
+        maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 60_000,
       });
     } catch (error) {
       if (SyncInProgressError.isInstance(error)) {
