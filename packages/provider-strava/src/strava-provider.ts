@@ -124,7 +124,7 @@ export function strava(options: StravaProviderOptions = {}) {
           operation: 'list activities',
           parse: parseStravaJson,
         });
-        const step = advanceStravaCursor(cursor, res.data, pageSize);
+        const step = advanceStravaCursor(cursor, res.data);
         const batch = await mapActivityItems(step.fresh, {
           provider: 'strava',
           schema: stravaActivitySchema,

@@ -157,11 +157,7 @@ function itemId(item: unknown): string | null {
  * One step of the walk (see `StravaSyncCursor`): given the cursor the page was asked with and the page's
  * items, what to yield and the cursor to store with it.
  */
-export function advanceStravaCursor(
-  cursor: StravaSyncCursor,
-  items: readonly unknown[],
-  pageSize: number,
-): StravaWalkStep {
+export function advanceStravaCursor(cursor: StravaSyncCursor, items: readonly unknown[]): StravaWalkStep {
   const pass: StravaPass = startStravaPass(cursor, false).pass ?? {
     after: null,
     before: null,

@@ -46,7 +46,7 @@ describe('the Strava sync cursor', () => {
 
   it('narrows to the boundary second inclusively and drops its re-read activities', () => {
     const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
-    const desc = advanceStravaCursor(start, [at('3', D3), at('2', D2), at('1', D1)], 3);
+    const desc = advanceStravaCursor(start, [at('3', D3), at('2', D2), at('1', D1)]);
     expect(desc.cursor.pass).toEqual({
       after: null,
       before: secs(D1) + 1,
@@ -56,26 +56,26 @@ describe('the Strava sync cursor', () => {
       newestIds: ['3'],
     });
     // the next page starts again with D1: '1' is not yielded twice, '0' (same second) is new
-    const next = advanceStravaCursor(desc.cursor, [at('1', D1), at('0', D1)], 3);
+    const next = advanceStravaCursor(desc.cursor, [at('1', D1), at('0', D1)]);
     expect(next.fresh).toEqual([at('0', D1)]);
     expect(next.done).toBe(false);
 
-    const asc = advanceStravaCursor(
-      startStravaPass({ v: 2, after: 100, afterIds: [] }, false),
-      [at('1', D1), at('2', D2), at('2b', D2)],
-      3,
-    );
+    const asc = advanceStravaCursor(startStravaPass({ v: 2, after: 100, afterIds: [] }, false), [
+      at('1', D1),
+      at('2', D2),
+      at('2b', D2),
+    ]);
     expect(asc.cursor.pass).toMatchObject({ after: secs(D2) - 1, before: null, seen: ['2', '2b'] });
     expect(asc.cursor.order).toBe('asc');
   });
 
   it('pages by number within a window when a page holds a single second', () => {
     const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
-    const tied = advanceStravaCursor(start, [at('a', D2), at('b', D2)], 2);
+    const tied = advanceStravaCursor(start, [at('a', D2), at('b', D2)]);
     expect(tied.cursor.pass).toMatchObject({ before: secs(D2) + 1, after: null, page: 2 });
-    const more = advanceStravaCursor(tied.cursor, [at('c', D2), at('d', D2)], 2);
+    const more = advanceStravaCursor(tied.cursor, [at('c', D2), at('d', D2)]);
     expect(more.cursor.pass).toMatchObject({ before: secs(D2) + 1, page: 3 });
-    const unreadable = advanceStravaCursor(more.cursor, [{ id: 'e', start_date: 12 }, { id: 'f' }], 2);
+    const unreadable = advanceStravaCursor(more.cursor, [{ id: 'e', start_date: 12 }, { id: 'f' }]);
     expect(unreadable.cursor.pass).toMatchObject({ page: 4, newest: secs(D2) });
   });
 
@@ -86,11 +86,11 @@ describe('the Strava sync cursor', () => {
       afterIds: [],
       pass: { after: null, before: secs(D1) + 1, page: 1, seen: ['1'], newest: secs(D3), newestIds: ['3'] },
     };
-    const reread = advanceStravaCursor(mid, [at('1', D1)], 200);
+    const reread = advanceStravaCursor(mid, [at('1', D1)]);
     expect(reread.fresh).toEqual([]);
     expect(reread.done).toBe(false);
     expect(reread.cursor.pass).toMatchObject({ before: secs(D1) + 1, page: 2 });
-    const end = advanceStravaCursor(reread.cursor, [], 200);
+    const end = advanceStravaCursor(reread.cursor, []);
     expect(end.done).toBe(true);
     expect(end.cursor).toEqual({ v: 2, after: secs(D3), afterIds: ['3'] });
   });
