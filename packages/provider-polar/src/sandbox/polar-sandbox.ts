@@ -10,6 +10,7 @@ import {
   decodeExerciseId,
   encodeExerciseId,
   generateExercise,
+  localString,
   toKebabExercise,
   toSnakeExercise,
 } from './polar-history';
@@ -67,6 +68,10 @@ interface Account {
   seededAt: number;
   /** Upload times of exercises added after seeding (indexes `generated…`). */
   addedUploads: number[];
+  /** Chosen start times (UTC ms) by index (`addActivity`): ties, late uploads of old exercises. */
+  startOverrides: Map<number, number>;
+  /** Deleted exercises (by index): gone from the listing and `GET /v3/exercises/{id}`. */
+  deleted: Set<number>;
   firstName: string;
   lastName: string;
   consentsAccepted: boolean;
@@ -225,6 +230,8 @@ export class PolarSandbox implements ConformanceSandbox {
       generated: Math.max(0, Math.floor(options.activityCount)),
       seededAt: this.clock.now().getTime(),
       addedUploads: [],
+      startOverrides: new Map(),
+      deleted: new Set(),
       firstName: options.firstName ?? FIRST_NAMES[seed % FIRST_NAMES.length]!,
       lastName: options.lastName ?? LAST_NAMES[seed % LAST_NAMES.length]!,
       consentsAccepted: options.consentsAccepted ?? true,
@@ -251,9 +258,44 @@ export class PolarSandbox implements ConformanceSandbox {
     return ids;
   }
 
+  /**
+   * Adds one exercise with a chosen `upload_time` (default now; an earlier one models an exercise Polar
+   * lists late, after newer ones) and start (`startTime`: the same second as another exercise, or long
+   * before the upload). Returns its hashed id. No webhook is sent.
+   */
+  async addActivity(
+    providerUserId: string,
+    options: { uploadTime?: Date; startTime?: Date } = {},
+  ): Promise<string> {
+    const account = this.account(providerUserId);
+    const index = account.generated + account.addedUploads.length;
+    account.addedUploads.push(options.uploadTime?.getTime() ?? this.clock.now().getTime());
+    if (options.startTime)
+      account.startOverrides.set(index, Math.floor(options.startTime.getTime() / 1000) * 1000);
+    return encodeExerciseId(account.polarUserId, index);
+  }
+
+  /** Deletes an exercise in Polar Flow (Polar sends no event for it). */
+  async deleteActivity(providerUserId: string, exerciseId: string): Promise<void> {
+    const account = this.account(providerUserId);
+    const decoded = decodeExerciseId(exerciseId);
+    if (decoded && decoded.polarUserId === account.polarUserId) account.deleted.add(decoded.index);
+  }
+
+  /** The hashed ids `GET /v3/exercises` lists now (the provider's side of an equality check). */
+  listedExerciseIds(providerUserId: string): string[] {
+    const account = this.account(providerUserId);
+    const now = this.clock.now().getTime();
+    const out: string[] = [];
+    for (let i = 0; i < this.total(account); i++) {
+      if (this.visible(account, i, now, true)) out.push(encodeExerciseId(account.polarUserId, i));
+    }
+    return out;
+  }
+
   async activityCount(providerUserId: string): Promise<number> {
     const account = this.account(providerUserId);
-    return account.generated + account.addedUploads.length;
+    return account.generated + account.addedUploads.length - account.deleted.size;
   }
 
   /** Whether the user is registered with the sandbox's AccessLink client (after `POST /v3/users`). */
@@ -296,6 +338,7 @@ export class PolarSandbox implements ConformanceSandbox {
   /** Whether exercise `index` is served at `now`: uploaded, within 30 days (listing), after registration. */
   private visible(account: Account, index: number, now: number, window: boolean): boolean {
     const uploaded = this.uploadTime(account, index);
+    if (account.deleted.has(index)) return false;
     if (uploaded > now || (window && uploaded < now - EXERCISE_WINDOW_MS)) return false;
     if (this.options.hideUploadsBeforeRegistration && account.registration) {
       return uploaded >= Date.parse(account.registration.date);
@@ -304,12 +347,14 @@ export class PolarSandbox implements ConformanceSandbox {
   }
 
   private facts(account: Account, index: number) {
-    return generateExercise(
+    const facts = generateExercise(
       account.polarUserId,
       account.seed,
       index,
       new Date(this.uploadTime(account, index)),
     );
+    const start = account.startOverrides.get(index);
+    return start === undefined ? facts : { ...facts, startLocal: localString(start, facts.offsetMinutes) };
   }
 
   // ---- test controls -------------------------------------------------------------------------------
