@@ -50,7 +50,7 @@ describe('a sync process killed mid-sync', () => {
     sandbox.resetFaults();
 
     const kept = (await storedStats(database.pool, connection.id)).rows;
-    expect(kept).toBeGreaterThanOrEqual(30);
+    expect(kept).toBeGreaterThanOrEqual(28); // 3 pages of 10, each after the first re-reading one (StravaSyncCursor)
     expect(kept).toBeLessThan(total);
     const stale = await database.pool.query(
       "select id from sync_history where connection_id = $1 and sync_status = 'running'",
