@@ -86,6 +86,25 @@ describe.each(ALL_BOUNDS)('Garmin upload windows read as %s', (bounds) => {
     expect([...again.values()].every((c) => c === 1)).toBe(true);
   });
 
+  it('a history whose activities share start and upload seconds is pulled whole, once', async () => {
+    const { clock, sandbox, harness } = await setup(bounds);
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 40, days: 5, tieSize: 4 });
+    const { ctx } = await harness.connect((url) => sandbox.approve(url, { providerUserId }));
+    const nowS = clock.now().getTime() / 1000;
+    const expected = sandbox
+      .summariesStartedBetween(providerUserId, 0, nowS + 1)
+      .filter((s) => !s.isParent)
+      .map((s) => s.summaryId);
+    const starts = sandbox
+      .summariesStartedBetween(providerUserId, 0, nowS + 1)
+      .map((s) => s.startTimeInSeconds);
+    expect(new Set(starts).size).toBeLessThan(starts.length); // ties are there
+    const result = await harness.sync(ctx, null);
+    const counts = countIds(result.activities.map((a) => a.providerActivityId));
+    expect([...counts.keys()].sort()).toEqual([...expected].sort());
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  });
+
   it('a backfill window boundary second is requested by at least one window', async () => {
     const { clock, harness, connect } = await setup(bounds);
     const { ctx } = await connect();

@@ -383,6 +383,26 @@ describe('polar(): exercises', () => {
     expect(all.sort()).toEqual(env.sandbox.listedExerciseIds(providerUserId).sort());
   });
 
+  it('lists a history whose exercises share start seconds whole', async () => {
+    const env = await setup();
+    const provider = env.sandbox.createProvider({ pageSize: 3 });
+    const { providerUserId } = await env.sandbox.seedAccount({ activityCount: 12, tieSize: 4 });
+    const code = await authorize(env.sandbox, provider, providerUserId);
+    const result = await provider.oauth.exchangeCode(
+      { code, redirectUri, callbackParams: new URLSearchParams({ code }) },
+      providerContext(provider, env.clock),
+    );
+    const ctx = connectionContext(provider, env.clock, result.tokens.accessToken, { providerUserId });
+    await provider.afterAuthorize!(ctx, result);
+    const activities = [];
+    for await (const page of provider.listActivities(ctx, { cursor: null, full: false }))
+      activities.push(...page.activities);
+    expect(new Set(activities.map((a) => a.startDate.getTime())).size).toBe(3);
+    expect(activities.map((a) => a.providerActivityId).sort()).toEqual(
+      env.sandbox.listedExerciseIds(providerUserId).sort(),
+    );
+  });
+
   it('runs the transactional flow: one page per transaction, committed only through commit()', async () => {
     const env = await setup();
     const provider = env.sandbox.createProvider({ exerciseFlow: 'transactional' });

@@ -229,6 +229,8 @@ export class GarminSandbox implements ConformanceSandbox {
     activityCount: number;
     seed?: number;
     days?: number;
+    /** Runs of this many activities share a start second and an upload second (see `HistoryOptions`). */
+    tieSize?: number;
   }): Promise<{ providerUserId: string }> {
     const number = ++this.userCounter;
     const seed = options.seed ?? this.seed * 1000 + number;
@@ -244,6 +246,7 @@ export class GarminSandbox implements ConformanceSandbox {
       count: options.activityCount,
       endS: this.nowS() - 60,
       days,
+      ...(options.tieSize === undefined ? {} : { tieSize: options.tieSize }),
     });
     this.users.set(userId, {
       userId,

@@ -128,6 +128,11 @@ export interface HistoryOptions {
   endS: number;
   /** How many days the history spans. */
   days: number;
+  /**
+   * Runs of this many consecutive single activities share one start second, and are uploaded in the same
+   * second (default 1: all distinct). Multisport legs keep their own times.
+   */
+  tieSize?: number;
 }
 
 /**
@@ -161,6 +166,8 @@ export class GeneratedHistory {
   }
 
   private baseStart(index: number): number {
+    const tie = Math.max(1, Math.floor(this.options.tieSize ?? 1));
+    if (tie > 1 && !this.isLeg(index)) index -= index % tie;
     const jitter = unitRandom(this.options.seed, index, 1) * Math.min(this.spacing * 0.5, 3600);
     return Math.floor(this.nominal(index) + jitter);
   }
@@ -177,7 +184,13 @@ export class GeneratedHistory {
       const sport = SANDBOX_SPORTS[(index + seed) % SANDBOX_SPORTS.length]!;
       const start = this.baseStart(index);
       const duration = this.durationOf(index, sport);
-      const upload = start + duration + Math.round(unitRandom(seed, index, 3) * 7200);
+      const tie = Math.max(1, Math.floor(this.options.tieSize ?? 1));
+      const lead = index - (index % tie);
+      // a tie run is uploaded together: the same second for all of it
+      const upload =
+        tie > 1
+          ? start + 36_000 + Math.round(unitRandom(seed, lead, 3) * 3600)
+          : start + duration + Math.round(unitRandom(seed, index, 3) * 7200);
       const summary = this.summary(index, sport, start, duration);
       return [{ summary, uploadTimeInSeconds: upload }];
     }

@@ -72,6 +72,7 @@ interface Account {
   startOverrides: Map<number, number>;
   /** Deleted exercises (by index): gone from the listing and `GET /v3/exercises/{id}`. */
   deleted: Set<number>;
+  tieSize: number;
   firstName: string;
   lastName: string;
   consentsAccepted: boolean;
@@ -108,6 +109,8 @@ export interface PolarSandboxSeedOptions {
   consentsAccepted?: boolean;
   firstName?: string;
   lastName?: string;
+  /** Runs of this many consecutive generated exercises share one start second (default 1: distinct). */
+  tieSize?: number;
 }
 
 export type PolarSandboxEvent = ConformanceWebhookEvent | { type: 'ping' };
@@ -232,6 +235,7 @@ export class PolarSandbox implements ConformanceSandbox {
       addedUploads: [],
       startOverrides: new Map(),
       deleted: new Set(),
+      tieSize: Math.max(1, Math.floor(options.tieSize ?? 1)),
       firstName: options.firstName ?? FIRST_NAMES[seed % FIRST_NAMES.length]!,
       lastName: options.lastName ?? LAST_NAMES[seed % LAST_NAMES.length]!,
       consentsAccepted: options.consentsAccepted ?? true,
@@ -354,7 +358,17 @@ export class PolarSandbox implements ConformanceSandbox {
       new Date(this.uploadTime(account, index)),
     );
     const start = account.startOverrides.get(index);
-    return start === undefined ? facts : { ...facts, startLocal: localString(start, facts.offsetMinutes) };
+    if (start !== undefined) return { ...facts, startLocal: localString(start, facts.offsetMinutes) };
+    const lead = index - (index % account.tieSize);
+    if (lead === index || index >= account.generated) return facts;
+    // a tie run: the start (local time and offset) of its first exercise
+    const first = generateExercise(
+      account.polarUserId,
+      account.seed,
+      lead,
+      new Date(this.uploadTime(account, lead)),
+    );
+    return { ...facts, startLocal: first.startLocal, offsetMinutes: first.offsetMinutes };
   }
 
   // ---- test controls -------------------------------------------------------------------------------
