@@ -17,15 +17,27 @@ const DAY_S = 86_400;
 export const PULL_WINDOW_S = DAY_S;
 /** The backfill endpoint accepts at most 30 days of summary time per request. */
 export const BACKFILL_WINDOW_S = 30 * DAY_S;
+/**
+ * Consecutive windows share their boundary second. Garmin does not document whether a window's start
+ * and end seconds are inclusive: with both exclusive, a summary uploaded (or, for backfill, started)
+ * exactly on the boundary would be in neither window; sharing the second puts it in at least one. When
+ * both are inclusive it comes in both: the second copy is dropped (`dropRepeats`), and one read again
+ * by the next sync is an unchanged row the store does not count.
+ */
+export const WINDOW_OVERLAP_S = 1;
+/** What a backfill may leave unrequested at its oldest end instead of a window of a few seconds. */
+const BACKFILL_CRUMBS_S = 60;
 
 const backfillSchema = z.object({ from: z.number().int(), to: z.number().int(), nextEnd: z.number().int() });
 
 /**
  * The connection's `sync_cursor`:
- * - `uploadedThrough`: the upload-time high-water mark (epoch seconds). Everything uploaded before it has
- *   been pulled. It advances one committed 24-hour window at a time.
- * - `backfill`: a backfill in progress. Windows of summary time in `[nextEnd, to)` have been requested
- *   (newest first); `[from, nextEnd)` remains. A full sync resumes it.
+ * - `uploadedThrough`: the upload-time high-water mark (epoch seconds): the end of the last committed
+ *   pull window. The next window starts at `uploadedThrough - WINDOW_OVERLAP_S`, so the boundary second
+ *   is read again whatever Garmin's bounds. It advances one committed 24-hour window at a time.
+ * - `backfill`: a backfill in progress. Windows of summary time from `nextEnd` to `to` have been requested
+ *   (newest first); `from` to `nextEnd` remains (each window's end is the previous one's start + 1 s,
+ *   the shared boundary second). A full sync resumes it.
  * - `lastBackfill`: the range of the last completed backfill (its data arrives by notification).
  */
 export const garminCursorSchema = z.object({
@@ -117,14 +129,18 @@ export async function* listGarminActivities(
       to: nowS,
       nextEnd: nowS,
     };
-    while (backfill.nextEnd > backfill.from) {
+    let done = backfill.nextEnd <= backfill.from;
+    while (!done) {
       const start = Math.max(backfill.from, backfill.nextEnd - BACKFILL_WINDOW_S);
       await requestBackfill(settings, ctx, start, backfill.nextEnd);
-      backfill.nextEnd = start;
-      const done = backfill.nextEnd <= backfill.from;
+      // The next (older) window ends one second into this one: a summary starting on the boundary second
+      // is in at least one of them, whatever Garmin's bounds. The shared seconds add up (one per window):
+      // rather than a last window of a few seconds, the backfill then stops that much short of `from`.
+      done = start - backfill.from <= BACKFILL_CRUMBS_S;
+      backfill.nextEnd = start + WINDOW_OVERLAP_S;
       if (done) {
         cursor.backfill = null;
-        cursor.lastBackfill = { from: backfill.from, to: backfill.to };
+        cursor.lastBackfill = { from: start, to: backfill.to };
         cursor.uploadedThrough = Math.max(cursor.uploadedThrough ?? backfill.to, backfill.to);
       } else {
         cursor.backfill = { ...backfill };
@@ -133,14 +149,37 @@ export async function* listGarminActivities(
     }
   }
 
-  let start = Math.min(cursor.uploadedThrough ?? nowS - settings.initialSyncDays * DAY_S, nowS);
-  do {
+  let start = Math.min(
+    cursor.uploadedThrough === null
+      ? nowS - settings.initialSyncDays * DAY_S
+      : cursor.uploadedThrough - WINDOW_OVERLAP_S,
+    nowS,
+  );
+  let previous: ActivityBatch | null = null;
+  for (;;) {
     const end = start + PULL_WINDOW_S;
-    const batch = await pullWindow(settings, ctx, start, end);
+    const batch = dropRepeats(await pullWindow(settings, ctx, start, end), previous);
+    previous = batch;
     cursor.uploadedThrough = Math.min(end, nowS);
     yield { ...batch, cursor: cursorJson(cursor) };
-    start = end;
-  } while (start <= nowS);
+    // the next window starts on this one's last second (see WINDOW_OVERLAP_S)
+    start = end - WINDOW_OVERLAP_S;
+    if (start > nowS || end > nowS) break;
+  }
+}
+
+/**
+ * Drops from a window's batch the summaries the previous window already yielded unchanged (a summary
+ * uploaded on the shared boundary second comes in both when Garmin's bounds are inclusive). A summary
+ * that changed (re-uploaded after an edit) is kept.
+ */
+function dropRepeats(batch: ActivityBatch, previous: ActivityBatch | null): ActivityBatch {
+  if (!previous || previous.activities.length === 0) return batch;
+  const before = new Map(previous.activities.map((a) => [a.providerActivityId, JSON.stringify(a.raw)]));
+  const activities = batch.activities.filter(
+    (a) => before.get(a.providerActivityId) !== JSON.stringify(a.raw),
+  );
+  return activities.length === batch.activities.length ? batch : { ...batch, activities };
 }
 
 /** A ping's reference: the `callbackURL` to fetch with the connection's token. */

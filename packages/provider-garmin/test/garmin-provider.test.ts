@@ -287,8 +287,13 @@ describe('full sync (async backfill)', () => {
     expect(result.activities).toEqual([]);
     const nowS = clock.now().getTime() / 1000;
     const cursors = result.pages.map((p) => p.cursor as GarminCursor);
-    expect(cursors[0]!.backfill).toEqual({ from: nowS - 65 * DAY_S, to: nowS, nextEnd: nowS - 30 * DAY_S });
-    expect(cursors[1]!.backfill?.nextEnd).toBe(nowS - 60 * DAY_S);
+    // each window's end is one second into the next newer one (the boundary second is shared)
+    expect(cursors[0]!.backfill).toEqual({
+      from: nowS - 65 * DAY_S,
+      to: nowS,
+      nextEnd: nowS - 30 * DAY_S + 1,
+    });
+    expect(cursors[1]!.backfill?.nextEnd).toBe(nowS - 60 * DAY_S + 2);
     const last = cursors[cursors.length - 1]!;
     expect(last.backfill ?? null).toBeNull();
     expect(last.lastBackfill).toEqual({ from: nowS - 65 * DAY_S, to: nowS });
@@ -328,7 +333,7 @@ describe('full sync (async backfill)', () => {
     const first = await iterator.next();
     await iterator.return?.(undefined);
     const cursor = first.value!.cursor as GarminCursor;
-    expect(cursor.backfill?.nextEnd).toBe(clock.now().getTime() / 1000 - 30 * DAY_S);
+    expect(cursor.backfill?.nextEnd).toBe(clock.now().getTime() / 1000 - 30 * DAY_S + 1);
     sandbox.resetCounters();
     clock.advance(HOUR_MS);
     await harness.sync(ctx, cursor, true);

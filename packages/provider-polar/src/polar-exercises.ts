@@ -23,12 +23,17 @@ const PROVIDER = 'polar';
 
 /**
  * The cursor of the non-transactional flow: `/v3/exercises` always returns the last 30 days, so the cursor
- * remembers the newest `upload_time` stored (and the ids uploaded at that instant) to skip what is known.
+ * remembers the ids already stored that the listing still shows (`knownIds`) and skips exactly those.
+ * Nothing is skipped by time: an exercise that appears after a sync with an `upload_time` at or before
+ * the newest one stored (uploaded in the same instant, or processed late by Polar) is still new by id.
+ * `newestUploadTime`/`idsAtNewest` are kept for information (the newest upload stored). A cursor written
+ * before `knownIds` existed skips nothing once (the store does not count unchanged rows).
  */
 export interface PolarExercisesCursor {
   flow: 'exercises';
   newestUploadTime: string | null;
   idsAtNewest: string[];
+  knownIds?: string[];
 }
 
 export interface PolarExerciseOptions {
@@ -48,10 +53,15 @@ function readCursor(cursor: JsonValue | null): PolarExercisesCursor | null {
   if (!cursor || typeof cursor !== 'object' || Array.isArray(cursor) || cursor.flow !== 'exercises')
     return null;
   const time = typeof cursor.newestUploadTime === 'string' ? cursor.newestUploadTime : null;
-  const ids = Array.isArray(cursor.idsAtNewest)
-    ? cursor.idsAtNewest.filter((v) => typeof v === 'string')
-    : [];
-  return { flow: 'exercises', newestUploadTime: time, idsAtNewest: ids as string[] };
+  const strings = (v: JsonValue | undefined) =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  const out: PolarExercisesCursor = {
+    flow: 'exercises',
+    newestUploadTime: time,
+    idsAtNewest: strings(cursor.idsAtNewest),
+  };
+  if (Array.isArray(cursor.knownIds)) out.knownIds = strings(cursor.knownIds);
+  return out;
 }
 
 function field(item: unknown, ...keys: string[]): unknown {
@@ -96,25 +106,24 @@ export async function* listPolarExercises(
       operation: 'list exercises',
     }),
   );
-  const items = response.data ?? [];
-  const sinceMs = previous?.newestUploadTime ? Date.parse(previous.newestUploadTime) : null;
-  const known = new Set(previous?.idsAtNewest ?? []);
+  const items = (response.data ?? []).map((item) => ({ item, uploaded: uploadTimeOf(item), id: idOf(item) }));
+  const known = new Set(previous?.knownIds ?? []);
   const fresh = items
-    .map((item) => ({ item, uploaded: uploadTimeOf(item), id: idOf(item) }))
-    .filter(({ uploaded, id }) => {
-      if (sinceMs === null || uploaded === null) return true;
-      return uploaded > sinceMs || (uploaded === sinceMs && (id === null || !known.has(id)));
-    })
+    .filter(({ id }) => id === null || !known.has(id))
     .sort((a, b) => (a.uploaded ?? Number.MAX_SAFE_INTEGER) - (b.uploaded ?? Number.MAX_SAFE_INTEGER));
+  // Ids the listing still shows and that were stored: what the next sync skips (gone ones drop out).
+  const listed = new Set(items.map(({ id }) => id).filter((id): id is string => id !== null));
+  const stillKnown = [...known].filter((id) => listed.has(id));
 
-  let cursor: PolarExercisesCursor = previous ?? {
+  let cursor: PolarExercisesCursor = {
     flow: 'exercises',
-    newestUploadTime: null,
-    idsAtNewest: [],
+    newestUploadTime: previous?.newestUploadTime ?? null,
+    idsAtNewest: previous?.idsAtNewest ?? [],
+    knownIds: stillKnown,
   };
   const pageSize = Math.max(1, options.pageSize ?? 100);
   if (fresh.length === 0) {
-    yield { activities: [], rejected: [], cursor: { ...cursor } };
+    yield { activities: [], rejected: [], cursor: cursorJson(cursor) };
     return;
   }
   for (let start = 0; start < fresh.length; start += pageSize) {
@@ -123,7 +132,7 @@ export async function* listPolarExercises(
       if (uploaded === null) continue;
       const newest = cursor.newestUploadTime ? Date.parse(cursor.newestUploadTime) : null;
       if (newest === null || uploaded > newest) {
-        cursor = { flow: 'exercises', newestUploadTime: new Date(uploaded).toISOString(), idsAtNewest: [] };
+        cursor = { ...cursor, newestUploadTime: new Date(uploaded).toISOString(), idsAtNewest: [] };
       }
       if (
         uploaded === Date.parse(cursor.newestUploadTime!) &&
@@ -133,9 +142,20 @@ export async function* listPolarExercises(
         cursor = { ...cursor, idsAtNewest: [...cursor.idsAtNewest, id] };
       }
     }
+    const ids = chunk.map((c) => c.id).filter((id): id is string => id !== null);
+    cursor = { ...cursor, knownIds: [...(cursor.knownIds ?? []), ...ids] };
     const batch = await mapItems(chunk.map((c) => c.item));
-    yield { ...batch, cursor: { ...cursor, idsAtNewest: [...cursor.idsAtNewest] } };
+    yield { ...batch, cursor: cursorJson(cursor) };
   }
+}
+
+function cursorJson(cursor: PolarExercisesCursor): JsonValue {
+  return {
+    flow: cursor.flow,
+    newestUploadTime: cursor.newestUploadTime,
+    idsAtNewest: [...cursor.idsAtNewest],
+    knownIds: [...(cursor.knownIds ?? [])],
+  };
 }
 
 function requireUserId(ctx: ConnectionContext): string {

@@ -359,6 +359,50 @@ describe('polar(): exercises', () => {
     expect(env.sandbox.requestCount({ pathPrefix: '/v3/exercises' })).toBe(5); // one request per listing
   });
 
+  it('finds an exercise uploaded in the instant of the newest one stored, and one Polar lists late with an older upload_time, once each', async () => {
+    const env = await setup();
+    const provider = env.sandbox.createProvider({ pageSize: 4 });
+    const { providerUserId, ctx } = await connect(env, 9, provider);
+    const first = await collect(provider.listActivities(ctx, { cursor: null, full: false }));
+    const cursor = first.at(-1)!.cursor as { newestUploadTime: string };
+    const newest = new Date(cursor.newestUploadTime);
+    env.clock.advance(60_000);
+    // uploaded exactly when the newest stored one was (the boundary instant), and one listed only now but
+    // uploaded a minute before it (Polar processed it late), starting in the same second as another
+    const onBoundary = await env.sandbox.addActivity(providerUserId, { uploadTime: newest });
+    const late = await env.sandbox.addActivity(providerUserId, {
+      uploadTime: new Date(newest.getTime() - 60_000),
+      startTime: new Date(newest.getTime() - 3_600_000),
+    });
+    const second = await collect(provider.listActivities(ctx, { cursor, full: false }));
+    expect(second.flatMap((p) => p.ids).sort()).toEqual([onBoundary, late].sort());
+    const third = await collect(provider.listActivities(ctx, { cursor: second.at(-1)!.cursor, full: false }));
+    expect(third.flatMap((p) => p.ids)).toEqual([]);
+    // everything listed was yielded exactly once over the three syncs
+    const all = [...first, ...second, ...third].flatMap((p) => p.ids);
+    expect(all.sort()).toEqual(env.sandbox.listedExerciseIds(providerUserId).sort());
+  });
+
+  it('lists a history whose exercises share start seconds whole', async () => {
+    const env = await setup();
+    const provider = env.sandbox.createProvider({ pageSize: 3 });
+    const { providerUserId } = await env.sandbox.seedAccount({ activityCount: 12, tieSize: 4 });
+    const code = await authorize(env.sandbox, provider, providerUserId);
+    const result = await provider.oauth.exchangeCode(
+      { code, redirectUri, callbackParams: new URLSearchParams({ code }) },
+      providerContext(provider, env.clock),
+    );
+    const ctx = connectionContext(provider, env.clock, result.tokens.accessToken, { providerUserId });
+    await provider.afterAuthorize!(ctx, result);
+    const activities = [];
+    for await (const page of provider.listActivities(ctx, { cursor: null, full: false }))
+      activities.push(...page.activities);
+    expect(new Set(activities.map((a) => a.startDate.getTime())).size).toBe(3);
+    expect(activities.map((a) => a.providerActivityId).sort()).toEqual(
+      env.sandbox.listedExerciseIds(providerUserId).sort(),
+    );
+  });
+
   it('runs the transactional flow: one page per transaction, committed only through commit()', async () => {
     const env = await setup();
     const provider = env.sandbox.createProvider({ exerciseFlow: 'transactional' });

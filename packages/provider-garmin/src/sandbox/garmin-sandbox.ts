@@ -52,6 +52,28 @@ export interface GarminSandboxOptions {
   newAccountActivities?: number;
   /** Summaries per push notification (default 200). */
   maxItemsPerNotification?: number;
+  /**
+   * How the pull's `uploadStartTimeInSeconds`/`uploadEndTimeInSeconds` (and the backfill's
+   * `summaryStartTimeInSeconds`/`summaryEndTimeInSeconds`) bounds are read: `[)` (default) includes the
+   * start second and excludes the end one, `[]` includes both, `()` excludes both, `(]` the reverse of
+   * `[)`. Garmin does not document it; a plugin must lose nothing (and count nothing twice) under each.
+   */
+  windowBounds?: WindowBounds;
+}
+
+/** Inclusive (`[`, `]`) or exclusive (`(`, `)`) window bounds. */
+export type WindowBounds = '[)' | '[]' | '()' | '(]';
+
+/** An activity added with `addActivity`: chosen upload and start times (a late upload, a tie), any fields. */
+export interface AddedGarminActivity {
+  /** Upload time (epoch seconds); default now. */
+  uploadTimeInSeconds?: number;
+  /** Start time (epoch seconds); default: it ends a minute before its upload. */
+  startTimeInSeconds?: number;
+  /** Any other summary fields (`activityType`, `activityName`, …). */
+  fields?: Partial<GarminSummaryPayload>;
+  /** An `activityId` beyond 2^53, kept exact as a decimal string and written as a JSON number. */
+  largeActivityId?: bigint;
 }
 
 /** A sandbox event: the conformance events plus Garmin's permission change. */
@@ -62,8 +84,11 @@ export type GarminSandboxEvent =
 interface SandboxUser {
   userId: string;
   history: GeneratedHistory;
-  /** Activities added after seeding, uploaded when added. */
+  /** Activities added (or re-uploaded after an edit) after seeding. */
   extras: StoredSummary[];
+  /** Generated summaries that were deleted, or edited (their new version is in `extras`). */
+  hidden: Set<string>;
+
   permissions: string[];
   registered: boolean;
   backfills: Set<string>;
@@ -91,7 +116,11 @@ interface CallbackDelivery {
   summaries: () => StoredSummary[];
 }
 
-const json = (value: unknown) => JSON.stringify(value);
+/** JSON as Garmin writes it: an `activityId` kept as a digit string (beyond 2^53) becomes a bare number. */
+const json = (value: unknown) =>
+  JSON.stringify(value, (key, v) =>
+    key === 'activityId' && typeof v === 'string' && /^\d+$/.test(v) ? `\u0000int:${v}` : v,
+  ).replace(/"\\u0000int:(\d+)"/g, '$1');
 
 /**
  * A local Garmin Health/Activity API: OAuth 2.0 PKCE (consent page, token endpoint with rotation), user id
@@ -200,6 +229,8 @@ export class GarminSandbox implements ConformanceSandbox {
     activityCount: number;
     seed?: number;
     days?: number;
+    /** Runs of this many activities share a start second and an upload second (see `HistoryOptions`). */
+    tieSize?: number;
   }): Promise<{ providerUserId: string }> {
     const number = ++this.userCounter;
     const seed = options.seed ?? this.seed * 1000 + number;
@@ -215,11 +246,13 @@ export class GarminSandbox implements ConformanceSandbox {
       count: options.activityCount,
       endS: this.nowS() - 60,
       days,
+      ...(options.tieSize === undefined ? {} : { tieSize: options.tieSize }),
     });
     this.users.set(userId, {
       userId,
       history,
       extras: [],
+      hidden: new Set(),
       permissions: [...GARMIN_PERMISSIONS],
       registered: true,
       backfills: new Set(),
@@ -247,10 +280,64 @@ export class GarminSandbox implements ConformanceSandbox {
     return ids;
   }
 
+  /**
+   * Adds one activity with chosen upload and start times: uploaded exactly on a window boundary, uploaded
+   * late with an old start, or sharing a start second with others. Returns its `summaryId`.
+   */
+  async addActivity(providerUserId: string, activity: AddedGarminActivity = {}): Promise<string> {
+    const user = this.user(providerUserId);
+    const upload = activity.uploadTimeInSeconds ?? this.nowS();
+    const index = user.history.count + user.extras.length;
+    const generated = user.history.activityEndingAt(index, upload - 60);
+    const start = activity.startTimeInSeconds ?? generated.startTimeInSeconds;
+    const summary: GarminSummaryPayload = { ...generated, startTimeInSeconds: start, ...activity.fields };
+    if (activity.largeActivityId !== undefined) {
+      // kept exact in memory, written as a JSON number (see `json`)
+      (summary as { activityId: unknown }).activityId = activity.largeActivityId.toString();
+    }
+    user.extras.push({ summary, uploadTimeInSeconds: upload });
+    return summary.summaryId;
+  }
+
+  /**
+   * Edits an activity as Garmin Connect does: the changed summary is uploaded again (at
+   * `uploadTimeInSeconds`, default now), so the pull returns it in the window of its new upload time.
+   */
+  async updateActivity(
+    providerUserId: string,
+    summaryId: string,
+    patch: Partial<GarminSummaryPayload>,
+    options: { uploadTimeInSeconds?: number } = {},
+  ): Promise<void> {
+    const user = this.user(providerUserId);
+    const found = this.findSummary(user, summaryId);
+    if (!found) throw new Error(`Garmin sandbox user ${user.userId} has no summary ${summaryId}`);
+    user.extras = user.extras.filter((s) => s.summary.summaryId !== summaryId);
+    user.hidden.add(summaryId);
+    user.extras.push({
+      summary: { ...found.summary, ...patch, summaryId },
+      uploadTimeInSeconds: options.uploadTimeInSeconds ?? this.nowS(),
+    });
+  }
+
+  /** Deletes an activity in Garmin Connect (Garmin sends no notification for it). */
+  async deleteActivity(providerUserId: string, summaryId: string): Promise<void> {
+    const user = this.user(providerUserId);
+    user.extras = user.extras.filter((s) => s.summary.summaryId !== summaryId);
+    user.hidden.add(summaryId);
+  }
+
+  /** Every current summary id of a user (parents included): the provider's side of an equality check. */
+  summaryIds(providerUserId: string): string[] {
+    const user = this.user(providerUserId);
+    return this.uploadedBetween(user, 0, this.nowS() + 1, '[]').map((s) => s.summary.summaryId);
+  }
+
   /** Activities (multisport legs included, their parent summaries not). */
   async activityCount(providerUserId: string): Promise<number> {
     const user = this.user(providerUserId);
-    return user.history.count + user.extras.length;
+    const hiddenGenerated = [...user.hidden].filter((id) => user.history.find(id) !== null).length;
+    return user.history.count - hiddenGenerated + user.extras.length;
   }
 
   /** The user's shared permissions; changing them does not notify (see `webhookRequest`). */
@@ -283,26 +370,41 @@ export class GarminSandbox implements ConformanceSandbox {
     return this.startedBetween(this.user(providerUserId), fromS, toS).map((s) => s.summary);
   }
 
-  private uploadedBetween(user: SandboxUser, fromS: number, toS: number): StoredSummary[] {
+  /** Whether `t` is in the window `from…to` under `bounds` (see `windowBounds`). */
+  private inWindow(t: number, fromS: number, toS: number, bounds: WindowBounds): boolean {
+    const afterStart = bounds[0] === '[' ? t >= fromS : t > fromS;
+    const beforeEnd = bounds[1] === ']' ? t <= toS : t < toS;
+    return afterStart && beforeEnd;
+  }
+
+  private current(user: SandboxUser, generated: Iterable<StoredSummary>): StoredSummary[] {
     const now = this.nowS();
-    const out = [...user.history.uploadedBetween(fromS, toS)];
-    for (const s of user.extras)
-      if (s.uploadTimeInSeconds >= fromS && s.uploadTimeInSeconds < toS) out.push(s);
-    return out.filter((s) => s.uploadTimeInSeconds <= now);
+    const out = [...generated].filter((s) => !user.hidden.has(s.summary.summaryId));
+    return [...out, ...user.extras].filter((s) => s.uploadTimeInSeconds <= now);
+  }
+
+  private uploadedBetween(
+    user: SandboxUser,
+    fromS: number,
+    toS: number,
+    bounds: WindowBounds = this.options.windowBounds ?? '[)',
+  ): StoredSummary[] {
+    return this.current(user, user.history.uploadedBetween(fromS, toS + 1)).filter((s) =>
+      this.inWindow(s.uploadTimeInSeconds, fromS, toS, bounds),
+    );
   }
 
   private startedBetween(user: SandboxUser, fromS: number, toS: number): StoredSummary[] {
-    const now = this.nowS();
-    const out = [...user.history.startedBetween(fromS, toS)];
-    for (const s of user.extras) {
-      const start = s.summary.startTimeInSeconds;
-      if (start >= fromS && start < toS) out.push(s);
-    }
-    return out.filter((s) => s.uploadTimeInSeconds <= now);
+    const bounds = this.options.windowBounds ?? '[)';
+    return this.current(user, user.history.startedBetween(fromS, toS + 1)).filter((s) =>
+      this.inWindow(s.summary.startTimeInSeconds, fromS, toS, bounds),
+    );
   }
 
   private findSummary(user: SandboxUser, summaryId: string): StoredSummary | null {
-    return user.history.find(summaryId) ?? user.extras.find((s) => s.summary.summaryId === summaryId) ?? null;
+    const extra = user.extras.find((s) => s.summary.summaryId === summaryId);
+    if (extra) return extra;
+    return user.hidden.has(summaryId) ? null : user.history.find(summaryId);
   }
 
   // ---------------------------------------------------------------- knobs

@@ -1,4 +1,5 @@
 export {
+  type AddedGarminActivity,
   GarminSandbox,
   type GarminSandboxEvent,
   type GarminSandboxOptions,
@@ -6,6 +7,7 @@ export {
   SANDBOX_AUTHORIZE_PATH,
   SANDBOX_TOKEN_PATH,
   startGarminSandbox,
+  type WindowBounds,
 } from './garmin-sandbox';
 export { runSandboxCli } from './sandbox-cli';
 export { GARMIN_PERMISSIONS } from './sandbox-consent-page';

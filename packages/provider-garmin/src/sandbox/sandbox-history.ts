@@ -50,8 +50,9 @@ interface SportSpec {
 }
 
 /**
- * Every normalized sport type is covered (the last one is unknown to the plugin, mapping to `other`).
- * Consecutive indexes take consecutive sports, so any 24 activities cover them all.
+ * Every normalized sport type is covered, and every activity type the reference documents (BOULDERING is
+ * unknown to the plugin, mapping to `other`). Consecutive indexes take consecutive sports, so any
+ * `SANDBOX_SPORTS.length` activities cover them all.
  */
 export const SANDBOX_SPORTS: readonly SportSpec[] = [
   { type: 'RUNNING', label: 'Run', speed: [2.6, 4.2], duration: [1200, 5400] },
@@ -77,6 +78,12 @@ export const SANDBOX_SPORTS: readonly SportSpec[] = [
   { type: 'ELLIPTICAL', label: 'Elliptical', indoor: true, duration: [1200, 3600] },
   { type: 'HIIT', label: 'HIIT', indoor: true, duration: [900, 2700] },
   { type: 'BOULDERING', label: 'Bouldering', indoor: true, duration: [2700, 7200] },
+  // the rest of the documented running types (reference §2.2)
+  { type: 'INDOOR_RUNNING', label: 'Indoor Run', indoor: true, duration: [1200, 3600] },
+  { type: 'TRACK_RUNNING', label: 'Track Run', speed: [3, 5], duration: [1200, 3600] },
+  { type: 'STREET_RUNNING', label: 'Street Run', speed: [2.6, 4.2], duration: [1200, 5400] },
+  { type: 'ULTRA_RUN', label: 'Ultra Run', speed: [2, 3.2], duration: [14400, 36000] },
+  { type: 'OBSTACLE_RUN', label: 'Obstacle Run', speed: [1.8, 3], duration: [1800, 5400] },
 ];
 
 const TRIATHLON: readonly SportSpec[] = [
@@ -93,7 +100,7 @@ const DEVICES = ['Forerunner 965', 'fenix 7', 'Edge 840', 'Venu 3', 'Forerunner 
 const OFFSETS = [-25_200, -18_000, 0, 3_600, 7_200, 19_800, 36_000];
 
 /** The longest time between an activity's nominal slot and its upload: start jitter, legs, duration, delay. */
-const MAX_UPLOAD_LAG_S = 8 * 3600 + 14_400 + 3600;
+const MAX_UPLOAD_LAG_S = 8 * 3600 + 36_000 + 3600;
 
 /** A deterministic number in [0, 1) from integers (a 32-bit mix, good enough for test data). */
 export function unitRandom(...parts: number[]): number {
@@ -121,6 +128,11 @@ export interface HistoryOptions {
   endS: number;
   /** How many days the history spans. */
   days: number;
+  /**
+   * Runs of this many consecutive single activities share one start second, and are uploaded in the same
+   * second (default 1: all distinct). Multisport legs keep their own times.
+   */
+  tieSize?: number;
 }
 
 /**
@@ -154,6 +166,8 @@ export class GeneratedHistory {
   }
 
   private baseStart(index: number): number {
+    const tie = Math.max(1, Math.floor(this.options.tieSize ?? 1));
+    if (tie > 1 && !this.isLeg(index)) index -= index % tie;
     const jitter = unitRandom(this.options.seed, index, 1) * Math.min(this.spacing * 0.5, 3600);
     return Math.floor(this.nominal(index) + jitter);
   }
@@ -170,7 +184,13 @@ export class GeneratedHistory {
       const sport = SANDBOX_SPORTS[(index + seed) % SANDBOX_SPORTS.length]!;
       const start = this.baseStart(index);
       const duration = this.durationOf(index, sport);
-      const upload = start + duration + Math.round(unitRandom(seed, index, 3) * 7200);
+      const tie = Math.max(1, Math.floor(this.options.tieSize ?? 1));
+      const lead = index - (index % tie);
+      // a tie run is uploaded together: the same second for all of it
+      const upload =
+        tie > 1
+          ? start + 36_000 + Math.round(unitRandom(seed, lead, 3) * 3600)
+          : start + duration + Math.round(unitRandom(seed, index, 3) * 7200);
       const summary = this.summary(index, sport, start, duration);
       return [{ summary, uploadTimeInSeconds: upload }];
     }

@@ -34,6 +34,10 @@ export const SANDBOX_SPORTS: readonly SportProfile[] = [
   { sport: 'ROWING', detailed: 'INDOOR_ROWING', speed: null, minMinutes: 15, maxMinutes: 45 },
   { sport: 'STRENGTH_TRAINING', detailed: 'STRENGTH_TRAINING', speed: null, minMinutes: 30, maxMinutes: 75 },
   { sport: 'YOGA', detailed: 'YOGA', speed: null, minMinutes: 30, maxMinutes: 90 },
+  // the rest of the documented `detailed_sport_info` examples (reference §3.3)
+  { sport: 'RUNNING', detailed: 'ROAD_RUNNING', speed: 3.2, minMinutes: 25, maxMinutes: 90 },
+  { sport: 'CYCLING', detailed: 'CYCLING', speed: 7, minMinutes: 40, maxMinutes: 180 },
+  { sport: 'OTHER', detailed: 'OTHER_INDOOR', speed: null, minMinutes: 20, maxMinutes: 90 },
   {
     sport: 'CROSS_COUNTRY_SKIING',
     detailed: 'CLASSIC_XC_SKIING',
@@ -76,7 +80,7 @@ export interface ExerciseFacts {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-function localString(utcMs: number, offsetMinutes: number): string {
+export function localString(utcMs: number, offsetMinutes: number): string {
   const d = new Date(utcMs + offsetMinutes * 60_000);
   return (
     `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +

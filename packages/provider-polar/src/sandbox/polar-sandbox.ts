@@ -9,6 +9,7 @@ import {
   decodeExerciseId,
   encodeExerciseId,
   generateExercise,
+  localString,
   toKebabExercise,
   toSnakeExercise,
 } from './polar-history';
@@ -71,6 +72,11 @@ interface Account {
   seededAt: number;
   /** Upload times of exercises added after seeding (indexes `generated…`). */
   addedUploads: number[];
+  /** Chosen start times (UTC ms) by index (`addActivity`): ties, late uploads of old exercises. */
+  startOverrides: Map<number, number>;
+  /** Deleted exercises (by index): gone from the listing and `GET /v3/exercises/{id}`. */
+  deleted: Set<number>;
+  tieSize: number;
   firstName: string;
   lastName: string;
   consentsAccepted: boolean;
@@ -107,6 +113,8 @@ export interface PolarSandboxSeedOptions {
   consentsAccepted?: boolean;
   firstName?: string;
   lastName?: string;
+  /** Runs of this many consecutive generated exercises share one start second (default 1: distinct). */
+  tieSize?: number;
 }
 
 export type PolarSandboxEvent = ConformanceWebhookEvent | { type: 'ping' };
@@ -229,6 +237,9 @@ export class PolarSandbox implements ConformanceSandbox {
       generated: Math.max(0, Math.floor(options.activityCount)),
       seededAt: this.clock.now().getTime(),
       addedUploads: [],
+      startOverrides: new Map(),
+      deleted: new Set(),
+      tieSize: Math.max(1, Math.floor(options.tieSize ?? 1)),
       firstName: options.firstName ?? FIRST_NAMES[seed % FIRST_NAMES.length]!,
       lastName: options.lastName ?? LAST_NAMES[seed % LAST_NAMES.length]!,
       consentsAccepted: options.consentsAccepted ?? true,
@@ -255,9 +266,44 @@ export class PolarSandbox implements ConformanceSandbox {
     return ids;
   }
 
+  /**
+   * Adds one exercise with a chosen `upload_time` (default now; an earlier one models an exercise Polar
+   * lists late, after newer ones) and start (`startTime`: the same second as another exercise, or long
+   * before the upload). Returns its hashed id. No webhook is sent.
+   */
+  async addActivity(
+    providerUserId: string,
+    options: { uploadTime?: Date; startTime?: Date } = {},
+  ): Promise<string> {
+    const account = this.account(providerUserId);
+    const index = account.generated + account.addedUploads.length;
+    account.addedUploads.push(options.uploadTime?.getTime() ?? this.clock.now().getTime());
+    if (options.startTime)
+      account.startOverrides.set(index, Math.floor(options.startTime.getTime() / 1000) * 1000);
+    return encodeExerciseId(account.polarUserId, index);
+  }
+
+  /** Deletes an exercise in Polar Flow (Polar sends no event for it). */
+  async deleteActivity(providerUserId: string, exerciseId: string): Promise<void> {
+    const account = this.account(providerUserId);
+    const decoded = decodeExerciseId(exerciseId);
+    if (decoded && decoded.polarUserId === account.polarUserId) account.deleted.add(decoded.index);
+  }
+
+  /** The hashed ids `GET /v3/exercises` lists now (the provider's side of an equality check). */
+  listedExerciseIds(providerUserId: string): string[] {
+    const account = this.account(providerUserId);
+    const now = this.clock.now().getTime();
+    const out: string[] = [];
+    for (let i = 0; i < this.total(account); i++) {
+      if (this.visible(account, i, now, true)) out.push(encodeExerciseId(account.polarUserId, i));
+    }
+    return out;
+  }
+
   async activityCount(providerUserId: string): Promise<number> {
     const account = this.account(providerUserId);
-    return account.generated + account.addedUploads.length;
+    return account.generated + account.addedUploads.length - account.deleted.size;
   }
 
   /** Whether the user is registered with the sandbox's AccessLink client (after `POST /v3/users`). */
@@ -300,6 +346,7 @@ export class PolarSandbox implements ConformanceSandbox {
   /** Whether exercise `index` is served at `now`: uploaded, within 30 days (listing), after registration. */
   private visible(account: Account, index: number, now: number, window: boolean): boolean {
     const uploaded = this.uploadTime(account, index);
+    if (account.deleted.has(index)) return false;
     if (uploaded > now || (window && uploaded < now - EXERCISE_WINDOW_MS)) return false;
     if (this.options.hideUploadsBeforeRegistration && account.registration) {
       return uploaded >= Date.parse(account.registration.date);
@@ -308,12 +355,24 @@ export class PolarSandbox implements ConformanceSandbox {
   }
 
   private facts(account: Account, index: number) {
-    return generateExercise(
+    const facts = generateExercise(
       account.polarUserId,
       account.seed,
       index,
       new Date(this.uploadTime(account, index)),
     );
+    const start = account.startOverrides.get(index);
+    if (start !== undefined) return { ...facts, startLocal: localString(start, facts.offsetMinutes) };
+    const lead = index - (index % account.tieSize);
+    if (lead === index || index >= account.generated) return facts;
+    // a tie run: the start (local time and offset) of its first exercise
+    const first = generateExercise(
+      account.polarUserId,
+      account.seed,
+      lead,
+      new Date(this.uploadTime(account, lead)),
+    );
+    return { ...facts, startLocal: first.startLocal, offsetMinutes: first.offsetMinutes };
   }
 
   // ---- test controls -------------------------------------------------------------------------------
