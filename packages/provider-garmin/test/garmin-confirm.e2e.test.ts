@@ -28,7 +28,8 @@ describe('Garmin connection notifications are confirmed with Garmin', () => {
       providers: [sandbox.createProvider()],
       clock,
       webhookProcessing: 'inline',
-      http: { timeoutMs: 300 },
+      // a hanging request counts as a timeout after this long; generous, so a loaded machine does not time out the others
+      http: { timeoutMs: 5_000 },
     });
   });
   afterAll(async () => {

@@ -27,7 +27,8 @@ describe('Strava deauthorization events are confirmed with Strava', () => {
       providers: [sandbox.createProvider()],
       clock: new FakeClock(sandbox.clock.now()),
       webhookProcessing: 'inline',
-      http: { timeoutMs: 300 },
+      // a hanging request counts as a timeout after this long; generous, so a loaded machine does not time out the others
+      http: { timeoutMs: 5_000 },
     });
   });
 

@@ -93,7 +93,8 @@ describe('a deauthorization event is confirmed with the provider before it disco
       const t = h.trainlytics({
         providers: [confirmingProvider()],
         webhookProcessing: 'inline',
-        http: { timeoutMs: 300 },
+        // a hanging request counts as a timeout after this long; generous, so a loaded machine does not time out the others
+        http: { timeoutMs: 5_000 },
       });
       const { connection, providerUserId } = await h.connect(t, 0);
       h.server.setFaults(faults);
