@@ -65,7 +65,12 @@ describe.each(kinds)('migration runner on %s', (kind) => {
       '003_extra.sql',
     ]);
     expect((await t.rows(`select to_regclass('extra')::text as t`))[0]!.t).toBe('extra');
-    const down = await migrate(t.input, { dir, direction: 'down' });
+    // A down file without a guard cannot say what it would lose: refused unless forced (ADR 0008).
+    await expect(migrate(t.input, { dir, direction: 'down' })).rejects.toThrow(
+      /Refusing to revert: it would lose data \(003_extra\.down\.sql: 003_extra\.down\.sql does not report what it would lose/,
+    );
+    expect((await t.rows(`select to_regclass('extra')::text as t`))[0]!.t).toBe('extra');
+    const down = await migrate(t.input, { dir, direction: 'down', force: true });
     expect(down.steps.map((s) => s.file)).toEqual(['003_extra.down.sql']);
     expect(down.current).toBe('002');
     expect((await t.rows(`select to_regclass('extra') as t`))[0]!.t).toBeNull();
