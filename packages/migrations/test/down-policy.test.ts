@@ -3,7 +3,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  listMigrations,
   MigrationDownRefusedError,
+  type MigrationFile,
   MigrationTargetError,
   migrate,
   migrationsDir,
@@ -55,16 +57,13 @@ describe.each(kinds)('down: lossless or refused, on %s', (kind) => {
   it('reverts to 001 without --force when nothing is lost, and up again gives the same data', async () => {
     await migrated();
     const before = await durable(t.db);
-    expect(await planDown(t.input, { to: '001' })).toEqual({
-      files: [
-        '006_client_roles_sport_types.down.sql',
-        '005_trainlytics_hardening.down.sql',
-        '004_trainlytics_queue.down.sql',
-        '003_trainlytics_core.down.sql',
-        '002_multi_provider.down.sql',
-      ],
-      losses: [],
-    });
+    const downFiles = (await listMigrations())
+      .filter((m) => m.version !== '001')
+      .reverse()
+      .map((m) => path.basename(m.downPath!));
+    expect(downFiles.slice(-2)).toEqual(['003_trainlytics_core.down.sql', '002_multi_provider.down.sql']);
+    // Every down file reports (its guard), and none loses anything of a freshly migrated legacy database.
+    expect(await planDown(t.input, { to: '001' })).toEqual({ files: downFiles, losses: [] });
     expect((await migrate(t.input, { direction: 'down', to: '001' })).current).toBe('001');
     await migrate(t.input);
     expect(await durable(t.db)).toEqual(before);
@@ -99,7 +98,7 @@ describe.each(kinds)('down: lossless or refused, on %s', (kind) => {
     );
     expect(await snapshot(t.db)).toEqual(before);
 
-    // One step at a time: 006, 005 and 004 lose nothing; 003 is refused.
+    // One step at a time: the files above 003 lose nothing; 003 is refused.
     expect((await migrate(t.input, { direction: 'down', to: '003' })).current).toBe('003');
     await expect(migrate(t.input, { direction: 'down' })).rejects.toBeInstanceOf(MigrationDownRefusedError);
 
@@ -220,24 +219,26 @@ describe('trainlytics migrate down (PostgreSQL)', () => {
   };
 
   it('asks on a terminal, needs --yes otherwise, and refuses a loss without --force', async () => {
+    const [previous, last] = (await listMigrations()).slice(-2) as [MigrationFile, MigrationFile];
+    const lastDown = path.basename(last.downPath!);
     const piped = io();
-    expect(await run(['--to', '005'], piped)).toBe(2);
+    expect(await run(['--to', previous.version], piped)).toBe(2);
     expect(piped.stderr).toBe(
-      'trainlytics migrate down: not reverting 006_client_roles_sport_types.down.sql without confirmation: stdin is not a terminal, pass --yes\n',
+      `trainlytics migrate down: not reverting ${lastDown} without confirmation: stdin is not a terminal, pass --yes\n`,
     );
-    expect(await current()).toBe('006');
+    expect(await current()).toBe(last.version);
 
     const no = io(terminal('n\n'));
-    expect(await run(['--to', '005'], no)).toBe(1);
+    expect(await run(['--to', previous.version], no)).toBe(1);
     expect(no.stderr).toBe(
-      'Revert 006_client_roles_sport_types.down.sql (nothing is lost)? [y/N] trainlytics migrate down: not confirmed, nothing reverted\n',
+      `Revert ${lastDown} (nothing is lost)? [y/N] trainlytics migrate down: not confirmed, nothing reverted\n`,
     );
-    expect(await current()).toBe('006');
+    expect(await current()).toBe(last.version);
 
     const yes = io(terminal('y\n'));
-    expect(await run(['--to', '005'], yes)).toBe(0);
-    expect(yes.stdout).toContain('Current version: 005');
-    expect(await current()).toBe('005');
+    expect(await run(['--to', previous.version], yes)).toBe(0);
+    expect(yes.stdout).toContain(`Current version: ${previous.version}`);
+    expect(await current()).toBe(previous.version);
 
     const d = db();
     await d.exec(`insert into provider_connections (user_id, provider, provider_user_id, access_token)
@@ -246,9 +247,9 @@ describe('trainlytics migrate down (PostgreSQL)', () => {
     const refused = io();
     expect(await run(['--to', '001', '--yes'], refused)).toBe(1);
     expect(refused.stderr).toMatch(
-      /^trainlytics migrate down: refusing to revert 005_.*002_multi_provider\.down\.sql: it would lose data \(002_multi_provider\.down\.sql: provider_connections: 1 garmin connection\(s\) with their tokens\)\. Keep what you need first, or pass --force to revert anyway\.\n$/,
+      /^trainlytics migrate down: refusing to revert \d+_.*002_multi_provider\.down\.sql: it would lose data \(002_multi_provider\.down\.sql: provider_connections: 1 garmin connection\(s\) with their tokens\)\. Keep what you need first, or pass --force to revert anyway\.\n$/,
     );
-    expect(await current()).toBe('005');
+    expect(await current()).toBe(previous.version);
 
     const forced = io(terminal('yes\n'));
     expect(await run(['--to', '001', '--force'], forced)).toBe(0);
@@ -259,14 +260,17 @@ describe('trainlytics migrate down (PostgreSQL)', () => {
   });
 
   it('a target that is not exactly a known version is a usage error: one line, exit 2, nothing run', async () => {
+    const migrations = await listMigrations();
+    const known = migrations.map((m) => `${m.version}_${m.name}`).join(', ');
+    expect(known).toMatch(/^001_legacy, 002_multi_provider, 003_trainlytics_core, /);
     for (const to of ['001; drop table users', '001 ', 'latest']) {
       const out = io();
       expect(await run(['--to', to, '--yes', '--force'], out)).toBe(2);
       expect(out.stderr).toBe(
-        `trainlytics migrate down: Unknown migration target ${JSON.stringify(to)}: use a version exactly as listed (0 for none, 001_legacy, 002_multi_provider, 003_trainlytics_core, 004_trainlytics_queue, 005_trainlytics_hardening, 006_client_roles_sport_types).\n`,
+        `trainlytics migrate down: Unknown migration target ${JSON.stringify(to)}: use a version exactly as listed (0 for none, ${known}).\n`,
       );
     }
-    expect(await current()).toBe('006');
+    expect(await current()).toBe(migrations.at(-1)!.version);
     const up = io();
     expect(await runMigrateCommand(['up', '--force', '--database-url', database.url], up.io)).toBe(2);
     expect(up.stderr).toBe('trainlytics migrate up: --force and --yes only apply to down\n');
