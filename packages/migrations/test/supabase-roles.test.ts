@@ -140,7 +140,8 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
     await migrated();
     const { migrationsDir } = await import('../src/index.js');
     const { readFile } = await import('node:fs/promises');
-    await migrate(t.input, { dir: await tempMigrationsDir(), direction: 'down', to: '001' });
+    // sync_history and workouts rows would be lost: forced (the refusal is down-policy.test.ts's subject).
+    await migrate(t.input, { dir: await tempMigrationsDir(), direction: 'down', to: '001', force: true });
     const left = await t.rows(
       `select proname from pg_proc where pronamespace = 'public'::regnamespace
        union all select typname from pg_type where typnamespace = 'public'::regnamespace and typtype = 'e'`,
