@@ -39,7 +39,10 @@ describe.each(kinds)('every migration file runs twice in a row, on %s', (kind) =
       const sql = await readFile(path.join(migrationsDir, file), 'utf8');
       await t.db.exec(sql);
       const once = await snapshot(t.db);
-      await expect(t.db.exec(sql).then(() => 'ok'), `${file} run again`).resolves.toBe('ok');
+      await expect(
+        t.db.exec(sql).then(() => 'ok'),
+        `${file} run again`,
+      ).resolves.toBe('ok');
       expect(await snapshot(t.db), `${file} run again changed the database`).toEqual(once);
       ran.push(file);
     };
