@@ -21,6 +21,9 @@
 --    values get the plugin's value; no other row is touched, so a re-run changes nothing. The list below is
 --    checked against the plugin by packages/migrations/test/sport-types.test.ts.
 --
+-- Objects are named (the tables, views and functions of 001–005, the runner's table): a later migration's
+-- objects are its own to lock down, and pasting 006 again after it would only re-apply this file's grants.
+--
 -- One transaction, idempotent (a second run changes nothing and raises nothing). Its down file keeps both
 -- (re-opening tokens to the anon key, or restoring wrong sports, is never what a rollback wants).
 
@@ -105,16 +108,24 @@ begin
     end if;
   end loop;
 
-  -- Every function of the migrations (not those of extensions installed in this schema).
+  -- Every function of 002–005 (by name: a later migration's functions and an extension's are its own).
   for fn in
     select p.oid::regprocedure
     from pg_proc p
     where p.pronamespace = current_schema()::regnamespace
-      and (p.proname like 'trainlytics\_%' or p.proname in ('get_user_full_name', 'is_token_expired'))
-      and not exists (
-        select 1 from pg_depend d
-        where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
-      )
+      and p.proname = any (array[
+        'get_user_full_name', 'is_token_expired', 'trainlytics_current_user_id',
+        'trainlytics_provider', 'trainlytics_require_provider', 'trainlytics_text_array',
+        'trainlytics_activity_json', 'trainlytics_list_connections', 'trainlytics_upsert_connection',
+        'trainlytics_update_connection', 'trainlytics_update_tokens', 'trainlytics_save_oauth_state',
+        'trainlytics_consume_oauth_state', 'trainlytics_delete_expired_oauth_states',
+        'trainlytics_start_sync', 'trainlytics_commit_page', 'trainlytics_finish_sync',
+        'trainlytics_fail_running_syncs', 'trainlytics_list_syncs', 'trainlytics_list_activities',
+        'trainlytics_count_activities', 'trainlytics_acquire_lease', 'trainlytics_release_lease',
+        'trainlytics_record_webhook_event', 'trainlytics_rate_limit_roll', 'trainlytics_rate_limit_reserve',
+        'trainlytics_rate_limit_observe', 'trainlytics_rate_limit_block', 'trainlytics_rate_limit_state',
+        'trainlytics_forget_webhook_event'
+      ])
   loop
     execute format('revoke all on function %s from public', fn);
     foreach role_name in array clients loop
