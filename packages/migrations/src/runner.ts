@@ -208,30 +208,86 @@ async function runFile(
   return { version: migration.version, name: migration.name, file, direction, durationMs };
 }
 
-/** Thrown inside a dry-run transaction to roll it back. */
-class DryRunDone extends Error {}
+/** Thrown inside a dry-run transaction to roll it back, carrying what was found. */
+class DryRunDone extends Error {
+  constructor(readonly lost: string[]) {
+    super('dry run');
+  }
+}
+
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+
+const SCHEMA_COLUMNS = `select c.relname as rel, a.attname as col
+  from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+  where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p')
+  order by 1, 2`;
 
 /**
- * What reverting `migration` would lose, from its down file's guard: the file runs in a transaction with
- * `trainlytics.down = 'check'`, its guard raises `TLD00` with the list as JSON in the detail, and the
- * transaction rolls back. A down file without that guard cannot tell: its "loss" is that it is unknown.
+ * What a down file without a guard destroys, found by running it: every table of the schema is counted, the
+ * file runs in a savepoint, and the tables it dropped or emptied and the columns it dropped (with values)
+ * are counted back after the savepoint is rolled back.
+ */
+async function observedLoss(tx: Database, body: string): Promise<string[]> {
+  const columns = async () => (await tx.query<{ rel: string; col: string }>(SCHEMA_COLUMNS)).rows;
+  const count = async (rel: string, where = 'true') =>
+    Number(
+      (await tx.query<{ n: string }>(`select count(*) as n from ${quote(rel)} where ${where}`)).rows[0]?.n ??
+        0,
+    );
+  const before = await columns();
+  const tables = [...new Set(before.map((c) => c.rel))];
+  const rowsBefore = new Map<string, number>();
+  for (const rel of tables) rowsBefore.set(rel, await count(rel));
+  await tx.exec('savepoint trainlytics_down_dry_run');
+  await tx.exec(body);
+  const after = await columns();
+  const rowsAfter = new Map<string, number>();
+  const kept = new Set(after.map((c) => c.rel));
+  for (const rel of tables) if (kept.has(rel)) rowsAfter.set(rel, await count(rel));
+  await tx.exec('rollback to savepoint trainlytics_down_dry_run');
+  const lost: string[] = [];
+  for (const rel of tables) {
+    const n = rowsBefore.get(rel)!;
+    if (!kept.has(rel)) {
+      if (n > 0) lost.push(`${rel}: ${n} row(s) (table dropped)`);
+    } else if (n > rowsAfter.get(rel)!) {
+      lost.push(`${rel}: ${n - rowsAfter.get(rel)!} row(s) deleted`);
+    }
+  }
+  const keptColumns = new Set(after.map((c) => `${c.rel}.${c.col}`));
+  for (const { rel, col } of before) {
+    if (!kept.has(rel) || keptColumns.has(`${rel}.${col}`)) continue;
+    const n = await count(rel, `${quote(col)} is not null`);
+    if (n > 0) lost.push(`${rel}.${col}: ${n} value(s) (column dropped)`);
+  }
+  return lost;
+}
+
+/**
+ * What reverting `migration` would lose. A down file with a guard (ADR 0008) says it: the file runs in a
+ * transaction with `trainlytics.down = 'check'`, its guard raises `TLD00` with the list as JSON in the detail,
+ * and the transaction rolls back. A file without a guard is run in that rolled-back transaction and what it
+ * destroyed is counted ({@link observedLoss}); a file that manages its own transactions cannot be dry-run, so
+ * it counts as a loss.
  */
 async function downLoss(db: Database, migration: MigrationFile): Promise<DownLoss> {
   const file = basename(migration.downPath!);
-  const unknown = {
-    file,
-    lost: [`${file} does not report what it would lose (no down guard, see ADR 0008)`],
-  };
   const { body, wrapped } = unwrapTransaction(await readFile(migration.downPath!, 'utf8'));
-  if (!wrapped) return unknown;
+  if (!wrapped) {
+    return { file, lost: [`${file} manages its own transactions: what it would lose cannot be checked`] };
+  }
+  const guarded = body.includes(`current_setting('trainlytics.down'`);
   try {
     await inTransaction(db, async (tx) => {
       await tx.exec(`set local trainlytics.down = 'check'`);
-      await tx.exec(body);
-      throw new DryRunDone();
+      if (guarded) await tx.exec(body);
+      throw new DryRunDone(guarded ? [] : await observedLoss(tx, body));
     });
   } catch (error) {
-    if (error instanceof DryRunDone) return unknown;
+    if (error instanceof DryRunDone) {
+      if (!guarded) return { file, lost: error.lost };
+      return { file, lost: [`${file} did not report what it would lose (its guard did not run)`] };
+    }
     const e = error as { code?: string; detail?: string };
     if (e.code === 'TLD00') {
       const lost = JSON.parse(e.detail ?? '[]') as unknown;
@@ -240,7 +296,7 @@ async function downLoss(db: Database, migration: MigrationFile): Promise<DownLos
     const { reason, hint } = describeSqlError(error);
     throw new MigrationFailedError(file, reason, hint, { cause: error });
   }
-  return unknown;
+  throw new MigrationError(`The dry run of ${file} ended without a result.`);
 }
 
 /** The applied migrations a down to `to` would revert (newest first), refusing files that have no down. */

@@ -13,7 +13,14 @@ import {
   runMigrateCommand,
   toDatabase,
 } from '../src/index.js';
-import { createDatabase, kinds, seedLegacy, snapshot, useTestDatabase } from './helpers.js';
+import {
+  createDatabase,
+  kinds,
+  seedLegacy,
+  snapshot,
+  tempMigrationsDir,
+  useTestDatabase,
+} from './helpers.js';
 
 /** A snapshot without what a revert and re-apply legitimately changes (bookkeeping times, activities.updated_at). */
 async function durable(db: Parameters<typeof snapshot>[0]): Promise<unknown> {
@@ -160,6 +167,57 @@ describe.each(kinds)('down: lossless or refused, on %s', (kind) => {
       await t.db.exec('reset trainlytics.down');
     }
     expect((await t.rows(`select to_regclass('provider_connections') as t`))[0]!.t).toBeNull();
+  });
+});
+
+describe.each(kinds)('a down file without a guard, on %s', (kind) => {
+  const t = useTestDatabase(kind);
+
+  it('is run in a rolled-back transaction and what it destroys is counted', async () => {
+    const dir = await tempMigrationsDir({
+      '003_extra.sql': `begin;
+        create table if not exists extra (id int primary key);
+        alter table users add column if not exists nickname text;
+        commit;`,
+      '003_extra.down.sql': `begin;
+        delete from users where id = 5;
+        alter table users drop column if exists nickname;
+        drop table if exists extra;
+        drop function if exists no_such_function();
+        commit;`,
+    });
+    await migrate(t.input, { dir, to: '001' });
+    await seedLegacy(t.db);
+    await migrate(t.input, { dir });
+    // An empty table and a column of nulls are no loss; the deleted user (and their activity) is.
+    expect((await planDown(t.input, { dir })).losses).toEqual([
+      { file: '003_extra.down.sql', lost: ['activities: 1 row(s) deleted', 'users: 1 row(s) deleted'] },
+    ]);
+
+    await t.db.exec(
+      `update users set nickname = 'Annie' where id = 1; insert into extra values (1), (2), (3);`,
+    );
+    const before = await snapshot(t.db);
+    const plan = await planDown(t.input, { dir });
+    expect(plan).toEqual({
+      files: ['003_extra.down.sql'],
+      losses: [
+        {
+          file: '003_extra.down.sql',
+          lost: [
+            'activities: 1 row(s) deleted',
+            'extra: 3 row(s) (table dropped)',
+            'users: 1 row(s) deleted',
+            'users.nickname: 1 value(s) (column dropped)',
+          ],
+        },
+      ],
+    });
+    await expect(migrate(t.input, { dir, direction: 'down' })).rejects.toBeInstanceOf(
+      MigrationDownRefusedError,
+    );
+    expect(await snapshot(t.db)).toEqual(before);
+    expect((await migrate(t.input, { dir, direction: 'down', force: true })).current).toBe('002');
   });
 });
 

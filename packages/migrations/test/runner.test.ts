@@ -65,12 +65,14 @@ describe.each(kinds)('migration runner on %s', (kind) => {
       '003_extra.sql',
     ]);
     expect((await t.rows(`select to_regclass('extra')::text as t`))[0]!.t).toBe('extra');
-    // A down file without a guard cannot say what it would lose: refused unless forced (ADR 0008).
+    // A down file without a guard (ADR 0008) is dry-run and what it destroys is counted: refused unless forced.
+    await t.db.exec('insert into extra values (1), (2)');
     await expect(migrate(t.input, { dir, direction: 'down' })).rejects.toThrow(
-      /Refusing to revert: it would lose data \(003_extra\.down\.sql: 003_extra\.down\.sql does not report what it would lose/,
+      /^Refusing to revert: it would lose data \(003_extra\.down\.sql: extra: 2 row\(s\) \(table dropped\)\)/,
     );
-    expect((await t.rows(`select to_regclass('extra')::text as t`))[0]!.t).toBe('extra');
-    const down = await migrate(t.input, { dir, direction: 'down', force: true });
+    expect((await t.rows('select count(*)::int as n from extra'))[0]!.n).toBe(2);
+    await t.db.exec('delete from extra');
+    const down = await migrate(t.input, { dir, direction: 'down' });
     expect(down.steps.map((s) => s.file)).toEqual(['003_extra.down.sql']);
     expect(down.current).toBe('002');
     expect((await t.rows(`select to_regclass('extra') as t`))[0]!.t).toBeNull();
