@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // starting PGlite takes seconds, and over a minute when the shared machine is saturated
+    hookTimeout: 180_000,
   },
 });

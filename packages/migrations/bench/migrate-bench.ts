@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { migrate, migrationsDir, verify } from '../src/index.js';
+import { migrate, migrationsDir, planDown, verify } from '../src/index.js';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
@@ -95,6 +95,12 @@ try {
 
   const upSql = await readFile(path.join(migrationsDir, '002_multi_provider.sql'), 'utf8');
   await timed('002 re-run on the migrated database (no-op)', () => client.query(upSql));
+  const sportsSql = await readFile(path.join(migrationsDir, '006_client_roles_sport_types.sql'), 'utf8');
+  await timed('006 re-run on the migrated database (no-op)', () => client.query(sportsSql));
+  const plan = await timed('planDown --to 001 (every down guard, rolled back)', () =>
+    planDown(url.toString(), { to: '001' }),
+  );
+  console.log(`  ${plan.files.length} down files; losses: ${JSON.stringify(plan.losses)}`);
 
   const linked = (
     await client.query(`select count(*)::int as n from activities where connection_id is not null`)

@@ -20,6 +20,103 @@ begin;
 
 set local client_min_messages = warning;
 
+-- Down guard (docs/decisions/0008-down-migrations-lossless-or-refused.md): with
+-- `trainlytics.down = 'check'` report what reverting would lose (SQLSTATE TLD00) and stop; otherwise refuse a
+-- loss (TLD01) unless `trainlytics.down = 'force'` (`trainlytics migrate down --force`, or in psql / the SQL
+-- editor `set trainlytics.down = 'force';` before this file).
+do $guard$
+declare
+  mode text := coalesce(current_setting('trainlytics.down', true), '');
+  lost text[] := array[]::text[];
+  n bigint;
+  m bigint;
+  r record;
+begin
+  if to_regclass('provider_connections') is not null then
+    for r in
+      select c.provider::text as provider, count(*) as n from provider_connections c
+      where c.provider <> 'strava' group by 1 order by 1
+    loop
+      lost := lost || format('provider_connections: %s %s connection(s) with their tokens', r.n, r.provider);
+    end loop;
+    select count(*) into n from provider_connections c
+    where c.provider = 'strava' and c.provider_user_id !~ '^[0-9]{1,18}$';
+    if n > 0 then
+      lost := lost || format('provider_connections: %s Strava connection(s) whose athlete id is not a number', n);
+    end if;
+    select count(*) into n from provider_connections c where c.provider = 'strava' and not c.is_active;
+    if n > 0 then
+      lost := lost || format('provider_connections: %s disconnected Strava connection(s) (they would come back active)', n);
+    end if;
+    -- The next up numbers the Strava connections 1, 2, … in strava_connections order (legacy rows first).
+    if to_regclass('strava_connections') is not null then
+      select count(*) into n
+      from provider_connections c
+      join (
+        select x.athlete, row_number() over (order by x.ord) as new_id
+        from (
+          select sc.strava_athlete_id::text as athlete, sc.id::numeric as ord from strava_connections sc
+          union all
+          select c2.provider_user_id, 1e18 + c2.id from provider_connections c2
+          where c2.provider = 'strava' and c2.provider_user_id ~ '^[0-9]{1,18}$'
+            and not exists (select 1 from strava_connections sc where sc.strava_athlete_id::text = c2.provider_user_id)
+        ) x
+      ) f on f.athlete = c.provider_user_id
+      where c.provider = 'strava' and c.id <> f.new_id;
+      select count(*) into m from strava_connections sc
+      where not exists (
+        select 1 from provider_connections c
+        where c.provider = 'strava' and c.provider_user_id = sc.strava_athlete_id::text
+      );
+      if m > 0 then
+        lost := lost || format('strava_connections: %s legacy row(s) with no current connection (the next up would connect them again)', m);
+      end if;
+    else
+      select count(*) into n from (
+        select c.id, row_number() over (order by c.id) as new_id from provider_connections c
+        where c.provider = 'strava' and c.provider_user_id ~ '^[0-9]{1,18}$'
+      ) x where x.id <> x.new_id;
+    end if;
+    if n > 0 then
+      lost := lost || format('provider_connections: %s Strava connection id(s) would change on the next up', n);
+    end if;
+  end if;
+  if to_regclass('sync_history') is not null then
+    select count(*) into n from sync_history;
+    if n > 0 then
+      lost := lost || format('sync_history: %s row(s)', n);
+    end if;
+  end if;
+  if to_regclass('workouts') is not null then
+    select count(*) into n from workouts;
+    if n > 0 then
+      lost := lost || format('workouts: %s row(s)', n);
+    end if;
+  end if;
+  if exists (
+    select 1 from information_schema.columns
+    where table_schema = current_schema() and table_name = 'activities' and column_name = 'provider'
+  ) then
+    for r in
+      select a.provider::text as provider, count(*) as n from activities a
+      where a.provider is not null and a.provider <> 'strava' group by 1 order by 1
+    loop
+      lost := lost || format('activities: %s %s activit(ies) would lose their provider link (and be stored twice after reconnecting)', r.n, r.provider);
+    end loop;
+  end if;
+  if mode = 'check' then
+    raise exception using errcode = 'TLD00', message = '002_multi_provider: ' || coalesce(nullif(array_to_string(lost, '; '), ''), 'nothing would be lost'),
+      detail = to_jsonb(lost)::text;
+  end if;
+  if cardinality(lost) > 0 and mode <> 'force' then
+    raise exception using errcode = 'TLD01',
+      message = format('Reverting 002_multi_provider would lose data: %s', array_to_string(lost, '; ')),
+      detail = to_jsonb(lost)::text,
+      hint = 'Keep what you need first; to revert anyway run `trainlytics migrate down --force`, or `set trainlytics.down = ''force'';` before this file.';
+  end if;
+end
+$guard$;
+
 -- strava_connections may have been dropped by `trainlytics migrate drop-legacy`.
 create table if not exists strava_connections (
   id serial primary key,

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Database, toDatabase } from './database.js';
-import { MigrationError } from './errors.js';
-import { migrate, status } from './runner.js';
+import { MigrationError, MigrationTargetError } from './errors.js';
+import { checkTarget, migrate, planDown, status } from './runner.js';
 import { dropLegacy, verify } from './verify.js';
 
 /** Where `runMigrateCommand` writes and what it reads. */
@@ -12,6 +12,21 @@ export interface CommandIO {
   env: Record<string, string | undefined>;
   /** Base folder of the embedded database `./.trainlytics/db` (default `process.cwd()`). */
   cwd?: string;
+  /**
+   * Where `down` reads its confirmation (default `process.stdin`). It asks only when this is a terminal
+   * (`isTTY`); otherwise `down` needs `--yes`.
+   */
+  stdin?: ConfirmInput;
+}
+
+/** The part of a readable stream (`process.stdin`) used to read a confirmation. */
+export interface ConfirmInput {
+  isTTY?: boolean;
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  removeListener(event: 'data' | 'end', listener: (...args: never[]) => void): unknown;
+  pause?(): unknown;
+  resume?(): unknown;
 }
 
 const USAGE = `Usage: trainlytics migrate <command> [options]
@@ -26,7 +41,10 @@ Commands:
 Options:
   --database-url <url>  PostgreSQL connection string (default: $DATABASE_URL,
                         else an embedded PGlite database in ./.trainlytics/db)
-  --to <version>        target version, e.g. 001 or 002
+  --to <version>        target version, exactly as listed by status (001, 002, 002_multi_provider;
+                        0 for none)
+  --force               down: revert even what would lose data (it is listed first)
+  -y, --yes             down: do not ask (required when stdin is not a terminal)
   --json                print JSON (status, verify, up, down)
   -h, --help            show this help
 `;
@@ -41,6 +59,8 @@ interface ParsedArgs {
   to: string | undefined;
   json: boolean;
   help: boolean;
+  force: boolean;
+  yes: boolean;
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
@@ -52,6 +72,8 @@ function parseArgs(argv: string[]): ParsedArgs {
     to: undefined,
     json: false,
     help: false,
+    force: false,
+    yes: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -68,6 +90,8 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (flag === '--database-url') parsed.databaseUrl = value();
     else if (flag === '--to') parsed.to = value();
     else if (flag === '--json') parsed.json = true;
+    else if (flag === '--force') parsed.force = true;
+    else if (flag === '-y' || flag === '--yes') parsed.yes = true;
     else if (flag === '-h' || flag === '--help') parsed.help = true;
     else if (flag.startsWith('-')) throw new UsageError(`Unknown option ${flag}`);
     else if (parsed.command === undefined) parsed.command = flag;
@@ -129,6 +153,19 @@ export async function runMigrateCommand(argv: string[], io: CommandIO): Promise<
     );
     return 2;
   }
+  if ((parsed.force || parsed.yes) && parsed.command !== 'down') {
+    io.stderr.write(`trainlytics migrate ${parsed.command}: --force and --yes only apply to down\n`);
+    return 2;
+  }
+  if (parsed.to !== undefined) {
+    try {
+      await checkTarget(parsed.to);
+    } catch (error) {
+      if (!(error instanceof MigrationTargetError)) throw error;
+      io.stderr.write(`trainlytics migrate ${parsed.command}: ${error.message}\n`);
+      return 2;
+    }
+  }
 
   let opened: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
@@ -136,10 +173,49 @@ export async function runMigrateCommand(argv: string[], io: CommandIO): Promise<
     const { db } = opened;
     const logger = parsed.json ? undefined : { info: (message: string) => out(message) };
     switch (parsed.command) {
-      case 'up':
+      case 'up': {
+        if (logger) out(`Migrating up (${opened.where})`);
+        const result = await migrate(db, { direction: 'up', to: parsed.to, logger });
+        if (parsed.json) out(JSON.stringify(result));
+        else out(`Current version: ${result.current ?? 'none'}`);
+        return 0;
+      }
       case 'down': {
-        if (logger) out(`Migrating ${parsed.command} (${opened.where})`);
-        const result = await migrate(db, { direction: parsed.command, to: parsed.to, logger });
+        if (logger) out(`Migrating down (${opened.where})`);
+        const plan = await planDown(db, { to: parsed.to });
+        if (plan.files.length === 0) {
+          const result = await migrate(db, { direction: 'down', to: parsed.to, logger });
+          if (parsed.json) out(JSON.stringify(result));
+          else out(`Current version: ${result.current ?? 'none'}`);
+          return 0;
+        }
+        const lost = plan.losses.map((l) => `${l.file}: ${l.lost.join('; ')}`).join(' | ');
+        if (plan.losses.length > 0 && !parsed.force) {
+          io.stderr.write(
+            `trainlytics migrate down: refusing to revert ${plan.files.join(', ')}: it would lose data (${lost}). ` +
+              'Keep what you need first, or pass --force to revert anyway.\n',
+          );
+          return 1;
+        }
+        if (!parsed.yes) {
+          const stdin = io.stdin ?? process.stdin;
+          if (!stdin.isTTY) {
+            io.stderr.write(
+              `trainlytics migrate down: not reverting ${plan.files.join(', ')} without confirmation: stdin is not a terminal, pass --yes\n`,
+            );
+            return 2;
+          }
+          const answer = await ask(
+            stdin,
+            io.stderr,
+            `Revert ${plan.files.join(', ')}${plan.losses.length > 0 ? `, losing ${lost}` : ' (nothing is lost)'}? [y/N] `,
+          );
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            io.stderr.write('trainlytics migrate down: not confirmed, nothing reverted\n');
+            return 1;
+          }
+        }
+        const result = await migrate(db, { direction: 'down', to: parsed.to, logger, force: parsed.force });
         if (parsed.json) out(JSON.stringify(result));
         else out(`Current version: ${result.current ?? 'none'}`);
         return 0;
@@ -172,8 +248,31 @@ export async function runMigrateCommand(argv: string[], io: CommandIO): Promise<
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`trainlytics migrate ${parsed.command}: ${message.split('\n')[0]}\n`);
-    return 1;
+    return error instanceof MigrationTargetError ? 2 : 1;
   } finally {
     await opened?.close().catch(() => {});
   }
+}
+
+/** Writes `question` and resolves with the next line typed (empty when the input ends first). */
+function ask(stdin: ConfirmInput, output: CommandIO['stderr'], question: string): Promise<string> {
+  output.write(question);
+  return new Promise((resolve) => {
+    let buffered = '';
+    const finish = (answer: string) => {
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      stdin.pause?.();
+      resolve(answer);
+    };
+    const onData = (chunk: Buffer | string) => {
+      buffered += chunk.toString();
+      const newline = buffered.indexOf('\n');
+      if (newline >= 0) finish(buffered.slice(0, newline));
+    };
+    const onEnd = () => finish(buffered);
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume?.();
+  });
 }

@@ -65,3 +65,39 @@ export class LegacySchemaMissingError extends MigrationFailedError {
 export class LegacyDropRefusedError extends MigrationError {
   override name = 'LegacyDropRefusedError';
 }
+
+/** `--to` / `to` is not exactly a known migration version (`002`, `2` or `002_multi_provider`). */
+export class MigrationTargetError extends MigrationError {
+  override name = 'MigrationTargetError';
+  constructor(
+    readonly target: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `Unknown migration target ${JSON.stringify(target)}: use a version exactly as listed (0 for none, ${known.join(', ')}).`,
+    );
+  }
+}
+
+/** What reverting one migration would lose. */
+export interface DownLoss {
+  /** `002_multi_provider.down.sql` */
+  file: string;
+  /** One entry per table (and provider), e.g. `sync_history: 12 row(s)`. */
+  lost: string[];
+}
+
+/**
+ * A down migration would lose data and `force` was not given (SQLSTATE `TLD01` of a down file's guard, or
+ * the runner's dry run). Nothing was reverted.
+ */
+export class MigrationDownRefusedError extends MigrationError {
+  override name = 'MigrationDownRefusedError';
+  constructor(readonly losses: readonly DownLoss[]) {
+    super(
+      `Refusing to revert: it would lose data (${losses
+        .map((l) => `${l.file}: ${l.lost.join('; ')}`)
+        .join(' | ')}). Keep what you need first, or pass --force (force: true) to revert anyway.`,
+    );
+  }
+}

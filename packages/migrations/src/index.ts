@@ -10,15 +10,20 @@ export {
   toDatabase,
 } from './database.js';
 export {
+  type DownLoss,
   LegacyDropRefusedError,
   LegacySchemaMissingError,
   MigrationChecksumError,
   MigrationConnectionError,
+  MigrationDownRefusedError,
   MigrationError,
   MigrationFailedError,
+  MigrationTargetError,
 } from './errors.js';
 export { listMigrations, type MigrationFile, migrationsDir, sha256, unwrapTransaction } from './files.js';
 export {
+  checkTarget,
+  type DownPlan,
   MIGRATION_LOCK_KEY,
   type MigrateOptions,
   type MigrateResult,
@@ -26,6 +31,7 @@ export {
   type MigrationStatus,
   type MigrationStep,
   migrate,
+  planDown,
   status,
 } from './runner.js';
 export { type DropLegacyResult, dropLegacy, type VerifyCheck, verify } from './verify.js';

@@ -64,7 +64,9 @@ describe('runMigrateCommand against PostgreSQL', () => {
     expect(JSON.parse(json.stdout)).toHaveLength(5);
 
     const down = io();
-    expect(await runMigrateCommand(['down', '--to', '001', '--database-url', database.url], down.io)).toBe(0);
+    expect(
+      await runMigrateCommand(['down', '--to', '001', '--yes', '--database-url', database.url], down.io),
+    ).toBe(0);
     expect(down.stdout).toContain('Reverted 002_multi_provider.down.sql');
     expect(down.stdout).toContain('Current version: 001');
   });

@@ -65,6 +65,13 @@ describe.each(kinds)('migration runner on %s', (kind) => {
       '003_extra.sql',
     ]);
     expect((await t.rows(`select to_regclass('extra')::text as t`))[0]!.t).toBe('extra');
+    // A down file without a guard (ADR 0008) is dry-run and what it destroys is counted: refused unless forced.
+    await t.db.exec('insert into extra values (1), (2)');
+    await expect(migrate(t.input, { dir, direction: 'down' })).rejects.toThrow(
+      /^Refusing to revert: it would lose data \(003_extra\.down\.sql: extra: 2 row\(s\) \(table dropped\)\)/,
+    );
+    expect((await t.rows('select count(*)::int as n from extra'))[0]!.n).toBe(2);
+    await t.db.exec('delete from extra');
     const down = await migrate(t.input, { dir, direction: 'down' });
     expect(down.steps.map((s) => s.file)).toEqual(['003_extra.down.sql']);
     expect(down.current).toBe('002');
@@ -151,7 +158,9 @@ describe.each(kinds)('migration runner on %s', (kind) => {
     const rows = await t.rows<{ n: number }>('select count(*)::int as n from trainlytics_migrations');
     expect(rows[0]!.n).toBe(2);
     const locks = await t.rows<{ n: number }>(
-      `select count(*)::int as n from pg_locks where locktype = 'advisory'`,
+      // this database's only: other processes of the cluster hold advisory locks of their own
+      `select count(*)::int as n from pg_locks
+       where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
     );
     expect(locks[0]!.n).toBe(0);
   });

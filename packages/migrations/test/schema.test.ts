@@ -466,7 +466,11 @@ describe.each(kinds)('002 multi-provider schema on %s', (kind) => {
       insert into provider_connections (user_id, provider, provider_user_id, access_token)
       values (5, 'garmin', 'garmin-user-5', 'garmin-token');
     `);
-    await migrate(t.input, { direction: 'down', to: '001' });
+    // The Garmin connection and its token cannot go back to the legacy schema: refused unless forced.
+    await expect(migrate(t.input, { direction: 'down', to: '001' })).rejects.toThrow(
+      /provider_connections: 1 garmin connection\(s\) with their tokens/,
+    );
+    await migrate(t.input, { direction: 'down', to: '001', force: true });
 
     const after = await legacyRows(t.db);
     expect(after.users).toEqual(before.users);

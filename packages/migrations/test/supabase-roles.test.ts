@@ -1,27 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/index.js';
-import { ADMIN_URL, seedLegacy, tempMigrationsDir, useTestDatabase } from './helpers.js';
-
-/** Supabase's API roles. Roles are cluster-wide: created if missing, never dropped. */
-async function ensureSupabaseRoles(): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    for (const role of ['anon', 'authenticated']) {
-      try {
-        await admin.query(`do $$ begin
-          if not exists (select 1 from pg_roles where rolname = '${role}') then create role ${role} nologin; end if;
-        end $$`);
-      } catch (error) {
-        // Another process created it at the same moment.
-        if (!['42710', '23505', 'XX000'].includes((error as { code?: string }).code ?? '')) throw error;
-      }
-    }
-  } finally {
-    await admin.end();
-  }
-}
+import { seedLegacy, tempMigrationsDir, useTestDatabase } from './helpers.js';
+import { ensureSupabaseRoles } from './supabase.js';
 
 describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
   const t = useTestDatabase('postgres');
@@ -159,7 +140,8 @@ describe('002 with the Supabase anon/authenticated roles (PostgreSQL)', () => {
     await migrated();
     const { migrationsDir } = await import('../src/index.js');
     const { readFile } = await import('node:fs/promises');
-    await migrate(t.input, { dir: await tempMigrationsDir(), direction: 'down', to: '001' });
+    // sync_history and workouts rows would be lost: forced (the refusal is down-policy.test.ts's subject).
+    await migrate(t.input, { dir: await tempMigrationsDir(), direction: 'down', to: '001', force: true });
     const left = await t.rows(
       `select proname from pg_proc where pronamespace = 'public'::regnamespace
        union all select typname from pg_type where typnamespace = 'public'::regnamespace and typtype = 'e'`,

@@ -3,10 +3,17 @@ import { createSportTypeMapper, type SportType } from '@trainlytics/core';
 /**
  * Every Strava `SportType` (and the deprecated `ActivityType`, a subset of the same names) mapped to the
  * normalized vocabulary. Names missing here (Strava adds sports over time) map to `other`.
+ *
+ * This map is the one source of truth for Strava sports: migration 006 of `@trainlytics/migrations` re-maps
+ * legacy rows with the same values, and its test fails when the two disagree (a change here needs a new
+ * migration that re-maps the rows written with the old value). Choices for a training-analytics app:
+ * `Crossfit` → `hiit` (mixed high-intensity conditioning, not a lifting session), `BackcountrySki` →
+ * `cross_country_ski` (ski touring is an endurance effort dominated by the uphill, like Nordic skiing, not
+ * lift-served descents), `Snowshoe` → `hike`.
  */
 export const STRAVA_SPORT_TYPES: Readonly<Record<string, SportType>> = {
   AlpineSki: 'alpine_ski',
-  BackcountrySki: 'alpine_ski',
+  BackcountrySki: 'cross_country_ski',
   Badminton: 'other',
   Canoeing: 'other',
   Crossfit: 'hiit',
