@@ -1,5 +1,6 @@
 import {
   ensureUser,
+  loopbackDemoAuth,
   type HostServer,
   type OpenedTrainlytics,
   openDatabase,
@@ -37,7 +38,12 @@ beforeAll(async () => {
     database: db,
     providers: [strava.createProvider(), polar.createProvider()],
   });
-  server = await startHostServer({ trainlytics: opened.trainlytics, db: db.db, port: 0 });
+  server = await startHostServer({
+    ...loopbackDemoAuth(),
+    trainlytics: opened.trainlytics,
+    db: db.db,
+    port: 0,
+  });
 });
 afterAll(async () => {
   await server?.close();

@@ -6,6 +6,7 @@ import {
   type Trainlytics,
 } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
+import { loopbackDemoAuth } from '../app/auth';
 import { startHostServer } from '../app/host-server';
 import { ensureUser } from '../app/users';
 import { type CliIO, writeLine } from '../cli-io';
@@ -109,6 +110,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const user = await resetDemoData(database, sandboxes);
     const server = await startHostServer({
+      // the demo listens on 127.0.0.1 only: whoever opens the dashboard there is the admin
+      ...loopbackDemoAuth(),
       trainlytics,
       db: database.db,
       port: options.port,
