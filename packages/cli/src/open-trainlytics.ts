@@ -10,6 +10,7 @@ import {
   type Trainlytics,
 } from '@trainlytics/core';
 import { assertMigrated, type DatabaseOptions, type OpenedDatabase, openDatabase } from './database';
+import { checkTokenEncryption } from './encryption-check';
 import { providersFromEnv } from './providers-from-env';
 import { storeFromDatabase } from './store-from-database';
 
@@ -28,6 +29,11 @@ export interface OpenTrainlyticsOptions extends DatabaseOptions {
   enqueueSync?: (connectionId: number) => Promise<void>;
   /** The app-wide rate-limit state (default: in memory, for one process). */
   rateLimitTracker?: (database: OpenedDatabase) => RateLimitTracker;
+  /**
+   * For commands that write tokens: check the encryption configuration against the database first
+   * (refuse when encrypted tokens exist and no key is set) and pass the plaintext warning to this.
+   */
+  checkEncryption?: (warning: string) => void;
 }
 
 export interface OpenedTrainlytics {
@@ -61,6 +67,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
       ...(options.webhookProcessing ? { webhookProcessing: options.webhookProcessing } : {}),
       ...(options.enqueueSync ? { enqueueSync: options.enqueueSync } : {}),
     });
+    if (options.checkEncryption) await checkTokenEncryption(trainlytics, options.checkEncryption);
     return {
       trainlytics,
       database,

@@ -111,6 +111,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       env: io.env,
       cwd: io.cwd,
       logger,
+      checkEncryption: (warning) => writeLine(io.stderr, warning),
       // with workers, this process's own requests (webhooks, first syncs) count against the shared limit
       ...(queue
         ? {

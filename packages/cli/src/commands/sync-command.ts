@@ -50,7 +50,12 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
     }
     const id = connectionId === undefined ? undefined : parsePositiveInt(connectionId, 'connection id');
     const concurrency = parsePositiveInt(flags.concurrency ?? '4', '--concurrency');
-    const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd });
+    const opened = await openTrainlytics({
+      ...flags,
+      env: io.env,
+      cwd: io.cwd,
+      checkEncryption: (warning) => writeLine(io.stderr, warning),
+    });
     const board = createProgressBoard(io, { json: flags.json });
     try {
       const { trainlytics } = opened;

@@ -104,7 +104,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const logger = options.headless
       ? silentLogger
       : consoleLogger({ verbose: Boolean(io.env.TRAINLYTICS_DEBUG) });
-    const opened = await openTrainlytics({ env: io.env, cwd: io.cwd, database, providers, logger });
+    const opened = await openTrainlytics({
+      env: io.env,
+      cwd: io.cwd,
+      database,
+      providers,
+      logger,
+      checkEncryption: (warning) => writeLine(io.stderr, warning),
+    });
     closers.unshift(() => opened.close());
     const { trainlytics } = opened;
 
