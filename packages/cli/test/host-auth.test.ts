@@ -286,6 +286,19 @@ describe('adminTokenAuth: TRAINLYTICS_ADMIN_TOKEN as a bearer token and a signed
       baseUrl,
     });
 
+  it('takes the token without surrounding whitespace (a trailing newline from a secrets file)', async () => {
+    const app = createHostApp({
+      ...adminTokenAuth({ token: `${ADMIN_TOKEN}\n` }),
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      baseUrl: BASE,
+    });
+    const response = await app.request(`${BASE}/api/users`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it('refuses a token shorter than 32 characters', () => {
     expect(() => adminTokenAuth({ token: 'x'.repeat(ADMIN_TOKEN_MIN_LENGTH - 1) })).toThrow(UserError);
     expect(() => adminTokenAuth({ token: ' '.repeat(40) })).toThrow(/at least 32 characters/);

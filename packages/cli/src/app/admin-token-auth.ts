@@ -42,8 +42,9 @@ export function secretsEqual(guess: string, secret: string): boolean {
  * Every comparison (the bearer, the login form's token, the cookie's signature) is constant-time.
  */
 export function adminTokenAuth(options: AdminTokenAuthOptions): HostAuthOptions {
-  const token = options.token;
-  if (typeof token !== 'string' || token.trim().length < ADMIN_TOKEN_MIN_LENGTH) {
+  // surrounding whitespace (a trailing newline from a secrets file) is not part of the token
+  const token = typeof options.token === 'string' ? options.token.trim() : '';
+  if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
     throw new UserError(
       `TRAINLYTICS_ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters: generate one with \`openssl rand -hex 32\``,
       2,
