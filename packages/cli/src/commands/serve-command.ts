@@ -106,12 +106,16 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       );
     }
     const queue = flags.queue && connectionString ? createSyncQueue({ connectionString }) : null;
+    let plaintextWarning: string | null = null;
     const opened = await openTrainlytics({
       ...flags,
       env: io.env,
       cwd: io.cwd,
       logger,
-      checkEncryption: (warning) => writeLine(io.stderr, warning),
+      // printed once the server listens: a refused start (e.g. a port in use) stays one line
+      checkEncryption: (warning) => {
+        plaintextWarning = warning;
+      },
       // with workers, this process's own requests (webhooks, first syncs) count against the shared limit
       ...(queue
         ? {
@@ -172,6 +176,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       writeLine(io.stdout, `Dashboard: ${server.baseUrl}/dashboard`);
       writeLine(io.stdout, `Providers: ${opened.trainlytics.providerIds.join(', ')}`);
       writeLine(io.stdout, `Sign-in: ${signIn.description}`);
+      if (plaintextWarning) writeLine(io.stderr, plaintextWarning);
       writeLine(
         io.stdout,
         flags.scheduler === false

@@ -50,17 +50,26 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
     }
     const id = connectionId === undefined ? undefined : parsePositiveInt(connectionId, 'connection id');
     const concurrency = parsePositiveInt(flags.concurrency ?? '4', '--concurrency');
+    // the plaintext warning is printed once a sync really starts: a refused input stays one line
+    let plaintextWarning: string | null = null;
+    const warnPlaintext = () => {
+      if (plaintextWarning) writeLine(io.stderr, plaintextWarning);
+      plaintextWarning = null;
+    };
     const opened = await openTrainlytics({
       ...flags,
       env: io.env,
       cwd: io.cwd,
-      checkEncryption: (warning) => writeLine(io.stderr, warning),
+      checkEncryption: (warning) => {
+        plaintextWarning = warning;
+      },
     });
     const board = createProgressBoard(io, { json: flags.json });
     try {
       const { trainlytics } = opened;
       if (id !== undefined) {
         const connection = await findConnection(trainlytics, id);
+        warnPlaintext();
         const result = await syncOne(trainlytics, connection, Boolean(flags.full), board);
         board.stop();
         if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
@@ -80,6 +89,7 @@ export function registerSyncCommand(program: Command, io: CliIO, setExitCode: (c
           );
         }
       }
+      if (runnable.length > 0) warnPlaintext();
       const settled = await runConcurrently(runnable, concurrency, (c) =>
         syncOne(trainlytics, c, Boolean(flags.full), board),
       );
