@@ -28,12 +28,15 @@ afterAll(async () => {
 describe('startup encryption check', () => {
   it('serve on a database without encrypted tokens and without a key: starts, with one warning line on stderr', async () => {
     const server = startCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    let stopped: Awaited<ReturnType<typeof server.stop>>;
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
-      expect(server.output().stderr).toBe(`${PLAINTEXT_WARNING}\n`);
     } finally {
-      expect((await server.stop()).code).toBe(0);
+      stopped = await server.stop();
     }
+    expect(stopped.code).toBe(0);
+    // stderr is read once the process ended (its pipe is not ordered with stdout's)
+    expect(stopped.stderr).toBe(`${PLAINTEXT_WARNING}\n`);
   });
 
   it('refuses serve and sync without a key once the database holds encrypted tokens', async () => {
