@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   ensureUser,
-  loopbackDemoAuth,
   type HostServer,
+  loopbackDemoAuth,
   type OpenedTrainlytics,
   openDatabase,
   openTrainlytics,
