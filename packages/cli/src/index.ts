@@ -1,5 +1,18 @@
+export {
+  ADMIN_TOKEN_MIN_LENGTH,
+  type AdminTokenAuthOptions,
+  adminTokenAuth,
+  SESSION_COOKIE,
+  secretsEqual,
+} from './app/admin-token-auth';
+export {
+  type Authenticate,
+  type HostAuthOptions,
+  type HostPrincipal,
+  loopbackDemoAuth,
+} from './app/auth';
 export { createHostApp, type HostAppOptions } from './app/create-host-app';
-export { type HostServer, type HostServerOptions, startHostServer } from './app/host-server';
+export { type HostServer, type HostServerOptions, isLoopbackHost, startHostServer } from './app/host-server';
 export { type AppUser, ensureUser, listUsers } from './app/users';
 export type { CliIO } from './cli-io';
 export { describeWait, failedSyncJson, type SyncJson, syncJson } from './commands/sync-command';

@@ -11,6 +11,7 @@ import {
   type Trainlytics,
 } from '@trainlytics/core';
 import { assertMigrated, type DatabaseOptions, type OpenedDatabase, openDatabase } from './database';
+import { checkTokenEncryption } from './encryption-check';
 import { providersFromEnv } from './providers-from-env';
 import { storeFromDatabase } from './store-from-database';
 
@@ -31,6 +32,11 @@ export interface OpenTrainlyticsOptions extends DatabaseOptions {
   rateLimitTracker?: (database: OpenedDatabase) => RateLimitTracker;
   /** The command, to name this process in the leases it holds (`sync` → `trainlytics sync (pid 1234 on host)`). */
   command?: string;
+  /**
+   * For commands that write tokens: check the encryption configuration against the database first
+   * (refuse when encrypted tokens exist and no key is set) and pass the plaintext warning to this.
+   */
+  checkEncryption?: (warning: string) => void;
 }
 
 /** How a command names its process in the leases it holds: `trainlytics sync (pid 1234 on host)`. */
@@ -70,6 +76,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
       ...(options.enqueueSync ? { enqueueSync: options.enqueueSync } : {}),
       ...(options.command ? { lease: { holderName: leaseHolderName(options.command) } } : {}),
     });
+    if (options.checkEncryption) await checkTokenEncryption(trainlytics, options.checkEncryption);
     return {
       trainlytics,
       database,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUser } from '../src/app/users';
+import { PLAINTEXT_WARNING } from '../src/encryption-check';
 import { openTrainlytics } from '../src/open-trainlytics';
 import { connectAccount } from './helpers/connect';
 import { createTestDatabase } from './helpers/postgres';
@@ -210,7 +211,8 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
 
   it('syncs with --json: one object, then an incremental sync finds nothing new', async () => {
     const full = await runCli(['sync', String(connectionId), '--full', '--json'], { cwd, env });
-    expect(full.stderr).toBe('');
+    // no TRAINLYTICS_ENCRYPTION_KEY here: the one line on stderr is the plaintext warning
+    expect(full.stderr).toBe(`${PLAINTEXT_WARNING}\n`);
     expect(full.code).toBe(0);
     const result = JSON.parse(full.stdout);
     expect(Object.keys(result).sort()).toEqual(

@@ -2,6 +2,7 @@ import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
@@ -25,8 +26,14 @@ beforeAll(async () => {
     database,
     providers: [strava.createProvider()],
   });
-  server = await startHostServer({ trainlytics: opened.trainlytics, db: database.db, port: 0 });
+  server = await startHostServer({
+    ...loopbackDemoAuth(),
+    trainlytics: opened.trainlytics,
+    db: database.db,
+    port: 0,
+  });
   autoSyncServer = await startHostServer({
+    ...loopbackDemoAuth(),
     trainlytics: opened.trainlytics,
     db: database.db,
     port: 0,

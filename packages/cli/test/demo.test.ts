@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLAINTEXT_WARNING } from '../src/encryption-check';
 import { createTestDatabase } from './helpers/postgres';
 import { runCli } from './helpers/run-cli';
 
@@ -17,7 +18,8 @@ afterAll(async () => {
 describe('trainlytics demo --headless', () => {
   it('runs the whole flow on the embedded database and reports it as JSON', async () => {
     const run = await runCli(['demo', '--headless', '--json', '--activities', '80'], { cwd });
-    expect(run.stderr).toBe('');
+    // no TRAINLYTICS_ENCRYPTION_KEY here: the one line on stderr is the plaintext warning
+    expect(run.stderr).toBe(`${PLAINTEXT_WARNING}\n`);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(true);

@@ -3,6 +3,7 @@ import { migrate } from '@trainlytics/migrations';
 import { type PolarSandbox, startPolarSandbox } from '@trainlytics/provider-polar/sandbox';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
@@ -26,7 +27,12 @@ beforeAll(async () => {
     database,
     providers: [strava.createProvider(), polar.createProvider()],
   });
-  server = await startHostServer({ trainlytics: opened.trainlytics, db: database.db, port: 0 });
+  server = await startHostServer({
+    ...loopbackDemoAuth(),
+    trainlytics: opened.trainlytics,
+    db: database.db,
+    port: 0,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -135,6 +141,7 @@ describe('connect and callback', () => {
 
   it('builds the redirect URI from the configured public base URL, never from the request', async () => {
     const behindProxy = await startHostServer({
+      ...loopbackDemoAuth(),
       trainlytics: opened.trainlytics,
       db: database.db,
       port: 0,

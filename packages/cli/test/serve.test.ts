@@ -94,7 +94,11 @@ describe('trainlytics serve', () => {
   it('reports a port in use with one line', async () => {
     // The sandbox already listens on this port.
     const port = new URL(sandbox.baseUrl).port;
-    const run = await runCli(['serve', '--port', port, '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    // with the key: the database of the test above holds encrypted tokens (without it, serve refuses on that)
+    const run = await runCli(['serve', '--port', port, '--no-scheduler'], {
+      cwd,
+      env: { ...stravaEnv(sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`trainlytics: Port ${port} is already in use: choose another with --port`);
   });

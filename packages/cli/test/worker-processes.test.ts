@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing
 import { toDatabase } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
 import { createHostApp } from '../src/app/create-host-app';
 import { createSyncQueue, SYNC_QUEUE, type SyncQueue } from '../src/worker';
 
@@ -331,6 +332,7 @@ describe('trainlytics worker × 3 processes on one pg-boss queue', () => {
 
     // the dashboard of `serve --queue` lists it
     const app = createHostApp({
+      ...loopbackDemoAuth(),
       trainlytics: createTrainlytics({ store: postgresStore({ pool: database.pool }), providers: [] }),
       db: toDatabase(database.pool),
       baseUrl: 'http://127.0.0.1:3000',

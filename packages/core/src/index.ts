@@ -1,3 +1,4 @@
+export type { EncryptionCheck } from './crypto/plaintext-guard';
 export {
   createTokenCipher,
   isEncryptedToken,

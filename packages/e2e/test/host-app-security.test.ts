@@ -1,6 +1,8 @@
 import {
+  adminTokenAuth,
   ensureUser,
   type HostServer,
+  loopbackDemoAuth,
   type OpenedTrainlytics,
   openDatabase,
   openTrainlytics,
@@ -37,7 +39,12 @@ beforeAll(async () => {
     database: db,
     providers: [strava.createProvider(), polar.createProvider()],
   });
-  server = await startHostServer({ trainlytics: opened.trainlytics, db: db.db, port: 0 });
+  server = await startHostServer({
+    ...loopbackDemoAuth(),
+    trainlytics: opened.trainlytics,
+    db: db.db,
+    port: 0,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -242,6 +249,65 @@ describe('no open redirect', () => {
     const authorize = new URL(response.headers.get('location')!);
     expect(authorize.origin).toBe(strava.baseUrl);
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${server.baseUrl}/connect/strava/callback`);
+  });
+});
+
+describe('sign-in (TRAINLYTICS_ADMIN_TOKEN) over a real socket', () => {
+  const token = 'e2e-admin-token-'.padEnd(64, '0');
+
+  it('without a sign-in the API answers 401 and the dashboard redirects to the login form; the form’s session then works, and sign-out ends it', async () => {
+    const signedIn = await startHostServer({
+      ...adminTokenAuth({ token }),
+      trainlytics: opened.trainlytics,
+      db: opened.database.db,
+      port: 0,
+    });
+    try {
+      const user = await ensureUser(opened.database.db, { email: `signed-${Date.now()}@example.com` });
+      const client = new AppClient(signedIn.baseUrl);
+      expect((await client.request('/api/users')).status).toBe(401);
+      expect((await client.request(`/api/activities?user=${user.id}`)).status).toBe(401);
+      const page = await client.request(`/dashboard?user=${user.id}`);
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe(
+        `/login?returnTo=${encodeURIComponent(`/dashboard?user=${user.id}`)}`,
+      );
+      // the login form, as a browser submits it
+      const form = await (await client.request(page.headers.get('location')!)).text();
+      const csrf = /name="csrf" value="([^"]+)"/.exec(form)![1]!;
+      const returnTo = /name="returnTo" value="([^"]+)"/.exec(form)![1]!.replace(/&amp;/g, '&');
+      const login = await client.request('/login', {
+        method: 'POST',
+        headers: { origin: signedIn.baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, returnTo, token }),
+      });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe(`/dashboard?user=${user.id}`);
+      const { response, html } = await client.dashboard(user.id);
+      expect(response.status).toBe(200);
+      expect(html).toContain(user.email);
+      expect((await client.post('/logout')).status).toBe(303);
+      expect((await client.request('/api/users')).status).toBe(401);
+      // a bearer works for API clients
+      const api = await fetch(`${signedIn.baseUrl}/api/users`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(api.status).toBe(200);
+    } finally {
+      await signedIn.close();
+    }
+  });
+
+  it('the demo sign-in is refused on a non-loopback address', async () => {
+    await expect(
+      startHostServer({
+        ...loopbackDemoAuth(),
+        trainlytics: opened.trainlytics,
+        db: opened.database.db,
+        port: 0,
+        hostname: '0.0.0.0',
+      }),
+    ).rejects.toThrow(/without authentication/);
   });
 });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ensureUser,
   type HostServer,
+  loopbackDemoAuth,
   type OpenedTrainlytics,
   openDatabase,
   openTrainlytics,
@@ -56,7 +57,13 @@ describe('tokens never appear in logs, errors or what the host app serves', () =
       logger,
       webhookProcessing: 'inline',
     });
-    server = await startHostServer({ trainlytics: opened.trainlytics, db: db.db, port: 0, logger });
+    server = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: opened.trainlytics,
+      db: db.db,
+      port: 0,
+      logger,
+    });
   });
   afterAll(async () => {
     await server?.close();

@@ -14,12 +14,23 @@ import { connectionJson } from '../commands/connections-command';
 import { syncJson } from '../commands/sync-command';
 import { KNOWN_PROVIDER_IDS, providerName } from '../providers-from-env';
 import type { DeadSyncJob } from '../worker/sync-queue';
+import {
+  type HostApp,
+  type HostAuthOptions,
+  type HostEnv,
+  type HostPrincipal,
+  mayAccess,
+  principalFor,
+  principalOf,
+  requireSignIn,
+  scopedUserId,
+} from './auth';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
 import { type AppUser, ensureUser, getUser, listUsers } from './users';
 
-export interface HostAppOptions {
+export interface HostAppOptions extends HostAuthOptions {
   trainlytics: Trainlytics;
   /** The host app's own database access (the `users` table). */
   db: Database;
@@ -64,25 +75,36 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
 
 /**
  * The Trainlytics host app: the reference integration built only on the public API of core and the
- * plugins. Routes:
+ * plugins. Every page, API route and action runs behind `authenticate` (see `HostPrincipal`) and is
+ * scoped to the signed-in user; an admin may pick any user with `?user=`. Routes:
  *
- * - `GET /dashboard?user=ID` — the connections dashboard; `GET /` redirects there.
- * - `GET|POST /connect/:provider` — starts a connection (`user`, optional `returnTo`); `GET /connect/:provider/callback` finishes it.
- * - `GET|POST /webhooks/:provider` — provider webhooks, handshakes included (Fetch `Request` straight to core).
- * - `GET /api/users`, `GET /api/connections?user=`, `GET /api/connections/:id`, `GET /api/connections/:id/history`,
- *   `GET /api/activities?user=&provider=&limit=` — the JSON API.
+ * - `GET /dashboard[?user=ID]` — the connections dashboard; `GET /` redirects there.
+ * - `GET|POST /connect/:provider` — starts a connection for the signed-in user (an admin names the user
+ *   with `user`; optional `returnTo`); `GET /connect/:provider/callback` finishes it (public: bound by the
+ *   single-use connect state, and to the signed-in user when there is one).
+ * - `GET|POST /webhooks/:provider` — provider webhooks, handshakes included (public: Fetch `Request`
+ *   straight to core, which checks the provider's own verification).
+ * - `GET /api/users`, `GET /api/connections[?user=]`, `GET /api/connections/:id`, `GET /api/connections/:id/history`,
+ *   `GET /api/activities[?user=&provider=&limit=]`, `GET /api/dead-jobs` — the JSON API.
  * - `POST /api/connections/:id/sync` (`?full=1`), `POST /api/connections/:id/disconnect` — CSRF-protected actions.
  *   A sync answers 200 when it finished, 202 `{ status: 'deferred', retryAt }` when a provider's rate limit
  *   stopped it (see `syncMaxRateLimitWaitMs`), 502 when it failed.
+ * - `GET /health`, `/assets/*`, `/favicon.ico` and the sign-in's own `publicRoutes` (e.g. `/login`) are public.
  */
 export function createHostApp(options: HostAppOptions): Hono {
   const { trainlytics, db } = options;
+  if (typeof options.authenticate !== 'function') {
+    throw new TypeError(
+      'createHostApp needs an authenticate(request) hook: your sign-in, adminTokenAuth({ token }), or loopbackDemoAuth() for a local demo',
+    );
+  }
+  const authenticate = options.authenticate;
   const logger = options.logger ?? silentLogger;
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const secureCookie = base.protocol === 'https:';
   const redirectUri = (provider: string) => new URL(`/connect/${provider}/callback`, origin).toString();
-  const app = new Hono();
+  const app: HostApp = new Hono<HostEnv>();
 
   // Webhooks first: providers post from their servers, with their own verification (no CSRF, no cookies).
   app.all('/webhooks/:provider', async (c) => {
@@ -94,10 +116,8 @@ export function createHostApp(options: HostAppOptions): Hono {
   });
 
   app.use('*', securityHeaders());
-  app.use('/api/*', requireCsrf(origin));
-  app.use('/connect/*', requireCsrf(origin));
-  app.use('/users', requireCsrf(origin));
 
+  // Public routes: static assets, the health check, the OAuth callback and the sign-in's own routes.
   app.get('/assets/dashboard.js', (c) =>
     c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
   );
@@ -106,34 +126,88 @@ export function createHostApp(options: HostAppOptions): Hono {
   );
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/health', (c) => c.json({ ok: true }));
-  app.get('/api/dead-jobs', async (c) =>
-    c.json({ queue: Boolean(options.deadJobs), deadJobs: options.deadJobs ? await options.deadJobs() : [] }),
-  );
+  app.get('/connect/:provider/callback', async (c) => {
+    const provider = c.req.param('provider');
+    const params = new URL(c.req.url).searchParams;
+    if (!trainlytics.providerIds.includes(provider)) {
+      return c.html(messagePage('Cannot connect', `Unknown provider "${provider}"`, '/dashboard'), 404);
+    }
+    try {
+      // A signed-in user can only finish a connection they started (core checks the state's user).
+      const principal = await principalFor(authenticate, c.req.raw);
+      const userId = principal && !principal.admin ? principal.userId : undefined;
+      const connection = await trainlytics.connect.finish(provider, {
+        callbackParams: params,
+        ...(userId === undefined ? {} : { userId }),
+      });
+      logger.info('connected', { provider, connectionId: connection.id, userId: connection.userId });
+      options.onConnected?.(connection);
+      const back = safeReturnTo(connection.returnTo, origin) ?? `/dashboard?user=${connection.userId}`;
+      return c.redirect(back, 303);
+    } catch (error) {
+      if (!TrainlyticsError.isInstance(error)) throw error;
+      return c.html(
+        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        ERROR_STATUS[error.name] ?? 400,
+      );
+    }
+  });
+  options.publicRoutes?.(app, { origin, secureCookie });
+
+  // Everything below needs a sign-in (a route added here is protected by default) and is scoped to it.
+  app.use('*', requireSignIn({ authenticate, loginUrl: options.loginUrl, page: signInPage }));
+  app.use('/api/*', requireCsrf(origin));
+  app.use('/connect/*', requireCsrf(origin));
+  app.use('/users', requireCsrf(origin));
+
+  app.get('/api/dead-jobs', async (c) => {
+    const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
+    return c.json({
+      queue: Boolean(options.deadJobs),
+      deadJobs: options.deadJobs ? await visibleDeadJobs(scope) : [],
+    });
+  });
   app.get('/', (c) => c.redirect('/dashboard'));
 
   app.get('/dashboard', async (c) => {
-    const users = await listUsers(db);
-    const requested = parseId(c.req.query('user'));
-    const user = requested
-      ? (users.find((u) => u.id === requested) ?? (await getUser(db, requested)))
-      : users[0];
+    const principal = principalOf(c);
+    const requested = userParam(c.req.query('user'));
+    let users: AppUser[];
+    let user: AppUser | null;
+    let notice: string | null = null;
+    if (principal.admin) {
+      users = await listUsers(db);
+      user = requested
+        ? (users.find((u) => u.id === requested) ?? (await getUser(db, requested)))
+        : (users[0] ?? null);
+      if (requested !== undefined && !user) notice = `No user with id ${requested ?? c.req.query('user')}`;
+    } else {
+      scopedUserId(principal, requested);
+      user = await getUser(db, principal.userId);
+      users = user ? [user] : [];
+      if (!user) notice = `Your user (id ${principal.userId}) is not in the users table`;
+    }
     const token = csrfToken(c, secureCookie);
-    const notice = requested && !user ? `No user with id ${requested}` : null;
     const model = {
       users,
-      user: user ?? null,
+      user,
       providers: user ? await providerPanels(user) : [],
       activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
       csrfToken: token,
       notice,
       syncAfterConnect: Boolean(options.onConnected),
-      deadJobs: options.deadJobs ? await options.deadJobs() : null,
+      deadJobs: options.deadJobs ? await visibleDeadJobs(principal.admin ? 'all' : principal.userId) : null,
+      admin: principal.admin === true,
+      signOut: Boolean(options.loginUrl),
     };
     c.header('cache-control', 'no-store');
     return c.html(dashboardPage(model));
   });
 
   app.post('/users', async (c) => {
+    if (!principalOf(c).admin) {
+      return c.html(messagePage('Not allowed', 'Only an admin can create users.', '/dashboard'), 403);
+    }
     const body = await c.req.parseBody();
     const email = typeof body.email === 'string' ? body.email.trim() : '';
     if (!/^[^@\s]+@[^@\s]+$/.test(email))
@@ -142,9 +216,17 @@ export function createHostApp(options: HostAppOptions): Hono {
     return c.redirect(`/dashboard?user=${user.id}`, 303);
   });
 
-  const startConnect = async (c: Context, input: { provider: string; user: unknown; returnTo: unknown }) => {
+  const startConnect = async (
+    c: Context<HostEnv>,
+    input: { provider: string; user: unknown; returnTo: unknown },
+  ) => {
     const provider = input.provider;
-    const userId = parseId(typeof input.user === 'string' ? input.user : undefined);
+    // A user connects their own account; only an admin names the user (never an unauthenticated caller).
+    const scope = scopedUserId(
+      principalOf(c),
+      userParam(typeof input.user === 'string' ? input.user : undefined),
+    );
+    const userId = scope === 'all' ? undefined : scope;
     if (!trainlytics.providerIds.includes(provider)) {
       const message = KNOWN_PROVIDER_IDS.includes(provider)
         ? `${providerName(provider)} is not configured on this server`
@@ -168,26 +250,6 @@ export function createHostApp(options: HostAppOptions): Hono {
     return c.redirect(url, c.req.method === 'POST' ? 303 : 302);
   };
 
-  app.get('/connect/:provider/callback', async (c) => {
-    const provider = c.req.param('provider');
-    const params = new URL(c.req.url).searchParams;
-    if (!trainlytics.providerIds.includes(provider)) {
-      return c.html(messagePage('Cannot connect', `Unknown provider "${provider}"`, '/dashboard'), 404);
-    }
-    try {
-      const connection = await trainlytics.connect.finish(provider, { callbackParams: params });
-      logger.info('connected', { provider, connectionId: connection.id, userId: connection.userId });
-      options.onConnected?.(connection);
-      const back = safeReturnTo(connection.returnTo, origin) ?? `/dashboard?user=${connection.userId}`;
-      return c.redirect(back, 303);
-    } catch (error) {
-      if (!TrainlyticsError.isInstance(error)) throw error;
-      return c.html(
-        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
-        ERROR_STATUS[error.name] ?? 400,
-      );
-    }
-  });
   app.get('/connect/:provider', (c) =>
     startConnect(c, {
       provider: c.req.param('provider'),
@@ -200,28 +262,33 @@ export function createHostApp(options: HostAppOptions): Hono {
     return startConnect(c, { provider: c.req.param('provider'), user: body.user, returnTo: body.returnTo });
   });
 
-  app.get('/api/users', async (c) => c.json(await listUsers(db)));
+  app.get('/api/users', async (c) => {
+    const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
+    if (scope === 'all') return c.json(await listUsers(db));
+    const user = await getUser(db, scope);
+    return c.json(user ? [user] : []);
+  });
   app.get('/api/connections', async (c) => {
-    const userId = parseId(c.req.query('user'));
-    const list = await trainlytics.connections.list(userId ? { userId } : {});
+    const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
+    const list = await trainlytics.connections.list(scope === 'all' ? {} : { userId: scope });
     return c.json(list.map(connectionJson));
   });
   app.get('/api/connections/:id', async (c) =>
-    c.json(connectionJson(await getConnection(c.req.param('id')))),
+    c.json(connectionJson(await getConnection(principalOf(c), c.req.param('id')))),
   );
   app.get('/api/connections/:id/history', async (c) => {
-    const connection = await getConnection(c.req.param('id'));
+    const connection = await getConnection(principalOf(c), c.req.param('id'));
     const limit = Math.min(parseId(c.req.query('limit')) ?? 20, 200);
     return c.json(await trainlytics.history.list({ connectionId: connection.id, limit }));
   });
   app.get('/api/activities', async (c) => {
-    const userId = parseId(c.req.query('user'));
+    const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
     const provider = c.req.query('provider');
     const limit = Math.min(parseId(c.req.query('limit')) ?? 50, 500);
     const before = c.req.query('before');
     return c.json(
       await trainlytics.activities.list({
-        ...(userId ? { userId } : {}),
+        ...(scope === 'all' ? {} : { userId: scope }),
         ...(provider ? { provider } : {}),
         ...(before && !Number.isNaN(Date.parse(before)) ? { before: new Date(before) } : {}),
         limit,
@@ -229,7 +296,7 @@ export function createHostApp(options: HostAppOptions): Hono {
     );
   });
   app.post('/api/connections/:id/sync', async (c) => {
-    const connection = await getConnection(c.req.param('id'));
+    const connection = await getConnection(principalOf(c), c.req.param('id'));
     const full = c.req.query('full') === '1' || c.req.query('full') === 'true';
     const result: SyncResult = await trainlytics.sync(connection.id, {
       full,
@@ -243,7 +310,7 @@ export function createHostApp(options: HostAppOptions): Hono {
     return c.json(syncJson(result), status);
   });
   app.post('/api/connections/:id/disconnect', async (c) => {
-    const connection = await getConnection(c.req.param('id'));
+    const connection = await getConnection(principalOf(c), c.req.param('id'));
     const disconnected = await trainlytics.disconnect(connection.id, { revoke: true });
     return c.json(connectionJson(disconnected));
   });
@@ -281,14 +348,34 @@ export function createHostApp(options: HostAppOptions): Hono {
     });
   }
 
-  async function getConnection(raw: string) {
+  /** The connection, when the principal may see it; another user's answers exactly as a missing one. */
+  async function getConnection(principal: HostPrincipal, raw: string) {
     const id = parseId(raw);
     const connection = id ? await trainlytics.connections.get(id) : null;
-    if (!connection) throw new NotFoundError(`No connection with id ${raw}`);
+    if (!connection || !mayAccess(principal, connection.userId)) {
+      throw new NotFoundError(`No connection with id ${raw}`);
+    }
     return connection;
   }
 
-  return app;
+  async function visibleDeadJobs(scope: number | 'all'): Promise<DeadSyncJob[]> {
+    const jobs = options.deadJobs ? await options.deadJobs() : [];
+    if (scope === 'all') return jobs;
+    const own = new Set((await trainlytics.connections.list({ userId: scope })).map((c) => c.id));
+    return jobs.filter((job) => own.has(job.connectionId));
+  }
+
+  return app as unknown as Hono;
+}
+
+/** A `?user=` (or form) value: undefined when absent, null when present but not an id. */
+function userParam(value: string | undefined): number | null | undefined {
+  if (value === undefined || value === '') return undefined;
+  return parseId(value) ?? null;
+}
+
+function signInPage(title: string, message: string) {
+  return messagePage(title, message, '/dashboard');
 }
 
 function parseId(value: string | undefined): number | undefined {

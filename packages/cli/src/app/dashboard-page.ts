@@ -27,6 +27,10 @@ export interface DashboardModel {
   syncAfterConnect: boolean;
   /** With the job queue: sync jobs that failed every attempt (null without a queue). */
   deadJobs?: DeadSyncJob[] | null;
+  /** The viewer is an admin: may switch between users and create them. A user sees only their own page. */
+  admin?: boolean;
+  /** The viewer signed in with a session that `POST /logout` ends: show a "Sign out" button. */
+  signOut?: boolean;
 }
 
 const STATUS_LABELS: Record<Connection['status'] | 'never', string> = {
@@ -44,14 +48,18 @@ export function dashboardPage(model: DashboardModel) {
     html`
       <header>
         <h1>Trainlytics</h1>
-        ${userSelector(model)}
+        ${model.admin === false ? '' : userSelector(model)}
+        ${model.signOut ? signOutForm(model.csrfToken) : ''}
       </header>
       ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
-      ${model.user ? userSection(model, model.user) : createUserForm(model.csrfToken)}
+      ${model.user ? userSection(model, model.user) : model.admin === false ? '' : createUserForm(model.csrfToken)}
       ${model.deadJobs ? deadJobsSection(model.deadJobs) : ''}
       <footer>
-        This is the Trainlytics demo host app: <code>?user=</code> picks the current user. A real app takes the
-        user from its own sign-in and keeps these routes behind it.
+        ${
+          model.admin === false
+            ? 'Trainlytics host app: you see your own connections only.'
+            : html`Trainlytics host app, signed in as admin: <code>?user=</code> picks the user to look at.`
+        }
       </footer>
     `,
   );
@@ -97,6 +105,13 @@ function userSelector(model: DashboardModel) {
       </select></label
     >
     <button type="submit">Switch</button>
+  </form>`;
+}
+
+function signOutForm(csrfToken: string) {
+  return html`<form method="post" action="/logout" class="sign-out">
+    <input type="hidden" name="csrf" value="${csrfToken}" />
+    <button type="submit" data-testid="sign-out">Sign out</button>
   </form>`;
 }
 
@@ -218,6 +233,23 @@ export function messagePage(title: string, message: string, backHref: string) {
     html`<h1>${title}</h1>
       <p class="error" data-testid="message">${message}</p>
       <p><a href="${backHref}">Back to the dashboard</a></p>`,
+  );
+}
+
+/** The admin sign-in form of `trainlytics serve` (`TRAINLYTICS_ADMIN_TOKEN`). */
+export function loginPage(model: { csrfToken: string; returnTo: string; error: string | null }) {
+  return layout(
+    'Trainlytics — sign in',
+    model.csrfToken,
+    html`<h1>Sign in</h1>
+      ${model.error ? html`<p class="error" role="alert" data-testid="login-error">${model.error}</p>` : ''}
+      <form method="post" action="/login">
+        <input type="hidden" name="csrf" value="${model.csrfToken}" />
+        <input type="hidden" name="returnTo" value="${model.returnTo}" />
+        <label>Admin token <input type="password" name="token" autocomplete="current-password" required /></label>
+        <button type="submit" data-testid="sign-in">Sign in</button>
+      </form>
+      <p class="hint">The token is the server's <code>TRAINLYTICS_ADMIN_TOKEN</code>.</p>`,
   );
 }
 

@@ -27,9 +27,32 @@ export interface HostServerOptions extends Omit<HostAppOptions, 'baseUrl'> {
   syncAfterConnect?: boolean;
 }
 
-/** Starts the host app on a real socket and resolves once it listens. */
+/**
+ * True for an address only this machine can reach: `localhost`, 127.0.0.0/8, `::1` (and its IPv4-mapped
+ * form). `0.0.0.0`, `::` and every other address are reachable from elsewhere.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const v4 = host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
+  return /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(v4);
+}
+
+/**
+ * Starts the host app on a real socket and resolves once it listens. With the demo sign-in
+ * (`loopbackDemoAuth()`, everybody is admin) it refuses any address but loopback.
+ */
 export async function startHostServer(options: HostServerOptions): Promise<HostServer> {
   const hostname = options.hostname ?? '127.0.0.1';
+  if (options.insecureDemo && !isLoopbackHost(hostname)) {
+    throw new UserError(
+      `Refusing to serve on ${hostname} without authentication: set TRAINLYTICS_ADMIN_TOKEN (at least 32 characters, e.g. \`openssl rand -hex 32\`) or listen on 127.0.0.1`,
+      2,
+    );
+  }
   let app: Hono | undefined;
   const server = serve({
     fetch: (request) => (app ? app.fetch(request) : new Response('Starting', { status: 503 })),

@@ -42,11 +42,15 @@ export function csrfToken(c: Context, secure: boolean): string {
 /**
  * Refuses state-changing requests that did not come from our own pages: the `Origin` (when the browser
  * sends one) must be ours, and the request must carry the CSRF token of the cookie in the
- * `x-csrf-token` header or a `csrf` form field.
+ * `x-csrf-token` header or a `csrf` form field. Requests carrying an `Authorization: Bearer` header (which
+ * browsers never send by themselves) are not cookie-authenticated and skip the check.
  */
 export function requireCsrf(origin: string): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    // An API client authenticated by a bearer token (checked by the sign-in guard before this): a browser
+    // never attaches one by itself (unlike cookies or cached Basic credentials), so there is nothing to forge.
+    if (/^Bearer\s/i.test(c.req.header('authorization') ?? '')) return next();
     const requestOrigin = c.req.header('origin');
     if (requestOrigin && requestOrigin !== origin) {
       return c.json({ error: 'CsrfError', message: 'Cross-origin request refused' }, 403);

@@ -1,7 +1,9 @@
 import { type Connection, consoleLogger, createMemoryRateLimitTracker } from '@trainlytics/core';
 import type { Command } from 'commander';
+import { adminTokenAuth } from '../app/admin-token-auth';
+import { type HostAuthOptions, loopbackDemoAuth } from '../app/auth';
 import type { DeferredSync } from '../app/create-host-app';
-import { startHostServer } from '../app/host-server';
+import { isLoopbackHost, startHostServer } from '../app/host-server';
 import { type CliIO, writeLine } from '../cli-io';
 import { parsePositiveInt } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
@@ -34,6 +36,34 @@ export function waitForShutdown(): Promise<void> {
   });
 }
 
+/**
+ * The sign-in of `serve`: the admin token when `TRAINLYTICS_ADMIN_TOKEN` is set; otherwise the demo mode
+ * (no sign-in), which is allowed on a loopback address only. Refused (exit 2) otherwise.
+ */
+export function serveAuth(
+  env: CliIO['env'],
+  hostname: string,
+): { auth: HostAuthOptions; description: string } {
+  const token = env.TRAINLYTICS_ADMIN_TOKEN;
+  if (token !== undefined && token !== '') {
+    return {
+      auth: adminTokenAuth({ token }),
+      description: 'admin token (sign in at /login, or send Authorization: Bearer $TRAINLYTICS_ADMIN_TOKEN)',
+    };
+  }
+  if (!isLoopbackHost(hostname)) {
+    throw new UserError(
+      `Refusing to serve on ${hostname} without authentication: set TRAINLYTICS_ADMIN_TOKEN (at least 32 characters, e.g. \`openssl rand -hex 32\`) or listen on 127.0.0.1`,
+      2,
+    );
+  }
+  return {
+    auth: loopbackDemoAuth(),
+    description:
+      'none (demo mode on loopback: anyone who reaches this address acts as any user; set TRAINLYTICS_ADMIN_TOKEN to require a sign-in)',
+  };
+}
+
 /** `trainlytics serve [--port N]`: the host app with its dashboard, webhooks and scheduled sync. */
 export function registerServeCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
   withDatabaseOption(
@@ -58,6 +88,8 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
     const portNumber = port === '0' ? 0 : parsePositiveInt(port, '--port');
     const intervalMinutes = parsePositiveInt(flags.syncInterval ?? '15', '--sync-interval');
     const concurrency = parsePositiveInt(flags.syncConcurrency ?? '2', '--sync-concurrency');
+    const hostname = flags.host ?? '127.0.0.1';
+    const signIn = serveAuth(io.env, hostname);
     const baseUrl = flags.baseUrl ?? (io.env.TRAINLYTICS_BASE_URL || undefined);
     if (baseUrl && !/^https?:\/\/[^/]+/.test(baseUrl)) {
       throw new UserError(`Invalid --base-url "${baseUrl}": expected an origin like https://app.example.com`);
@@ -82,12 +114,17 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
             onError: (error) => logger.warn('job queue: database connection error', { error: error.message }),
           })
         : null;
+    let plaintextWarning: string | null = null;
     const opened = await openTrainlytics({
       ...flags,
       env: io.env,
       cwd: io.cwd,
       logger,
       command: 'serve',
+      // printed once the server listens: a refused start (e.g. a port in use) stays one line
+      checkEncryption: (warning) => {
+        plaintextWarning = warning;
+      },
       // with workers, this process's own requests (webhooks, first syncs) count against the shared limit
       ...(queue
         ? {
@@ -131,8 +168,9 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       const server = await startHostServer({
         trainlytics: opened.trainlytics,
         db: opened.database.db,
+        ...signIn.auth,
         port: portNumber,
-        hostname: flags.host ?? '127.0.0.1',
+        hostname,
         logger,
         onSyncDeferred,
         // a new connection's first (full) sync: in this process, or as a job for the workers
@@ -166,6 +204,8 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       );
       writeLine(io.stdout, `Dashboard: ${server.baseUrl}/dashboard`);
       writeLine(io.stdout, `Providers: ${opened.trainlytics.providerIds.join(', ')}`);
+      writeLine(io.stdout, `Sign-in: ${signIn.description}`);
+      if (plaintextWarning) writeLine(io.stderr, plaintextWarning);
       writeLine(
         io.stdout,
         flags.scheduler === false

@@ -127,12 +127,27 @@ async function runSync(
   }
   const id = connectionId === undefined ? undefined : parseId(connectionId, 'connection id');
   const concurrency = parsePositiveInt(flags.concurrency ?? '4', '--concurrency');
-  const opened = await openTrainlytics({ ...flags, env: io.env, cwd: io.cwd, command: 'sync' });
+  // the plaintext warning is printed once a sync really starts: a refused input stays one line
+  let plaintextWarning: string | null = null;
+  const warnPlaintext = () => {
+    if (plaintextWarning) writeLine(io.stderr, plaintextWarning);
+    plaintextWarning = null;
+  };
+  const opened = await openTrainlytics({
+    ...flags,
+    env: io.env,
+    cwd: io.cwd,
+    command: 'sync',
+    checkEncryption: (warning) => {
+      plaintextWarning = warning;
+    },
+  });
   const board = createProgressBoard(io, { json: flags.json });
   try {
     const { trainlytics } = opened;
     if (id !== undefined) {
       const connection = await findConnection(trainlytics, id);
+      warnPlaintext();
       const result = await syncOne(trainlytics, connection, Boolean(flags.full), board, io);
       board.stop();
       if (flags.json) writeLine(io.stdout, JSON.stringify(syncJson(result)));
@@ -152,6 +167,7 @@ async function runSync(
         );
       }
     }
+    if (runnable.length > 0) warnPlaintext();
     const settled = await runConcurrently(runnable, concurrency, (c) =>
       syncOne(trainlytics, c, Boolean(flags.full), board, io),
     );

@@ -6,6 +6,7 @@ import {
   type Trainlytics,
 } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
+import { loopbackDemoAuth } from '../app/auth';
 import { startHostServer } from '../app/host-server';
 import { ensureUser } from '../app/users';
 import { type CliIO, writeLine } from '../cli-io';
@@ -103,12 +104,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const logger = options.headless
       ? silentLogger
       : consoleLogger({ verbose: Boolean(io.env.TRAINLYTICS_DEBUG) });
-    const opened = await openTrainlytics({ env: io.env, cwd: io.cwd, database, providers, logger });
+    const opened = await openTrainlytics({
+      env: io.env,
+      cwd: io.cwd,
+      database,
+      providers,
+      logger,
+      checkEncryption: (warning) => writeLine(io.stderr, warning),
+    });
     closers.unshift(() => opened.close());
     const { trainlytics } = opened;
 
     const user = await resetDemoData(database, sandboxes);
     const server = await startHostServer({
+      // the demo listens on 127.0.0.1 only: whoever opens the dashboard there is the admin
+      ...loopbackDemoAuth(),
       trainlytics,
       db: database.db,
       port: options.port,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
 import { withDatabaseOption } from '../commands/shared-options';
 import { assertMigrated, openDatabase } from '../database';
+import { checkTokenEncryption } from '../encryption-check';
 import { parsePositiveInt } from '../format';
 import { leaseHolderName } from '../open-trainlytics';
 import { providersFromEnv } from '../providers-from-env';
@@ -167,6 +168,12 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         rateLimitTracker: sharedRateLimitTracker(pool, io.env),
         lease: { holderName: leaseHolderName('worker') },
       });
+      await checkTokenEncryption(trainlytics, (warning) => writeLine(io.stderr, warning)).catch(
+        async (error: unknown) => {
+          await recovery.close();
+          throw error;
+        },
+      );
       const concurrency = parsePositiveInt(flags.concurrency ?? '2', '--concurrency');
       const worker = await startSyncWorker({
         trainlytics,

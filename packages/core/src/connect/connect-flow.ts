@@ -1,3 +1,4 @@
+import { assertMayWritePlaintext } from '../crypto/plaintext-guard';
 import {
   InsufficientScopeError,
   NotFoundError,
@@ -148,6 +149,8 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
         });
       }
 
+      // without a key, never write a plaintext token beside encrypted ones (checked before the exchange)
+      await assertMayWritePlaintext(rt);
       const result = await provider.oauth.exchangeCode(
         {
           code,

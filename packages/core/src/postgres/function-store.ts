@@ -181,6 +181,11 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       );
     },
 
+    async countTokens() {
+      const counts = (await call('trainlytics_token_forms', {})) as JsonRow | null;
+      return { encrypted: Number(counts?.encrypted ?? 0), plaintext: Number(counts?.plaintext ?? 0) };
+    },
+
     async acquireLease(key, owner, expiresAt, now) {
       const taken = await call('trainlytics_acquire_lease', {
         key,

@@ -2,7 +2,7 @@ import { ConfigurationError, ConnectionConflictError, NotFoundError, StoreError 
 import { TrainlyticsError } from '../errors/trainlytics-error';
 
 /**
- * The SQL functions shipped by migration `003_trainlytics_core.sql`. Each takes one `args jsonb` object
+ * The SQL functions shipped by the migrations (`003_trainlytics_core.sql`, then 005 and 010). Each takes one `args jsonb` object
  * (snake_case keys, instants as ISO strings) and returns jsonb, boolean or int.
  */
 export const STORE_FUNCTIONS = [
@@ -25,6 +25,7 @@ export const STORE_FUNCTIONS = [
   'trainlytics_describe_lease',
   'trainlytics_record_webhook_event',
   'trainlytics_forget_webhook_event',
+  'trainlytics_token_forms',
 ] as const;
 
 export type StoreFunction = (typeof STORE_FUNCTIONS)[number];

@@ -1,4 +1,5 @@
 import { createConnectFlow } from '../connect/connect-flow';
+import { checkEncryption } from '../crypto/plaintext-guard';
 import { createTokenCipher } from '../crypto/token-cipher';
 import { ConfigurationError } from '../errors/errors';
 import { randomToken } from '../provider-utils/oauth';
@@ -56,6 +57,7 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     activities: { list: (query) => rt.store.listActivities(query) },
     webhooks: { handle: webhooks.handle, idle: webhooks.idle, bodyBytes: webhooks.bodyBytes },
     tokens: { reencryptAll: () => reencryptAllTokens(rt) },
+    checkEncryption: () => checkEncryption(rt),
     async close() {
       await webhooks.idle();
       await rt.store.close();

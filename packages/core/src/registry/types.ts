@@ -1,3 +1,4 @@
+import type { EncryptionCheck } from '../crypto/plaintext-guard';
 import type { JsonValue } from '../model/json';
 import type { NormalizedProfile } from '../model/profile';
 import type { Provider } from '../provider/v1/provider-v1';
@@ -192,5 +193,11 @@ export interface Trainlytics {
     /** Re-encrypts every connection's tokens with the current key (after a rotation). Returns how many rows. */
     reencryptAll(): Promise<number>;
   };
+  /**
+   * Checks the encryption configuration against the store; call it at startup. Throws `EncryptionError`
+   * when no key is set but the store holds encrypted tokens; otherwise says whether new tokens will be
+   * stored in clear (`storesPlaintext`: warn about it) and how many of each form are stored.
+   */
+  checkEncryption(): Promise<EncryptionCheck>;
   close(): Promise<void>;
 }

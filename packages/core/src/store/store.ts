@@ -38,6 +38,12 @@ export interface ConnectionUpsert {
   providerProfile: JsonObject;
 }
 
+/** Stored tokens by form: see `Store.countTokens`. */
+export interface TokenCounts {
+  encrypted: number;
+  plaintext: number;
+}
+
 /** Token columns written after a refresh. */
 export interface TokenUpdate {
   accessToken: string;
@@ -209,6 +215,13 @@ export interface Store {
   // activities
   listActivities(query: ActivityQuery): Promise<ActivityRow[]>;
   countActivities(filter: { connectionId?: number; userId?: number; provider?: string }): Promise<number>;
+
+  // tokens
+  /**
+   * How many stored access and refresh tokens are in the encrypted form (`tl1:…`) and how many in clear
+   * (never the tokens themselves). Core refuses to write plaintext tokens beside encrypted ones.
+   */
+  countTokens(): Promise<TokenCounts>;
 
   // leases: cross-process mutual exclusion (sync of a connection, token refresh)
   /** Takes `key` for `owner` until `expiresAt` when free or expired; true when taken. Re-taking one's own lease extends it. */

@@ -925,6 +925,30 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
       });
     });
 
+    describe('token forms', () => {
+      it('counts stored access and refresh tokens by form (encrypted tl1:… or plaintext), never returning one', async () => {
+        expect(await store().countTokens()).toEqual({ encrypted: 0, plaintext: 0 });
+        await connect({ accessToken: 'plain-access', refreshToken: 'plain-refresh' });
+        await connect({ accessToken: 'plain-access-2', refreshToken: null });
+        expect(await store().countTokens()).toEqual({ encrypted: 0, plaintext: 3 });
+        const encrypted = await connect({
+          accessToken: 'tl1:k1:aXY:dGFn:Y3Q',
+          refreshToken: 'tl1:k1:aXY:dGFn:cmVm',
+        });
+        expect(await store().countTokens()).toEqual({ encrypted: 2, plaintext: 3 });
+        // a value merely containing the prefix later on is plaintext
+        await connect({ accessToken: 'xtl1:k1:no', refreshToken: 'tl1' });
+        expect(await store().countTokens()).toEqual({ encrypted: 2, plaintext: 5 });
+        // a refresh that writes plaintext over the encrypted pair moves both counts
+        await store().updateTokens(
+          encrypted.id,
+          { accessToken: 'a', refreshToken: 'r', tokenExpiresAt: null, refreshTokenExpiresAt: null },
+          at(1),
+        );
+        expect(await store().countTokens()).toEqual({ encrypted: 0, plaintext: 7 });
+      });
+    });
+
     describe('webhook events', () => {
       it('records a delivery once per provider', async () => {
         expect(await store().recordWebhookEvent('strava', 'activity:1:create', T0)).toBe(true);

@@ -1,3 +1,4 @@
+import { assertMayWritePlaintext } from '../crypto/plaintext-guard';
 import {
   NotFoundError,
   OAuthError,
@@ -129,6 +130,9 @@ export function createConnectionSession(
           );
         }
         const refreshToken = rt.cipher.decrypt(fresh.refreshToken);
+        // without a key, never write a plaintext token beside encrypted ones (checked before the provider
+        // rotates the refresh token, so none is lost)
+        await assertMayWritePlaintext(rt);
         let tokens: Awaited<ReturnType<NonNullable<Provider['oauth']['refresh']>>>;
         try {
           tokens = await provider.oauth.refresh!(
