@@ -3,6 +3,7 @@ import { FakeClock } from '@trainlytics/core/testing';
 import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
@@ -44,6 +45,7 @@ beforeAll(async () => {
     rateLimitTracker: opened.rateLimitTracker,
   });
   server = await startHostServer({
+    ...loopbackDemoAuth(),
     trainlytics: opened.trainlytics,
     db: database.db,
     port: 0,

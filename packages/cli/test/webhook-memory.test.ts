@@ -5,6 +5,7 @@ import { garmin } from '@trainlytics/provider-garmin';
 import { polar } from '@trainlytics/provider-polar';
 import { strava } from '@trainlytics/provider-strava';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { storeFromDatabase } from '../src/store-from-database';
@@ -48,7 +49,7 @@ beforeAll(async () => {
     webhookProcessing: 'inline',
     webhookBodyBudgetBytes: BUDGET,
   });
-  server = await startHostServer({ trainlytics, db: database.db, port: 0 });
+  server = await startHostServer({ ...loopbackDemoAuth(), trainlytics, db: database.db, port: 0 });
 });
 afterAll(async () => {
   await server?.close();
