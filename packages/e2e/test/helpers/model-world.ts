@@ -1,7 +1,12 @@
 import { createTrainlytics, type FetchFunction, type Provider, type Trainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
-import { createTestDatabase, type FakeClock, type TestDatabase } from '@trainlytics/core/testing';
-import type fc from 'fast-check';
+import {
+  createTestDatabase,
+  type FakeClock,
+  type SandboxFaults,
+  type TestDatabase,
+} from '@trainlytics/core/testing';
+import fc from 'fast-check';
 import pg from 'pg';
 import { expect } from 'vitest';
 
@@ -147,9 +152,23 @@ export interface KillPlan {
   when: 'before' | 'after';
 }
 
-/** A database restart at the `atRequest`-th provider request of a run. */
+/**
+ * A database restart at the `atRequest`-th provider request of a run (before it is sent): the store's
+ * sessions are terminated, and while the server comes back the process's next `outage` store calls fail
+ * with PostgreSQL's `57P01` (what a pool reports on a session the restart killed).
+ */
 export interface RestartPlan {
   atRequest: number;
+  outage?: number;
+}
+
+/** The error a store call gets while the database restarts. */
+export class DatabaseRestarting extends Error {
+  readonly code = '57P01';
+  constructor() {
+    super('terminating connection due to administrator command (simulated restart in progress)');
+    this.name = 'DatabaseRestarting';
+  }
 }
 
 export class ProcessKilled extends Error {
@@ -181,6 +200,7 @@ export function createModelProcess(options: {
 }): ModelProcess {
   let dead = false;
   let count = 0;
+  let outage = 0;
   const urls: string[] = [];
   const realStore = postgresStore({ pool: options.db.storePool });
   const store = new Proxy(realStore, {
@@ -189,6 +209,10 @@ export function createModelProcess(options: {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         if (dead) return Promise.reject(new ProcessKilled());
+        if (outage > 0) {
+          outage--;
+          return Promise.reject(new DatabaseRestarting());
+        }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -197,7 +221,10 @@ export function createModelProcess(options: {
     if (dead) throw new ProcessKilled();
     count++;
     urls.push(String(input instanceof Request ? input.url : input));
-    if (options.restart && count === options.restart.atRequest) await options.db.restart();
+    if (options.restart && count === options.restart.atRequest) {
+      await options.db.restart();
+      outage = options.restart.outage ?? 0;
+    }
     if (options.kill && count === options.kill.atRequest && options.kill.when === 'before') {
       dead = true;
       throw new ProcessKilled();
@@ -332,5 +359,115 @@ export function expectSameActivities(
   expect({ missing, extra }, 'stored ids equal the provider ids').toEqual({ missing: [], extra: [] });
   for (const [id, expected] of provider) {
     expect(strip(stored.get(id)!), `activity ${id}`).toEqual(strip(expected));
+  }
+}
+
+// ------------------------------------------------------------------ shared arbitraries and webhook outbox
+
+/** Provider faults for the next requests: 5xx, 429 with Retry-After, resets, a timeout, a broken body. */
+export const faultArb: fc.Arbitrary<SandboxFaults> = fc.oneof(
+  fc.record({
+    status: fc.record({ code: fc.constantFrom(500, 502, 503), times: fc.integer({ min: 1, max: 4 }) }),
+  }),
+  fc.record({
+    rateLimited: fc.record({
+      times: fc.integer({ min: 1, max: 3 }),
+      retryAfterSeconds: fc.integer({ min: 1, max: 120 }),
+    }),
+  }),
+  fc.record({ connectionResets: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ hangs: fc.constant(1) }),
+  fc.record({ invalidJson: fc.integer({ min: 1, max: 3 }) }),
+);
+
+export const killArb: fc.Arbitrary<KillPlan> = fc.record({
+  atRequest: fc.integer({ min: 1, max: 8 }),
+  when: fc.constantFrom('before' as const, 'after' as const),
+});
+
+export const restartArb: fc.Arbitrary<RestartPlan> = fc.record(
+  { atRequest: fc.integer({ min: 1, max: 8 }), outage: fc.integer({ min: 0, max: 2 }) },
+  { requiredKeys: ['atRequest'] },
+);
+
+/** When the provider delivers an event: at once, later (an op or the final phase), or at once and again. */
+export type Delivery = 'now' | 'later' | 'twice';
+export const deliveryArb: fc.Arbitrary<Delivery> = fc.constantFrom<Delivery>('now', 'later', 'twice');
+
+/** A sync run in its own process, maybe under a fault, maybe killed, maybe with the database restarted. */
+export interface SyncOp {
+  op: 'sync';
+  full: boolean;
+  fault?: SandboxFaults;
+  kill?: KillPlan;
+  restart?: RestartPlan;
+}
+export const syncOpArb: fc.Arbitrary<SyncOp> = fc.record(
+  {
+    op: fc.constant('sync' as const),
+    full: fc.boolean(),
+    fault: faultArb,
+    kill: killArb,
+    restart: restartArb,
+  },
+  { requiredKeys: ['op', 'full'] },
+);
+
+interface CapturedEvent {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  acknowledged: boolean;
+}
+
+/**
+ * The provider's side of webhook delivery: every event it sends is kept until the app acknowledged it
+ * with a 2xx (the provider retries until then), and can be sent again after that (a redelivery).
+ */
+export class WebhookOutbox {
+  private readonly events: CapturedEvent[] = [];
+
+  constructor(private readonly handle: (request: Request) => Promise<Response>) {}
+
+  async capture(request: Request): Promise<CapturedEvent> {
+    const event = {
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+      acknowledged: false,
+    };
+    this.events.push(event);
+    return event;
+  }
+
+  /** Captures and delivers per `delivery`. */
+  async send(request: Request, delivery: Delivery): Promise<void> {
+    const event = await this.capture(request);
+    if (delivery !== 'later') await this.deliver(event);
+    if (delivery === 'twice') await this.deliver(event);
+  }
+
+  async deliver(event: CapturedEvent): Promise<number> {
+    const response = await this.handle(
+      new Request(event.url, { method: 'POST', headers: event.headers, body: event.body }),
+    );
+    await response.arrayBuffer();
+    if (response.status >= 200 && response.status < 300) event.acknowledged = true;
+    return response.status;
+  }
+
+  waiting(): CapturedEvent[] {
+    return this.events.filter((e) => !e.acknowledged);
+  }
+
+  acknowledged(): CapturedEvent[] {
+    return this.events.filter((e) => e.acknowledged);
+  }
+
+  /** The final phase: every event not yet acknowledged is delivered, and must now be acknowledged. */
+  async deliverAll(): Promise<void> {
+    for (const event of this.waiting()) {
+      expect(await this.deliver(event), `final delivery of ${event.body.slice(0, 300)}`).toBe(200);
+    }
   }
 }
