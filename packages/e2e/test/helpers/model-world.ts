@@ -15,7 +15,7 @@ import { expect } from 'vitest';
 // and "processes": Trainlytics instances that can be killed at any request of the provider.
 
 /** fast-check parameters: bounded in `npm test`, `FC_NUM_RUNS` / `FC_SEED` override (the soak sets the former). */
-export function propertyParameters(defaultRuns: number): fc.Parameters<unknown> {
+export function propertyParameters<T = unknown>(defaultRuns: number): fc.Parameters<T> {
   const runs = Number(process.env.FC_NUM_RUNS);
   const seed = Number(process.env.FC_SEED);
   return {
@@ -470,4 +470,150 @@ export class WebhookOutbox {
       expect(await this.deliver(event), `final delivery of ${event.body.slice(0, 300)}`).toBe(200);
     }
   }
+}
+
+// ------------------------------------------------------------------ the operations every provider shares
+
+/** Webhook deliveries and database restarts, generated alike for every provider. */
+export type CommonOp =
+  | { op: 'deliver'; pick: number; fault?: SandboxFaults }
+  | { op: 'redeliver'; pick: number }
+  | { op: 'restart'; settle: boolean };
+
+export const commonOpArbs: Array<fc.WeightedArbitrary<CommonOp>> = [
+  {
+    arbitrary: fc.record(
+      { op: fc.constant('deliver' as const), pick: fc.nat(), fault: faultArb },
+      { requiredKeys: ['op', 'pick'] },
+    ),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ op: fc.constant('redeliver' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('restart' as const), settle: fc.boolean() }), weight: 1 },
+];
+
+/** Longer than the sync lease: the lease of a killed process has expired by then. */
+const LEASE_EXPIRY_MS = 5 * 60_000 + 1000;
+
+/** What a model run needs from a sandbox. */
+interface FaultySandbox {
+  setFaults(faults: SandboxFaults): void;
+  resetFaults(): void;
+}
+
+/**
+ * One generated case against one connection: runs syncs in their own processes, delivers webhooks
+ * through the long-lived `server` process, restarts the database, and knows whether a process died
+ * holding a freshly rotated refresh token (the one loss that costs the user a reconnection).
+ */
+export class ModelRun {
+  readonly server: ModelProcess;
+  readonly outbox: WebhookOutbox;
+  lostRotation = false;
+
+  constructor(
+    private readonly world: {
+      db: ModelDatabase;
+      clock: FakeClock;
+      sandbox: FaultySandbox;
+      providerId: string;
+      provider: (fetch: FetchFunction) => Provider;
+    },
+  ) {
+    this.server = this.process();
+    this.outbox = new WebhookOutbox((request) =>
+      this.server.trainlytics.webhooks.handle(world.providerId, request),
+    );
+  }
+
+  process(plan: { kill?: KillPlan | undefined; restart?: RestartPlan | undefined } = {}): ModelProcess {
+    const { db, clock, provider } = this.world;
+    return createModelProcess({
+      db,
+      clock,
+      provider,
+      ...(plan.kill ? { kill: plan.kill } : {}),
+      ...(plan.restart ? { restart: plan.restart } : {}),
+    });
+  }
+
+  async sync(connectionId: number, op: SyncOp): Promise<void> {
+    const child = this.process(op);
+    if (op.fault) this.world.sandbox.setFaults(op.fault);
+    try {
+      await child.trainlytics.sync(connectionId, { full: op.full });
+    } catch {
+      // a killed process, or a store error during a restart: the next run recovers
+    }
+    this.world.sandbox.resetFaults();
+    if (child.killed()) {
+      if (op.kill?.when === 'after' && (child.requests().at(-1) ?? '').includes('/oauth/token')) {
+        this.lostRotation = true;
+      }
+      this.world.clock.advance(LEASE_EXPIRY_MS);
+    }
+  }
+
+  async common(op: CommonOp): Promise<void> {
+    switch (op.op) {
+      case 'deliver': {
+        const waiting = this.outbox.waiting();
+        if (waiting.length === 0) return;
+        if (op.fault) this.world.sandbox.setFaults(op.fault);
+        await this.outbox.deliver(waiting[op.pick % waiting.length]!);
+        this.world.sandbox.resetFaults();
+        return;
+      }
+      case 'redeliver': {
+        const done = this.outbox.acknowledged();
+        if (done.length > 0) await this.outbox.deliver(done[op.pick % done.length]!);
+        return;
+      }
+      case 'restart':
+        await this.world.db.restart();
+        if (op.settle) await this.world.db.settle();
+        return;
+    }
+  }
+
+  /**
+   * The start of every final phase: faults off, the database back, and the user reconnected when a
+   * process died holding the rotated refresh token (the next run finds the stored one dead).
+   */
+  async settle(connectionId: number, reconnect: () => Promise<unknown>): Promise<void> {
+    this.world.sandbox.resetFaults();
+    await this.world.db.settle();
+    if (this.lostRotation) await this.process().trainlytics.sync(connectionId);
+    const state = await this.server.trainlytics.connections.get(connectionId);
+    if (state?.status === 'reauth_required') {
+      expect(this.lostRotation, `connection needs a reconnection: ${state.lastError}`).toBe(true);
+      await reconnect();
+    }
+  }
+
+  /** A clean sync in a new process: must succeed. */
+  async finalSync(connectionId: number, full = false): Promise<void> {
+    const result = await this.process().trainlytics.sync(connectionId, { full });
+    expect(result.errorMessage).toBeNull();
+    expect(result.status).toBe('success');
+  }
+
+  /** The invariant's bookkeeping half: every run closed, counts honest. */
+  async assertHistory(connectionId: number): Promise<void> {
+    await assertHistoryClosed(this.world.db.storePool, connectionId);
+    await assertHonestHistory(this.world.db.storePool, connectionId);
+  }
+}
+
+/** The property: `runs` generated cases (`FC_NUM_RUNS` overrides) after the shrunk regressions. */
+export async function assertModelProperty<C>(
+  arbitrary: fc.Arbitrary<C>,
+  run: (c: C) => Promise<void>,
+  regressions: C[],
+  runs: number,
+): Promise<void> {
+  await fc.assert(fc.asyncProperty(arbitrary, run), {
+    ...propertyParameters<[C]>(runs),
+    examples: regressions.map((c) => [c] as [C]),
+  });
 }
