@@ -17,8 +17,11 @@ export {
   advanceStravaCursor,
   finishStravaPass,
   readStravaCursor,
+  type StravaPass,
   type StravaProvider,
   type StravaSyncCursor,
+  type StravaWalkStep,
+  startStravaPass,
   strava,
 } from './strava-provider';
 export { nextMidnightUtc, nextQuarterHour, stravaRateLimit } from './strava-rate-limit';

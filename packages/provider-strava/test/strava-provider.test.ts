@@ -203,9 +203,10 @@ describe('listing activities', () => {
     expect(BigInt(all[0]!) >= UNSAFE_ID_BASE).toBe(true);
     expect(Number.isSafeInteger(Number(all[0]))).toBe(false);
     expect(pages.flatMap((p) => p.rejected)).toEqual([]);
-    // 3 pages of 50 (the last one partial) and the empty page that ends the pass
-    expect(pages).toHaveLength(4);
-    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(4);
+    // 3 pages of up to 50 (each after the first starts by re-reading the previous page's last second: 50 +
+    // 49 + 21 new), one that re-reads the oldest second, and the empty page that ends the pass
+    expect(pages).toHaveLength(5);
+    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(5);
     const cursor = readStravaCursor(pages.at(-1)!.cursor);
     expect(cursor.pass).toBeUndefined();
     const newest = pages[0]!.activities[0]!.startDate.getTime() / 1000;
@@ -220,8 +221,8 @@ describe('listing activities', () => {
     expect(readStravaCursor(committed).pass?.before).toBeTypeOf('number');
     sandbox.resetCounters();
     const secondRun = await collectPages(provider, ctx, { cursor: committed, full: true });
-    // only the rest is requested: one page of 20 and the empty page
-    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(2);
+    // only the rest is requested: the page of the last 21, the re-read of the oldest second, the empty page
+    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(3);
     const all = [...ids(firstRun), ...ids(secondRun)];
     expect(all).toEqual(sandbox.activityIds(providerUserId));
   });
@@ -236,7 +237,9 @@ describe('listing activities', () => {
     expect(ids(incremental).sort()).toEqual([...added].sort());
     const nothing = await collectPages(provider, ctx, { cursor: incremental.at(-1)!.cursor, full: false });
     expect(ids(nothing)).toEqual([]);
-    expect(nothing).toHaveLength(1);
+    // the re-read of the high-water second (an activity uploaded later with that start would be found),
+    // then the empty page that ends the pass
+    expect(nothing).toHaveLength(2);
   });
 
   it('works the same when Strava answers oldest first for an after-only query', async () => {
@@ -290,7 +293,8 @@ describe('listing activities', () => {
     // 10:07:30 → 10:15:00, computed from Strava's windows (no Retry-After)
     expect(clock.sleeps).toContain(450_000);
     expect(clock.now().getTime()).toBeGreaterThanOrEqual(Date.parse('2026-03-04T10:15:00Z'));
-    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(3); // 429, page, empty page
+    // 429, the page, the re-read of the oldest second, the empty page
+    expect(sandbox.requestCount({ pathPrefix: '/athlete/activities' })).toBe(4);
   });
 
   it('when the daily window is used up, stops with a RateLimitError until midnight UTC', async () => {
@@ -345,7 +349,9 @@ describe('reliability', () => {
       }
       expect(seen.size).toBe(10_000);
       expect(largest).toBe(200);
-      expect(pages).toBe(51); // 50 full pages and the empty one
+      // ⌈9,999/199⌉ = 51 pages (each after the first re-reads one boundary activity), the re-read of the
+      // oldest second, the empty one
+      expect(pages).toBe(53);
     } finally {
       await big.close();
     }

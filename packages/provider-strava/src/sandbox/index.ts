@@ -1,7 +1,9 @@
 export type { ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
 export {
   buildActivity,
+  DOCUMENTED_SPORT_TYPES,
   generatedStartMs,
+  type HistoryShape,
   type SandboxActivity,
   toDetailed,
   toStravaJson,
@@ -9,6 +11,8 @@ export {
 } from './generate-history';
 export { runSandboxCli } from './sandbox-cli';
 export {
+  type ActivityPatch,
+  type ListActivitiesCall,
   type SeedAthleteOptions,
   StravaSandbox,
   type StravaSandboxOptions,

@@ -14,6 +14,7 @@ import {
   generatedId,
   generatedIndex,
   generatedStartMs,
+  type HistoryShape,
   idBase,
   type SandboxActivity,
   toDetailed,
@@ -58,6 +59,14 @@ export interface StravaSandboxOptions {
   ascendingWithAfter?: boolean;
   /** The fetch used to call webhook callbacks (`sendWebhook`, subscription validation). */
   fetch?: FetchFunction;
+  /**
+   * Activities the list endpoint drops AFTER paginating, as Strava does with what a token may not see: they
+   * still take their place in `page`/`per_page` offsets, so a page can hold fewer than `per_page` items
+   * while later pages still exist (a short page is not the last). Private activities for a token without
+   * `activity:read_all` are always dropped this way; this predicate hides more (they stay readable by id
+   * and are not part of `listedActivityIds`). Change it at run time with `setHideFromList`.
+   */
+  hideFromList?: (activity: SandboxActivity) => boolean;
   /** Extra plugin options for `createProvider` (e.g. a small `pageSize` so short histories span pages). */
   provider?: Omit<
     StravaProviderOptions,
@@ -65,7 +74,12 @@ export interface StravaSandboxOptions {
   >;
 }
 
-export interface SeedAthleteOptions {
+/**
+ * A generated athlete. The history's awkward shapes (`HistoryShape`): `tieSize` (runs sharing one start
+ * second), `startSeconds` (explicit starts, duplicates allowed), `unsafeIds` (every id beyond 2^53),
+ * `sportTypes` (default every documented SportType, cycled).
+ */
+export interface SeedAthleteOptions extends HistoryShape {
   activityCount: number;
   seed?: number;
   /** Choose the athlete id (default: generated). */
@@ -77,6 +91,20 @@ export interface SeedAthleteOptions {
   /** Give the newest generated activity an id beyond 2^53 (default true). */
   unsafeNewestId?: boolean;
 }
+
+/** What the list endpoint was asked (passed to the hook set with `onListActivities`). */
+export interface ListActivitiesCall {
+  athleteId: string;
+  before: number | null;
+  after: number | null;
+  page: number;
+  perPage: number;
+  /** 1 for the first list request the sandbox served since it started (or `resetCounters`). */
+  callNumber: number;
+}
+
+/** An edit through `updateActivity`: any SummaryActivity fields (a new `start_date` moves the activity). */
+export type ActivityPatch = Partial<Omit<SandboxActivity, 'id'>>;
 
 /** The conformance events, plus Strava's activity update (`updates` like `{ title, type, private: 'true' }`). */
 export type StravaSandboxWebhookEvent =
@@ -95,9 +123,13 @@ interface Account {
   firstname: string;
   lastname: string;
   history: GeneratedHistory;
-  /** Activities added after seeding, oldest first. */
+  /** Activities added (or edited) after seeding, oldest first. */
   extras: SandboxActivity[];
+  /** Generated ids whose current version lives in `extras` (edited). */
+  moved: Set<string>;
   deleted: Set<string>;
+  /** The next index for an added activity's id. */
+  nextIndex: number;
   createdAt: string;
 }
 
@@ -156,6 +188,9 @@ export class StravaSandbox implements ConformanceSandbox {
   private subscription: { id: number; callbackUrl: string; verifyToken: string; createdAt: string } | null =
     null;
   private nextAccountNumber = 1;
+  private listCalls = 0;
+  private listHook: ((call: ListActivitiesCall) => void | Promise<void>) | null = null;
+  private hideFromList: ((activity: SandboxActivity) => boolean) | null;
 
   /** @internal use `startStravaSandbox` */
   constructor(server: Server, baseUrl: string, options: StravaSandboxOptions) {
@@ -168,6 +203,7 @@ export class StravaSandbox implements ConformanceSandbox {
     this.subscriptionId = options.subscriptionId ?? 120475;
     this.clock = options.clock ?? offsetClock();
     this.faults = { ...(options.faults ?? {}) };
+    this.hideFromList = options.hideFromList ?? null;
     this.tokens = new SandboxTokens(this.clock);
     this.rateLimiter = new SandboxRateLimiter(this.clock, options.rateLimit);
     server.on('connection', (socket: Socket) => {
@@ -237,22 +273,29 @@ export class StravaSandbox implements ConformanceSandbox {
     if (this.accounts.has(athleteId)) throw new Error(`Athlete ${athleteId} already exists in the sandbox`);
     const seed = options.seed ?? number;
     const now = this.clock.now().getTime();
+    const history = createHistory({
+      accountNumber: number,
+      athleteId,
+      seed,
+      count: options.activityCount,
+      endMs: options.historyEnd?.getTime() ?? Math.floor(now / 1000) * 1000,
+      ...(options.unsafeNewestId === undefined ? {} : { unsafeNewestId: options.unsafeNewestId }),
+      ...(options.tieSize === undefined ? {} : { tieSize: options.tieSize }),
+      ...(options.startSeconds === undefined ? {} : { startSeconds: options.startSeconds }),
+      ...(options.unsafeIds === undefined ? {} : { unsafeIds: options.unsafeIds }),
+      ...(options.sportTypes === undefined ? {} : { sportTypes: options.sportTypes }),
+    });
     this.accounts.set(athleteId, {
       number,
       athleteId,
       seed,
       firstname: options.firstname ?? firstNames[seed % firstNames.length]!,
       lastname: options.lastname ?? lastNames[(seed * 3) % lastNames.length]!,
-      history: createHistory({
-        accountNumber: number,
-        athleteId,
-        seed,
-        count: options.activityCount,
-        endMs: options.historyEnd?.getTime() ?? Math.floor(now / 1000) * 1000,
-        ...(options.unsafeNewestId === undefined ? {} : { unsafeNewestId: options.unsafeNewestId }),
-      }),
+      history,
       extras: [],
+      moved: new Set(),
       deleted: new Set(),
+      nextIndex: history.count,
       createdAt: isoSeconds(now - 5 * 365 * DAY_MS),
     });
     return { providerUserId: athleteId };
@@ -291,6 +334,7 @@ export class StravaSandbox implements ConformanceSandbox {
     return account;
   }
 
+  /** Adds `count` activities uploaded now, each starting after every earlier one. Returns their ids. */
   async addActivities(providerUserId: string, count: number): Promise<string[]> {
     const account = this.account(providerUserId);
     const now = Math.floor(this.clock.now().getTime() / 1000) * 1000;
@@ -300,17 +344,62 @@ export class StravaSandbox implements ConformanceSandbox {
     );
     const ids: string[] = [];
     for (let k = 0; k < count; k++) {
-      const index = account.history.count + account.extras.length;
-      const id = String(idBase(account.number) + BigInt(index));
       // Uploaded now: starts just before now, strictly after every earlier activity.
       const startMs = Math.max(lastStart + (k + 1) * 1000, now - (count - k) * 60_000);
-      account.extras.push(
-        buildActivity({ id, athleteId: account.athleteId, seed: account.seed, index, startMs }),
-      );
-      ids.push(id);
+      ids.push(this.insert(account, startMs, {}));
     }
-    account.extras.sort((a, b) => Date.parse(a.start_date) - Date.parse(b.start_date));
     return ids;
+  }
+
+  /**
+   * Adds one activity with a chosen start: a late upload with an old start time (a manual entry, an
+   * import), or one sharing a start second with others. `fields` override the generated SummaryActivity.
+   * Returns its id.
+   */
+  async addActivity(
+    providerUserId: string,
+    options: { startDate: Date | number; fields?: ActivityPatch },
+  ): Promise<string> {
+    const account = this.account(providerUserId);
+    const ms = typeof options.startDate === 'number' ? options.startDate * 1000 : options.startDate.getTime();
+    return this.insert(account, Math.floor(ms / 1000) * 1000, options.fields ?? {});
+  }
+
+  /**
+   * Edits an activity (any SummaryActivity fields; `start_date` moves it in the list) as an athlete would,
+   * e.g. between two page requests of a backfill. Throws when it does not exist.
+   */
+  async updateActivity(providerUserId: string, activityId: string, patch: ActivityPatch): Promise<void> {
+    const account = this.account(providerUserId);
+    const current = this.getActivity(providerUserId, activityId);
+    if (!current) throw new Error(`No activity ${activityId} of athlete ${providerUserId} in the sandbox`);
+    const next: SandboxActivity = { ...current, ...patch, id: current.id };
+    if (typeof patch.start_date === 'string') {
+      next.start_date = isoSeconds(Math.floor(Date.parse(patch.start_date) / 1000) * 1000);
+    }
+    account.extras = account.extras.filter((a) => a.id !== activityId);
+    if (generatedIndex(account.history, activityId) !== null) account.moved.add(activityId);
+    this.insertSorted(account, next);
+  }
+
+  private insert(account: Account, startMs: number, fields: ActivityPatch): string {
+    const index = account.nextIndex++;
+    const id = String(idBase(account.number, account.history.unsafeIds) + BigInt(index));
+    const built = buildActivity({
+      id,
+      athleteId: account.athleteId,
+      seed: account.seed,
+      index,
+      startMs,
+      sportTypes: account.history.sportTypes,
+    });
+    this.insertSorted(account, { ...built, ...fields, id });
+    return id;
+  }
+
+  private insertSorted(account: Account, activity: SandboxActivity): void {
+    account.extras.push(activity);
+    account.extras.sort((a, b) => Date.parse(a.start_date) - Date.parse(b.start_date));
   }
 
   /** Deletes an activity at the "provider" (then send an `activity.deleted` webhook). */
@@ -322,7 +411,7 @@ export class StravaSandbox implements ConformanceSandbox {
     const account = this.account(providerUserId);
     let deleted = 0;
     for (const id of account.deleted) if (this.findActivity(account, id)) deleted++;
-    return account.history.count + account.extras.length - deleted;
+    return account.history.count - account.moved.size + account.extras.length - deleted;
   }
 
   /** An activity's SummaryActivity as the API serves it (ids as strings), or null. */
@@ -335,12 +424,7 @@ export class StravaSandbox implements ConformanceSandbox {
   activityIds(providerUserId: string, options: { limit?: number } = {}): string[] {
     const out: string[] = [];
     const account = this.account(providerUserId);
-    for (const a of this.iterate(account, {
-      afterMs: null,
-      beforeMs: null,
-      ascending: false,
-      includePrivate: true,
-    })) {
+    for (const a of this.iterate(account, { afterMs: null, beforeMs: null, ascending: false })) {
       if (out.length >= (options.limit ?? Number.POSITIVE_INFINITY)) break;
       out.push(a.id);
     }
@@ -348,9 +432,10 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   private findActivity(account: Account, id: string): SandboxActivity | null {
+    const extra = account.extras.find((a) => a.id === id);
+    if (extra) return extra;
     const index = generatedIndex(account.history, id);
-    if (index !== null) return this.generated(account, index);
-    return account.extras.find((a) => a.id === id) ?? null;
+    return index !== null && !account.moved.has(id) ? this.generated(account, index) : null;
   }
 
   private generated(account: Account, index: number): SandboxActivity {
@@ -360,13 +445,18 @@ export class StravaSandbox implements ConformanceSandbox {
       seed: account.seed,
       index,
       startMs: generatedStartMs(account.history, index),
+      sportTypes: account.history.sportTypes,
     });
   }
 
-  /** Activities in the window (exclusive bounds), merged from the generated range and the added ones. */
+  /**
+   * Every current activity in the window (exclusive bounds), in list order: by start second, then by a
+   * stable tie-break that is not the id (Strava does not document one), merged from the generated range
+   * and the added/edited ones. Nothing is filtered for visibility here (the list filters after paging).
+   */
   private *iterate(
     account: Account,
-    q: { afterMs: number | null; beforeMs: number | null; ascending: boolean; includePrivate: boolean },
+    q: { afterMs: number | null; beforeMs: number | null; ascending: boolean },
   ): Generator<SandboxActivity> {
     const h = account.history;
     const lo = q.afterMs === null ? 0 : firstIndexAfter(h, q.afterMs);
@@ -375,27 +465,60 @@ export class StravaSandbox implements ConformanceSandbox {
       const s = Date.parse(a.start_date);
       return (q.afterMs === null || s > q.afterMs) && (q.beforeMs === null || s < q.beforeMs);
     });
-    const keep = (a: SandboxActivity) =>
-      !account.deleted.has(a.id) && (q.includePrivate || a.private !== true);
-    if (q.ascending) {
-      let i = lo;
-      let j = 0;
-      while (i < hi || j < extras.length) {
-        const g = i < hi ? generatedStartMs(h, i) : Number.POSITIVE_INFINITY;
-        const e = j < extras.length ? Date.parse(extras[j]!.start_date) : Number.POSITIVE_INFINITY;
-        const next = g <= e ? this.generated(account, i++) : extras[j++]!;
-        if (keep(next)) yield next;
+    const dir = q.ascending ? 1 : -1;
+    let i = q.ascending ? lo : hi - 1;
+    let j = q.ascending ? 0 : extras.length - 1;
+    const genLeft = () => (q.ascending ? i < hi : i >= lo);
+    const extraLeft = () => (q.ascending ? j < extras.length : j >= 0);
+    while (genLeft() || extraLeft()) {
+      const g = genLeft() ? generatedStartMs(h, i) : null;
+      const e = extraLeft() ? Date.parse(extras[j]!.start_date) : null;
+      const ms = g === null ? e! : e === null ? g : q.ascending ? Math.min(g, e) : Math.max(g, e);
+      // One start second at a time: gather it from both sources, order by the tie-break.
+      const second: SandboxActivity[] = [];
+      while (genLeft() && generatedStartMs(h, i) === ms) {
+        const id = generatedId(h, i);
+        if (!account.moved.has(id)) second.push(this.generated(account, i));
+        i += dir;
       }
-    } else {
-      let i = hi - 1;
-      let j = extras.length - 1;
-      while (i >= lo || j >= 0) {
-        const g = i >= lo ? generatedStartMs(h, i) : Number.NEGATIVE_INFINITY;
-        const e = j >= 0 ? Date.parse(extras[j]!.start_date) : Number.NEGATIVE_INFINITY;
-        const next = g >= e ? this.generated(account, i--) : extras[j--]!;
-        if (keep(next)) yield next;
+      while (extraLeft() && Date.parse(extras[j]!.start_date) === ms) {
+        second.push(extras[j]!);
+        j += dir;
       }
+      second.sort((a, b) => dir * (tieKey(a.id) - tieKey(b.id) || (a.id < b.id ? -1 : 1)));
+      for (const a of second) if (!account.deleted.has(a.id)) yield a;
     }
+  }
+
+  /** Whether the list shows an activity to a token (applied after paging, as Strava does). */
+  private listed(activity: SandboxActivity, includePrivate: boolean): boolean {
+    return (includePrivate || activity.private !== true) && !this.hideFromList?.(activity);
+  }
+
+  /**
+   * Ids the list endpoint shows (with `activity:read_all` unless `includePrivate: false`), newest first:
+   * the provider's side of a "stored equals provider" check.
+   */
+  listedActivityIds(providerUserId: string, options: { includePrivate?: boolean } = {}): string[] {
+    const account = this.account(providerUserId);
+    const out: string[] = [];
+    for (const a of this.iterate(account, { afterMs: null, beforeMs: null, ascending: false })) {
+      if (this.listed(a, options.includePrivate ?? true)) out.push(a.id);
+    }
+    return out;
+  }
+
+  /**
+   * Runs `hook` before every `GET /athlete/activities` is answered (after authentication): a test can edit,
+   * add or delete activities between the page requests of a backfill. `null` removes it.
+   */
+  onListActivities(hook: ((call: ListActivitiesCall) => void | Promise<void>) | null): void {
+    this.listHook = hook;
+  }
+
+  /** Replaces the `hideFromList` predicate (see the option). */
+  setHideFromList(predicate: ((activity: SandboxActivity) => boolean) | null): void {
+    this.hideFromList = predicate;
   }
 
   // ---------------------------------------------------------------- OAuth helpers
@@ -465,6 +588,7 @@ export class StravaSandbox implements ConformanceSandbox {
   }
   resetCounters(): void {
     this.requests = [];
+    this.listCalls = 0;
   }
 
   // ---------------------------------------------------------------- webhooks
@@ -660,13 +784,13 @@ export class StravaSandbox implements ConformanceSandbox {
     sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
   }
 
-  private listActivities(
+  private async listActivities(
     res: ServerResponse,
     url: URL,
     account: Account,
     includePrivate: boolean,
     headers: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     const int = (name: string) => {
       const v = url.searchParams.get(name);
       if (v === null || v === '') return null;
@@ -681,22 +805,31 @@ export class StravaSandbox implements ConformanceSandbox {
       return;
     }
     const size = Math.min(200, perPage);
+    await this.listHook?.({
+      athleteId: account.athleteId,
+      before,
+      after,
+      page,
+      perPage: size,
+      callNumber: ++this.listCalls,
+    });
     const ascending = this.options.ascendingWithAfter === true && after !== null && before === null;
-    const items: SandboxActivity[] = [];
+    const paged: SandboxActivity[] = [];
     let skip = (page - 1) * size;
     for (const a of this.iterate(account, {
       afterMs: after === null ? null : after * 1000,
       beforeMs: before === null ? null : before * 1000,
       ascending,
-      includePrivate,
     })) {
       if (skip > 0) {
         skip--;
         continue;
       }
-      items.push(a);
-      if (items.length >= size) break;
+      paged.push(a);
+      if (paged.length >= size) break;
     }
+    // Filtered after paging, like Strava: a page may be short with later pages still to come.
+    const items = paged.filter((a) => this.listed(a, includePrivate));
     // N items of the next list response, then cleared.
     const malformed = this.faults.malformedItems ?? 0;
     delete this.faults.malformedItems;
@@ -971,4 +1104,11 @@ export async function startStravaSandbox(options: StravaSandboxOptions = {}): Pr
   });
   const { port } = server.address() as AddressInfo;
   return new StravaSandbox(server, `http://${host}:${port}`, options);
+}
+
+/** A stable tie-break within one start second that is not the id order (FNV-1a of the id). */
+function tieKey(id: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193) >>> 0;
+  return h;
 }

@@ -1,0 +1,260 @@
+import type { JsonValue } from '@trainlytics/core';
+
+/**
+ * The sync cursor stored in `provider_connections.sync_cursor`, and the walk it drives.
+ *
+ * Strava lists activities by start time with EXCLUSIVE `before`/`after` bounds (epoch seconds) plus
+ * `page`/`per_page`, and several activities can share a start second (manual entries, imports, split
+ * uploads, two devices). The walk therefore never narrows its window past a second it has not finished:
+ *
+ * - **Boundary second re-read.** After a page whose starts differ, the window narrows to the page's last
+ *   second `b` *inclusively*: newest first (Strava's documented order) `before = b + 1`; oldest first (what
+ *   Strava does for `after`-only requests) `after = b - 1`. The next page starts again with second `b`, so
+ *   an activity sharing `b` with the previous page cannot be skipped. The ids the previous page showed in
+ *   `b` are kept in `pass.seen` and dropped from the next page (never yielded twice in a pass; the store's
+ *   upsert would not count an unchanged re-read anyway).
+ * - **A page of one second.** When every activity on a page starts in the same second the window cannot
+ *   narrow: the walk keeps the window (narrowed to that second's side once the order is known) and pages
+ *   by `page` = 2, 3, … until a page reaches another second, then narrows again from there. The order of
+ *   an `after`-only window is learned from the first page that spans two seconds, or from two one-second
+ *   pages in a row (`pass.second`), and kept in `order`.
+ * - **End.** Only an empty page ends a pass. Strava filters what a token may not see after paging, so a
+ *   page can hold fewer than `per_page` items (even only the re-read boundary activities) while later
+ *   pages still hold more: such a page is followed by the next `page` of the same window.
+ * - **Between passes.** `after` is the newest start second stored, `afterIds` the ids stored in that
+ *   second: the next incremental pass asks for `after = after - 1`, so an activity uploaded later with
+ *   the same start second is still found, and drops `afterIds` from what it yields.
+ *
+ * The cursor after every page records the window, page and `seen`, so a sync killed mid-pass resumes at
+ * the next page without skipping (at worst it re-reads the boundary second). Request cost for n activities
+ * at N per page without ties: ⌈(n−1)/(N−1)⌉ pages (each page after the first re-reads one boundary
+ * activity) + 1 that re-reads the last second + 1 empty; at most one more for each group of tied starts
+ * that straddles a page. An incremental sync that finds nothing new makes 2 requests.
+ *
+ * Known limit: a second holding more than `per_page` activities can only be walked by page number; if one
+ * of them is deleted or hidden during that walk, Strava shifts the next ones up a slot and one can be
+ * missed until the next full sync (or its webhook).
+ *
+ * Version 1 cursors (`{"v":1,"after":…,"pass":{"after","before","page","newest"}}`, written before the
+ * boundary second was re-read) are migrated on read: their window is widened by the boundary second and
+ * their page reset to 1, so what v1 may have skipped is read again.
+ *
+ * ```json
+ * {"v":2,"after":1767225600,"afterIds":["1234567890"]}                                     // between syncs
+ * {"v":2,"after":1767225600,"afterIds":[],"pass":{"after":null,"before":1700000001,"page":1,
+ *   "seen":["987"],"newest":1767300000,"newestIds":["555"]}}                                // mid-backfill
+ * ```
+ */
+export interface StravaSyncCursor {
+  v: 2;
+  /** The newest start second stored by the last finished pass (null: none yet). */
+  after: number | null;
+  /** Ids stored whose start is the `after` second. */
+  afterIds: string[];
+  /** Strava's order for `after`-only requests, once a page showed it. */
+  order?: 'asc' | 'desc';
+  pass?: StravaPass;
+}
+
+/** A pass in progress: the window `(after, before)` (exclusive, like Strava's) and page to ask next. */
+export interface StravaPass {
+  after: number | null;
+  before: number | null;
+  page: number;
+  /** Ids already yielded by this pass that the window can return again (its boundary second's). */
+  seen: string[];
+  /** Newest start second yielded by this pass, and the ids yielded in it. */
+  newest: number | null;
+  newestIds: string[];
+  /** The second of the last page when it held one second only (to learn the order from the next). */
+  second?: number;
+}
+
+/** The result of one page: what to yield and where to go next. */
+export interface StravaWalkStep {
+  /** The page's items not already yielded by this pass, in the page's order. */
+  fresh: unknown[];
+  /** The cursor to store with this page. */
+  cursor: StravaSyncCursor;
+  /** True when the pass is over (`cursor` has no `pass`). */
+  done: boolean;
+}
+
+/** Ids kept for the high-water second (a bigger group is only partly deduplicated: harmless). */
+const MAX_AFTER_IDS = 200;
+
+const num = (v: JsonValue | undefined) =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : null;
+const ids = (v: JsonValue | undefined) =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 10 * MAX_AFTER_IDS) : [];
+
+/** Reads a stored cursor (v2, or v1 migrated); anything unrecognised (or null) starts from scratch. */
+export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
+  const o = value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+  const cursor: StravaSyncCursor = { v: 2, after: num(o.after), afterIds: o.v === 2 ? ids(o.afterIds) : [] };
+  if (o.order === 'asc' || o.order === 'desc') cursor.order = o.order;
+  const pass = o.pass;
+  if (!pass || typeof pass !== 'object' || Array.isArray(pass)) return cursor;
+  const after = num(pass.after);
+  const before = num(pass.before);
+  const newest = num(pass.newest);
+  if (o.v === 2) {
+    cursor.pass = {
+      after,
+      before,
+      page: Math.max(1, num(pass.page) ?? 1),
+      seen: ids(pass.seen),
+      newest,
+      newestIds: ids(pass.newestIds),
+    };
+    const second = num(pass.second);
+    if (second !== null) cursor.pass.second = second;
+    return cursor;
+  }
+  // v1: `before` moved down to the oldest start of a newest-first page, or `after` up to the newest of an
+  // oldest-first one, excluding that second: widen the window by it and restart its paging.
+  cursor.pass = {
+    after: after === null ? null : after - 1,
+    before: before === null ? null : before + 1,
+    page: 1,
+    seen: [],
+    newest,
+    newestIds: [],
+  };
+  return cursor;
+}
+
+/** The cursor that starts a pass: a full one walks everything, an incremental one re-reads `after`'s second. */
+export function startStravaPass(cursor: StravaSyncCursor, full: boolean): StravaSyncCursor {
+  if (cursor.pass) return cursor;
+  const incremental = !full && cursor.after !== null;
+  return {
+    ...cursor,
+    pass: {
+      after: incremental ? cursor.after! - 1 : null,
+      before: null,
+      page: 1,
+      seen: incremental ? [...cursor.afterIds] : [],
+      newest: null,
+      newestIds: [],
+    },
+  };
+}
+
+export function startSeconds(item: unknown): number | null {
+  const value = item && typeof item === 'object' ? (item as { start_date?: unknown }).start_date : undefined;
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+}
+
+function itemId(item: unknown): string | null {
+  const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? String(id) : null;
+}
+
+/**
+ * One step of the walk (see `StravaSyncCursor`): given the cursor the page was asked with and the page's
+ * items, what to yield and the cursor to store with it.
+ */
+export function advanceStravaCursor(cursor: StravaSyncCursor, items: readonly unknown[]): StravaWalkStep {
+  const pass: StravaPass = startStravaPass(cursor, false).pass ?? {
+    after: null,
+    before: null,
+    page: 1,
+    seen: [],
+    newest: null,
+    newestIds: [],
+  };
+  const seen = new Set(pass.seen);
+  const fresh = items.filter((item) => {
+    const id = itemId(item);
+    return id === null || !seen.has(id);
+  });
+
+  // Newest second yielded so far (the next high-water mark), with its ids.
+  let newest = pass.newest;
+  let newestIds = new Set(pass.newestIds);
+  for (const item of fresh) {
+    const s = startSeconds(item);
+    const id = itemId(item);
+    if (s === null) continue;
+    if (newest === null || s > newest) {
+      newest = s;
+      newestIds = new Set();
+    }
+    if (s === newest && id !== null && newestIds.size < MAX_AFTER_IDS) newestIds.add(id);
+  }
+  const { second: previousSecond, ...rest } = pass;
+  const tracked: StravaPass = { ...rest, newest, newestIds: [...newestIds] };
+  // Only an empty page ends the pass: a short one may come before the end (see `StravaSyncCursor`).
+  if (items.length === 0) {
+    return { fresh, cursor: finishStravaPass({ ...cursor, pass: tracked }), done: true };
+  }
+
+  const starts = items.map(startSeconds).filter((s): s is number => s !== null);
+  const first = starts[0];
+  const last = starts[starts.length - 1];
+  const out: StravaSyncCursor = { ...cursor };
+
+  const afterOnly = pass.before === null && pass.after !== null;
+  if (first === undefined || last === undefined || first === last) {
+    // One start second (or none readable) on the whole page: page by number within the window, narrowing
+    // it to that second's side once the order is known (this page is then the narrowed window's page 1).
+    const next: StravaPass = { ...tracked, page: pass.page + 1 };
+    if (last === undefined) {
+      out.pass = next;
+      return { fresh, cursor: out, done: false };
+    }
+    let order = afterOnly ? cursor.order : 'desc';
+    let narrow = pass.page === 1;
+    if (!order && previousSecond !== undefined && previousSecond !== last) {
+      order = last > previousSecond ? 'asc' : 'desc';
+      out.order = order;
+      narrow = true; // the previous page held only the previous second: this page starts this one
+    }
+    if (order && narrow) {
+      if (order === 'desc') next.before = last + 1;
+      else next.after = last - 1;
+      next.page = 2;
+    } else if (!order) {
+      next.second = last;
+    }
+    out.pass = next;
+    return { fresh, cursor: out, done: false };
+  }
+
+  // The page spans several seconds: narrow to its last second, inclusively, and re-read that second.
+  const descending = first > last;
+  if (afterOnly) out.order = descending ? 'desc' : 'asc';
+  const boundaryIds = items
+    .filter((item) => startSeconds(item) === last)
+    .map(itemId)
+    .filter((id): id is string => id !== null);
+  out.pass = {
+    ...tracked,
+    after: descending ? pass.after : last - 1,
+    before: descending ? last + 1 : pass.before,
+    page: 1,
+    seen: boundaryIds,
+  };
+  return { fresh, cursor: out, done: false };
+}
+
+/** The cursor once a pass is over: the newest start stored becomes the high-water mark. */
+export function finishStravaPass(cursor: StravaSyncCursor): StravaSyncCursor {
+  const out: StravaSyncCursor = { v: 2, after: cursor.after, afterIds: cursor.afterIds };
+  if (cursor.order) out.order = cursor.order;
+  const newest = cursor.pass?.newest ?? null;
+  if (newest !== null && (out.after === null || newest > out.after)) {
+    out.after = newest;
+    out.afterIds = cursor.pass!.newestIds;
+  } else if (newest !== null && newest === out.after) {
+    out.afterIds = [...new Set([...out.afterIds, ...cursor.pass!.newestIds])].slice(0, MAX_AFTER_IDS);
+  }
+  return out;
+}
+
+export function stravaCursorJson(cursor: StravaSyncCursor): JsonValue {
+  return JSON.parse(JSON.stringify(cursor)) as JsonValue;
+}

@@ -1,0 +1,258 @@
+import type { ConnectionContext, JsonValue } from '@trainlytics/core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaProvider, strava } from '../src/strava-provider';
+import { connectAthlete } from './harness';
+
+/**
+ * The walk over `GET /athlete/activities` never skips an activity, whatever the start times: generated
+ * histories full of ties (inside a page, across pages, whole pages of one second) are walked against the
+ * sandbox over a real socket, newest first (full backfill) and oldest first (incremental `after`-only),
+ * with syncs killed after any page and resumed from the stored cursor. Every listed activity is yielded
+ * exactly once, and the requests stay within the bound documented on `StravaSyncCursor`.
+ */
+
+const RUNS = Number(process.env.TRAINLYTICS_PROPERTY_RUNS ?? 40);
+const BASE_S = 1_760_000_000;
+
+let newestFirst: StravaSandbox;
+let oldestFirst: StravaSandbox;
+
+beforeAll(async () => {
+  const rateLimit = { limit: 1e9, dailyLimit: 1e9 };
+  newestFirst = await startStravaSandbox({ rateLimit });
+  oldestFirst = await startStravaSandbox({ ascendingWithAfter: true, rateLimit });
+});
+afterAll(async () => {
+  await newestFirst.close();
+  await oldestFirst.close();
+});
+
+/** Groups of activities sharing a start second, with gaps of 1–3 s between groups (adjacent seconds too). */
+const groupsArb = (maxGroup: number, maxGroups: number) =>
+  fc.array(fc.record({ size: fc.integer({ min: 1, max: maxGroup }), gap: fc.integer({ min: 1, max: 3 }) }), {
+    maxLength: maxGroups,
+  });
+
+function startsOf(groups: { size: number; gap: number }[], from: number): number[] {
+  const out: number[] = [];
+  let s = from;
+  for (const g of groups) {
+    s += g.gap;
+    for (let k = 0; k < g.size; k++) out.push(s);
+  }
+  return out;
+}
+
+/** Seconds shared by two or more of the activities a pass has to read. */
+function tiedGroups(starts: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const s of starts) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts.values()].filter((c) => c >= 2).length;
+}
+
+/**
+ * The request bound of a pass that has to read `n` activities (re-reads of the boundary second included)
+ * at `perPage` a page: ⌈(n−1)/(N−1)⌉ pages without ties (each page after the first re-reads one boundary
+ * activity), one that re-reads the last second, one empty page to end; plus one per tied group.
+ */
+function requestBound(n: number, perPage: number, tied: number): number {
+  if (n === 0) return 1;
+  return Math.max(1, Math.ceil((n - 1) / (perPage - 1))) + 2 + tied;
+}
+
+/** Runs a pass to its end, "killing" the sync after the given page counts and resuming from the cursor. */
+async function runPass(
+  provider: StravaProvider,
+  ctx: ConnectionContext,
+  start: JsonValue | null,
+  full: boolean,
+  kills: number[],
+): Promise<{ yielded: string[]; cursor: JsonValue | null }> {
+  const yielded: string[] = [];
+  let cursor = start;
+  let first = true;
+  for (const killAfter of [...kills, Number.POSITIVE_INFINITY]) {
+    let pages = 0;
+    // The next (scheduled, incremental) sync resumes from the stored cursor.
+    for await (const page of provider.listActivities(ctx, { cursor, full: first && full })) {
+      yielded.push(...page.activities.map((a) => a.providerActivityId));
+      expect(page.rejected).toEqual([]);
+      cursor = page.cursor;
+      pages++;
+      if (pages >= killAfter) break;
+    }
+    first = false;
+    // The pass ended (before this kill, or with the killed page: its cursor then has no `pass`).
+    if (pages < killAfter || !midPass(cursor)) break;
+  }
+  return { yielded, cursor };
+}
+
+/** Cursors of both versions carry `pass` only while a pass is under way (see `StravaSyncCursor`). */
+const midPass = (cursor: JsonValue | null) =>
+  !!cursor && typeof cursor === 'object' && !Array.isArray(cursor) && 'pass' in cursor;
+
+function expectExactlyOnce(yielded: string[], expected: string[]) {
+  const counts = new Map<string, number>();
+  for (const id of yielded) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
+  expect(twice).toEqual([]);
+  expect([...counts.keys()].sort()).toEqual([...expected].sort());
+}
+
+async function connect(sandbox: StravaSandbox, perPage: number, startSeconds: number[]) {
+  const { providerUserId } = await sandbox.seedAthlete({ activityCount: 0, startSeconds, unsafeIds: true });
+  const provider = strava({ ...sandbox.providerOptions(), pageSize: perPage });
+  const { ctx } = await connectAthlete(sandbox, provider, providerUserId);
+  return { provider, ctx, providerUserId };
+}
+
+describe('the Strava walk never skips an activity sharing a start second', () => {
+  it('full backfill, newest first: every activity once, requests within the bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 7 }),
+        groupsArb(16, 14),
+        fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
+        async (perPage, groups, kills) => {
+          const starts = startsOf(groups, BASE_S);
+          const { provider, ctx, providerUserId } = await connect(newestFirst, perPage, starts);
+          newestFirst.resetCounters();
+          const { yielded } = await runPass(provider, ctx, null, true, kills);
+          const requests = newestFirst.requestCount({ pathPrefix: '/athlete/activities' });
+          expectExactlyOnce(yielded, newestFirst.listedActivityIds(providerUserId));
+          expect(requests).toBeLessThanOrEqual(requestBound(starts.length, perPage, tiedGroups(starts)));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('incremental after-only, oldest first: new activities tied with the high-water second are found', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 7 }),
+        groupsArb(6, 5),
+        fc.integer({ min: 0, max: 9 }),
+        groupsArb(16, 10),
+        fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
+        async (perPage, before, atNewest, after, kills) => {
+          const old = startsOf(before, BASE_S);
+          const { provider, ctx, providerUserId } = await connect(oldestFirst, perPage, old);
+          const first = await runPass(provider, ctx, null, true, []);
+          // Uploaded since: some in the newest synced second (or the first second, if nothing was synced yet),
+          // then later groups, whole pages of one second among them.
+          const newest = old.length > 0 ? old[old.length - 1]! : BASE_S;
+          const added = [...Array.from({ length: atNewest }, () => newest), ...startsOf(after, newest)];
+          for (const s of added) await oldestFirst.addActivity(providerUserId, { startDate: s });
+          oldestFirst.resetCounters();
+          const second = await runPass(provider, ctx, first.cursor, false, kills);
+          const requests = oldestFirst.requestCount({ pathPrefix: '/athlete/activities' });
+          expectExactlyOnce(
+            [...first.yielded, ...second.yielded],
+            oldestFirst.listedActivityIds(providerUserId),
+          );
+          // What the pass reads: the new activities plus the re-read of the high-water second.
+          const walked = [...old.filter((s) => s === newest), ...added];
+          expect(requests).toBeLessThanOrEqual(requestBound(walked.length, perPage, tiedGroups(walked) + 1));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('short pages before the end (filtered after paging) neither end the walk nor lose an activity', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 7 }),
+        groupsArb(12, 12),
+        fc.boolean(),
+        async (perPage, groups, incremental) => {
+          const sandbox = incremental ? oldestFirst : newestFirst;
+          const starts = startsOf(groups, BASE_S);
+          const { provider, ctx, providerUserId } = await connect(sandbox, perPage, starts);
+          // Hidden from the list, taking their slot in page offsets (like Strava's private filter): one in
+          // every `perPage` of the whole list, so any page is short but none is empty before the end.
+          let position = new Map<string, number>();
+          sandbox.onListActivities(() => {
+            position = new Map(sandbox.activityIds(providerUserId).map((id, k) => [id, k]));
+          });
+          sandbox.setHideFromList((a) => (position.get(a.id) ?? 0) % perPage === perPage - 1);
+          try {
+            // incremental: an `after`-only walk (oldest first) from a high-water mark below the history
+            const cursor = incremental ? { v: 1, after: BASE_S - 10 } : null;
+            const { yielded } = await runPass(provider, ctx, cursor, !incremental, []);
+            expectExactlyOnce(yielded, sandbox.listedActivityIds(providerUserId));
+          } finally {
+            sandbox.setHideFromList(null);
+            sandbox.onListActivities(null);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('edits, deletions and late uploads during a backfill never hide an activity that stayed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 3, max: 7 }),
+        groupsArb(2, 20),
+        fc.array(
+          fc.record({
+            call: fc.integer({ min: 1, max: 8 }),
+            kind: fc.constantFrom('delete', 'rename', 'late-upload', 'tie-upload'),
+            pick: fc.nat(),
+          }),
+          { maxLength: 6 },
+        ),
+        async (perPage, groups, changes) => {
+          const starts = startsOf(groups, BASE_S);
+          const { provider, ctx, providerUserId } = await connect(newestFirst, perPage, starts);
+          const touched = new Set<string>();
+          newestFirst.resetCounters();
+          newestFirst.onListActivities(async ({ callNumber }) => {
+            for (const change of changes.filter((c) => c.call === callNumber)) {
+              const current = newestFirst.listedActivityIds(providerUserId);
+              if (current.length === 0) return;
+              const target = current[change.pick % current.length]!;
+              const startOf = Date.parse(newestFirst.getActivity(providerUserId, target)!.start_date) / 1000;
+              if (change.kind === 'delete') await newestFirst.deleteActivity(providerUserId, target);
+              if (change.kind === 'rename')
+                await newestFirst.updateActivity(providerUserId, target, { name: 'Renamed' });
+              if (change.kind === 'late-upload' || change.kind === 'tie-upload') {
+                // uploaded now, starting long ago (or in the second of an existing activity)
+                const s = change.kind === 'tie-upload' ? startOf : BASE_S + (change.pick % 60);
+                touched.add(await newestFirst.addActivity(providerUserId, { startDate: s }));
+              }
+              touched.add(target);
+            }
+          });
+          try {
+            const { yielded } = await runPass(provider, ctx, null, true, []);
+            const stayed = newestFirst.listedActivityIds(providerUserId).filter((id) => !touched.has(id));
+            const got = new Set(yielded);
+            expect(stayed.filter((id) => !got.has(id))).toEqual([]);
+          } finally {
+            newestFirst.onListActivities(null);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('a 450-activity history with ties at every 200-page boundary is stored whole (the reported case)', async () => {
+    // 3 activities per second: page boundaries at 200 and 400 cut a second in two.
+    const starts = Array.from({ length: 450 }, (_, i) => BASE_S + Math.floor(i / 3));
+    const { provider, ctx, providerUserId } = await connect(newestFirst, 200, starts);
+    newestFirst.resetCounters();
+    const { yielded } = await runPass(provider, ctx, null, true, []);
+    expectExactlyOnce(yielded, newestFirst.listedActivityIds(providerUserId));
+    expect(yielded).toHaveLength(450);
+    // 200 + 199 + 51 new, the re-read of the oldest second, the empty end: 5 = ⌈450/200⌉ + 1 + 2 straddling
+    expect(newestFirst.requestCount({ pathPrefix: '/athlete/activities' })).toBeLessThanOrEqual(6);
+  });
+});
