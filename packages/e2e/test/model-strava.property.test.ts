@@ -2,9 +2,8 @@ import type { FetchFunction } from '@trainlytics/core';
 import { FakeClock } from '@trainlytics/core/testing';
 import { strava } from '@trainlytics/provider-strava';
 import {
-  buildActivity,
-  type SandboxActivity,
   type StravaSandbox,
+  type StravaSandboxOptions,
   type StravaSandboxWebhookEvent,
   startStravaSandbox,
 } from '@trainlytics/provider-strava/sandbox';
@@ -48,54 +47,12 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-const UNSAFE = 9_007_199_254_740_993n;
 
-// ------------------------------------------------------------------ test-side history controls
-//
-// The sandbox serves whatever its accounts hold; these helpers put activities with chosen start times into
-// an account and edit them, through the same `extras` list its `addActivities` fills (the sandbox has no
-// public control for a chosen start time or an edit yet).
-
-interface AccountInternals {
-  seed: number;
-  extras: SandboxActivity[];
-}
-
-function accountOf(sandbox: StravaSandbox, athleteId: string): AccountInternals {
-  const accounts = (sandbox as unknown as { accounts: Map<string, AccountInternals> }).accounts;
-  const account = accounts.get(athleteId);
-  if (!account) throw new Error(`no athlete ${athleteId}`);
-  return account;
-}
-
-let nextIndex = 0;
-let nextAthlete = 0;
-
-function uploadActivity(
-  sandbox: StravaSandbox,
-  athleteId: string,
-  startMs: number,
-  unsafeId: boolean,
-): string {
-  const account = accountOf(sandbox, athleteId);
-  const index = ++nextIndex;
-  const id = String(unsafeId ? UNSAFE + 1000n + BigInt(index) : 5_000_000_000n + BigInt(index));
-  account.extras.push(buildActivity({ id, athleteId, seed: account.seed, index, startMs }));
-  account.extras.sort((a, b) => Date.parse(a.start_date) - Date.parse(b.start_date));
-  return id;
-}
+// ------------------------------------------------------------------ history controls
 
 const SPORTS = ['Run', 'Ride', 'Swim', 'Hike', 'Crossfit', 'BackcountrySki', 'Walk'];
 
-function editActivity(sandbox: StravaSandbox, athleteId: string, id: string, edit: number): boolean {
-  const activity = accountOf(sandbox, athleteId).extras.find((a) => a.id === id);
-  if (!activity) return false;
-  activity.name = `Edited ${edit}`;
-  activity.sport_type = SPORTS[edit % SPORTS.length];
-  activity.type = activity.sport_type;
-  activity.distance = 1000 + edit;
-  return true;
-}
+let nextAthlete = 0;
 
 function providerActivities(sandbox: StravaSandbox, athleteId: string): Map<string, ComparedActivity> {
   const out = new Map<string, ComparedActivity>();
@@ -123,7 +80,7 @@ const slotArb: fc.Arbitrary<Slot> = fc.record({
 
 type Op =
   | SyncOp
-  | { op: 'upload'; late: Slot | null; unsafeId: boolean; delivery: Delivery }
+  | { op: 'upload'; late: Slot | null; delivery: Delivery }
   | { op: 'edit'; pick: number; edit: number; delivery: Delivery }
   | { op: 'delete'; pick: number; delivery: Delivery }
   | CommonOp
@@ -136,7 +93,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('upload' as const),
       late: fc.option(slotArb),
-      unsafeId: fc.boolean(),
       delivery: deliveryArb,
     }),
     weight: 2,
@@ -169,6 +125,10 @@ interface Case {
   pageSize: number;
   ascending: boolean;
   generated: number;
+  /** Runs of this many generated activities share one start second. */
+  tieSize: number;
+  /** Every id beyond 2^53 (else only the newest generated one). */
+  unsafeIds: boolean;
   initial: Slot[];
   ops: Op[];
 }
@@ -176,7 +136,9 @@ interface Case {
 const caseArb: fc.Arbitrary<Case> = fc.record({
   pageSize: fc.integer({ min: 1, max: 4 }),
   ascending: fc.boolean(),
-  generated: fc.integer({ min: 0, max: 6 }),
+  generated: fc.integer({ min: 0, max: 8 }),
+  tieSize: fc.integer({ min: 1, max: 4 }),
+  unsafeIds: fc.boolean(),
   initial: fc.array(slotArb, { maxLength: 12 }),
   ops: fc.array(opArb, { maxLength: 10 }),
 });
@@ -185,21 +147,21 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 
 let db: ModelDatabase;
 const clock = new FakeClock(Date.parse('2026-03-02T12:00:00Z'));
-const sandboxes: { ascending: StravaSandbox; descending: StravaSandbox } = {} as never;
+let sandbox: StravaSandbox;
+/** The sandbox's options object: `ascendingWithAfter` is read per request, so each case chooses it. */
+const sandboxOptions: StravaSandboxOptions = { clock };
 
 beforeAll(async () => {
   db = await createModelDatabase('tl_e2e_model_strava');
-  sandboxes.descending = await startStravaSandbox({ clock });
-  sandboxes.ascending = await startStravaSandbox({ clock, ascendingWithAfter: true });
+  sandbox = await startStravaSandbox(sandboxOptions);
 });
 afterAll(async () => {
-  await sandboxes.descending?.close();
-  await sandboxes.ascending?.close();
+  await sandbox?.close();
   await db?.drop();
 });
 
 async function runCase(c: Case): Promise<void> {
-  const sandbox = c.ascending ? sandboxes.ascending : sandboxes.descending;
+  sandboxOptions.ascendingWithAfter = c.ascending;
   sandbox.resetFaults();
   const nowMs = () => Math.floor(clock.now().getTime() / 1000) * 1000;
   const slotMs = (s: Slot) => nowMs() - 2 * HOUR_MS - s.day * DAY_MS - s.hour * HOUR_MS;
@@ -210,8 +172,10 @@ async function runCase(c: Case): Promise<void> {
   const { providerUserId: athleteId } = await sandbox.seedAthlete({
     activityCount: c.generated,
     athleteId: 30_000_000 + ++nextAthlete,
+    tieSize: c.tieSize,
+    unsafeIds: c.unsafeIds,
   });
-  for (const [k, slot] of c.initial.entries()) uploadActivity(sandbox, athleteId, slotMs(slot), k % 3 === 0);
+  for (const slot of c.initial) await sandbox.addActivity(athleteId, { startDate: new Date(slotMs(slot)) });
 
   const run = new ModelRun({ db, clock, sandbox, providerId: 'strava', provider });
   const userId = await createUser(db.database.pool, 'model-strava');
@@ -233,7 +197,7 @@ async function runCase(c: Case): Promise<void> {
         break;
       case 'upload': {
         const start = op.late ? slotMs(op.late) : nowMs() - 60_000;
-        const id = uploadActivity(sandbox, athleteId, start, op.unsafeId);
+        const id = await sandbox.addActivity(athleteId, { startDate: new Date(start) });
         await announce(
           { type: 'activity.created', providerUserId: athleteId, providerActivityId: id },
           op.delivery,
@@ -242,7 +206,14 @@ async function runCase(c: Case): Promise<void> {
       }
       case 'edit': {
         const id = pick(op.pick);
-        if (!id || !editActivity(sandbox, athleteId, id, op.edit)) break;
+        if (!id) break;
+        const sport = SPORTS[op.edit % SPORTS.length]!;
+        await sandbox.updateActivity(athleteId, id, {
+          name: `Edited ${op.edit}`,
+          sport_type: sport,
+          type: sport,
+          distance: 1000 + op.edit,
+        });
         await announce(
           {
             type: 'activity.updated',
@@ -303,21 +274,25 @@ const TIED: Slot[] = [
  *    had to reconnect (fixed in core's connection session: the write is retried).
  */
 const REGRESSIONS: Case[] = [
-  { pageSize: 2, ascending: false, generated: 1, initial: TIED, ops: [] },
+  { pageSize: 2, ascending: false, generated: 1, tieSize: 1, unsafeIds: false, initial: TIED, ops: [] },
   {
     pageSize: 1,
     ascending: true,
     generated: 0,
+    tieSize: 1,
+    unsafeIds: false,
     initial: TIED,
     ops: [
       { op: 'sync', full: false },
-      { op: 'upload', late: null, unsafeId: false, delivery: 'later' },
+      { op: 'upload', late: null, delivery: 'later' },
     ],
   },
   {
     pageSize: 1,
     ascending: false,
     generated: 1,
+    tieSize: 1,
+    unsafeIds: false,
     initial: [],
     ops: [{ op: 'expireToken' }, { op: 'sync', full: false, restart: { atRequest: 2, outage: 1 } }],
   },
