@@ -197,6 +197,8 @@ export function createModelProcess(options: {
   provider: (fetch: FetchFunction) => Provider;
   kill?: KillPlan;
   restart?: RestartPlan;
+  /** Called before each provider request is sent, with its number (1, 2, …): the provider changes meanwhile. */
+  beforeRequest?: (count: number) => Promise<void>;
 }): ModelProcess {
   let dead = false;
   let count = 0;
@@ -221,6 +223,7 @@ export function createModelProcess(options: {
     if (dead) throw new ProcessKilled();
     count++;
     urls.push(String(input instanceof Request ? input.url : input));
+    await options.beforeRequest?.(count);
     if (options.restart && count === options.restart.atRequest) {
       await options.db.restart();
       outage = options.restart.outage ?? 0;
@@ -244,7 +247,7 @@ export function createModelProcess(options: {
     providers: [options.provider(fetchFn)],
     clock: options.clock,
     webhookProcessing: 'inline',
-    http: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300, maxRetries: 2 },
+    http: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 1000, maxRetries: 2 },
   });
   return { trainlytics, killed: () => dead, requests: () => [...urls] };
 }
@@ -526,7 +529,13 @@ export class ModelRun {
     );
   }
 
-  process(plan: { kill?: KillPlan | undefined; restart?: RestartPlan | undefined } = {}): ModelProcess {
+  process(
+    plan: {
+      kill?: KillPlan | undefined;
+      restart?: RestartPlan | undefined;
+      beforeRequest?: ((count: number) => Promise<void>) | undefined;
+    } = {},
+  ): ModelProcess {
     const { db, clock, provider } = this.world;
     return createModelProcess({
       db,
@@ -534,11 +543,17 @@ export class ModelRun {
       provider,
       ...(plan.kill ? { kill: plan.kill } : {}),
       ...(plan.restart ? { restart: plan.restart } : {}),
+      ...(plan.beforeRequest ? { beforeRequest: plan.beforeRequest } : {}),
     });
   }
 
-  async sync(connectionId: number, op: SyncOp): Promise<void> {
-    const child = this.process(op);
+  /** A sync in its own process; `beforeRequest` changes the provider between two of its requests. */
+  async sync(
+    connectionId: number,
+    op: SyncOp,
+    beforeRequest?: (count: number) => Promise<void>,
+  ): Promise<void> {
+    const child = this.process({ ...op, beforeRequest });
     if (op.fault) this.world.sandbox.setFaults(op.fault);
     try {
       await child.trainlytics.sync(connectionId, { full: op.full });
