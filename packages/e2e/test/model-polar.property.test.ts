@@ -187,9 +187,8 @@ async function runCase(c: Case): Promise<void> {
 
   // the final phase: Polar tokens never refresh, so whoever revoked one, the user reconnects (the flow
   // registers them again); Polar delivers every event it has not had a 2xx for; one incremental sync
-  const revoked = c.ops.some((op) => op.op === 'revokeToken');
-  await run.settle(connection.id, connect, { revoked });
-  if (revoked) await connect();
+  await run.settle(connection.id, connect);
+  if (c.ops.some((op) => op.op === 'revokeToken')) await connect();
   const state = await run.server.trainlytics.connections.get(connection.id);
   expect(state?.status, `connection state: ${state?.lastError}`).toBe('active');
   await run.outbox.deliverAll();
@@ -208,8 +207,7 @@ async function runCase(c: Case): Promise<void> {
  * Shrunk counterexamples, replayed first on every run.
  * 1. The legacy transactional flow and an EXERCISE webhook: the webhook stores the exercise under its
  *    hashed id (`GET /v3/exercises/{id}`), the transaction lists the same exercise under its integer id,
- *    so it was stored twice (fixed in the plugin: in that flow a webhook stores nothing, the transaction
- *    brings the exercise).
+ *    so it is stored twice. Open finding (see the report of issue 18's model tests).
  */
 const REGRESSIONS: Case[] = [
   {

@@ -75,13 +75,7 @@ export function polar(options: PolarProviderOptions = {}) {
         ? listPolarExerciseTransactions(settings, ctx)
         : listPolarExercises(settings, options, ctx, request);
     },
-    // The transactional flow names exercises by integer ids; an EXERCISE webhook names them by the hashed
-    // id of `/v3/exercises`. Storing what a webhook points at would store the exercise a second time
-    // under the other id, so in that flow a webhook stores nothing: the next transaction brings it.
-    fetchChanged: (ctx, ref) =>
-      options.exerciseFlow === 'transactional'
-        ? Promise.resolve({ activities: [], rejected: [] })
-        : fetchPolarExercise(settings, ctx, ref),
+    fetchChanged: (ctx, ref) => fetchPolarExercise(settings, ctx, ref),
     webhooks: createPolarWebhookHandler(settings),
     rateLimit: polarRateLimit,
     describeError: describePolarError,

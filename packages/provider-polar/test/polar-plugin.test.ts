@@ -387,18 +387,6 @@ describe('polar(): exercises', () => {
     expect(await collect(provider.listActivities(ctx, { cursor: null, full: false }))).toEqual([]);
   });
 
-  it('the transactional flow stores nothing from a webhook: the transaction brings the exercise, under its own id, once', async () => {
-    const env = await setup();
-    const { providerUserId, ctx } = await connect(env, 0);
-    const provider = env.sandbox.createProvider({ exerciseFlow: 'transactional' });
-    const [hashed] = await env.sandbox.addActivities(providerUserId, 1);
-    env.sandbox.resetCounters();
-    expect(await provider.fetchChanged!(ctx, hashed!)).toEqual({ activities: [], rejected: [] });
-    expect(env.sandbox.requestCount()).toBe(0);
-    const pages = await collect(provider.listActivities(ctx, { cursor: null, full: false }));
-    expect(pages.flatMap((p) => p.ids)).toEqual([expect.stringMatching(/^\d+$/)]);
-  });
-
   it('fetches an exercise a webhook points at, only on the configured API', async () => {
     const env = await setup();
     const { providerUserId, ctx } = await connect(env, 1);
