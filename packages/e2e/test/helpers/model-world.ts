@@ -593,15 +593,21 @@ export class ModelRun {
 
   /**
    * The start of every final phase: faults off, the database back, and the user reconnected when a
-   * process died holding the rotated refresh token (the next run finds the stored one dead).
+   * process died holding the rotated refresh token (the next run finds the stored one dead) or when the
+   * provider revoked the token (`revoked`); any other `reauth_required` fails the property.
    */
-  async settle(connectionId: number, reconnect: () => Promise<unknown>): Promise<void> {
+  async settle(
+    connectionId: number,
+    reconnect: () => Promise<unknown>,
+    options: { revoked?: boolean } = {},
+  ): Promise<void> {
     this.world.sandbox.resetFaults();
     await this.world.db.settle();
     if (this.lostRotation) await this.process().trainlytics.sync(connectionId);
     const state = await this.server.trainlytics.connections.get(connectionId);
     if (state?.status === 'reauth_required') {
-      expect(this.lostRotation, `connection needs a reconnection: ${state.lastError}`).toBe(true);
+      const why = `connection needs a reconnection: ${state.lastError}`;
+      expect(this.lostRotation || options.revoked === true, why).toBe(true);
       await reconnect();
     }
   }
