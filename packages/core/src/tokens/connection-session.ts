@@ -55,6 +55,14 @@ export function connectionInfo(record: ConnectionRecord): ConnectionInfo {
   };
 }
 
+/**
+ * Writes of freshly rotated tokens are retried: once the provider answered a refresh, the refresh token
+ * stored before is dead at the provider and the new one exists only in this process, so giving up on a
+ * store error (a database restart, a failover) would make the user reconnect.
+ */
+const ROTATED_TOKEN_WRITE_ATTEMPTS = 4;
+const ROTATED_TOKEN_WRITE_BACKOFF_MS = 250;
+
 function isRefusal(error: unknown): boolean {
   if (OAuthError.isInstance(error)) return true;
   return ProviderApiError.isInstance(error) && (error.status === 400 || error.status === 401);
@@ -94,6 +102,23 @@ export function createConnectionSession(
       connectionId: id,
       ...(cause === undefined ? {} : { cause }),
     });
+  }
+
+  async function writeRotated<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= ROTATED_TOKEN_WRITE_ATTEMPTS) throw error;
+        rt.logger.warn('could not store the refreshed tokens; retrying', {
+          provider: provider.id,
+          connectionId: id,
+          attempt,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await rt.clock.sleep(ROTATED_TOKEN_WRITE_BACKOFF_MS * attempt, options.signal);
+      }
+    }
   }
 
   async function refresh(force: boolean): Promise<string> {
@@ -162,7 +187,9 @@ export function createConnectionSession(
               ? fresh.refreshTokenExpiresAt
               : tokens.refreshTokenExpiresAt,
         };
-        const written = await rt.store.updateTokens(id, update, now, fresh.refreshToken);
+        // if a failed attempt did commit, the next one finds the refresh token changed (`written` false)
+        // and reads back the row, which holds these tokens
+        const written = await writeRotated(() => rt.store.updateTokens(id, update, now, fresh.refreshToken));
         if (!written) {
           // Someone rotated the refresh token without the lease (an expired lease): theirs is current.
           const latest = await rt.store.getConnection(id);

@@ -113,6 +113,38 @@ describe('token lifecycle', () => {
     expect(rt1.cipher.decrypt(stored.access_token)).toBe(tokens[0]);
   });
 
+  it('a store error while writing a rotated refresh token is retried: the user stays connected', async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 2);
+    const before = await tokenRow(connection.id);
+    // the database drops the first write after the provider rotated the refresh token (a restart)
+    let failures = 1;
+    const store = new Proxy(h.store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'updateTokens' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (failures-- > 0)
+            return Promise.reject(new Error('terminating connection due to administrator command'));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    h.clock.advance(3600_000); // expired
+    const first = await h.trainlytics({ store }).sync(connection.id);
+    expect(first.status).toBe('success');
+    expect(failures).toBe(-1); // the write was retried once
+    const after = await tokenRow(connection.id);
+    expect(after.refresh_token).not.toBe(before.refresh_token);
+    // the refresh token the provider issued was kept: the next refresh works
+    h.clock.advance(3600_000);
+    h.server.resetCounters();
+    const second = await t.sync(connection.id);
+    expect(second.status).toBe('success');
+    expect(h.server.refreshRequests()).toBe(1);
+    expect((await tokenRow(connection.id)).reauth_required).toBe(false);
+  });
+
   it('a refused refresh marks the connection reauth_required with a message a person can act on', async () => {
     const t = h.trainlytics();
     const { connection } = await h.connect(t, 1);
