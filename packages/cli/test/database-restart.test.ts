@@ -9,6 +9,9 @@ import { createSyncQueue, type SyncQueue, withLeaseRecovery } from '../src/worke
 import { type CliProcess, runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
+/** With a key the commands print no plaintext warning, so stderr holds only what each test looks for. */
+const ENCRYPTION_KEY = 'ab'.repeat(32);
+
 /**
  * Every long-lived command keeps working across a PostgreSQL restart (`pg_ctl stop -m fast`: every
  * session is terminated with 57P01, then the server starts again). Each command runs as a real subprocess
@@ -136,7 +139,7 @@ describe('a PostgreSQL restart', () => {
     const after = await db.addConnection();
     const worker = startCli(['worker', '--json', '--poll-interval', '0.5', '--maintenance-interval', '1'], {
       cwd: tmpdir(),
-      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url },
+      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url, TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
     });
     running.push(worker);
     await worker.waitFor(/"event":"ready"/);
@@ -168,7 +171,7 @@ describe('a PostgreSQL restart', () => {
     const first = await db.addConnection();
     const server = startCli(['serve', '--port', '0', '--sync-interval', '1'], {
       cwd: tmpdir(),
-      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url },
+      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url, TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
     });
     running.push(server);
     const [, baseUrl] = await server.waitFor(/^Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/dashboard$/m);
@@ -201,7 +204,7 @@ describe('a PostgreSQL restart', () => {
       ).rows[0]!.n;
     const server = startCli(['serve', '--port', '0', '--queue'], {
       cwd: tmpdir(),
-      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url },
+      env: { ...stravaEnv(sandbox), DATABASE_URL: db.url, TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
     });
     running.push(server);
     const [, baseUrl] = await server.waitFor(/^Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/dashboard$/m);
@@ -254,7 +257,7 @@ describe('sync --json with the database stopped mid-run', () => {
     try {
       const sync = startCli(['sync', ...(all ? ['--all'] : [String(id)]), '--full', '--json'], {
         cwd: tmpdir(),
-        env: { ...stravaEnv(sandbox), DATABASE_URL: db.url },
+        env: { ...stravaEnv(sandbox), DATABASE_URL: db.url, TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
       });
       running.push(sync);
       await until('the sync running', async () => {

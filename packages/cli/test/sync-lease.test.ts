@@ -19,7 +19,12 @@ let env: Record<string, string>;
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: true, prefix: 'tl_cli_lease' });
   sandbox = await startStravaSandbox();
-  env = { ...stravaEnv(sandbox), DATABASE_URL: database.connectionString };
+  // with a key no plaintext warning is printed: stderr holds only the waiting notice
+  env = {
+    ...stravaEnv(sandbox),
+    DATABASE_URL: database.connectionString,
+    TRAINLYTICS_ENCRYPTION_KEY: 'ab'.repeat(32),
+  };
 });
 
 afterAll(async () => {
