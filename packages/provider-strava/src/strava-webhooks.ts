@@ -81,9 +81,11 @@ export function parseStravaWebhookBody(text: string): StravaWebhookEvent {
 export function toWebhookEvents(event: StravaWebhookEvent): WebhookEvent[] {
   const providerUserId = String(event.owner_id);
   const objectId = String(event.object_id);
-  // Strava's redeliveries repeat (object_id, aspect_type, event_time); the owner is kept in the key too, so a
-  // host can find (and forget) an athlete's deliveries
-  const eventKey = `${event.subscription_id}:${providerUserId}:${event.object_type}:${objectId}:${event.aspect_type}:${event.event_time}`;
+  // Strava's redeliveries repeat (object_id, aspect_type, event_time) and the `updates`; the owner is kept in
+  // the key too, so a host can find (and forget) an athlete's deliveries. Two edits of one activity within
+  // the same second share everything but `updates`: without it the second would be dropped as a redelivery
+  // and the row would keep the first edit.
+  const eventKey = `${event.subscription_id}:${providerUserId}:${event.object_type}:${objectId}:${event.aspect_type}:${event.event_time}${updatesKey(event.updates)}`;
   if (event.object_type === 'athlete') {
     const authorized = event.updates?.authorized;
     if (authorized === 'false' || authorized === false) {
@@ -95,6 +97,15 @@ export function toWebhookEvents(event: StravaWebhookEvent): WebhookEvent[] {
     return [{ type: 'activity.deleted', providerUserId, eventKey, providerActivityId: objectId }];
   }
   return [{ type: 'activity.changed', providerUserId, eventKey, ref: objectId }];
+}
+
+/** `updates` in a stable form (keys sorted), empty when there are none: a redelivery gives the same text. */
+function updatesKey(updates: StravaWebhookEvent['updates']): string {
+  if (!updates || Object.keys(updates).length === 0) return '';
+  const sorted = Object.keys(updates)
+    .sort()
+    .map((key) => [key, (updates as Record<string, unknown>)[key]]);
+  return `:${JSON.stringify(sorted)}`;
 }
 
 /** The plugin's `webhooks`: handshake, authentication by `subscription_id`, parsing. */

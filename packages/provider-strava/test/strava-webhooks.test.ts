@@ -117,6 +117,31 @@ describe('Strava webhook events', () => {
     expect(event).toMatchObject({ type: 'activity.changed', ref: '9007199254740993' });
   });
 
+  it('keys two edits of one activity within the same second apart, and a redelivery alike', async () => {
+    const body = (updates: Record<string, string>) =>
+      JSON.stringify({
+        aspect_type: 'update',
+        event_time: 1516126040,
+        object_id: 1360128428,
+        object_type: 'activity',
+        owner_id: 134815,
+        subscription_id: 120475,
+        updates,
+      });
+    const keyOf = async (text: string) => {
+      const [event] = await webhooks.parse(request('POST', 'https://app.example.com/wh', text), ctx);
+      return event?.eventKey;
+    };
+    const first = await keyOf(body({ title: 'Morning Run' }));
+    const second = await keyOf(body({ title: 'Morning Run (race)' }));
+    // the second edit must not be taken for a redelivery of the first (the row would keep the first title)
+    expect(second).not.toBe(first);
+    // a redelivery repeats the event: the same key, whatever the order of the keys in `updates`
+    expect(await keyOf(body({ type: 'Run', title: 'A' }))).toBe(
+      await keyOf(body({ title: 'A', type: 'Run' })),
+    );
+  });
+
   it('turns a delete into a deletion and authorized:"false" into a deauthorization', async () => {
     expect(await webhooks.parse(post('webhook-activity-delete.json'), ctx)).toEqual([
       {
@@ -130,7 +155,7 @@ describe('Strava webhook events', () => {
       {
         type: 'connection.deauthorized',
         providerUserId: '134815',
-        eventKey: '120475:134815:athlete:134815:update:1516126040',
+        eventKey: '120475:134815:athlete:134815:update:1516126040:[["authorized","false"]]',
       },
     ]);
   });
