@@ -3,7 +3,13 @@
 // `node --expose-gc --import tsx --conditions=@trainlytics/source src/webhook-memory.ts` (from packages/bench).
 // The deterministic proof is packages/cli/test/webhook-memory.test.ts; this prints a figure.
 import { request as httpRequest } from 'node:http';
-import { openDatabase, openTrainlytics, providersFromEnv, startHostServer } from '@trainlytics/cli';
+import {
+  loopbackDemoAuth,
+  openDatabase,
+  openTrainlytics,
+  providersFromEnv,
+  startHostServer,
+} from '@trainlytics/cli';
 import { migrate } from '@trainlytics/migrations';
 
 const POSTS = 8;
@@ -50,7 +56,12 @@ const opened = await openTrainlytics({
   database,
   providers: providersFromEnv(env),
 });
-const server = await startHostServer({ trainlytics: opened.trainlytics, db: database.db, port: 0 });
+const server = await startHostServer({
+  ...loopbackDemoAuth(),
+  trainlytics: opened.trainlytics,
+  db: database.db,
+  port: 0,
+});
 const url = new URL('/webhooks/garmin', server.baseUrl);
 
 gc?.();
