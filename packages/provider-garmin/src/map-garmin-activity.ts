@@ -98,7 +98,11 @@ export async function mapGarminSummaries(
     }
     const owner = isRecord(item) && typeof item.userId === 'string' ? item.userId : null;
     if (options.expectedUserId && owner !== null && owner !== options.expectedUserId) {
-      const itemId = isRecord(item) && item.summaryId !== undefined ? String(item.summaryId) : undefined;
+      // named as the validator names items (a string or number `summaryId`, else `activityId`), so a malformed
+      // `summaryId` (`[]`) does not make the rejection name no item
+      const itemId = (isRecord(item) ? [item.summaryId, item.activityId] : [])
+        .find((v) => typeof v === 'string' || typeof v === 'number')
+        ?.toString();
       foreign.push(
         new ValidationError(
           `garmin activity${itemId ? ` ${itemId}` : ''} belongs to Garmin user ${owner}, not to this connection's user ${options.expectedUserId}: not stored`,

@@ -196,3 +196,17 @@ describe('properties', () => {
     );
   });
 });
+
+describe('mapGarminSummaries: another user’s item', () => {
+  it('is rejected naming the item as the validator would (activityId when summaryId is malformed)', async () => {
+    const batch = await mapGarminSummaries(
+      [
+        { userId: 'someone-else', summaryId: [], activityId: 10010000000, startTimeInSeconds: 1 },
+        { userId: 'someone-else', summaryId: 'abc-1', startTimeInSeconds: 1 },
+      ],
+      { expectedUserId: 'the-user' },
+    );
+    expect(batch.activities).toEqual([]);
+    expect(batch.rejected.map((e) => (e as ValidationError).itemId)).toEqual(['10010000000', 'abc-1']);
+  });
+});
