@@ -270,6 +270,27 @@ const TIED: Slot[] = [
  *    had to reconnect (fixed in core's connection session: the write is retried).
  */
 const REGRESSIONS: Case[] = [
+  // From CI (seed 1921053242): two activities in the newest second at one per page, the first deleted
+  // before page 2 was served. The walk paged that second by number: page 2 of its window was empty (the
+  // other one had moved up to page 1), the pass ended, and the older generated activity was never asked
+  // for; the incremental final sync starts above it. Fixed in the walk: a second that fills a page is walked
+  // alone, twice, then the rest of the window without it (strava-walk.ts).
+  // Replayed first: which activity `pick` names, and where the generated one starts, depend on the
+  // athlete's number and the clock, which the cases before would change. Each of the three is deleted once.
+  ...[0, 1, 2].map(
+    (pick): Case => ({
+      pageSize: 1,
+      ascending: false,
+      generated: 1,
+      tieSize: 1,
+      unsafeIds: false,
+      initial: [
+        { day: 0, hour: 0 },
+        { day: 0, hour: 0 },
+      ],
+      ops: [{ op: 'sync', full: false, during: { atRequest: 3, change: { change: 'delete', pick } } }],
+    }),
+  ),
   { pageSize: 2, ascending: false, generated: 1, tieSize: 1, unsafeIds: false, initial: TIED, ops: [] },
   {
     pageSize: 1,

@@ -271,7 +271,7 @@ for (const c of CASES) {
       // the property was exercised: runs completed, and mutations did get items rejected
       expect(successes).toBeGreaterThan(0);
       expect(rejections).toBeGreaterThan(0);
-    });
+    }, 120_000);
 
     it('an arbitrary JSON body in place of the listing never throws out of the sync nor stores an invalid row', async () => {
       await fc.assert(
@@ -291,6 +291,7 @@ for (const c of CASES) {
         }),
         { numRuns: 100 },
       );
-    });
+      // a never-empty listing makes up to the rate limit's 1,000 requests, each page a transaction
+    }, 180_000);
   });
 }

@@ -16,11 +16,14 @@ export { checkGrantedScopes, parseStravaScopes, STRAVA_DEFAULT_SCOPES } from './
 export {
   advanceStravaCursor,
   finishStravaPass,
+  MAX_TIE_WALKS,
   readStravaCursor,
   type StravaPass,
   type StravaProvider,
   type StravaSyncCursor,
+  type StravaTieWalk,
   type StravaWalkStep,
+  type StravaWindow,
   startStravaPass,
   strava,
 } from './strava-provider';

@@ -34,10 +34,13 @@ import { createStravaWebhooks } from './strava-webhooks';
 export {
   advanceStravaCursor,
   finishStravaPass,
+  MAX_TIE_WALKS,
   readStravaCursor,
   type StravaPass,
   type StravaSyncCursor,
+  type StravaTieWalk,
   type StravaWalkStep,
+  type StravaWindow,
   startStravaPass,
 } from './strava-walk';
 
@@ -124,7 +127,7 @@ export function strava(options: StravaProviderOptions = {}) {
           operation: 'list activities',
           parse: parseStravaJson,
         });
-        const step = advanceStravaCursor(cursor, res.data);
+        const step = advanceStravaCursor(cursor, res.data, pageSize);
         const batch = await mapActivityItems(step.fresh, {
           provider: 'strava',
           schema: stravaActivitySchema,

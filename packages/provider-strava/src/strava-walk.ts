@@ -13,11 +13,18 @@ import type { JsonValue } from '@trainlytics/core';
  *   an activity sharing `b` with the previous page cannot be skipped. The ids the previous page showed in
  *   `b` are kept in `pass.seen` and dropped from the next page (never yielded twice in a pass; the store's
  *   upsert would not count an unchanged re-read anyway).
- * - **A page of one second.** When every activity on a page starts in the same second the window cannot
- *   narrow: the walk keeps the window (narrowed to that second's side once the order is known) and pages
- *   by `page` = 2, 3, … until a page reaches another second, then narrows again from there. The order of
- *   an `after`-only window is learned from the first page that spans two seconds, or from two one-second
- *   pages in a row (`pass.second`), and kept in `order`.
+ * - **A full page of one second** (at least `per_page` activities start in it). Only page numbers can walk
+ *   such a second, and page offsets shift when an activity is deleted mid-walk: the one that moves into an
+ *   offset already read is skipped. So the walk confines the shift to that second: it walks the window of
+ *   exactly that second (`after = s - 1`, `before = s + 1`) by page number (`pass.tie`), then walks it
+ *   again from page 1 until a walk finds nothing new (at most `MAX_TIE_WALKS`), and only then goes on with
+ *   the rest of the outer window without that second (`pass.queued`: `(after, s)` newest first, `(s, before)`
+ *   oldest first, both when the order of an `after`-only window is not known yet). A deletion during one
+ *   walk can hide an activity from that walk only; the next walk finds it.
+ * - **A short page of one second** (the rest of the window fits a page, or Strava filtered some) pages by
+ *   `page` = 2, 3, … in the window, narrowed to that second's side once the order is known; the order of an
+ *   `after`-only window is learned from the first page that spans two seconds, or from two one-second pages
+ *   in a row (`pass.second`), and kept in `order`.
  * - **End.** Only an empty page ends a pass. Strava filters what a token may not see after paging, so a
  *   page can hold fewer than `per_page` items (even only the re-read boundary activities) while later
  *   pages still hold more: such a page is followed by the next `page` of the same window.
@@ -29,11 +36,12 @@ import type { JsonValue } from '@trainlytics/core';
  * the next page without skipping (at worst it re-reads the boundary second). Request cost for n activities
  * at N per page without ties: ⌈(n−1)/(N−1)⌉ pages (each page after the first re-reads one boundary
  * activity) + 1 that re-reads the last second + 1 empty; at most one more for each group of tied starts
- * that straddles a page. An incremental sync that finds nothing new makes 2 requests.
+ * that straddles a page; a second holding m ≥ N activities costs about 2·(⌈m/N⌉ + 1) (walked twice). An
+ * incremental sync that finds nothing new makes 2 requests.
  *
- * Known limit: a second holding more than `per_page` activities can only be walked by page number; if one
- * of them is deleted or hidden during that walk, Strava shifts the next ones up a slot and one can be
- * missed until the next full sync (or its webhook).
+ * Known limits: a second holding more than 2,000 activities is deduplicated only in part (a re-walk may
+ * yield some twice; the store's upsert keeps one row); deletions in every one of `MAX_TIE_WALKS` walks of
+ * one second can still hide an activity until the next full sync.
  *
  * Version 1 cursors (`{"v":1,"after":…,"pass":{"after","before","page","newest"}}`, written before the
  * boundary second was re-read) are migrated on read: their window is widened by the boundary second and
@@ -68,6 +76,25 @@ export interface StravaPass {
   newestIds: string[];
   /** The second of the last page when it held one second only (to learn the order from the next). */
   second?: number;
+  /** Set while the window is exactly one second that fills pages (see "A full page of one second"). */
+  tie?: StravaTieWalk;
+  /** Windows still to walk, in order, once this one is over. */
+  queued?: StravaWindow[];
+}
+
+/** An exclusive `(after, before)` window of start seconds, as Strava takes it. */
+export interface StravaWindow {
+  after: number | null;
+  before: number | null;
+}
+
+/** Walking one start second by page number, again until a walk finds nothing new. */
+export interface StravaTieWalk {
+  second: number;
+  /** Walks of the second begun so far (the first includes the page that found the second). */
+  walks: number;
+  /** Whether the current walk found an activity not seen before. */
+  found: boolean;
 }
 
 /** The result of one page: what to yield and where to go next. */
@@ -82,11 +109,15 @@ export interface StravaWalkStep {
 
 /** Ids kept for the high-water second (a bigger group is only partly deduplicated: harmless). */
 const MAX_AFTER_IDS = 200;
+/** Ids kept as `seen` (a boundary second, or a tied second walked by page number). */
+const MAX_SEEN_IDS = 10 * MAX_AFTER_IDS;
+/** Walks of one full second at most (each after the first only because the previous one found something). */
+export const MAX_TIE_WALKS = 4;
 
 const num = (v: JsonValue | undefined) =>
   typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : null;
 const ids = (v: JsonValue | undefined) =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 10 * MAX_AFTER_IDS) : [];
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, MAX_SEEN_IDS) : [];
 
 /** Reads a stored cursor (v2, or v1 migrated); anything unrecognised (or null) starts from scratch. */
 export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
@@ -109,6 +140,20 @@ export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
     };
     const second = num(pass.second);
     if (second !== null) cursor.pass.second = second;
+    const tie = pass.tie;
+    if (tie && typeof tie === 'object' && !Array.isArray(tie)) {
+      const s = num(tie.second);
+      const walks = num(tie.walks);
+      if (s !== null && walks !== null) cursor.pass.tie = { second: s, walks, found: tie.found === true };
+    }
+    if (Array.isArray(pass.queued)) {
+      cursor.pass.queued = pass.queued
+        .filter((w) => !!w && typeof w === 'object' && !Array.isArray(w))
+        .map((w) => {
+          const window = w as { [key: string]: JsonValue };
+          return { after: num(window.after), before: num(window.before) };
+        });
+    }
     return cursor;
   }
   // v1: `before` moved down to the oldest start of a newest-first page, or `after` up to the newest of an
@@ -154,10 +199,14 @@ function itemId(item: unknown): string | null {
 }
 
 /**
- * One step of the walk (see `StravaSyncCursor`): given the cursor the page was asked with and the page's
- * items, what to yield and the cursor to store with it.
+ * One step of the walk (see `StravaSyncCursor`): given the cursor the page was asked with, the page's items
+ * and the `per_page` it was asked with, what to yield and the cursor to store with it.
  */
-export function advanceStravaCursor(cursor: StravaSyncCursor, items: readonly unknown[]): StravaWalkStep {
+export function advanceStravaCursor(
+  cursor: StravaSyncCursor,
+  items: readonly unknown[],
+  perPage = 200,
+): StravaWalkStep {
   const pass: StravaPass = startStravaPass(cursor, false).pass ?? {
     after: null,
     before: null,
@@ -187,20 +236,25 @@ export function advanceStravaCursor(cursor: StravaSyncCursor, items: readonly un
   }
   const { second: previousSecond, ...rest } = pass;
   const tracked: StravaPass = { ...rest, newest, newestIds: [...newestIds] };
-  // Only an empty page ends the pass: a short one may come before the end (see `StravaSyncCursor`).
-  if (items.length === 0) {
-    return { fresh, cursor: finishStravaPass({ ...cursor, pass: tracked }), done: true };
-  }
+  const out: StravaSyncCursor = { ...cursor };
+
+  if (pass.tie) return tieStep(out, tracked, pass.tie, items, fresh);
+
+  // Only an empty page ends a window, and the pass with the last one: a short page may come before the end
+  // (see `StravaSyncCursor`).
+  if (items.length === 0) return nextWindow(out, tracked, fresh);
 
   const starts = items.map(startSeconds).filter((s): s is number => s !== null);
   const first = starts[0];
   const last = starts[starts.length - 1];
-  const out: StravaSyncCursor = { ...cursor };
 
   const afterOnly = pass.before === null && pass.after !== null;
+  if (first !== undefined && first === last && starts.length === items.length && items.length >= perPage) {
+    return { fresh, cursor: startTie(out, tracked, first, items, afterOnly), done: false };
+  }
   if (first === undefined || last === undefined || first === last) {
-    // One start second (or none readable) on the whole page: page by number within the window, narrowing
-    // it to that second's side once the order is known (this page is then the narrowed window's page 1).
+    // One start second (or none readable) on a short page: page by number within the window, narrowing it
+    // to that second's side once the order is known (this page is then the narrowed window's page 1).
     const next: StravaPass = { ...tracked, page: pass.page + 1 };
     if (last === undefined) {
       out.pass = next;
@@ -238,6 +292,83 @@ export function advanceStravaCursor(cursor: StravaSyncCursor, items: readonly un
     page: 1,
     seen: boundaryIds,
   };
+  return { fresh, cursor: out, done: false };
+}
+
+/** Ids of items, in order, without repeats, capped. */
+function idsOf(items: readonly unknown[], also: readonly string[] = []): string[] {
+  const found = items.map(itemId).filter((id): id is string => id !== null);
+  return [...new Set([...also, ...found])].slice(0, MAX_SEEN_IDS);
+}
+
+/**
+ * A full page of one second `s`: walk exactly that second by page number, then the rest of the window
+ * without it. Newest first the page was page 1 of `(s - 1, s + 1)` too (same order, `s` the newest second of
+ * the window), so the walk goes on at page 2; otherwise (another order, or a later page) it starts at page 1.
+ */
+function startTie(
+  out: StravaSyncCursor,
+  pass: StravaPass,
+  s: number,
+  items: readonly unknown[],
+  afterOnly: boolean,
+): StravaSyncCursor {
+  const order = afterOnly ? out.order : 'desc';
+  const older: StravaWindow = { after: pass.after, before: s };
+  const newer: StravaWindow = { after: s, before: pass.before };
+  // Oldest first with the order unknown, `s` is the oldest second when nothing older can be in the window.
+  const rest =
+    order === 'desc'
+      ? [older]
+      : order === 'asc' || (pass.after !== null && s === pass.after + 1)
+        ? [newer]
+        : [older, newer];
+  const { second: _unused, ...kept } = pass;
+  out.pass = {
+    ...kept,
+    after: s - 1,
+    before: s + 1,
+    page: !afterOnly && pass.page === 1 ? 2 : 1,
+    seen: idsOf(items, pass.seen),
+    tie: { second: s, walks: 1, found: true },
+    queued: [...rest, ...(pass.queued ?? [])],
+  };
+  return out;
+}
+
+/** One page of a tied second's walk (see `startTie`). */
+function tieStep(
+  out: StravaSyncCursor,
+  pass: StravaPass,
+  tie: StravaTieWalk,
+  items: readonly unknown[],
+  fresh: unknown[],
+): StravaWalkStep {
+  if (items.length > 0) {
+    out.pass = {
+      ...pass,
+      page: pass.page + 1,
+      seen: idsOf(items, pass.seen),
+      tie: { ...tie, found: tie.found || fresh.length > 0 },
+    };
+    return { fresh, cursor: out, done: false };
+  }
+  // The walk is over: another one if it found something (a deletion during it may have hidden one).
+  if (tie.found && tie.walks < MAX_TIE_WALKS) {
+    out.pass = { ...pass, page: 1, tie: { second: tie.second, walks: tie.walks + 1, found: false } };
+    return { fresh, cursor: out, done: false };
+  }
+  const { tie: _done, ...rest } = pass;
+  return nextWindow(out, rest, fresh);
+}
+
+/** A window is over: the next one of `queued`, or the end of the pass. */
+function nextWindow(out: StravaSyncCursor, pass: StravaPass, fresh: unknown[]): StravaWalkStep {
+  const [next, ...later] = pass.queued ?? [];
+  if (!next) return { fresh, cursor: finishStravaPass({ ...out, pass }), done: true };
+  const { queued: _queued, second: _second, ...kept } = pass;
+  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: [] };
+  if (later.length > 0) out.pass.queued = later;
   return { fresh, cursor: out, done: false };
 }
 

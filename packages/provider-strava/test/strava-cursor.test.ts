@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advanceStravaCursor,
   finishStravaPass,
+  MAX_TIE_WALKS,
   readStravaCursor,
   type StravaSyncCursor,
   startStravaPass,
@@ -77,6 +78,80 @@ describe('the Strava sync cursor', () => {
     expect(more.cursor.pass).toMatchObject({ before: secs(D2) + 1, page: 3 });
     const unreadable = advanceStravaCursor(more.cursor, [{ id: 'e', start_date: 12 }, { id: 'f' }]);
     expect(unreadable.cursor.pass).toMatchObject({ page: 4, newest: secs(D2) });
+  });
+
+  it('walks a second that fills a page exactly, twice, then the rest of the window without it', () => {
+    const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
+    // newest first, pages of 2: page 1 is all D2, so it is page 1 of the window of exactly D2 too
+    const full = advanceStravaCursor(start, [at('a', D2), at('b', D2)], 2);
+    expect(full.fresh).toEqual([at('a', D2), at('b', D2)]);
+    expect(full.cursor.pass).toMatchObject({
+      after: secs(D2) - 1,
+      before: secs(D2) + 1,
+      page: 2,
+      seen: ['a', 'b'],
+      tie: { second: secs(D2), walks: 1, found: true },
+      queued: [{ after: null, before: secs(D2) }],
+    });
+    // 'a' was deleted before page 2: 'c' moved into page 1 and page 2 is empty; the second walk finds it
+    const shifted = advanceStravaCursor(full.cursor, [], 2);
+    expect(shifted.done).toBe(false);
+    expect(shifted.cursor.pass).toMatchObject({ page: 1, tie: { walks: 2, found: false } });
+    const again = advanceStravaCursor(shifted.cursor, [at('b', D2), at('c', D2)], 2);
+    expect(again.fresh).toEqual([at('c', D2)]);
+    const walked = advanceStravaCursor(again.cursor, [], 2);
+    expect(walked.cursor.pass).toMatchObject({ page: 1, tie: { walks: 3, found: false } });
+    // a walk that finds nothing new ends the second: the rest of the window, D2 excluded
+    const reread = advanceStravaCursor(walked.cursor, [at('b', D2), at('c', D2)], 2);
+    expect(reread.fresh).toEqual([]);
+    const rest = advanceStravaCursor(reread.cursor, [], 2);
+    expect(rest.cursor.pass).toMatchObject({ after: null, before: secs(D2), page: 1, seen: [] });
+    expect(rest.cursor.pass?.tie).toBeUndefined();
+    expect(rest.cursor.pass?.queued).toBeUndefined();
+    const end = advanceStravaCursor(rest.cursor, [], 2);
+    expect(end).toMatchObject({ done: true, cursor: { v: 2, after: secs(D2), afterIds: ['a', 'b', 'c'] } });
+  });
+
+  it('oldest first with the order unknown, a full second walks both sides of it afterwards', () => {
+    const start = startStravaPass({ v: 2, after: secs(D1), afterIds: [] }, false);
+    const full = advanceStravaCursor(start, [at('a', D2), at('b', D2)], 2);
+    // the window's own order may differ from the exact second's: its walk starts at page 1
+    expect(full.cursor.pass).toMatchObject({
+      after: secs(D2) - 1,
+      before: secs(D2) + 1,
+      page: 1,
+      queued: [
+        { after: secs(D1) - 1, before: secs(D2) },
+        { after: secs(D2), before: null },
+      ],
+    });
+    // the high-water second itself (nothing older can be in the window): only the newer side
+    const edge = startStravaPass({ v: 2, after: secs(D2), afterIds: ['a'] }, false);
+    const own = advanceStravaCursor(edge, [at('a', D2), at('b', D2)], 2);
+    expect(own.fresh).toEqual([at('b', D2)]);
+    expect(own.cursor.pass?.queued).toEqual([{ after: secs(D2), before: null }]);
+    // a stored cursor keeps the walk and the windows to come
+    expect(readStravaCursor(JSON.parse(JSON.stringify(full.cursor))).pass).toEqual(full.cursor.pass);
+  });
+
+  it('never walks a second more than MAX_TIE_WALKS times, even when each walk finds a new upload', () => {
+    let cursor = advanceStravaCursor(
+      startStravaPass({ v: 2, after: null, afterIds: [] }, true),
+      [at('a', D2), at('b', D2)],
+      2,
+    ).cursor;
+    let requests = 1;
+    for (let k = 0; k < 50 && cursor.pass?.tie; k++) {
+      // each walk's page 1 shows one activity uploaded since, then the page after is empty
+      cursor = advanceStravaCursor(
+        cursor,
+        cursor.pass.page === 1 ? [at(`new${k}`, D2), at('a', D2)] : [],
+        2,
+      ).cursor;
+      requests++;
+    }
+    expect(cursor.pass?.tie).toBeUndefined();
+    expect(requests).toBeLessThanOrEqual(2 * MAX_TIE_WALKS + 1);
   });
 
   it('ends only on an empty page: a short page of re-reads pages on', () => {

@@ -300,11 +300,11 @@ describe('listing activities', () => {
   it('when the daily window is used up, stops with a RateLimitError until midnight UTC', async () => {
     const daily = await startStravaSandbox({
       rateLimit: { limit: 100, dailyLimit: 2 },
-      provider: { pageSize: 1 },
+      provider: { pageSize: 2 },
     });
     try {
       const plugin = strava(daily.providerOptions());
-      const { providerUserId } = await daily.seedAthlete({ activityCount: 5 });
+      const { providerUserId } = await daily.seedAthlete({ activityCount: 6 });
       const clock = new FakeClock('2026-03-04T10:07:30Z');
       const { ctx } = await connectAthlete(daily, plugin, providerUserId, { clock });
       const pages: string[] = [];
@@ -315,7 +315,8 @@ describe('listing activities', () => {
       })().catch((e: unknown) => e);
       expect(RateLimitError.isInstance(error)).toBe(true);
       expect((error as RateLimitError).retryAt).toEqual(new Date('2026-03-05T00:00:00Z'));
-      expect(pages).toHaveLength(2); // what was fetched before the limit stays usable
+      // what the two requests fetched stays usable: 2, then 1 new (each page re-reads its boundary second)
+      expect(pages).toHaveLength(3);
       expect(clock.sleeps.every((ms) => ms < 15 * 60_000)).toBe(true); // never slept until midnight
     } finally {
       await daily.close();
