@@ -10,7 +10,10 @@ import {
   POLAR_SPORT_V1,
   STRAVA_V1,
 } from '../packages/migrations/test/sport-mapping-v1.ts';
-import { GARMIN_DOCUMENTED_ACTIVITY_TYPES, mapGarminSportType } from '../packages/provider-garmin/src/index.ts';
+import {
+  GARMIN_DOCUMENTED_ACTIVITY_TYPES,
+  mapGarminSportType,
+} from '../packages/provider-garmin/src/index.ts';
 import { mapPolarSportType, POLAR_DOCUMENTED_SPORTS } from '../packages/provider-polar/src/index.ts';
 import { mapStravaSportType, STRAVA_DOCUMENTED_SPORT_TYPES } from '../packages/provider-strava/src/index.ts';
 
@@ -20,7 +23,12 @@ const polarV1Detailed = v1(POLAR_DETAILED_V1);
 const polarV1Sport = v1(POLAR_SPORT_V1);
 
 const providers = [
-  { name: 'Strava `SportType`', documented: STRAVA_DOCUMENTED_SPORT_TYPES, before: v1(STRAVA_V1), after: mapStravaSportType },
+  {
+    name: 'Strava `SportType`',
+    documented: STRAVA_DOCUMENTED_SPORT_TYPES,
+    before: v1(STRAVA_V1),
+    after: mapStravaSportType,
+  },
   {
     name: 'Garmin `activityType`',
     documented: GARMIN_DOCUMENTED_ACTIVITY_TYPES,
