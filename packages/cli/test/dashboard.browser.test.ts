@@ -1,3 +1,4 @@
+import { isSportType, sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { type Browser, chromium } from 'playwright-core';
@@ -93,13 +94,17 @@ describe('the connections dashboard in Chromium', () => {
     expect(await page.getByTestId('last-sync-strava').textContent()).toBe('never');
     expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
 
-    // Sync now: the activities appear with their normalized sport type, distance and duration.
+    // Sync now: the activities appear with their normalized sport type (its display name), distance and duration.
     await page.getByTestId('sync-strava').click();
     await page.getByTestId('activities').waitFor();
     const rows = page.locator('[data-testid="activities"] tbody tr');
     expect(await rows.count()).toBe(18);
-    const sports = await page.locator('[data-testid="activities"] td.sport').allTextContents();
-    expect(sports.every((s) => /^[a-z_]+$/.test(s))).toBe(true);
+    const sportCells = page.locator('[data-testid="activities"] td.sport');
+    const sports = await sportCells.allTextContents();
+    const ids = await sportCells.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-sport-type')));
+    expect(ids.every((id) => isSportType(id))).toBe(true);
+    expect(sports).toEqual(ids.map((id) => sportTypeDisplayName(id!)));
+    expect(sports.some((s) => s.includes(' ') || /[A-Z]/.test(s))).toBe(true);
     expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/km|—/);
     expect(await rows.first().locator('td').nth(5).textContent()).toMatch(/^\d+:\d{2}(:\d{2})?$|—/);
     expect(await page.getByTestId('last-sync-strava').textContent()).not.toBe('never');

@@ -17,7 +17,12 @@ export {
   type GarminProviderOptions,
   HISTORICAL_DATA_EXPORT,
 } from './garmin-settings';
-export { GARMIN_SPORT_TYPES, mapGarminSportType } from './garmin-sport-types';
+export {
+  GARMIN_DOCUMENTED_ACTIVITY_TYPES,
+  GARMIN_OTHER_ACTIVITY_TYPES,
+  GARMIN_SPORT_TYPES,
+  mapGarminSportType,
+} from './garmin-sport-types';
 export {
   BACKFILL_WINDOW_S,
   type GarminCursor,

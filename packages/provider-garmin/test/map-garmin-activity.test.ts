@@ -1,10 +1,16 @@
 import { SPORT_TYPES, ValidationError } from '@trainlytics/core';
+import { describeSportTypeCoverage } from '@trainlytics/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import pullActivities from '../src/__fixtures__/pull-activities.json';
 import pushActivities from '../src/__fixtures__/push-activities.json';
 import pushMultisport from '../src/__fixtures__/push-multisport.json';
-import { GARMIN_SPORT_TYPES, mapGarminSportType } from '../src/garmin-sport-types';
+import {
+  GARMIN_DOCUMENTED_ACTIVITY_TYPES,
+  GARMIN_OTHER_ACTIVITY_TYPES,
+  GARMIN_SPORT_TYPES,
+  mapGarminSportType,
+} from '../src/garmin-sport-types';
 import { garminRawPayload, mapGarminSummaries } from '../src/map-garmin-activity';
 import { mapGarminProfile } from '../src/map-garmin-profile';
 
@@ -84,7 +90,7 @@ describe('multisport', () => {
 });
 
 describe('a pull response with edge cases', () => {
-  it('maps manual and unknown-sport items, rejects a malformed item and another user’s item, keeps the rest', async () => {
+  it('maps manual and older-name items, rejects a malformed item and another user’s item, keeps the rest', async () => {
     const batch = await mapGarminSummaries(pullActivities, { expectedUserId: USER });
     expect(batch.activities.map((a) => a.providerActivityId)).toEqual([
       '5002000001',
@@ -103,7 +109,7 @@ describe('a pull response with edge cases', () => {
 
     const unknown = batch.activities[1]!;
     expect(unknown).toMatchObject({
-      sportType: 'other',
+      sportType: 'stand_up_paddling',
       providerSportType: 'STAND_UP_PADDLEBOARDING',
       startDateLocal: null,
       utcOffsetS: null,
@@ -140,16 +146,29 @@ describe('a pull response with edge cases', () => {
   });
 });
 
+describeSportTypeCoverage({
+  provider: 'garmin',
+  documented: GARMIN_DOCUMENTED_ACTIVITY_TYPES,
+  otherAllowed: GARMIN_OTHER_ACTIVITY_TYPES,
+  map: mapGarminSportType,
+  // 6 of 152: OTHER, the tree's root ALL, the three safety types and E_SPORT (README "Sport types")
+  maxOtherShare: 0.04,
+});
+
 describe('sport types', () => {
-  it('maps only to the design vocabulary and covers every normalized type but other', () => {
-    const values = new Set(Object.values(GARMIN_SPORT_TYPES));
+  it('maps only to the design vocabulary and covers every normalized type but other and skateboard', () => {
+    const values = new Set<string>(Object.values(GARMIN_SPORT_TYPES));
     for (const v of values) expect(SPORT_TYPES).toContain(v);
-    for (const t of SPORT_TYPES.filter((s) => s !== 'other')) expect(values.has(t)).toBe(true);
+    // Garmin has no skateboarding type.
+    expect(SPORT_TYPES.filter((t) => !values.has(t))).toEqual(['skateboard', 'other']);
   });
 
   it('is case-insensitive and maps unknown or missing types to other', () => {
     expect(mapGarminSportType('trail_running')).toBe('trail_run');
-    expect(mapGarminSportType('MULTI_SPORT')).toBe('other');
+    expect(mapGarminSportType('MULTI_SPORT')).toBe('multisport');
+    expect(mapGarminSportType('TENNIS_V2')).toBe('tennis');
+    expect(mapGarminSportType('TENNIS')).toBe('tennis');
+    expect(mapGarminSportType('UNDERWATER_HOCKEY')).toBe('other');
     expect(mapGarminSportType(undefined)).toBe('other');
   });
 });

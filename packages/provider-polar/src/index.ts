@@ -27,7 +27,13 @@ export {
   type PolarSettings,
   type PolarSettingsOptions,
 } from './polar-settings';
-export { mapPolarSportType, POLAR_DETAILED_SPORT_TYPES, POLAR_SPORT_TYPES } from './polar-sport-types';
+export {
+  mapPolarSportType,
+  POLAR_DETAILED_SPORT_TYPES,
+  POLAR_DOCUMENTED_SPORTS,
+  POLAR_OTHER_SPORTS,
+  POLAR_SPORT_TYPES,
+} from './polar-sport-types';
 export {
   activatePolarWebhook,
   type CreatedPolarWebhook,

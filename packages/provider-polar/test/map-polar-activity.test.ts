@@ -1,4 +1,5 @@
 import { mapActivityItems, SPORT_TYPES, ValidationError } from '@trainlytics/core';
+import { describeSportTypeCoverage } from '@trainlytics/core/testing';
 import { describe, expect, it } from 'vitest';
 import exercise from '../src/__fixtures__/exercise.json';
 import exerciseIndoor from '../src/__fixtures__/exercise-indoor-no-gps-no-hr.json';
@@ -10,7 +11,12 @@ import user from '../src/__fixtures__/user.json';
 import { mapPolarActivity } from '../src/map-polar-activity';
 import { mapPolarProfile } from '../src/map-polar-profile';
 import { normalizeExerciseKeys, polarAnyExerciseSchema, polarUserSchema } from '../src/polar-api';
-import { mapPolarSportType, POLAR_DETAILED_SPORT_TYPES } from '../src/polar-sport-types';
+import {
+  mapPolarSportType,
+  POLAR_DETAILED_SPORT_TYPES,
+  POLAR_DOCUMENTED_SPORTS,
+  POLAR_OTHER_SPORTS,
+} from '../src/polar-sport-types';
 
 function map(raw: unknown) {
   return mapPolarActivity(polarAnyExerciseSchema.parse(raw), raw);
@@ -30,7 +36,7 @@ describe('mapPolarActivity', () => {
       maxHeartrate: 147,
       calories: 530,
       deviceName: 'Polar M400',
-      sportType: 'other',
+      sportType: 'water_sport',
       providerSportType: 'WATERSPORTS_WATERSKI',
       isManual: false,
     });
@@ -106,9 +112,28 @@ describe('mapPolarActivity', () => {
   });
 });
 
+describeSportTypeCoverage({
+  provider: 'polar',
+  documented: POLAR_DOCUMENTED_SPORTS,
+  otherAllowed: POLAR_OTHER_SPORTS,
+  map: (name) => mapPolarSportType(name, null),
+  // 3 of 171: OTHER_INDOOR, OTHER_OUTDOOR, ESPORTS (README "Sport types")
+  maxOtherShare: 0.02,
+});
+
 describe('mapPolarSportType', () => {
-  it('covers every normalized sport type', () => {
-    const covered = new Set([...Object.values(POLAR_DETAILED_SPORT_TYPES), 'other']);
+  it('covers every normalized sport type but those Polar has no sport for', () => {
+    // Polar lists no hunting, fishing, flying, diving, racquetball or meditation sport, and no group names.
+    const notPolar = [
+      'hunting_fishing',
+      'air_sport',
+      'winter_sport',
+      'racket_sport',
+      'racquetball',
+      'diving',
+      'meditation',
+    ];
+    const covered = new Set([...Object.values(POLAR_DETAILED_SPORT_TYPES), 'other', ...notPolar]);
     expect([...SPORT_TYPES].filter((s) => !covered.has(s))).toEqual([]);
   });
 

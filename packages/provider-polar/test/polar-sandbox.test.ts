@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SPORT_TYPE_DEFINITIONS } from '@trainlytics/core';
 import { FakeClock } from '@trainlytics/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapPolarSportType } from '../src/polar-sport-types';
@@ -284,7 +285,9 @@ describe('Polar sandbox: users and exercises', () => {
     const types = new Set(
       listA.map((e) => mapPolarSportType(e.detailed_sport_info as string, e.sport as string)),
     );
-    expect(types.size).toBe(23); // every normalized sport type, `other` included
+    // every sport type of vocabulary version 1, `other` included, and WATERSPORTS_WATERSKI's `water_sport`
+    for (const d of SPORT_TYPE_DEFINITIONS.filter((t) => t.since === 1)) expect(types.has(d.id)).toBe(true);
+    expect(types.size).toBe(24);
     expect(listA.some((e) => !('heart_rate' in e) || !('distance' in e))).toBe(true);
   });
 

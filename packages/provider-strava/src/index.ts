@@ -36,7 +36,13 @@ export {
   type StravaProviderOptions,
   type StravaWebhookOptions,
 } from './strava-settings';
-export { mapStravaSportType, STRAVA_SPORT_TYPE_NAMES, STRAVA_SPORT_TYPES } from './strava-sport-types';
+export {
+  mapStravaSportType,
+  STRAVA_DOCUMENTED_SPORT_TYPES,
+  STRAVA_OTHER_SPORT_TYPES,
+  STRAVA_SPORT_TYPE_NAMES,
+  STRAVA_SPORT_TYPES,
+} from './strava-sport-types';
 export {
   answerStravaHandshake,
   parseStravaWebhookBody,

@@ -1,8 +1,15 @@
 import { mapActivityItems, SPORT_TYPES, ValidationError } from '@trainlytics/core';
+import { describeSportTypeCoverage } from '@trainlytics/core/testing';
 import { describe, expect, it } from 'vitest';
 import { mapStravaActivity } from '../src/map-strava-activity';
 import { parseStravaJson, stravaActivitySchema } from '../src/strava-api';
-import { mapStravaSportType, STRAVA_SPORT_TYPE_NAMES, STRAVA_SPORT_TYPES } from '../src/strava-sport-types';
+import {
+  mapStravaSportType,
+  STRAVA_DOCUMENTED_SPORT_TYPES,
+  STRAVA_OTHER_SPORT_TYPES,
+  STRAVA_SPORT_TYPE_NAMES,
+  STRAVA_SPORT_TYPES,
+} from '../src/strava-sport-types';
 import { fixtureText } from './fixtures';
 
 const mapItems = (items: unknown[]) =>
@@ -99,15 +106,20 @@ describe('mapStravaActivity on the reference examples', () => {
     });
   });
 
-  it('maps an unknown sport type to other and keeps the Strava name; manual activities are manual', async () => {
+  it('maps a sport newer than the reference enum and keeps the Strava name; manual activities are manual', async () => {
     const items = parseStravaJson(fixtureText('athlete-activities-edge-cases.json')) as unknown[];
     const { activities } = await mapItems(items);
     const padel = activities.find((a) => a.providerActivityId === '12950000001')!;
-    expect(padel.sportType).toBe('other');
+    expect(padel.sportType).toBe('padel');
     expect(padel.providerSportType).toBe('Padel');
     expect(padel.isManual).toBe(true);
     expect(padel.distanceM).toBe(0);
     expect(padel.startDateLocal).toBe('2025-06-01T18:00:00');
+    const unknown = await mapItems([
+      { ...(items[0] as object), id: 12950000009, sport_type: 'Underwater hockey' },
+    ]);
+    expect(unknown.activities[0]!.sportType).toBe('other');
+    expect(unknown.activities[0]!.providerSportType).toBe('Underwater hockey');
   });
 
   it('falls back to the deprecated type when sport_type is absent', async () => {
@@ -155,7 +167,27 @@ describe('mapStravaActivity on the reference examples', () => {
   });
 });
 
+describeSportTypeCoverage({
+  provider: 'strava',
+  documented: STRAVA_DOCUMENTED_SPORT_TYPES,
+  otherAllowed: STRAVA_OTHER_SPORT_TYPES,
+  map: mapStravaSportType,
+  maxOtherShare: 0,
+});
+
 describe('Strava sport types', () => {
+  it('maps the sports the demo showed as other to their own category', () => {
+    expect(mapStravaSportType('Tennis')).toBe('tennis');
+    expect(mapStravaSportType('Soccer')).toBe('soccer');
+    expect(mapStravaSportType('Surfing')).toBe('surfing');
+    expect(mapStravaSportType('Squash')).toBe('squash');
+    expect(mapStravaSportType('Pickleball')).toBe('pickleball');
+    expect(mapStravaSportType('RockClimbing')).toBe('climbing');
+    expect(mapStravaSportType('Golf')).toBe('golf');
+    expect(mapStravaSportType('Kayaking')).toBe('paddling');
+    expect(mapStravaSportType('Padel')).toBe('padel');
+  });
+
   it('maps every official SportType to the normalized vocabulary', () => {
     expect(STRAVA_SPORT_TYPE_NAMES).toHaveLength(50);
     for (const name of STRAVA_SPORT_TYPE_NAMES) {
@@ -171,7 +203,7 @@ describe('Strava sport types', () => {
   });
 
   it('maps unknown and missing names to other, case-insensitively otherwise', () => {
-    expect(mapStravaSportType('Dance')).toBe('other');
+    expect(mapStravaSportType('Underwater hockey')).toBe('other');
     expect(mapStravaSportType(undefined)).toBe('other');
     expect(mapStravaSportType('mountainbikeride')).toBe('mountain_bike_ride');
   });

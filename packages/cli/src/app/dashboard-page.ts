@@ -1,4 +1,4 @@
-import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
+import { type ActivityRow, type Connection, type SyncRecord, sportTypeDisplayName } from '@trainlytics/core';
 import { html } from 'hono/html';
 import { formatDistance, formatDuration, formatInstant } from '../format';
 import type { DeadSyncJob } from '../worker/sync-queue';
@@ -216,7 +216,7 @@ function activitiesTable(activities: ActivityRow[]) {
           <td>${a.startDateLocal ? a.startDateLocal.replace('T', ' ') : formatInstant(a.startDate)}</td>
           <td>${a.provider ?? ''}</td>
           <td>${a.name ?? ''}</td>
-          <td class="sport">${a.sportType}</td>
+          <td class="sport" data-sport-type="${a.sportType}">${sportTypeDisplayName(a.sportType)}</td>
           <td class="number">${formatDistance(a.distanceM)}</td>
           <td class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
         </tr>`,

@@ -7,6 +7,7 @@ export {
   type ProviderConformanceOptions,
   runProviderConformanceSuite,
 } from './provider-suite';
+export { describeSportTypeCoverage, type SportTypeCoverageOptions } from './sport-coverage-suite';
 export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';
 export {

@@ -50,8 +50,8 @@ interface SportSpec {
 }
 
 /**
- * Every normalized sport type is covered, and every activity type the reference documents (BOULDERING is
- * unknown to the plugin, mapping to `other`). Consecutive indexes take consecutive sports, so any
+ * Every sport type of the normalized vocabulary's version 1 is covered, and every activity type the
+ * reference documents (E_SPORT, video gaming, has no sport category: it maps to `other`). Consecutive indexes take consecutive sports, so any
  * `SANDBOX_SPORTS.length` activities cover them all.
  */
 export const SANDBOX_SPORTS: readonly SportSpec[] = [
@@ -77,7 +77,7 @@ export const SANDBOX_SPORTS: readonly SportSpec[] = [
   { type: 'RESORT_SKIING_SNOWBOARDING_WS', label: 'Resort Skiing', speed: [4, 9], duration: [3600, 14400] },
   { type: 'ELLIPTICAL', label: 'Elliptical', indoor: true, duration: [1200, 3600] },
   { type: 'HIIT', label: 'HIIT', indoor: true, duration: [900, 2700] },
-  { type: 'BOULDERING', label: 'Bouldering', indoor: true, duration: [2700, 7200] },
+  { type: 'E_SPORT', label: 'Esports', indoor: true, duration: [2700, 7200] },
   // the rest of the documented running types (reference §2.2)
   { type: 'INDOOR_RUNNING', label: 'Indoor Run', indoor: true, duration: [1200, 3600] },
   { type: 'TRACK_RUNNING', label: 'Track Run', speed: [3, 5], duration: [1200, 3600] },
