@@ -13,8 +13,10 @@ export { runSandboxCli } from './sandbox-cli';
 export {
   type ActivityPatch,
   type ListActivitiesCall,
+  type SandboxRequestRecord,
   type SeedAthleteOptions,
   StravaSandbox,
+  type StravaProgramSwitches,
   type StravaSandboxOptions,
   type StravaSandboxWebhookEvent,
   startStravaSandbox,
