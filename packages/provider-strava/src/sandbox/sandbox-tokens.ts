@@ -29,11 +29,6 @@ export class SandboxTokens {
   private readonly accessTokens = new Map<string, SandboxAccessToken>();
   private readonly refreshTokens = new Map<string, string>();
   private readonly grants = new Map<string, Grant>();
-  /** Consumes a code without issuing tokens (an exchange Strava refused). */
-  discardCode(code: string): void {
-    this.codes.delete(code);
-  }
-
   /** Every access token ever issued or registered (revoked and expired ones too): leak detection. */
   private readonly issued = new Set<string>();
 
