@@ -121,7 +121,12 @@ export function resolveStravaSettings(options: StravaProviderOptions): StravaSet
     athleteCap: () => {
       const raw =
         options.athleteCap ??
-        loadOptionalSetting({ value: undefined, envVar: 'STRAVA_ATHLETE_CAP', defaultValue: '', ...(env ? { env } : {}) });
+        loadOptionalSetting({
+          value: undefined,
+          envVar: 'STRAVA_ATHLETE_CAP',
+          defaultValue: '',
+          ...(env ? { env } : {}),
+        });
       if (raw === '' || raw === undefined) return undefined;
       const cap = Number(raw);
       if (!Number.isInteger(cap) || cap < 1) {

@@ -64,7 +64,9 @@ describe('Strava app-wide conditions through Trainlytics', () => {
     const first = await trainlytics.sync(connections[0]!.id);
     expect(first.status).toBe('deferred');
     expect(first.errorName).toBe('AppSuspendedError');
-    expect(first.errorMessage).toMatch(/Inactive.*reactivate the app at https:\/\/www\.strava\.com\/settings\/api/);
+    expect(first.errorMessage).toMatch(
+      /Inactive.*reactivate the app at https:\/\/www\.strava\.com\/settings\/api/,
+    );
     expect(first.retryAt?.getTime()).toBe(clock.now().getTime() + 10 * 60_000);
     const probes = sandbox.requestCount();
     expect(probes).toBe(1); // one 403, no retries, no refresh

@@ -7,7 +7,7 @@ import {
 } from '@trainlytics/core';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox';
 import { describeStravaError } from '../src/strava-error';
 import { strava } from '../src/strava-provider';
 import { STRAVA_API_URL, STRAVA_API_V3_URL } from '../src/strava-settings';
@@ -144,7 +144,9 @@ describe('access tokens only in headers (from 2027-06-01)', () => {
     const { tokens } = await connectAthlete(sandbox, strava(sandbox.providerOptions()), providerUserId);
     const access = tokens.current.accessToken;
     expect((await fetch(`${sandbox.apiUrl}/athlete?access_token=${access}`)).status).toBe(401);
-    const header = await fetch(`${sandbox.apiUrl}/athlete`, { headers: { authorization: `Bearer ${access}` } });
+    const header = await fetch(`${sandbox.apiUrl}/athlete`, {
+      headers: { authorization: `Bearer ${access}` },
+    });
     expect(header.status).toBe(200);
     const deauth = await fetch(`${sandbox.baseUrl}/oauth/deauthorize`, {
       method: 'POST',
@@ -216,7 +218,9 @@ describe("the new API base (api-v3.strava.com, no /api/v3) on its own origin, OA
     expect(pages.flatMap((p) => p.activities)).toHaveLength(12);
     await plugin.oauth.revoke!(ctx);
     const log = sandbox.requestLog();
-    const byOrigin = (origin: string) => [...new Set(log.filter((r) => r.origin === origin).map((r) => r.path))];
+    const byOrigin = (origin: string) => [
+      ...new Set(log.filter((r) => r.origin === origin).map((r) => r.path)),
+    ];
     expect(byOrigin('oauth').sort()).toEqual(['/oauth/authorize', '/oauth/revoke', '/oauth/token']);
     expect(byOrigin('api').sort()).toEqual(['/athlete', '/athlete/activities']);
   });
@@ -279,7 +283,9 @@ describe('an inactive app (Standard tier without a subscription)', () => {
       const suspended = error as AppSuspendedError;
       expect(suspended).toMatchObject({ provider: 'strava', status: 403, reason: 'inactive' });
       expect(suspended.hint).toMatch(/reactivate the app at https:\/\/www\.strava\.com\/settings\/api/);
-      expect(TokenExpiredError.isInstance(error) || ReauthorizationRequiredError.isInstance(error)).toBe(false);
+      expect(TokenExpiredError.isInstance(error) || ReauthorizationRequiredError.isInstance(error)).toBe(
+        false,
+      );
     }
     sandbox.setProgram({ appInactive: false });
     expect((await plugin.fetchProfile(ctx)).providerUserId).toBe(providerUserId);
@@ -322,7 +328,11 @@ describe('the athlete cap', () => {
   it("refuses one athlete more on Strava's page, and at the code exchange with ConnectionLimitError", async () => {
     const plugin = strava(sandbox.providerOptions());
     const athletes = await Promise.all([1, 2, 3].map(() => sandbox.seedAthlete({ activityCount: 0 })));
-    const url = plugin.oauth.authorizationUrl({ state: 's', redirectUri, scopes: plugin.oauth.defaultScopes });
+    const url = plugin.oauth.authorizationUrl({
+      state: 's',
+      redirectUri,
+      scopes: plugin.oauth.defaultScopes,
+    });
     // two consents while the app has room; the third athlete's code is issued before the cap fills
     const callbacks = [];
     for (const { providerUserId } of athletes) {
@@ -355,5 +365,46 @@ describe('the athlete cap', () => {
     expect(strava({ athleteCap: 10, env: {} }).maxConnections).toBe(10);
     expect(strava({ env: { STRAVA_ATHLETE_CAP: '25' } }).maxConnections).toBe(25);
     expect(() => strava({ env: { STRAVA_ATHLETE_CAP: 'ten' } }).maxConnections).toThrow(/athlete cap/);
+  });
+});
+
+describe('trainlytics-sandbox-strava flags', () => {
+  it('turns each developer-program switch on from the command line', async () => {
+    const lines: string[] = [];
+    const cli = await runSandboxCli(
+      [
+        '--athletes',
+        '1',
+        '--activities',
+        '2',
+        '--api-base',
+        'api-v3',
+        '--app-inactive',
+        '--athlete-cap',
+        '10',
+        '--retire-deauthorize',
+        '--header-tokens-only',
+      ],
+      { out: (line) => lines.push(line), handleSignals: false },
+    );
+    try {
+      expect(cli!.getProgram()).toEqual({
+        appInactive: true,
+        athleteCap: 10,
+        retireDeauthorize: true,
+        headerTokensOnly: true,
+      });
+      expect(new URL(cli!.apiUrl).origin).not.toBe(new URL(cli!.baseUrl).origin);
+      const output = lines.join('\n');
+      expect(output).toContain(`export STRAVA_API_URL=${cli!.apiUrl}`);
+      expect(output).toContain(`export STRAVA_OAUTH_URL=${cli!.baseUrl}`);
+      expect(output).toMatch(
+        /Developer program: appInactive, athleteCap=10, retireDeauthorize, headerTokensOnly/,
+      );
+      expect((await fetch(`${cli!.apiUrl}/athlete`)).status).toBe(403);
+    } finally {
+      await cli?.close();
+    }
+    await expect(runSandboxCli(['--api-base', 'v4'], { out: () => {} })).rejects.toThrow(/--api-base/);
   });
 });

@@ -196,7 +196,16 @@ export async function runSync(
             reason: error.reason,
             retryAt: error.retryAt.toISOString(),
           });
-          return deferred(rt, provider, sync, totals, counter.count - reported, counter.count, cursor, suspended);
+          return deferred(
+            rt,
+            provider,
+            sync,
+            totals,
+            counter.count - reported,
+            counter.count,
+            cursor,
+            suspended,
+          );
         }
         if (RateLimitError.isInstance(error) && !options.signal?.aborted) {
           const reason = {
@@ -204,7 +213,16 @@ export async function runSync(
             message: `deferred by the ${provider.name} rate limit: resumes after the last committed page at ${error.retryAt.toISOString()}`,
             retryAt: error.retryAt,
           };
-          return deferred(rt, provider, sync, totals, counter.count - reported, counter.count, cursor, reason);
+          return deferred(
+            rt,
+            provider,
+            sync,
+            totals,
+            counter.count - reported,
+            counter.count,
+            cursor,
+            reason,
+          );
         }
         const aborted = options.signal?.aborted === true && !TrainlyticsError.isInstance(error);
         const failure = aborted

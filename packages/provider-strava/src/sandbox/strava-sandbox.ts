@@ -809,7 +809,12 @@ export class StravaSandbox implements ConformanceSandbox {
       return sendJson(
         res,
         401,
-        stravaError('Authorization Error', 'Athlete', 'access_token', 'not accepted as a parameter: use the Authorization header'),
+        stravaError(
+          'Authorization Error',
+          'Athlete',
+          'access_token',
+          'not accepted as a parameter: use the Authorization header',
+        ),
       );
     }
     const consent = path === '/oauth/authorize' || path === '/oauth/mobile/authorize';
@@ -1180,7 +1185,10 @@ export class StravaSandbox implements ConformanceSandbox {
       res.setHeader('www-authenticate', 'Basic realm="strava"');
       return sendJson(res, 401, stravaError('Authorization Error', 'Application', 'client_id', 'invalid'));
     }
-    if (url.searchParams.has('token') || !(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
+    if (
+      url.searchParams.has('token') ||
+      !(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+    ) {
       // RFC 7009: the token is a form parameter of the POST body, never in the URL
       return sendJson(res, 400, stravaError('Bad Request', 'Application', 'token', 'invalid'));
     }
@@ -1191,7 +1199,12 @@ export class StravaSandbox implements ConformanceSandbox {
     res.end();
   }
 
-  private async deauthorize(req: IncomingMessage, res: ServerResponse, url: URL, text: string): Promise<void> {
+  private async deauthorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    text: string,
+  ): Promise<void> {
     const presented = bearerToken(req, readParams(req, url, text), !this.program.headerTokensOnly);
     const token = this.tokens.authenticate(presented);
     if (!token) {

@@ -172,7 +172,11 @@ export interface ProviderV1 {
    * the body reveals (see `ProviderErrorDescription`): core then throws the matching typed error. Body
    * parsing stays in the plugin; core only reads the verdict.
    */
-  describeError?(info: { status: number; body: string; operation?: string }): ProviderErrorDescription | undefined;
+  describeError?(info: {
+    status: number;
+    body: string;
+    operation?: string;
+  }): ProviderErrorDescription | undefined;
 }
 
 /** What a plugin's `describeError` makes of an error response. */
