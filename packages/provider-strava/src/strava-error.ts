@@ -3,7 +3,7 @@ import { type StravaErrorBody, stravaErrorSchema } from './strava-api';
 
 /** Strava's fix for an inactive app, in words (shown in `sync_history`, `connections list`, the dashboard). */
 export const STRAVA_INACTIVE_APP_HINT =
-  'the Strava app is Inactive: its owner needs an active Strava subscription and must reactivate the app at https://www.strava.com/settings/api; syncs resume by themselves once Strava accepts calls again';
+  'its owner needs an active Strava subscription and must reactivate the app at https://www.strava.com/settings/api';
 
 /** Strava's fix for a full app, in words (shown on the connect page). */
 export const STRAVA_ATHLETE_LIMIT_HINT =

@@ -12,6 +12,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { connectionJson } from '../commands/connections-command';
 import { syncJson } from '../commands/sync-command';
+import { type ProviderNotice, providerNotices } from '../provider-notices';
 import { KNOWN_PROVIDER_IDS, providerName } from '../providers-from-env';
 import type { DeadSyncJob } from '../worker/sync-queue';
 import {
@@ -195,6 +196,7 @@ export function createHostApp(options: HostAppOptions): Hono {
       activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
       csrfToken: token,
       notice,
+      providerNotices: await dashboardNotices(principal.admin === true),
       syncAfterConnect: Boolean(options.onConnected),
       deadJobs: options.deadJobs ? await visibleDeadJobs(principal.admin ? 'all' : principal.userId) : null,
       admin: principal.admin === true,
@@ -331,6 +333,27 @@ export function createHostApp(options: HostAppOptions): Hono {
       ? c.json(body, status)
       : c.html(messagePage('Error', body.message, '/dashboard'), status);
   });
+
+  /** Provider-wide notices: an app suspended at its provider for everyone; the athlete cap for an admin. */
+  async function dashboardNotices(admin: boolean): Promise<ProviderNotice[]> {
+    const limits: Record<string, { name: string; maxConnections?: number }> = {};
+    for (const id of trainlytics.providerIds) {
+      let maxConnections: number | undefined;
+      try {
+        maxConnections = trainlytics.getProvider(id).maxConnections;
+      } catch (error) {
+        logger.warn('could not read the provider connection limit', {
+          provider: id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      limits[id] = {
+        name: providerName(id),
+        ...(admin && maxConnections !== undefined ? { maxConnections } : {}),
+      };
+    }
+    return providerNotices(trainlytics, limits);
+  }
 
   async function providerPanels(user: AppUser): Promise<ProviderPanel[]> {
     const connections = await trainlytics.connections.list({ userId: user.id });
