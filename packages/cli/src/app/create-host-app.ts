@@ -1,5 +1,6 @@
 import {
   type Connection,
+  ConnectionLimitError,
   type Logger,
   NotFoundError,
   type SyncResult,
@@ -72,6 +73,10 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
   SyncInProgressError: 409,
   ReauthorizationRequiredError: 409,
   ConfigurationError: 400,
+  // the app may connect nobody else at the provider (Strava's athlete cap)
+  ConnectionLimitError: 409,
+  // the provider refuses every call of the app (an Inactive Strava app): nothing the user can do
+  AppSuspendedError: 503,
 };
 
 /**
@@ -244,11 +249,21 @@ export function createHostApp(options: HostAppOptions): Hono {
     const returnTo =
       safeReturnTo(typeof input.returnTo === 'string' ? input.returnTo : null, origin) ??
       `/dashboard?user=${userId}`;
-    const { url } = await trainlytics.connect.start(provider, {
-      userId,
-      redirectUri: redirectUri(provider),
-      returnTo,
-    });
+    let url: string;
+    try {
+      ({ url } = await trainlytics.connect.start(provider, {
+        userId,
+        redirectUri: redirectUri(provider),
+        returnTo,
+      }));
+    } catch (error) {
+      // the athlete cap: say so here, before the user meets the provider's own 403 page
+      if (!ConnectionLimitError.isInstance(error)) throw error;
+      return c.html(
+        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        409,
+      );
+    }
     return c.redirect(url, c.req.method === 'POST' ? 303 : 302);
   };
 
