@@ -98,6 +98,39 @@ describe('Strava app-wide conditions through Trainlytics', () => {
     expect((await trainlytics.sync(connections[0]!.id)).status).toBe('success');
   });
 
+  it('a webhook meeting the inactive app pauses the syncs too, and nothing is flagged', async () => {
+    const [connection] = await trainlytics.connections.list({ provider: 'strava', active: true });
+    const [activityId] = await sandbox.addActivities(connection!.providerUserId, 1);
+    sandbox.setProgram({ appInactive: true });
+    try {
+      clock.advance(60 * 60_000); // any earlier pause is long over
+      const response = await trainlytics.webhooks.handle(
+        'strava',
+        await sandbox.webhookRequest({
+          type: 'activity.created',
+          providerUserId: connection!.providerUserId,
+          providerActivityId: activityId!,
+        }),
+      );
+      expect(response.status).toBe(200);
+      await trainlytics.webhooks.idle();
+      const [run] = await trainlytics.history.list({ connectionId: connection!.id, limit: 1 });
+      expect(run).toMatchObject({ syncType: 'webhook', status: 'failed', errorName: 'AppSuspendedError' });
+      sandbox.resetCounters();
+      const sync = await trainlytics.sync(connection!.id);
+      expect(sync).toMatchObject({ status: 'deferred', errorName: 'AppSuspendedError', requests: 0 });
+      expect(sandbox.requestCount()).toBe(0);
+      expect(await trainlytics.connections.get(connection!.id)).toMatchObject({
+        status: 'active',
+        lastError: null,
+      });
+    } finally {
+      sandbox.setProgram({ appInactive: false });
+    }
+    clock.advance(10 * 60_000);
+    expect((await trainlytics.sync(connection!.id)).status).toBe('success');
+  });
+
   it('the athlete cap refuses one more athlete at connect.start; a connected one may reconnect', async () => {
     const active = await trainlytics.connections.list({ provider: 'strava', active: true });
     const connected = [...active];

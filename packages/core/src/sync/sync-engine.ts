@@ -317,7 +317,7 @@ async function deferred(
 }
 
 /** The app-wide condition an `AppSuspendedError` reveals, with the fix in words for `sync_history`. */
-function appCondition(provider: Provider, error: AppSuspendedError): AppCondition {
+export function appCondition(provider: Provider, error: AppSuspendedError): AppCondition {
   return {
     errorName: error.name,
     reason: error.reason,
