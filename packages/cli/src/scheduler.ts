@@ -135,9 +135,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           // run it again when the window resets; until then leave the provider alone
           defer(connection.id, result.retryAt, full);
           blockedUntil.set(connection.provider, result.retryAt);
-          logger.info('scheduled sync deferred by the rate limit', {
+          // (a rate limit, or the whole app suspended at the provider: AppSuspendedError)
+          logger.info('scheduled sync deferred', {
             connectionId: connection.id,
             provider: connection.provider,
+            reason: result.errorName,
             retryAt: result.retryAt.toISOString(),
           });
         } else retryAfter.set(connection.id, new Date(clock.now().getTime() + intervalMs));

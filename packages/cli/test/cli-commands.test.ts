@@ -311,4 +311,30 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
       sandbox.resetFaults();
     }
   });
+
+  it('an Inactive Strava app: sync exits 75 with the fix, `connections list` says it once, then it resumes', async () => {
+    sandbox.setProgram({ appInactive: true });
+    try {
+      const run = await runCli(['sync', String(connectionId)], { cwd, env });
+      expect(run.code).toBe(75);
+      expect(run.stdout).toMatch(
+        /deferred: .*Inactive.*reactivate the app at https:\/\/www\.strava\.com\/settings\/api/,
+      );
+      const table = await runCli(['connections', 'list'], { cwd, env });
+      const notices = table.stdout.split('\n').filter((line) => line.startsWith('! '));
+      expect(notices).toEqual([
+        expect.stringMatching(
+          /^! Strava syncs are paused: Strava refused .*Inactive.*settings\/api.*resumes by itself/,
+        ),
+      ]);
+      // the connection itself is not marked: nobody must reconnect
+      const list = JSON.parse((await runCli(['connections', 'list', '--json'], { cwd, env })).stdout);
+      expect(list[0]).toMatchObject({ status: 'active', lastError: null });
+    } finally {
+      sandbox.setProgram({ appInactive: false });
+    }
+    expect((await runCli(['sync', String(connectionId)], { cwd, env })).code).toBe(0);
+    const after = await runCli(['connections', 'list'], { cwd, env });
+    expect(after.stdout).not.toMatch(/^! /m);
+  });
 });

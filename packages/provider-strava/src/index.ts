@@ -11,7 +11,13 @@ export {
   stravaAthleteSchema,
   stravaWebhookEventSchema,
 } from './strava-api';
-export { describeStravaError } from './strava-error';
+export {
+  describeStravaError,
+  isAthleteLimit,
+  isInactiveApp,
+  STRAVA_ATHLETE_LIMIT_HINT,
+  STRAVA_INACTIVE_APP_HINT,
+} from './strava-error';
 export { checkGrantedScopes, parseStravaScopes, STRAVA_DEFAULT_SCOPES } from './strava-oauth';
 export {
   advanceStravaCursor,
@@ -30,8 +36,10 @@ export {
 export { nextMidnightUtc, nextQuarterHour, stravaRateLimit } from './strava-rate-limit';
 export {
   STRAVA_API_URL,
+  STRAVA_API_V3_URL,
   STRAVA_AUTHORIZE_URL,
-  STRAVA_DEAUTHORIZE_URL,
+  STRAVA_OAUTH_URL,
+  STRAVA_REVOKE_URL,
   STRAVA_TOKEN_URL,
   type StravaProviderOptions,
   type StravaWebhookOptions,

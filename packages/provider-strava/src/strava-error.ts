@@ -1,14 +1,49 @@
-import { stravaErrorSchema } from './strava-api';
+import type { ProviderErrorDescription } from '@trainlytics/core';
+import { type StravaErrorBody, stravaErrorSchema } from './strava-api';
+
+/** Strava's fix for an inactive app, in words (shown in `sync_history`, `connections list`, the dashboard). */
+export const STRAVA_INACTIVE_APP_HINT =
+  'its owner needs an active Strava subscription and must reactivate the app at https://www.strava.com/settings/api';
+
+/** Strava's fix for a full app, in words (shown on the connect page). */
+export const STRAVA_ATHLETE_LIMIT_HINT =
+  "the app's limit of connected athletes is reached (Standard tier: 10): the app owner can disconnect an athlete, or apply for Strava's Extended Access for more";
+
+/**
+ * `{"message":"Forbidden","errors":[{"resource":"Application","field":"Status","code":"Inactive"}]}`: a
+ * Standard-tier app whose owner has no active subscription (Strava's 2026 developer program). Every call of
+ * the app gets it, whoever the athlete.
+ */
+export function isInactiveApp(body: StravaErrorBody): boolean {
+  return (body.errors ?? []).some(
+    (e) =>
+      e.resource?.toLowerCase() === 'application' &&
+      e.field?.toLowerCase() === 'status' &&
+      e.code?.toLowerCase() === 'inactive',
+  );
+}
+
+/**
+ * Strava's "Limit of connected athletes exceeded" 403. Strava documents only the words (its authorize page
+ * shows "Error 403: Limit of connected athletes exceeded"); the JSON body's exact fields are not
+ * documented, so any message or error entry naming the limit of connected athletes counts.
+ */
+export function isAthleteLimit(body: StravaErrorBody): boolean {
+  const texts = [body.message, ...(body.errors ?? []).flatMap((e) => [e.resource, e.field, e.code])];
+  return texts.some((t) => typeof t === 'string' && /connected athletes|athlete (limit|cap)/i.test(t));
+}
 
 /**
  * Turns a Strava error body into a message a person can act on. Strava answers
  * `{"message":"Authorization Error","errors":[{"resource":"Athlete","field":"access_token","code":"invalid"}]}`.
+ * Two 403s concern the whole app rather than the athlete and say so through `condition`: an inactive app
+ * (`app-suspended`: core pauses every Strava sync) and the athlete cap (`connection-limit`).
  */
 export function describeStravaError(info: {
   status: number;
   body: string;
   operation?: string;
-}): { message?: string; hint?: string } | undefined {
+}): ProviderErrorDescription | undefined {
   let parsed: ReturnType<typeof stravaErrorSchema.safeParse>;
   try {
     parsed = stravaErrorSchema.safeParse(JSON.parse(info.body));
@@ -22,6 +57,21 @@ export function describeStravaError(info: {
   const what = info.operation ? `'${info.operation}'` : 'the request';
   const text = `Strava refused ${what} with HTTP ${info.status}: ${message}${detail}`;
 
+  if (info.status === 403 && isInactiveApp(parsed.data)) {
+    return {
+      message: `Strava refused ${what}: the Strava app is Inactive (HTTP 403)`,
+      hint: STRAVA_INACTIVE_APP_HINT,
+      condition: 'app-suspended',
+      reason: 'inactive',
+    };
+  }
+  if (info.status === 403 && isAthleteLimit(parsed.data)) {
+    return {
+      message: `Strava refused ${what}: this app has as many connected athletes as Strava allows it (HTTP 403)`,
+      hint: STRAVA_ATHLETE_LIMIT_HINT,
+      condition: 'connection-limit',
+    };
+  }
   if (info.status === 401) {
     return {
       message: text,

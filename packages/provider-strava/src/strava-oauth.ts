@@ -131,13 +131,17 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
     },
 
     async revoke(ctx: ConnectionContext): Promise<void> {
-      // Revokes every token the app holds for the athlete; a 401 means they already were.
+      // RFC 7009 revocation (`/oauth/deauthorize` is retired on 2027-06-01): the app authenticates with HTTP
+      // Basic, the token travels in the form body; revoking the access token revokes the refresh token too.
+      // 200 whether or not the token was still valid; a 401 from an older deployment means it already was.
       await ctx.http.request({
         method: 'POST',
-        url: settings.deauthorizeUrl(),
-        auth: 'user',
+        url: settings.revokeUrl(),
+        auth: { basic: { username: settings.clientId(), password: settings.clientSecret() } },
+        userTokenField: 'token',
+        form: { token_type_hint: 'access_token' },
         acceptStatuses: [401],
-        operation: 'deauthorize',
+        operation: 'revoke',
         retry: false,
       });
     },

@@ -93,6 +93,10 @@ export function strava(options: StravaProviderOptions = {}) {
     rateLimit: stravaRateLimit,
     describeError: describeStravaError,
     webhooks: createStravaWebhooks(settings),
+    /** `athleteCap` (or `STRAVA_ATHLETE_CAP`), read when first needed: `connect.start` refuses one more. */
+    get maxConnections(): number | undefined {
+      return settings.athleteCap();
+    },
     // core sends this plugin's requests through it (else the host app's fetch)
     ...(options.fetch ? { fetch: options.fetch } : {}),
 

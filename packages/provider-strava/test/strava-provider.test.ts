@@ -59,15 +59,16 @@ describe('settings', () => {
   });
 });
 
-describe('deauthorize URL', () => {
-  it('is /oauth/deauthorize next to either documented token URL', async () => {
+describe('revoke URL', () => {
+  it('is /oauth/revoke next to either documented token URL', async () => {
     const { providerUserId } = await sandbox.seedAthlete({ activityCount: 0 });
     for (const tokenUrl of [sandbox.tokenUrl, `${sandbox.apiUrl}/oauth/token`]) {
       const plugin = strava({ ...sandbox.providerOptions(), tokenUrl });
       const { ctx } = await connectAthlete(sandbox, plugin, providerUserId);
       sandbox.resetCounters();
       await plugin.oauth.revoke!(ctx);
-      expect(sandbox.requestCount({ pathPrefix: '/oauth/deauthorize', method: 'POST' })).toBe(1);
+      expect(sandbox.requestCount({ pathPrefix: '/oauth/revoke', method: 'POST' })).toBe(1);
+      expect(sandbox.requestCount({ pathPrefix: '/oauth/deauthorize' })).toBe(0);
     }
   });
 });
@@ -167,7 +168,7 @@ describe('OAuth against the sandbox', () => {
       headers: { authorization: `Bearer ${tokens.current.accessToken}` },
     });
     expect(res.status).toBe(401);
-    expect(sandbox.requestCount({ pathPrefix: '/oauth/deauthorize', method: 'POST' })).toBe(1);
+    expect(sandbox.requestCount({ pathPrefix: '/oauth/revoke', method: 'POST' })).toBe(1);
   });
 });
 

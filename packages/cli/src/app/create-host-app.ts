@@ -1,5 +1,6 @@
 import {
   type Connection,
+  ConnectionLimitError,
   type Logger,
   NotFoundError,
   type SyncResult,
@@ -12,6 +13,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { connectionJson } from '../commands/connections-command';
 import { syncJson } from '../commands/sync-command';
+import { type ProviderNotice, providerNotices } from '../provider-notices';
 import { KNOWN_PROVIDER_IDS, providerName } from '../providers-from-env';
 import type { DeadSyncJob } from '../worker/sync-queue';
 import {
@@ -71,6 +73,10 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
   SyncInProgressError: 409,
   ReauthorizationRequiredError: 409,
   ConfigurationError: 400,
+  // the app may connect nobody else at the provider (Strava's athlete cap)
+  ConnectionLimitError: 409,
+  // the provider refuses every call of the app (an Inactive Strava app): nothing the user can do
+  AppSuspendedError: 503,
 };
 
 /**
@@ -195,6 +201,7 @@ export function createHostApp(options: HostAppOptions): Hono {
       activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
       csrfToken: token,
       notice,
+      providerNotices: await dashboardNotices(principal.admin === true),
       syncAfterConnect: Boolean(options.onConnected),
       deadJobs: options.deadJobs ? await visibleDeadJobs(principal.admin ? 'all' : principal.userId) : null,
       admin: principal.admin === true,
@@ -242,11 +249,21 @@ export function createHostApp(options: HostAppOptions): Hono {
     const returnTo =
       safeReturnTo(typeof input.returnTo === 'string' ? input.returnTo : null, origin) ??
       `/dashboard?user=${userId}`;
-    const { url } = await trainlytics.connect.start(provider, {
-      userId,
-      redirectUri: redirectUri(provider),
-      returnTo,
-    });
+    let url: string;
+    try {
+      ({ url } = await trainlytics.connect.start(provider, {
+        userId,
+        redirectUri: redirectUri(provider),
+        returnTo,
+      }));
+    } catch (error) {
+      // the athlete cap: say so here, before the user meets the provider's own 403 page
+      if (!ConnectionLimitError.isInstance(error)) throw error;
+      return c.html(
+        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        409,
+      );
+    }
     return c.redirect(url, c.req.method === 'POST' ? 303 : 302);
   };
 
@@ -331,6 +348,27 @@ export function createHostApp(options: HostAppOptions): Hono {
       ? c.json(body, status)
       : c.html(messagePage('Error', body.message, '/dashboard'), status);
   });
+
+  /** Provider-wide notices: an app suspended at its provider for everyone; the athlete cap for an admin. */
+  async function dashboardNotices(admin: boolean): Promise<ProviderNotice[]> {
+    const limits: Record<string, { name: string; maxConnections?: number }> = {};
+    for (const id of trainlytics.providerIds) {
+      let maxConnections: number | undefined;
+      try {
+        maxConnections = trainlytics.getProvider(id).maxConnections;
+      } catch (error) {
+        logger.warn('could not read the provider connection limit', {
+          provider: id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      limits[id] = {
+        name: providerName(id),
+        ...(admin && maxConnections !== undefined ? { maxConnections } : {}),
+      };
+    }
+    return providerNotices(trainlytics, limits);
+  }
 
   async function providerPanels(user: AppUser): Promise<ProviderPanel[]> {
     const connections = await trainlytics.connections.list({ userId: user.id });

@@ -1,6 +1,7 @@
 import { type ActivityRow, type Connection, type SyncRecord, sportTypeDisplayName } from '@trainlytics/core';
 import { html } from 'hono/html';
 import { formatDistance, formatDuration, formatInstant } from '../format';
+import type { ProviderNotice } from '../provider-notices';
 import type { DeadSyncJob } from '../worker/sync-queue';
 import { type AppUser, displayName } from './users';
 
@@ -23,6 +24,8 @@ export interface DashboardModel {
   csrfToken: string;
   /** A one-line notice (e.g. an unknown `?user=`). */
   notice: string | null;
+  /** Provider-wide conditions (an app Strava made Inactive, an athlete cap reached), each shown once. */
+  providerNotices?: ProviderNotice[];
   /** New connections get a first sync in the background: the page refreshes until it has run. */
   syncAfterConnect: boolean;
   /** With the job queue: sync jobs that failed every attempt (null without a queue). */
@@ -52,6 +55,10 @@ export function dashboardPage(model: DashboardModel) {
         ${model.signOut ? signOutForm(model.csrfToken) : ''}
       </header>
       ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
+      ${(model.providerNotices ?? []).map(
+        (n) =>
+          html`<p class="notice provider-notice" role="alert" data-testid="provider-notice-${n.kind}">${n.message}</p>`,
+      )}
       ${model.user ? userSection(model, model.user) : model.admin === false ? '' : createUserForm(model.csrfToken)}
       ${model.deadJobs ? deadJobsSection(model.deadJobs) : ''}
       <footer>

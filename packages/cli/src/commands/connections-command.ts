@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
 import { formatInstant, formatTable, parseId } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
+import { providerNotices } from '../provider-notices';
 import { assertKnownProvider, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
@@ -33,7 +34,14 @@ export function registerConnectionsCommand(program: Command, io: CliIO): void {
         ...(flags.provider ? { provider: flags.provider } : {}),
       });
       if (flags.json) writeLine(io.stdout, JSON.stringify(list.map(connectionJson)));
-      else writeLine(io.stdout, connectionsTable(list));
+      else {
+        // a provider-wide condition (Strava app Inactive) once above the table, not on every row
+        const notices = (await providerNotices(opened.trainlytics)).filter(
+          (n) => !flags.provider || n.provider === flags.provider,
+        );
+        for (const notice of notices) writeLine(io.stdout, `! ${notice.message}`);
+        writeLine(io.stdout, connectionsTable(list));
+      }
     } finally {
       await opened.close();
     }

@@ -248,6 +248,10 @@ function describeResult(connection: Connection, result: SyncResult): string {
   const what = `${providerName(connection.provider)} connection ${connection.id}`;
   const counts = `${result.activitiesCreated} created, ${result.activitiesUpdated} updated, ${result.activitiesDeleted} deleted, ${result.requests} requests`;
   if (result.status === 'deferred') {
+    if (result.errorName === 'AppSuspendedError') {
+      // app-wide: the message carries the fix (the app owner reactivates the app at the provider)
+      return `Sync ${result.syncId} of ${what} ${result.errorMessage ?? 'deferred: the provider refuses every call of this app'} (${counts})`;
+    }
     return `Sync ${result.syncId} of ${what} deferred by the rate limit: run it again at ${result.retryAt?.toISOString() ?? 'a later time'} to resume (${counts})`;
   }
   return result.status === 'success'

@@ -31,7 +31,15 @@ export interface SyncWorkerOptions {
 export type SyncWorkerEvent =
   | { type: 'started'; jobId: string; connectionId: number; attempt: number }
   | { type: 'finished'; jobId: string; connectionId: number; result: SyncResult }
-  | { type: 'deferred'; jobId: string; connectionId: number; retryAt: Date; requeued: boolean }
+  | {
+      type: 'deferred';
+      jobId: string;
+      connectionId: number;
+      retryAt: Date;
+      requeued: boolean;
+      /** `RateLimitError`, or `AppSuspendedError` (the provider refuses every call of the app). */
+      reason?: string | null;
+    }
   | { type: 'skipped'; jobId: string; connectionId: number; reason: 'in-progress' | 'not-found' }
   | { type: 'failed'; jobId: string; connectionId: number; message: string };
 
@@ -94,9 +102,11 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
         connectionId,
         retryAt: result.retryAt,
         requeued: requeued !== null,
+        reason: result.errorName,
       });
-      logger.info('sync deferred by the rate limit, enqueued again', {
+      logger.info('sync deferred, enqueued again', {
         connectionId,
+        reason: result.errorName,
         retryAt: result.retryAt.toISOString(),
       });
       return { syncId: result.syncId, status: result.status, retryAt: result.retryAt.toISOString() };

@@ -84,7 +84,7 @@ function describeEvent(event: SyncWorkerEvent): string {
     case 'failed':
       return `connection ${event.connectionId}: job failed — ${event.message}`;
     case 'deferred':
-      return `connection ${event.connectionId}: deferred by the rate limit, ${event.requeued ? 'enqueued again' : 'a queued job takes over'} to run at ${event.retryAt.toISOString()}`;
+      return `connection ${event.connectionId}: deferred ${event.reason === 'AppSuspendedError' ? 'because the provider suspended the app (see sync_history for the fix)' : 'by the rate limit'}, ${event.requeued ? 'enqueued again' : 'a queued job takes over'} to run at ${event.retryAt.toISOString()}`;
   }
 }
 

@@ -1,5 +1,6 @@
 import { assertMayWritePlaintext } from '../crypto/plaintext-guard';
 import {
+  ConnectionLimitError,
   InsufficientScopeError,
   NotFoundError,
   OAuthError,
@@ -41,6 +42,26 @@ function readCallbackParams(input: ConnectFinishInput): URLSearchParams {
   return params;
 }
 
+/**
+ * Refuses a new connection when the provider's `maxConnections` is reached (the provider would refuse the
+ * user on its own page, where the app cannot explain it). A user who is already connected may reconnect.
+ */
+async function assertBelowConnectionLimit(rt: Runtime, provider: Provider, userId: number): Promise<void> {
+  const limit = provider.maxConnections;
+  if (limit === undefined) return;
+  const active = await rt.store.listConnections({ provider: provider.id, active: true });
+  if (active.some((c) => c.userId === userId)) return;
+  if (active.length < limit) return;
+  throw new ConnectionLimitError(
+    `${provider.name} lets this app connect at most ${limit} accounts, and ${active.length} are connected: nobody else can connect now`,
+    {
+      provider: provider.id,
+      limit,
+      hint: `the app owner can disconnect an account, or ask ${provider.name} for a higher limit and raise the configured one`,
+    },
+  );
+}
+
 /** The OAuth connect flow: authorization URL with a single-use state, the callback, and disconnect. */
 export function createConnectFlow(rt: Runtime): ConnectFlow {
   const consumed = new Set<string>();
@@ -55,6 +76,7 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
       if (!Number.isInteger(options.userId)) {
         throw new TypeError(`connect.start needs an integer userId, got ${String(options.userId)}`);
       }
+      await assertBelowConnectionLimit(rt, provider, options.userId);
       const now = rt.clock.now();
       const state = randomToken();
       const verifier = provider.capabilities.pkce ? randomToken(48) : null;

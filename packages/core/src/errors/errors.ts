@@ -196,3 +196,50 @@ export class StoreError extends TrainlyticsError {
     return isNamedError(error, 'StoreError');
   }
 }
+
+/**
+ * The provider refuses every call of this app, whoever the user (Strava: a Standard-tier app whose owner has
+ * no active subscription is `Inactive`). An app-wide condition, not a user's: no connection is marked for
+ * reauthorization; syncs of the provider end `deferred` until `retryAt` and resume by themselves once a call
+ * succeeds again. The hint says what the app owner must do.
+ */
+export class AppSuspendedError extends ProviderApiError {
+  /** When Trainlytics calls the provider again to see whether the app works again. */
+  readonly retryAt: Date;
+  /** The provider's reason, e.g. `inactive`. */
+  readonly reason: string;
+  constructor(message: string, options: ProviderApiErrorOptions & { retryAt: Date; reason: string }) {
+    super(message, { ...options, isRetryable: true }, 'AppSuspendedError');
+    this.retryAt = options.retryAt;
+    this.reason = options.reason;
+  }
+  static override isInstance(error: unknown): error is AppSuspendedError {
+    return isNamedError(error, 'AppSuspendedError');
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason, retryAt: this.retryAt.toISOString() };
+  }
+}
+
+/**
+ * The app already has as many connected accounts as the provider allows it (Strava's Standard tier: 10
+ * athletes), so one more cannot connect. Thrown by `connect.start` when the provider declares `maxConnections`
+ * and it is reached, or by the code exchange when the provider refuses the athlete.
+ */
+export class ConnectionLimitError extends TrainlyticsError {
+  /** The app's limit when known. */
+  readonly limit: number | undefined;
+  /** The provider's HTTP status when the provider refused it (403 at Strava). */
+  readonly status: number | undefined;
+  constructor(message: string, options: TrainlyticsErrorOptions & { limit?: number; status?: number } = {}) {
+    super('ConnectionLimitError', message, options);
+    this.limit = options.limit;
+    this.status = options.status;
+  }
+  static override isInstance(error: unknown): error is ConnectionLimitError {
+    return isNamedError(error, 'ConnectionLimitError');
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), limit: this.limit, status: this.status };
+  }
+}

@@ -1,6 +1,7 @@
-import { RateLimitError, TokenExpiredError } from '../errors/errors';
+import { AppSuspendedError, ConnectionLimitError, RateLimitError, TokenExpiredError } from '../errors/errors';
 import { isRetryableStatus, ProviderApiError, redactUrl } from '../errors/provider-api-error';
 import type { HttpClient, HttpRequest, HttpResponse, QueryValue, RequestClass } from '../provider/v1/http';
+import type { ProviderErrorDescription } from '../provider/v1/provider-v1';
 import type { RateLimitSpec } from '../provider/v1/rate-limit';
 import type { StandardSchemaV1 } from '../provider/v1/schema';
 import type { Clock } from '../runtime/clock';
@@ -33,12 +34,10 @@ export interface HttpClientOptions extends RetryOptions {
   rateLimit?: RateLimitSpec | undefined;
   rateLimitTracker?: RateLimitTracker | undefined;
   describeError?:
-    | ((info: {
-        status: number;
-        body: string;
-        operation?: string;
-      }) => { message?: string; hint?: string } | undefined)
+    | ((info: { status: number; body: string; operation?: string }) => ProviderErrorDescription | undefined)
     | undefined;
+  /** The default wait after an `app-suspended` answer (`AppSuspendedError.retryAt`; default 15 min). */
+  appSuspendedRetryMs?: number;
   signal?: AbortSignal | undefined;
   /** The connection's access token, for `auth: 'user'`. */
   accessToken?: (() => Promise<string>) | undefined;
@@ -160,10 +159,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (req.json !== undefined) {
         headers.set('content-type', 'application/json');
         body = JSON.stringify(req.json);
-      } else if (req.form) {
+      } else if (req.form || req.userTokenField) {
         headers.set('content-type', 'application/x-www-form-urlencoded');
         const form = new URLSearchParams();
-        for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.set(k, v);
+        for (const [k, v] of Object.entries(req.form ?? {})) if (v !== undefined) form.set(k, v);
+        if (req.userTokenField) {
+          if (!options.accessToken) {
+            throw new Error(`${name} ${what}: userTokenField needs a connection context`);
+          }
+          form.set(req.userTokenField, await options.accessToken());
+        }
         body = form.toString();
       }
       let token: string | undefined;
@@ -242,6 +247,33 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           responseHeaders,
           responseBody: text.slice(0, BODY_SNIPPET),
         };
+
+        // An app-wide condition the plugin read in the body: no retry, no refresh, no reauthorization flag.
+        if (described?.condition === 'app-suspended') {
+          const retryAt = new Date(
+            now.getTime() + (described.retryAfterMs ?? options.appSuspendedRetryMs ?? 15 * 60_000),
+          );
+          throw new AppSuspendedError(
+            described.message ?? `${name} refused ${what}: the app is suspended (HTTP ${response.status})`,
+            {
+              ...base,
+              retryAt,
+              reason: described.reason ?? 'suspended',
+              ...(described.hint ? { hint: described.hint } : {}),
+            },
+          );
+        }
+        if (described?.condition === 'connection-limit') {
+          throw new ConnectionLimitError(
+            described.message ?? `${name} refused ${what}: the app's limit of connected accounts is reached`,
+            {
+              provider: options.provider,
+              status: response.status,
+              ...(described.limit === undefined ? {} : { limit: described.limit }),
+              ...(described.hint ? { hint: described.hint } : {}),
+            },
+          );
+        }
 
         if (response.status === 401 && auth === 'user') {
           if (!refreshed && options.onUnauthorized && token) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { OAuthError, ValidationError } from '../errors/errors';
+import { AppSuspendedError, ConnectionLimitError, OAuthError, ValidationError } from '../errors/errors';
 import { ProviderApiError } from '../errors/provider-api-error';
 import type { ProviderContext } from '../provider/v1/context';
 import type { HttpAuth } from '../provider/v1/http';
@@ -85,6 +85,8 @@ export async function requestToken(
     });
     data = res.data;
   } catch (error) {
+    // app-wide conditions the plugin recognised stay what they are: never a refusal of this user's grant
+    if (AppSuspendedError.isInstance(error) || ConnectionLimitError.isInstance(error)) throw error;
     if (
       ProviderApiError.isInstance(error) &&
       error.status !== undefined &&

@@ -120,6 +120,7 @@ export function createRuntime(options: TrainlyticsOptions): Runtime {
     holderName: options.lease?.holderName || defaultHolderName(),
     instanceId: randomToken(6),
     locks: new Map(),
+    appConditions: new Map(),
   };
   return rt;
 }

@@ -34,4 +34,18 @@ export interface Runtime {
   instanceId: string;
   /** In-process locks: callers of one instance queue here before competing for a lease. */
   locks: Map<string, Promise<void>>;
+  /**
+   * App-wide conditions by provider id (`AppSuspendedError`): while one holds, syncs of that provider end
+   * `deferred` without a request; the first sync after `retryAt` calls again, and a success clears it.
+   */
+  appConditions: Map<string, AppCondition>;
+}
+
+/** A provider refuses every call of this app until its owner acts (see `AppSuspendedError`). */
+export interface AppCondition {
+  errorName: string;
+  /** The message and the fix, as `sync_history` records it. */
+  message: string;
+  reason: string;
+  retryAt: Date;
 }

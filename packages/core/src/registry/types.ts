@@ -48,6 +48,11 @@ export interface TrainlyticsOptions {
     baseDelayMs?: number;
     maxDelayMs?: number;
     maxRateLimitWaitMs?: number;
+    /**
+     * After a provider answered that the whole app is suspended (`AppSuspendedError`), how long its syncs
+     * wait before one calls again to see whether it works again (default 15 min).
+     */
+    appSuspendedRetryMs?: number;
   };
   /**
    * Leases serialize a connection's syncs and token refreshes across processes. A lease lives `ttlMs`

@@ -1,4 +1,4 @@
-import { SyncInProgressError } from '../errors/errors';
+import { AppSuspendedError, SyncInProgressError } from '../errors/errors';
 import type { ActivityBatch } from '../provider/v1/activities';
 import type { ConnectionContext } from '../provider/v1/context';
 import type { Provider } from '../provider/v1/provider-v1';
@@ -11,7 +11,7 @@ import { createConnectionSession } from '../tokens/connection-session';
 import { describeFailure } from './error-message';
 import { rejectionToJson } from './rejection-json';
 import { screenActivities } from './screen-activities';
-import { syncLeaseKey } from './sync-engine';
+import { appCondition, syncLeaseKey } from './sync-engine';
 
 /**
  * Stores one batch that did not come from a listing (a webhook's pushed or fetched activities, a
@@ -84,6 +84,10 @@ export async function applyBatch(
           errorMessage: null,
         };
       } catch (error) {
+        // the whole app is suspended at the provider: pause the provider's syncs too (ADR 0019); the
+        // delivery stays failed so that the provider delivers it again
+        if (AppSuspendedError.isInstance(error))
+          rt.appConditions.set(provider.id, appCondition(provider, error));
         const failure = describeFailure(error);
         await rt.store.finishSync(sync.id, {
           status: 'failed',

@@ -1,4 +1,5 @@
 import {
+  AppSuspendedError,
   NotFoundError,
   RateLimitError,
   ReauthorizationRequiredError,
@@ -10,7 +11,7 @@ import type { JsonValue } from '../model/json';
 import type { Provider } from '../provider/v1/provider-v1';
 import { type HeldLease, withLease } from '../registry/lease';
 import type { RequestCounter } from '../registry/provider-http';
-import type { Runtime } from '../registry/runtime';
+import type { AppCondition, Runtime } from '../registry/runtime';
 import type { SyncOptions, SyncProgress, SyncResult } from '../registry/types';
 import type { ConnectionRecord, SyncRecord, SyncType } from '../store/store';
 import { createConnectionSession } from '../tokens/connection-session';
@@ -125,6 +126,12 @@ export async function runSync(
         return result(sync, totals, 0, connection.syncCursor, 'failed', failure);
       }
 
+      const condition = rt.appConditions.get(provider.id);
+      if (condition && condition.retryAt > rt.clock.now()) {
+        // the app is suspended at the provider: no request until `retryAt` (no retry storm)
+        return deferred(rt, provider, sync, totals, 0, 0, connection.syncCursor, condition);
+      }
+
       const counter: RequestCounter = { count: 0 };
       let reported = 0;
       let cursor = connection.syncCursor;
@@ -175,11 +182,47 @@ export async function runSync(
           { lastSyncAt: completedAt, lastError: null },
           completedAt,
         );
+        if (rt.appConditions.delete(provider.id)) {
+          rt.logger.info('the provider accepts calls again: its syncs resume', { provider: provider.id });
+        }
         rt.logger.info('sync finished', { provider: provider.id, connectionId, syncId: sync.id, ...totals });
         return result(sync, totals, counter.count, cursor, 'success');
       } catch (error) {
+        if (AppSuspendedError.isInstance(error) && !options.signal?.aborted) {
+          const suspended = appCondition(provider, error);
+          rt.appConditions.set(provider.id, suspended);
+          rt.logger.warn('the provider refuses every call of this app: its syncs are paused', {
+            provider: provider.id,
+            reason: error.reason,
+            retryAt: error.retryAt.toISOString(),
+          });
+          return deferred(
+            rt,
+            provider,
+            sync,
+            totals,
+            counter.count - reported,
+            counter.count,
+            cursor,
+            suspended,
+          );
+        }
         if (RateLimitError.isInstance(error) && !options.signal?.aborted) {
-          return deferred(rt, provider, sync, totals, counter.count - reported, counter.count, cursor, error);
+          const reason = {
+            errorName: error.name,
+            message: `deferred by the ${provider.name} rate limit: resumes after the last committed page at ${error.retryAt.toISOString()}`,
+            retryAt: error.retryAt,
+          };
+          return deferred(
+            rt,
+            provider,
+            sync,
+            totals,
+            counter.count - reported,
+            counter.count,
+            cursor,
+            reason,
+          );
         }
         const aborted = options.signal?.aborted === true && !TrainlyticsError.isInstance(error);
         const failure = aborted
@@ -240,8 +283,9 @@ async function assertHeld(lease: HeldLease, connectionId: number, providerId: st
 }
 
 /**
- * Closes a run stopped by the provider's rate limit as `deferred`: not a failure (the connection's
- * `last_error` is left alone), the committed pages and cursor stay, and `retryAt` says when to resume.
+ * Closes a run stopped by the provider's rate limit, or by an app-wide condition (`AppSuspendedError`), as
+ * `deferred`: not a failure of the connection (its `last_error` is left alone, nobody must reconnect), the
+ * committed pages and cursor stay, and `retryAt` says when to resume.
  */
 async function deferred(
   rt: Runtime,
@@ -251,13 +295,9 @@ async function deferred(
   unreported: number,
   requests: number,
   cursor: JsonValue | null,
-  error: RateLimitError,
+  reason: { errorName: string; message: string; retryAt: Date },
 ): Promise<SyncResult> {
-  const retryAt = error.retryAt;
-  const failure = {
-    name: error.name,
-    message: `deferred by the ${provider.name} rate limit: resumes after the last committed page at ${retryAt.toISOString()}`,
-  };
+  const failure = { name: reason.errorName, message: reason.message };
   await rt.store.finishSync(sync.id, {
     status: 'deferred',
     completedAt: rt.clock.now(),
@@ -265,14 +305,25 @@ async function deferred(
     errorMessage: failure.message,
     requestsMade: unreported,
   });
-  rt.logger.info('sync deferred by the rate limit', {
+  rt.logger.info('sync deferred', {
     provider: provider.id,
     connectionId: sync.connectionId,
     syncId: sync.id,
-    retryAt: retryAt.toISOString(),
+    reason: reason.errorName,
+    retryAt: reason.retryAt.toISOString(),
     ...totals,
   });
-  return result(sync, totals, requests, cursor, 'deferred', failure, retryAt);
+  return result(sync, totals, requests, cursor, 'deferred', failure, reason.retryAt);
+}
+
+/** The app-wide condition an `AppSuspendedError` reveals, with the fix in words for `sync_history`. */
+export function appCondition(provider: Provider, error: AppSuspendedError): AppCondition {
+  return {
+    errorName: error.name,
+    reason: error.reason,
+    retryAt: error.retryAt,
+    message: `deferred: ${error.userMessage}; every ${provider.name} sync is paused and resumes by itself once ${provider.name} accepts calls again (next try at ${error.retryAt.toISOString()})`,
+  };
 }
 
 function unusableReason(provider: Provider, connection: ConnectionRecord): TrainlyticsError | null {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  AppSuspendedError,
+  ConnectionLimitError,
   createHttpClient,
   createMemoryRateLimitTracker,
   ProviderApiError,
@@ -248,5 +250,74 @@ describe('memory rate-limit tracker', () => {
     clock.set(resetsAt);
     expect(await tracker.reserve('strava', clock.now())).toBeNull();
     expect(await tracker.reserve('garmin', clock.now())).toBeNull();
+  });
+
+  it('throws the app-wide errors a describeError condition names, at once, refreshing nothing', async () => {
+    const clock = new FakeClock('2026-07-01T00:00:00Z');
+    let refreshed = 0;
+    const describeError = ({ body }: { status: number; body: string }) =>
+      body.includes('suspended')
+        ? { condition: 'app-suspended' as const, reason: 'inactive', hint: 'reactivate the app' }
+        : body.includes('full')
+          ? { condition: 'connection-limit' as const, limit: 10, message: 'the app is full' }
+          : undefined;
+    const http = client(clock, {
+      describeError,
+      appSuspendedRetryMs: 60_000,
+      accessToken: async () => 'tok',
+      onUnauthorized: async () => {
+        refreshed++;
+        return 'tok2';
+      },
+    });
+    for (const status of [401, 403, 503]) {
+      script = [reply(status, 'suspended')];
+      seen.length = 0;
+      const error = await http.request({ url: `${base}/a`, auth: 'user' }).catch((e: unknown) => e);
+      expect(AppSuspendedError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({
+        status,
+        reason: 'inactive',
+        hint: 'reactivate the app',
+        provider: 'testfit',
+      });
+      expect((error as AppSuspendedError).retryAt.toISOString()).toBe('2026-07-01T00:01:00.000Z');
+      expect(seen).toHaveLength(1);
+    }
+    script = [reply(403, 'full')];
+    const full = await http.request({ url: `${base}/b` }).catch((e: unknown) => e);
+    expect(ConnectionLimitError.isInstance(full)).toBe(true);
+    expect(full).toMatchObject({ limit: 10, status: 403, message: 'the app is full' });
+    expect(refreshed).toBe(0);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('puts the access token in a form field only when asked (RFC 7009 revocation)', async () => {
+    const bodies: string[] = [];
+    script = [
+      (req, res) => {
+        let text = '';
+        req.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        req.on('end', () => {
+          bodies.push(text);
+          res.writeHead(200);
+          res.end();
+        });
+      },
+    ];
+    await client(new FakeClock(), { accessToken: async () => 'secret-token' }).request({
+      method: 'POST',
+      url: `${base}/revoke`,
+      auth: { basic: { username: 'id', password: 'pw' } },
+      userTokenField: 'token',
+      form: { token_type_hint: 'access_token' },
+    });
+    expect(bodies).toEqual(['token_type_hint=access_token&token=secret-token']);
+    expect(seen[0]?.authorization).toBe(`Basic ${Buffer.from('id:pw').toString('base64')}`);
+    await expect(
+      client(new FakeClock()).request({ method: 'POST', url: `${base}/revoke`, userTokenField: 'token' }),
+    ).rejects.toThrow(/userTokenField needs a connection context/);
   });
 });

@@ -13,7 +13,9 @@ export { runSandboxCli } from './sandbox-cli';
 export {
   type ActivityPatch,
   type ListActivitiesCall,
+  type SandboxRequestRecord,
   type SeedAthleteOptions,
+  type StravaProgramSwitches,
   StravaSandbox,
   type StravaSandboxOptions,
   type StravaSandboxWebhookEvent,

@@ -2,9 +2,18 @@ import { parseArgs } from 'node:util';
 import { startStravaSandbox } from './strava-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--athletes N] [--activities N] [--seed N]
-         [--rate-limit N] [--daily-limit N]
+         [--rate-limit N] [--daily-limit N] [--api-base www|api-v3] [--api-port N]
+         [--app-inactive] [--athlete-cap N] [--retire-deauthorize] [--header-tokens-only]
 
-Starts a local Strava API sandbox and prints the environment variables that point Trainlytics at it.`;
+Starts a local Strava API sandbox and prints the environment variables that point Trainlytics at it.
+
+Strava's 2026 developer program:
+  --api-base api-v3      serve the API at the root of a second origin (like https://api-v3.strava.com),
+                         OAuth alone on the first (--api-port chooses the second port)
+  --app-inactive         every call answers 403 Application Status Inactive (owner without subscription)
+  --athlete-cap N        at most N connected athletes (Standard tier: 10); one more gets a 403
+  --retire-deauthorize   POST /oauth/deauthorize answers 404 (from 2027-06-01); /oauth/revoke always works
+  --header-tokens-only   an access token in a query or form parameter is refused (from 2027-06-01)`;
 
 /**
  * The sandbox CLI (`npx trainlytics-sandbox-strava --port 4010`). Runs until SIGINT/SIGTERM.
@@ -27,6 +36,12 @@ export async function runSandboxCli(
       seed: { type: 'string', default: '1' },
       'rate-limit': { type: 'string' },
       'daily-limit': { type: 'string' },
+      'api-base': { type: 'string', default: 'www' },
+      'api-port': { type: 'string', default: '0' },
+      'app-inactive': { type: 'boolean', default: false },
+      'athlete-cap': { type: 'string' },
+      'retire-deauthorize': { type: 'boolean', default: false },
+      'header-tokens-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -49,9 +64,22 @@ export async function runSandboxCli(
         ...(values['daily-limit'] ? { dailyLimit: int('daily-limit', values['daily-limit']) } : {}),
       }
     : undefined;
+  const apiBase = values['api-base'];
+  if (apiBase !== 'www' && apiBase !== 'api-v3') {
+    throw new Error(`--api-base must be www or api-v3, got "${apiBase}"`);
+  }
+  const athleteCap = values['athlete-cap'] === undefined ? null : int('athlete-cap', values['athlete-cap']);
   const sandbox = await startStravaSandbox({
     port: int('port', values.port),
     host: values.host,
+    apiBase,
+    apiPort: int('api-port', values['api-port']),
+    program: {
+      appInactive: values['app-inactive'],
+      athleteCap,
+      retireDeauthorize: values['retire-deauthorize'],
+      headerTokensOnly: values['header-tokens-only'],
+    },
     ...(rateLimit ? { rateLimit } : {}),
   });
   const seed = int('seed', values.seed);
@@ -64,6 +92,10 @@ export async function runSandboxCli(
     athletes.push(providerUserId);
   }
   io.out(`Strava sandbox listening on ${sandbox.baseUrl}`);
+  if (apiBase === 'api-v3') io.out(`API (new base, no /api/v3) on ${sandbox.apiUrl}`);
+  const program = Object.entries(sandbox.getProgram()).filter(([, v]) => v !== false && v !== null);
+  if (program.length > 0)
+    io.out(`Developer program: ${program.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ')}`);
   io.out(`Seeded athletes: ${athletes.join(', ') || '(none)'}`);
   io.out('Point Trainlytics at it with:');
   for (const [key, value] of Object.entries(sandbox.env())) io.out(`  export ${key}=${value}`);

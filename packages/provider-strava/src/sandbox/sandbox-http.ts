@@ -24,10 +24,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Query parameters merged with a form or JSON body (Strava accepts either). */
-export async function readParams(req: IncomingMessage, url: URL): Promise<URLSearchParams> {
+/** Query parameters merged with a form or JSON body (Strava accepts either). `text` is the body already read. */
+export function readParams(req: IncomingMessage, url: URL, text: string): URLSearchParams {
   const params = new URLSearchParams(url.searchParams);
-  const text = await readBody(req);
   if (!text) return params;
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
     try {
@@ -42,9 +41,27 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<URLSea
   return params;
 }
 
-/** The bearer token of a request (header, or the `access_token` parameter). */
-export function bearerToken(req: IncomingMessage, params: URLSearchParams): string | null {
-  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? params.get('access_token');
+/**
+ * The bearer token of a request: the `Authorization` header, or (until Strava's 2027-06-01 change, and only
+ * when `paramsAllowed`) the `access_token` parameter.
+ */
+export function bearerToken(
+  req: IncomingMessage,
+  params: URLSearchParams,
+  paramsAllowed = true,
+): string | null {
+  const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return header ?? (paramsAllowed ? params.get('access_token') : null);
+}
+
+/** `Authorization: Basic base64(id:secret)` → `{ id, secret }`, or null. */
+export function basicCredentials(req: IncomingMessage): { id: string; secret: string } | null {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
 export function isoSeconds(ms: number): string {

@@ -29,6 +29,8 @@ export class SandboxTokens {
   private readonly accessTokens = new Map<string, SandboxAccessToken>();
   private readonly refreshTokens = new Map<string, string>();
   private readonly grants = new Map<string, Grant>();
+  /** Every access token ever issued or registered (revoked and expired ones too): leak detection. */
+  private readonly issued = new Set<string>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -40,6 +42,7 @@ export class SandboxTokens {
     const token = newToken();
     const expiresAtMs = Math.floor((this.now() + ACCESS_TOKEN_TTL_MS) / 1000) * 1000;
     this.accessTokens.set(token, { athleteId, expiresAtMs, scopes });
+    this.issued.add(token);
     return token;
   }
 
@@ -103,6 +106,7 @@ export class SandboxTokens {
     athleteId: string,
     tokens: { accessToken: string; refreshToken: string; expiresAt: Date; scopes: string[] },
   ) {
+    this.issued.add(tokens.accessToken);
     this.accessTokens.set(tokens.accessToken, {
       athleteId,
       expiresAtMs: tokens.expiresAt.getTime(),
@@ -129,6 +133,37 @@ export class SandboxTokens {
       if (record.athleteId === athleteId) this.accessTokens.delete(t);
     for (const [t, owner] of this.refreshTokens) if (owner === athleteId) this.refreshTokens.delete(t);
     this.grants.delete(athleteId);
+  }
+
+  /**
+   * RFC 7009 revocation of an access or a refresh token: every token of its grant (the athlete's) stops
+   * working. Returns false for a token the sandbox does not know (still a 200 at the endpoint).
+   */
+  revokeToken(token: string): boolean {
+    const athleteId = this.accessTokens.get(token)?.athleteId ?? this.refreshTokens.get(token);
+    if (athleteId === undefined) return false;
+    this.revokeAthlete(athleteId);
+    return true;
+  }
+
+  /** Athletes who currently hold a grant (connected to the app): what Strava's athlete cap counts. */
+  connectedAthletes(): string[] {
+    return [...this.grants.keys()];
+  }
+
+  /** Whether the exchange of this code would connect an athlete who holds no grant yet. */
+  codeAthlete(code: string): string | null {
+    return this.codes.get(code)?.athleteId ?? null;
+  }
+
+  /** Consumes a code without issuing tokens (an exchange Strava refused). */
+  discardCode(code: string): void {
+    this.codes.delete(code);
+  }
+
+  /** Every access token ever issued (for asserting none travels outside a header). */
+  issuedAccessTokens(): ReadonlySet<string> {
+    return this.issued;
   }
 
   currentRefreshToken(athleteId: string): string | null {

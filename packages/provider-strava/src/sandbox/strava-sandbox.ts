@@ -20,7 +20,15 @@ import {
   toDetailed,
   toStravaJson,
 } from './generate-history';
-import { bearerToken, isoSeconds, readParams, sendJson, stravaError } from './sandbox-http';
+import {
+  basicCredentials,
+  bearerToken,
+  isoSeconds,
+  readBody,
+  readParams,
+  sendJson,
+  stravaError,
+} from './sandbox-http';
 import { type SandboxRateLimit, SandboxRateLimiter } from './sandbox-rate-limiter';
 import { SandboxTokens } from './sandbox-tokens';
 
@@ -35,9 +43,47 @@ const ALL_SCOPES = [
   'activity:write',
 ];
 
+/**
+ * Strava's 2026 developer program (reference §1.6), one switch per condition. All off by default (the API
+ * as it answered before the program).
+ */
+export interface StravaProgramSwitches {
+  /**
+   * The app is `Inactive` (a Standard-tier app whose owner has no subscription): every API, token, revoke
+   * and push-subscription call answers 403
+   * `{"message":"Forbidden","errors":[{"resource":"Application","field":"Status","code":"Inactive"}]}`.
+   */
+  appInactive: boolean;
+  /**
+   * The most athletes the app may have connected (Standard tier: 10); null = no cap. One more is refused on
+   * the consent page (an HTML "Error 403: Limit of connected athletes exceeded", as Strava shows it) and,
+   * for a code issued before the cap filled, by the token exchange with a 403 whose body names the limit
+   * (`{"message":"Limit of connected athletes exceeded","errors":[{"resource":"Application","field":
+   * "connected athletes","code":"limit exceeded"}]}`: Strava does not document the JSON, this is a choice).
+   */
+  athleteCap: number | null;
+  /** `POST /oauth/deauthorize` is gone (404), as from 2027-06-01; `POST /oauth/revoke` answers either way. */
+  retireDeauthorize: boolean;
+  /**
+   * Tokens only in headers, as from 2027-06-01: a request with an `access_token` parameter, or any issued
+   * access token in its query or body (except revoke's `token` field), is answered 401.
+   */
+  headerTokensOnly: boolean;
+}
+
 export interface StravaSandboxOptions {
   /** Port on 127.0.0.1 (default 0: a free port). */
   port?: number;
+  /**
+   * `www` (default): the API under `<origin>/api/v3`, beside OAuth. `api-v3`: the API at the root of a second
+   * origin (like `https://api-v3.strava.com`, served from 2027-01-04) and OAuth alone on the first, whose
+   * `/api/v3` then answers 404 (a plugin mixing the hosts fails).
+   */
+  apiBase?: 'www' | 'api-v3';
+  /** Port of the API origin with `apiBase: 'api-v3'` (default 0: a free port). */
+  apiPort?: number;
+  /** The developer-program switches at start (change them with `setProgram`). */
+  program?: Partial<StravaProgramSwitches>;
   host?: string;
   /** The app's credentials the token endpoint accepts (defaults `sandbox-client-id` / `sandbox-client-secret`). */
   clientId?: string;
@@ -70,7 +116,7 @@ export interface StravaSandboxOptions {
   /** Extra plugin options for `createProvider` (e.g. a small `pageSize` so short histories span pages). */
   provider?: Omit<
     StravaProviderOptions,
-    'clientId' | 'clientSecret' | 'apiUrl' | 'authorizeUrl' | 'tokenUrl'
+    'clientId' | 'clientSecret' | 'apiUrl' | 'oauthUrl' | 'authorizeUrl' | 'tokenUrl'
   >;
 }
 
@@ -133,10 +179,28 @@ interface Account {
   createdAt: string;
 }
 
-interface RequestRecord {
+/** One request the sandbox received (for counters and for asserting where tokens travelled). */
+export interface SandboxRequestRecord {
   method: string;
   path: string;
+  /** `oauth` (the first origin) or `api` (the second origin of `apiBase: 'api-v3'`). */
+  origin: 'oauth' | 'api';
+  /** Path and query string as sent. */
+  url: string;
+  /** The request body as sent ('' when none). */
+  body: string;
+  /** The `Authorization` scheme (`bearer`, `basic`) or null. */
+  authorization: string | null;
 }
+
+const INACTIVE_APP_BODY = stravaError('Forbidden', 'Application', 'Status', 'Inactive');
+const ATHLETE_LIMIT_BODY = stravaError(
+  'Limit of connected athletes exceeded',
+  'Application',
+  'connected athletes',
+  'limit exceeded',
+);
+const ATHLETE_LIMIT_PAGE = `<!doctype html><html><head><title>Error 403</title></head><body><h1>Error 403: Limit of connected athletes exceeded</h1><p>This app has exceeded the limit of connected athletes. If you are a developer of this application, please contact Strava developer support for how to request a quota increase.</p></body></html>`;
 
 const firstNames = ['Marianne', 'Kilian', 'Eliud', 'Faith', 'Tadej', 'Annemiek', 'Sifan', 'Jakob'];
 const lastNames = [
@@ -184,7 +248,10 @@ export class StravaSandbox implements ConformanceSandbox {
   private readonly tokens: SandboxTokens;
   private readonly rateLimiter: SandboxRateLimiter;
   private faults: SandboxFaults = {};
-  private requests: RequestRecord[] = [];
+  private requests: SandboxRequestRecord[] = [];
+  private program: StravaProgramSwitches;
+  private readonly apiServer: Server | null;
+  private readonly apiOrigin: string | null;
   private subscription: { id: number; callbackUrl: string; verifyToken: string; createdAt: string } | null =
     null;
   private nextAccountNumber = 1;
@@ -193,9 +260,23 @@ export class StravaSandbox implements ConformanceSandbox {
   private hideFromList: ((activity: SandboxActivity) => boolean) | null;
 
   /** @internal use `startStravaSandbox` */
-  constructor(server: Server, baseUrl: string, options: StravaSandboxOptions) {
+  constructor(
+    server: Server,
+    baseUrl: string,
+    options: StravaSandboxOptions,
+    api: { server: Server; origin: string } | null = null,
+  ) {
     this.server = server;
     this.baseUrl = baseUrl;
+    this.apiServer = api?.server ?? null;
+    this.apiOrigin = api?.origin ?? null;
+    this.program = {
+      appInactive: false,
+      athleteCap: null,
+      retireDeauthorize: false,
+      headerTokensOnly: false,
+      ...options.program,
+    };
     this.options = options;
     this.clientId = options.clientId ?? 'sandbox-client-id';
     this.clientSecret = options.clientSecret ?? 'sandbox-client-secret';
@@ -206,24 +287,36 @@ export class StravaSandbox implements ConformanceSandbox {
     this.hideFromList = options.hideFromList ?? null;
     this.tokens = new SandboxTokens(this.clock);
     this.rateLimiter = new SandboxRateLimiter(this.clock, options.rateLimit);
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          sendJson(res, 500, {
-            message: 'Error',
-            errors: [{ resource: 'sandbox', field: '', code: String(error) }],
-          });
-        } else res.destroy();
+    const serve = (target: Server, origin: 'oauth' | 'api') => {
+      target.on('connection', (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
       });
-    });
+      target.on('request', (req, res) => {
+        this.handle(req, res, origin).catch((error: unknown) => {
+          if (!res.headersSent) {
+            sendJson(res, 500, {
+              message: 'Error',
+              errors: [{ resource: 'sandbox', field: '', code: String(error) }],
+            });
+          } else res.destroy();
+        });
+      });
+    };
+    serve(server, 'oauth');
+    if (api) serve(api.server, 'api');
   }
 
+  /** The API base: `<origin>/api/v3`, or the second origin's root with `apiBase: 'api-v3'`. */
   get apiUrl(): string {
-    return `${this.baseUrl}/api/v3`;
+    return this.apiOrigin ?? `${this.baseUrl}/api/v3`;
+  }
+  /** The OAuth origin (authorize, token, revoke). */
+  get oauthUrl(): string {
+    return this.baseUrl;
+  }
+  get revokeUrl(): string {
+    return `${this.baseUrl}/oauth/revoke`;
   }
   get authorizeUrl(): string {
     return `${this.baseUrl}/oauth/authorize`;
@@ -238,6 +331,7 @@ export class StravaSandbox implements ConformanceSandbox {
       STRAVA_CLIENT_ID: this.clientId,
       STRAVA_CLIENT_SECRET: this.clientSecret,
       STRAVA_API_URL: this.apiUrl,
+      STRAVA_OAUTH_URL: this.oauthUrl,
       STRAVA_AUTHORIZE_URL: this.authorizeUrl,
       STRAVA_TOKEN_URL: this.tokenUrl,
       STRAVA_WEBHOOK_VERIFY_TOKEN: this.verifyToken,
@@ -251,6 +345,7 @@ export class StravaSandbox implements ConformanceSandbox {
       clientId: this.clientId,
       clientSecret: this.clientSecret,
       apiUrl: this.apiUrl,
+      oauthUrl: this.oauthUrl,
       authorizeUrl: this.authorizeUrl,
       tokenUrl: this.tokenUrl,
       webhooks: { verifyToken: this.verifyToken, subscriptionId: this.subscriptionId },
@@ -570,6 +665,47 @@ export class StravaSandbox implements ConformanceSandbox {
     return this.tokens.currentRefreshToken(providerUserId);
   }
 
+  // ---------------------------------------------------------------- developer program
+
+  /** Changes developer-program switches at run time (see `StravaProgramSwitches`). */
+  setProgram(program: Partial<StravaProgramSwitches>): void {
+    this.program = { ...this.program, ...program };
+  }
+  getProgram(): StravaProgramSwitches {
+    return { ...this.program };
+  }
+  /** Athletes holding a grant now (what the athlete cap counts). */
+  connectedAthletes(): string[] {
+    return this.tokens.connectedAthletes();
+  }
+
+  /** Every request received, in order (method, origin, URL with query, body, auth scheme). */
+  requestLog(): SandboxRequestRecord[] {
+    return this.requests.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Requests that carried an access token the sandbox issued anywhere but the `Authorization` header: in
+   * the URL, or in the body (revoke's `token` field excepted, the one place Strava wants a token there).
+   * After 2027-06-01 Strava refuses every one of them; a plugin must make this empty.
+   */
+  tokenLeaks(): SandboxRequestRecord[] {
+    return this.requests.filter((r) => this.leaksToken(r));
+  }
+
+  private leaksToken(r: SandboxRequestRecord): boolean {
+    const url = new URL(r.url, 'http://sandbox');
+    if (url.searchParams.has('access_token')) return true;
+    const body = new URLSearchParams(r.body);
+    if (body.has('access_token')) return true;
+    const revoke = r.path === '/oauth/revoke';
+    const bodyWithoutRevokeToken = revoke ? r.body.replace(/(^|&)token=[^&]*/, '') : r.body;
+    for (const token of this.tokens.issuedAccessTokens()) {
+      if (r.url.includes(token) || bodyWithoutRevokeToken.includes(token)) return true;
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- faults and counters
 
   setFaults(faults: SandboxFaults): void {
@@ -644,31 +780,63 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
+    const servers = this.apiServer ? [this.server, this.apiServer] : [this.server];
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(closed);
   }
 
   // ---------------------------------------------------------------- HTTP
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.baseUrl);
+  private async handle(req: IncomingMessage, res: ServerResponse, origin: 'oauth' | 'api'): Promise<void> {
+    const url = new URL(req.url ?? '/', origin === 'api' ? this.apiOrigin! : this.baseUrl);
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    this.requests.push({ method, path });
+    const text = await readBody(req);
+    const scheme = /^(\w+)\s/.exec(req.headers.authorization ?? '')?.[1]?.toLowerCase() ?? null;
+    const record: SandboxRequestRecord = {
+      method,
+      path,
+      origin,
+      url: `${url.pathname}${url.search}`,
+      body: text,
+      authorization: scheme,
+    };
+    this.requests.push(record);
 
-    if (path === '/oauth/authorize' || path === '/oauth/mobile/authorize') {
-      return method === 'POST' ? this.consentDecision(req, res, url) : this.consentPage(res, url);
+    if (this.program.headerTokensOnly && this.leaksToken(record)) {
+      // From 2027-06-01 Strava reads tokens only from the Authorization header.
+      return sendJson(
+        res,
+        401,
+        stravaError(
+          'Authorization Error',
+          'Athlete',
+          'access_token',
+          'not accepted as a parameter: use the Authorization header',
+        ),
+      );
+    }
+    const consent = path === '/oauth/authorize' || path === '/oauth/mobile/authorize';
+    if (this.program.appInactive && !consent && path !== '/') return sendJson(res, 403, INACTIVE_APP_BODY);
+
+    if (origin === 'api') return this.api(req, res, url, method, path, text);
+    if (consent) {
+      return method === 'POST' ? this.consentDecision(req, res, url, text) : this.consentPage(res, url);
     }
     if ((path === '/oauth/token' || path === '/api/v3/oauth/token') && method === 'POST') {
-      return this.token(req, res, url);
+      return this.token(req, res, url, text);
     }
-    if (path === '/oauth/deauthorize' && method === 'POST') return this.deauthorize(req, res, url);
+    if (path === '/oauth/revoke' && method === 'POST') return this.revoke(req, res, url, text);
+    if (path === '/oauth/deauthorize' && method === 'POST' && !this.program.retireDeauthorize) {
+      return this.deauthorize(req, res, url, text);
+    }
     if (path === '/' && method === 'GET') {
       return sendJson(res, 200, { sandbox: 'strava', ...this.env() });
     }
-    if (path.startsWith('/api/v3/')) return this.api(req, res, url, method, path.slice('/api/v3'.length));
+    if (path.startsWith('/api/v3/') && !this.apiOrigin) {
+      return this.api(req, res, url, method, path.slice('/api/v3'.length), text);
+    }
     sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'));
   }
 
@@ -684,6 +852,7 @@ export class StravaSandbox implements ConformanceSandbox {
     url: URL,
     method: string,
     path: string,
+    text: string,
   ): Promise<void> {
     if (this.faults.latencyMs) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
     if (this.consume('connectionResets') > 0) {
@@ -740,9 +909,11 @@ export class StravaSandbox implements ConformanceSandbox {
     }
 
     if (path.startsWith('/push_subscriptions'))
-      return this.pushSubscriptions(req, res, url, method, path, headers);
+      return this.pushSubscriptions(req, res, url, method, path, headers, text);
 
-    const token = this.tokens.authenticate(bearerToken(req, url.searchParams));
+    const token = this.tokens.authenticate(
+      bearerToken(req, url.searchParams, !this.program.headerTokensOnly),
+    );
     if (!token) {
       return sendJson(
         res,
@@ -919,8 +1090,13 @@ export class StravaSandbox implements ConformanceSandbox {
     res.end(html);
   }
 
-  private async consentDecision(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const form = await readParams(req, url);
+  private async consentDecision(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    text: string,
+  ): Promise<void> {
+    const form = readParams(req, url, text);
     const redirectUri = form.get('redirect_uri');
     if (form.get('client_id') !== this.clientId || !redirectUri) {
       return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
@@ -935,6 +1111,12 @@ export class StravaSandbox implements ConformanceSandbox {
       if (!this.accounts.has(athleteId)) {
         return sendJson(res, 400, stravaError('Bad Request', 'Athlete', 'athlete_id', 'invalid'));
       }
+      if (this.capReached(athleteId)) {
+        // Strava refuses on its own page: the app's callback is never called.
+        res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(ATHLETE_LIMIT_PAGE);
+        return;
+      }
       const scopes = [...new Set(['read', ...form.getAll('scope').flatMap((s) => s.split(','))])].filter(
         (s) => ALL_SCOPES.includes(s),
       );
@@ -946,8 +1128,16 @@ export class StravaSandbox implements ConformanceSandbox {
     res.end();
   }
 
-  private async token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const form = await readParams(req, url);
+  /** Whether connecting this athlete would exceed the athlete cap (an athlete already connected may reconnect). */
+  private capReached(athleteId: string): boolean {
+    const cap = this.program.athleteCap;
+    if (cap === null) return false;
+    const connected = this.tokens.connectedAthletes();
+    return !connected.includes(athleteId) && connected.length >= cap;
+  }
+
+  private async token(req: IncomingMessage, res: ServerResponse, url: URL, text: string): Promise<void> {
+    const form = readParams(req, url, text);
     if (form.get('client_id') !== this.clientId) {
       return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));
     }
@@ -956,6 +1146,12 @@ export class StravaSandbox implements ConformanceSandbox {
     }
     const grantType = form.get('grant_type');
     if (grantType === 'authorization_code') {
+      const athleteId = this.tokens.codeAthlete(form.get('code') ?? '');
+      if (athleteId !== null && this.capReached(athleteId)) {
+        // a code issued before the cap filled: refused at the exchange (and still consumed)
+        this.tokens.discardCode(form.get('code') ?? '');
+        return sendJson(res, 403, ATHLETE_LIMIT_BODY);
+      }
       const issued = this.tokens.exchangeCode(form.get('code') ?? '');
       if (!issued) {
         return sendJson(res, 400, stravaError('Bad Request', 'AuthorizationCode', 'code', 'invalid'));
@@ -977,8 +1173,39 @@ export class StravaSandbox implements ConformanceSandbox {
     sendJson(res, 400, stravaError('Bad Request', 'Application', 'grant_type', 'invalid'));
   }
 
-  private async deauthorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const presented = bearerToken(req, await readParams(req, url));
+  /**
+   * `POST /oauth/revoke` (RFC 7009, Strava since 2026-06-01): the app authenticates with HTTP Basic
+   * `client_id:client_secret`; the form's `token` is an access or a refresh token (`token_type_hint`
+   * optional, an unknown hint ignored); revoking either revokes every token of the grant. 200 with an empty
+   * body, also for a token that is unknown or already revoked.
+   */
+  private async revoke(req: IncomingMessage, res: ServerResponse, url: URL, text: string): Promise<void> {
+    const client = basicCredentials(req);
+    if (!client || client.id !== this.clientId || client.secret !== this.clientSecret) {
+      res.setHeader('www-authenticate', 'Basic realm="strava"');
+      return sendJson(res, 401, stravaError('Authorization Error', 'Application', 'client_id', 'invalid'));
+    }
+    if (
+      url.searchParams.has('token') ||
+      !(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+    ) {
+      // RFC 7009: the token is a form parameter of the POST body, never in the URL
+      return sendJson(res, 400, stravaError('Bad Request', 'Application', 'token', 'invalid'));
+    }
+    const token = new URLSearchParams(text).get('token');
+    if (!token) return sendJson(res, 400, stravaError('Bad Request', 'Application', 'token', 'missing'));
+    this.tokens.revokeToken(token);
+    res.writeHead(200, { 'content-length': '0' });
+    res.end();
+  }
+
+  private async deauthorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    text: string,
+  ): Promise<void> {
+    const presented = bearerToken(req, readParams(req, url, text), !this.program.headerTokensOnly);
     const token = this.tokens.authenticate(presented);
     if (!token) {
       return sendJson(res, 401, stravaError('Authorization Error', 'Athlete', 'access_token', 'invalid'));
@@ -996,8 +1223,9 @@ export class StravaSandbox implements ConformanceSandbox {
     method: string,
     path: string,
     headers: Record<string, string>,
+    text: string,
   ): Promise<void> {
-    const form = await readParams(req, url);
+    const form = readParams(req, url, text);
     if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
       return sendJson(
         res,
@@ -1094,16 +1322,20 @@ export class StravaSandbox implements ConformanceSandbox {
   }
 }
 
-/** Starts a Strava sandbox on 127.0.0.1 (port 0 by default). */
+/** Starts a Strava sandbox on 127.0.0.1 (port 0 by default); with `apiBase: 'api-v3'` on two origins. */
 export async function startStravaSandbox(options: StravaSandboxOptions = {}): Promise<StravaSandbox> {
-  const server = createServer();
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return new StravaSandbox(server, `http://${host}:${port}`, options);
+  const listen = async (port: number) => {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return { server, origin: `http://${host}:${(server.address() as AddressInfo).port}` };
+  };
+  const oauth = await listen(options.port ?? 0);
+  const api = options.apiBase === 'api-v3' ? await listen(options.apiPort ?? 0) : null;
+  return new StravaSandbox(oauth.server, oauth.origin, options, api);
 }
 
 /** A stable tie-break within one start second that is not the id order (FNV-1a of the id). */

@@ -33,6 +33,13 @@ export interface HttpRequest {
   /** An `application/x-www-form-urlencoded` body; undefined values are left out. */
   form?: Record<string, string | undefined>;
   auth?: HttpAuth;
+  /**
+   * Sends the connection's access token as this `form` field instead of as a header: only for token
+   * revocation (RFC 7009, e.g. Strava's `POST /oauth/revoke` with `token`), where the app authenticates
+   * itself with `auth: { basic }`. Needs a connection context. Every other call carries the token in the
+   * `Authorization` header (`auth: 'user'`).
+   */
+  userTokenField?: string;
   /** Statuses other than 2xx that are not errors for this call (e.g. Polar's 409 on registration). */
   acceptStatuses?: number[];
   /** Names the call in errors and logs: `list activities`, `token exchange`. */

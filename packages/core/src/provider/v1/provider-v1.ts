@@ -160,12 +160,43 @@ export interface ProviderV1 {
   readonly rateLimit?: RateLimitSpec;
   /** The plugin's own `fetch` (its `fetch` option); core uses the host's when absent. */
   readonly fetch?: FetchFunction;
-  /** Turns an error body into a message a person can act on. */
+  /**
+   * The most accounts the provider lets this app connect (Strava's Standard tier: 10 athletes), when the
+   * app configured it. `connect.start` refuses one more with `ConnectionLimitError` (before the user is sent
+   * to a provider page that would refuse them), and dashboards warn as it is approached. Absent: no limit
+   * is known.
+   */
+  readonly maxConnections?: number;
+  /**
+   * Turns an error body into a message a person can act on. Its `condition` names an app-wide condition
+   * the body reveals (see `ProviderErrorDescription`): core then throws the matching typed error. Body
+   * parsing stays in the plugin; core only reads the verdict.
+   */
   describeError?(info: {
     status: number;
     body: string;
     operation?: string;
-  }): { message?: string; hint?: string } | undefined;
+  }): ProviderErrorDescription | undefined;
+}
+
+/** What a plugin's `describeError` makes of an error response. */
+export interface ProviderErrorDescription {
+  message?: string;
+  hint?: string;
+  /**
+   * - `app-suspended`: the provider refuses every call of this app (Strava: the app is `Inactive`). Core
+   *   throws `AppSuspendedError` (with `reason` and a `retryAt`); syncs of the provider end `deferred`, no
+   *   connection is marked for reauthorization.
+   * - `connection-limit`: the app may connect no more accounts (Strava's athlete cap). Core throws
+   *   `ConnectionLimitError`.
+   */
+  condition?: 'app-suspended' | 'connection-limit';
+  /** With `app-suspended`: the provider's reason (`inactive`). */
+  reason?: string;
+  /** With `app-suspended`: how long to wait before calling again (default the host's `http.appSuspendedRetryMs`, 15 min). */
+  retryAfterMs?: number;
+  /** With `connection-limit`: the limit when the body or the plugin knows it. */
+  limit?: number;
 }
 
 /** Any provider version core accepts. Future versions join this union with an upgrade function. */
