@@ -3,6 +3,7 @@ import { ConnectionConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
+import { runActivityMergeTests } from './store-suite-merge';
 
 /** Raw SQL access to the store's database, so the suite checks what really landed. */
 export interface StoreSuiteDatabase {
@@ -819,6 +820,15 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
           },
         ]);
         expect(await store().countActivities({ connectionId: connection.id })).toBe(1);
+      });
+    });
+
+    describe('commitPage: merging summaries and details (migration 011)', () => {
+      runActivityMergeTests({
+        store,
+        db,
+        connect: () => connect(),
+        commit: (connection, activities) => commit(connection, null, activities),
       });
     });
 
