@@ -13,6 +13,8 @@ export interface MergeSuiteContext {
     connection: ConnectionRecord,
     activities: NormalizedActivity[],
   ): Promise<{ created: number; updated: number; deleted: number }>;
+  /** The store serializes every call (an embedded database): the concurrent test is skipped. */
+  skipConcurrency: boolean;
 }
 
 const START = new Date('2026-03-01T07:00:00.000Z');
@@ -164,6 +166,23 @@ export function runActivityMergeTests(ctx: MergeSuiteContext): void {
     expect(await ctx.commit(connection, [detail])).toEqual({ created: 0, updated: 1, deleted: 0 });
     expect(await row('1')).toMatchObject({ calories: 300, raw: detail.raw, detail: 'detail' });
   });
+
+  it.skipIf(ctx.skipConcurrency)(
+    'keeps what a detail gave when a summary of the same activity is committed concurrently',
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const connection = await ctx.connect();
+        const id = `${connection.id}99`;
+        const detail = strava(id, 'detail', { calories: 424.8, deviceName: 'Garmin Forerunner 965' });
+        const results = await Promise.all([
+          ctx.commit(connection, [strava(id, 'summary')]),
+          ctx.commit(connection, [detail]),
+        ]);
+        expect(results.reduce((sum, r) => sum + r.created, 0)).toBe(1);
+        expect(await row(id)).toMatchObject({ calories: 424.8, raw: detail.raw, detail: 'detail' });
+      }
+    },
+  );
 
   it("treats an activity without `detail` (a plugin written before it) as the provider's complete record", async () => {
     const connection = await ctx.connect();

@@ -829,6 +829,7 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         db,
         connect: () => connect(),
         commit: (connection, activities) => commit(connection, null, activities),
+        skipConcurrency: !!skip.concurrency,
       });
     });
 
