@@ -6,6 +6,7 @@ import {
   createHttpClient,
   createMemoryRateLimitTracker,
   type JsonValue,
+  type NormalizedActivity,
   OAuthError,
   ProviderApiError,
   type ProviderContext,
@@ -429,6 +430,22 @@ describe('polar(): exercises', () => {
     expect(committed[0]![0]).toMatch(/^\d+$/);
     // nothing new: 204, no page
     expect(await collect(provider.listActivities(ctx, { cursor: null, full: false }))).toEqual([]);
+  });
+
+  it('keeps transactional exercise ids beyond 2^53 exact, in the id and in raw', async () => {
+    const env = await setup({ largeTransactionalIds: true });
+    const provider = env.sandbox.createProvider({ exerciseFlow: 'transactional' });
+    const { ctx } = await connect(env, 3, provider);
+    const activities: NormalizedActivity[] = [];
+    for await (const page of provider.listActivities(ctx, { cursor: null, full: false })) {
+      activities.push(...page.activities);
+    }
+    const expected = [0n, 1n, 2n].map((i) => String(2n ** 53n + 1n + i));
+    expect(activities.map((a) => a.providerActivityId).sort()).toEqual(expected);
+    for (const activity of activities) {
+      expect((activity.raw as { id: unknown }).id).toBe(activity.providerActivityId);
+      expect(activity.detail).toBe('detail');
+    }
   });
 
   it('fetches an exercise a webhook points at, only on the configured API', async () => {
