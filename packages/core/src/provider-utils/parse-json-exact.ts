@@ -1,5 +1,5 @@
 /** A JSON string (skipped as a whole), or an integer of 16+ digits that is a whole value (not in a string). */
-const bigIntegerOrString = /"(?:[^"\\]|\\.)*"|(?<=[:[,]\s*)-?\d{16,}(?![.\deE])/g;
+const bigIntegerOrString = /"(?:[^"\\]|\\.)*"|(?<=(?:^|[:[,])\s*)-?\d{16,}(?![.\deE])/g;
 
 /**
  * `JSON.parse` that keeps int64 numbers exact: an integer beyond 2^53 (Strava activity and upload ids,
