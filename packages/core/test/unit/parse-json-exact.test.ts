@@ -71,6 +71,14 @@ describe('parseJsonExact', () => {
     ]);
   });
 
+  it('reads a body with a string of 11 MB (a Garmin push may carry one) without exhausting the stack', () => {
+    const description = `${'x'.repeat(11 * 1024 * 1024)}\\"9007199254740993`;
+    const text = `{"activities":[{"activityDescription":${JSON.stringify(description)},"activityId":9007199254740993}]}`;
+    expect(parseJsonExact(text)).toEqual({
+      activities: [{ activityDescription: description, activityId: '9007199254740993' }],
+    });
+  });
+
   it('throws SyntaxError on invalid JSON, like JSON.parse', () => {
     expect(() => parseJsonExact('{"id": 9007199254740993')).toThrow(SyntaxError);
   });
