@@ -454,6 +454,8 @@ describe('polar(): exercises', () => {
     const [id] = await env.sandbox.addActivities(providerUserId, 1);
     const byUrl = await env.provider.fetchChanged!(ctx, `${env.sandbox.apiUrl}/exercises/${id}`);
     expect(byUrl.activities.map((a) => a.providerActivityId)).toEqual([id]);
+    // the exercise a webhook fetches is the record the listing holds: both complete
+    expect(byUrl.activities[0]?.detail).toBe('detail');
     const byId = await env.provider.fetchChanged!(ctx, id!);
     expect(byId.activities).toHaveLength(1);
     const gone = await env.provider.fetchChanged!(ctx, 'AAAunknownQ1');
