@@ -21,6 +21,7 @@ export const garminActivitySummarySchema = z.looseObject({
   /** The unique key of the summary; a string, though older payloads carry numbers. */
   summaryId: z.union([z.string().min(1), z.number().int()]).transform(String),
   userId: optionalString,
+  /** Garmin Connect's id, a JSON number that can exceed 2^53 (a digit string once parsed exactly). */
   activityId: z.union([z.number(), z.string()]).nullish(),
   activityName: optionalString,
   activityDescription: optionalString,

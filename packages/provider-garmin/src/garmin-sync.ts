@@ -4,6 +4,7 @@ import {
   type ConnectionContext,
   type JsonValue,
   type ListActivitiesRequest,
+  parseJsonExact,
   toEpochSeconds,
   ValidationError,
 } from '@trainlytics/core';
@@ -83,6 +84,8 @@ async function pullWindow(
     auth: 'user',
     operation: 'list activities',
     schema: listSchema,
+    // `activityId` can exceed 2^53: kept exact in `raw`
+    parse: parseJsonExact,
   });
   return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
 }
@@ -224,6 +227,7 @@ export async function fetchGarminChanged(
     auth: 'user',
     operation: 'ping callback',
     schema: listSchema,
+    parse: parseJsonExact,
   });
   return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
 }

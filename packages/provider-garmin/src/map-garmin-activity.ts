@@ -63,6 +63,8 @@ export function mapGarminActivity(
     isManual: summary.manual === true,
     deviceName: summary.deviceName ?? null,
     raw: garminRawPayload(raw),
+    // pulled, pushed or fetched for a ping, a summary is Garmin's complete record of the activity
+    detail: 'detail',
   });
 }
 

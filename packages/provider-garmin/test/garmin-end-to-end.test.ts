@@ -256,6 +256,40 @@ describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
     expect((await trainlytics.connections.list({ userId }))[0]?.status).toBe('active');
   });
 
+  it('keeps an activityId beyond 2^53 exact in raw: pulled, pushed and fetched for a ping', async () => {
+    const { connection, providerUserId } = await connect(1, 1);
+    const big = (n: bigint) => 2n ** 53n + n; // odd: a double cannot hold it
+    clock.advance(MINUTE_MS);
+    const pulled = await sandbox.addActivity(providerUserId, { largeActivityId: big(1n) });
+    expect((await trainlytics.sync(connection.id)).status).toBe('success');
+
+    clock.advance(MINUTE_MS);
+    const pushed = await sandbox.addActivity(providerUserId, { largeActivityId: big(3n) });
+    const push = await sandbox.webhookRequest(
+      { type: 'activity.created', providerUserId, providerActivityId: pushed },
+      { mode: 'push' },
+    );
+    expect(await push!.clone().text()).toContain(`"activityId":${big(3n)}`); // a bare JSON number
+    clock.advance(MINUTE_MS);
+    const pinged = await sandbox.addActivity(providerUserId, { largeActivityId: big(5n) });
+    const ping = await sandbox.webhookRequest(
+      { type: 'activity.created', providerUserId, providerActivityId: pinged },
+      { mode: 'ping' },
+    );
+    expect(await deliver([push!, ping!])).toEqual([200, 200]);
+
+    const rows = await query(
+      `select provider_activity_id as id, raw->>'activityId' as activity_id, detail from activities
+       where provider_activity_id = any($1) order by raw->>'activityId'`,
+      [[pulled, pushed, pinged]],
+    );
+    expect(rows).toEqual([
+      { id: pulled, activity_id: String(big(1n)), detail: 'detail' },
+      { id: pushed, activity_id: String(big(3n)), detail: 'detail' },
+      { id: pinged, activity_id: String(big(5n)), detail: 'detail' },
+    ]);
+  });
+
   it('accepts a notification body over 10 MB', async () => {
     const { connection, providerUserId } = await connect(1, 1);
     clock.advance(MINUTE_MS);

@@ -53,5 +53,7 @@ export function mapPolarActivity(exercise: PolarExercise, raw: unknown): Normali
     averageSpeedMps: distance !== null && durationS > 0 ? distance / durationS : null,
     deviceName: exercise.device ?? null,
     raw: raw as JsonValue,
+    // listed or fetched one by one, an exercise is the same complete record
+    detail: 'detail',
   });
 }

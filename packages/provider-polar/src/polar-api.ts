@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish();
 
+/**
+ * An integer id: a JSON number, or its digit string when it exceeds 2^53 (bodies are parsed with core's
+ * `parseJsonExact`, which keeps such numbers exact instead of rounding them).
+ */
+const integerId = z.union([z.number().int(), z.string().regex(/^\d+$/)]);
+
 /** `POST https://polarremote.com/v2/oauth2/token`: no refresh token; `x_user_id` is the Polar user id. */
 export const polarTokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
@@ -40,7 +46,7 @@ export const polarExerciseSchema = z.looseObject({
   id: z.union([z.string().min(1), z.number().int()]).transform(String),
   upload_time: nullish(z.string()),
   polar_user: nullish(z.string()),
-  transaction_id: nullish(z.number()),
+  transaction_id: nullish(integerId),
   device: nullish(z.string()),
   device_id: nullish(z.string()),
   /** Local wall-clock time, no zone. */
@@ -102,7 +108,7 @@ export const polarExerciseListSchema = z.array(z.unknown()).nullish();
 
 /** `POST /v3/users/{user-id}/exercise-transactions` → 201. */
 export const polarTransactionSchema = z.looseObject({
-  'transaction-id': z.number().int(),
+  'transaction-id': integerId,
   'resource-uri': nullish(z.string()),
 });
 

@@ -5,6 +5,7 @@ import {
   type JsonValue,
   type ListActivitiesRequest,
   mapActivityItems,
+  parseJsonExact,
   ReauthorizationRequiredError,
   ValidationError,
   validatePayload,
@@ -104,6 +105,7 @@ export async function* listPolarExercises(
       auth: 'user',
       schema: polarExerciseListSchema,
       operation: 'list exercises',
+      parse: parseJsonExact,
     }),
   );
   const items = (response.data ?? []).map((item) => ({ item, uploaded: uploadTimeOf(item), id: idOf(item) }));
@@ -213,7 +215,13 @@ export async function fetchPolarExercise(
   }
   const url = polarExerciseUrl(settings, ref);
   const response = await withConsentCheck(() =>
-    ctx.http.request({ url, auth: 'user', acceptStatuses: [404], operation: 'get exercise' }),
+    ctx.http.request({
+      url,
+      auth: 'user',
+      acceptStatuses: [404],
+      operation: 'get exercise',
+      parse: parseJsonExact,
+    }),
   );
   if (response.status === 404 || response.data === undefined) return { activities: [], rejected: [] };
   return mapItems([response.data]);
@@ -232,7 +240,13 @@ export async function* listPolarExerciseTransactions(
   const base = `${settings.apiUrl()}/users/${encodeURIComponent(userId)}/exercise-transactions`;
   for (;;) {
     const created = await withConsentCheck(() =>
-      ctx.http.request({ method: 'POST', url: base, auth: 'user', operation: 'create exercise transaction' }),
+      ctx.http.request({
+        method: 'POST',
+        url: base,
+        auth: 'user',
+        operation: 'create exercise transaction',
+        parse: parseJsonExact,
+      }),
     );
     if (created.status === 204 || created.data === undefined) {
       return;
@@ -246,6 +260,7 @@ export async function* listPolarExerciseTransactions(
       url: txUrl,
       auth: 'user',
       operation: 'list exercise transaction',
+      parse: parseJsonExact,
     });
     const { exercises } = await validatePayload(polarTransactionExercisesSchema, listed.data ?? {}, {
       provider: PROVIDER,
@@ -254,7 +269,12 @@ export async function* listPolarExerciseTransactions(
     const items: unknown[] = [];
     for (const exerciseUrl of exercises) {
       const url = polarExerciseUrl(settings, exerciseUrl, '/users/');
-      const res = await ctx.http.request({ url, auth: 'user', operation: 'get transaction exercise' });
+      const res = await ctx.http.request({
+        url,
+        auth: 'user',
+        operation: 'get transaction exercise',
+        parse: parseJsonExact,
+      });
       items.push(res.data);
     }
     let committed = false;

@@ -6,6 +6,7 @@ import {
   createHttpClient,
   createMemoryRateLimitTracker,
   type JsonValue,
+  type NormalizedActivity,
   OAuthError,
   ProviderApiError,
   type ProviderContext,
@@ -431,12 +432,30 @@ describe('polar(): exercises', () => {
     expect(await collect(provider.listActivities(ctx, { cursor: null, full: false }))).toEqual([]);
   });
 
+  it('keeps transactional exercise ids beyond 2^53 exact, in the id and in raw', async () => {
+    const env = await setup({ largeTransactionalIds: true });
+    const provider = env.sandbox.createProvider({ exerciseFlow: 'transactional' });
+    const { ctx } = await connect(env, 3, provider);
+    const activities: NormalizedActivity[] = [];
+    for await (const page of provider.listActivities(ctx, { cursor: null, full: false })) {
+      activities.push(...page.activities);
+    }
+    const expected = [0n, 1n, 2n].map((i) => String(2n ** 53n + 1n + i));
+    expect(activities.map((a) => a.providerActivityId).sort()).toEqual(expected);
+    for (const activity of activities) {
+      expect((activity.raw as { id: unknown }).id).toBe(activity.providerActivityId);
+      expect(activity.detail).toBe('detail');
+    }
+  });
+
   it('fetches an exercise a webhook points at, only on the configured API', async () => {
     const env = await setup();
     const { providerUserId, ctx } = await connect(env, 1);
     const [id] = await env.sandbox.addActivities(providerUserId, 1);
     const byUrl = await env.provider.fetchChanged!(ctx, `${env.sandbox.apiUrl}/exercises/${id}`);
     expect(byUrl.activities.map((a) => a.providerActivityId)).toEqual([id]);
+    // the exercise a webhook fetches is the record the listing holds: both complete
+    expect(byUrl.activities[0]?.detail).toBe('detail');
     const byId = await env.provider.fetchChanged!(ctx, id!);
     expect(byId.activities).toHaveLength(1);
     const gone = await env.provider.fetchChanged!(ctx, 'AAAunknownQ1');

@@ -27,6 +27,8 @@ const indoorVariants: Partial<Record<SportType, SportType>> = {
  *   it is read as a zone-less local time, and `utc_offset` is kept as `utcOffsetS`.
  * - Ids are strings (they exceed 2^53); heart rate is null when Strava has none (`has_heartrate: false`
  *   or the fields absent); `calories` and `device_name` only come with the detailed activity.
+ * - `detail` is `'detail'` for a DetailedActivity (`resource_state` 3), else `'summary'`: the store then
+ *   never clears calories or device a webhook's detail gave when the next listing lacks them.
  */
 export function mapStravaActivity(activity: StravaActivity, raw: unknown): NormalizedActivity {
   const id = exactActivityId(activity);
@@ -73,6 +75,8 @@ export function mapStravaActivity(activity: StravaActivity, raw: unknown): Norma
     isManual: activity.manual === true,
     deviceName: activity.device_name || null,
     raw: rawWithExactId(raw, id),
+    // the listing's SummaryActivity (resource_state 2) has no calories, device or description
+    detail: activity.resource_state === 3 ? 'detail' : 'summary',
   });
 }
 

@@ -1,3 +1,4 @@
+import { parseJsonExact } from '@trainlytics/core';
 import { z } from 'zod';
 
 /**
@@ -42,6 +43,8 @@ export type StravaAthlete = z.infer<typeof stravaAthleteSchema>;
 export const stravaActivitySchema = z
   .object({
     id: stravaIdSchema,
+    /** 2: SummaryActivity (the listing), 3: DetailedActivity (`GET /activities/{id}`). */
+    resource_state: optionalNumber,
     external_id: optionalString,
     upload_id_str: optionalString,
     athlete: z.object({ id: stravaIdSchema }).nullish(),
@@ -125,19 +128,11 @@ export const stravaErrorSchema = z.object({
 });
 export type StravaErrorBody = z.infer<typeof stravaErrorSchema>;
 
-const bigIntegerOrString = /"(?:[^"\\]|\\.)*"|(?<=[:[,]\s*)-?\d{16,}(?![.\deE])/g;
-
 /**
  * `JSON.parse` for Strava bodies that keeps int64 ids exact: integers beyond 2^53 (activity and upload ids
- * can be) become digit strings instead of being rounded. Strings in the body are left untouched.
+ * can be) become digit strings instead of being rounded. Core's `parseJsonExact`, under its former name.
  */
-export function parseStravaJson(text: string): unknown {
-  return JSON.parse(
-    text.replace(bigIntegerOrString, (match) =>
-      match.startsWith('"') || Number.isSafeInteger(Number(match)) ? match : `"${match}"`,
-    ),
-  );
-}
+export const parseStravaJson: (text: string) => unknown = parseJsonExact;
 
 /**
  * The exact id of an activity as a string. Core's HTTP client parses bodies with `JSON.parse`, which rounds

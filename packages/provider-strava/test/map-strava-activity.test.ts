@@ -40,6 +40,8 @@ describe('mapStravaActivity on the reference examples', () => {
       maxSpeedMps: 11,
       isManual: false,
       deviceName: null,
+      // resource_state 2: a summary, which never clears what a detail stored (ADR 0015)
+      detail: 'summary',
     });
     expect(first?.startDate.toISOString()).toBe('2018-05-02T12:15:09.000Z');
     // the raw payload is kept, with the upload id beyond 2^53 exact
@@ -103,6 +105,7 @@ describe('mapStravaActivity on the reference examples', () => {
       startDateLocal: '2018-02-16T06:52:54',
       averageHeartrate: null,
       totalElevationGainM: 516,
+      detail: 'detail',
     });
   });
 

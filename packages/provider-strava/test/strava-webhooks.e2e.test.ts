@@ -138,6 +138,36 @@ describe('Strava webhooks end to end', () => {
     expect(row.rows[0]?.name).toBe(sandbox.getActivity(athleteId, id!)?.name);
   });
 
+  it("keeps what a webhook's DetailedActivity gave when the next full sync lists the summary", async () => {
+    const [id] = sandbox.activityIds(athleteId, { limit: 1 }) as [string];
+    await sandbox.updateActivity(athleteId, id, { name: 'Tempo' });
+    const status = await sandbox.sendWebhook({
+      type: 'activity.updated',
+      providerUserId: athleteId,
+      providerActivityId: id,
+      updates: { title: 'Tempo' },
+    });
+    expect(status).toBe(200);
+    await trainlytics.webhooks.idle();
+    const row = async () =>
+      (
+        await pglite.query<Record<string, unknown>>(
+          `select name, calories, device_name, detail, raw->>'id' as raw_id, raw->>'resource_state' as state
+           from activities where provider_activity_id = $1`,
+          [id],
+        )
+      ).rows[0];
+    const detailed = await row();
+    expect(detailed).toMatchObject({ name: 'Tempo', detail: 'detail', raw_id: id, state: '3' });
+    expect(detailed?.calories).toEqual(expect.any(Number));
+    expect(detailed?.device_name).toEqual(expect.any(String));
+
+    // the listing's SummaryActivity has no calories or device: nothing to update, nothing cleared
+    const full = await trainlytics.sync(connectionId, { full: true });
+    expect(full).toMatchObject({ status: 'success', activitiesCreated: 0, activitiesUpdated: 0 });
+    expect(await row()).toEqual(detailed);
+  });
+
   it('refuses an event for another subscription and answers the handshake only with the verify token', async () => {
     const body = sandbox
       .webhookBody({ type: 'deauthorized', providerUserId: athleteId })

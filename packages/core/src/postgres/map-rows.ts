@@ -135,6 +135,8 @@ export function toActivityRow(row: JsonRow): ActivityRow {
     isManual: Boolean(row.is_manual),
     deviceName: stringOrNull(row.device_name),
     raw: (row.raw ?? null) as JsonValue,
+    // NULL: written before migration 011, how complete is unknown (merged as a detail)
+    detail: row.detail === 'summary' ? 'summary' : 'detail',
     updatedAt: date(row.updated_at),
   };
 }
@@ -211,5 +213,6 @@ export function activityArgs(activity: NormalizedActivity): Record<string, unkno
     is_manual: activity.isManual,
     device_name: activity.deviceName,
     raw: activity.raw,
+    detail: activity.detail ?? 'detail',
   };
 }

@@ -204,7 +204,12 @@ export interface Store {
     cursorBefore: JsonValue | null;
     now: Date;
   }): Promise<SyncRecord>;
-  /** Stores one page (upsert on `(provider, provider_activity_id)`, exact created/updated counts), its deletions, rejections, cursor and counters, in one transaction. */
+  /**
+   * Stores one page (upsert on `(provider, provider_activity_id)`, exact created/updated counts), its deletions,
+   * rejections, cursor and counters, in one transaction. Each activity is merged with the stored row by its
+   * `detail` (a summary never clears what a detail gave, docs/decisions/0015); a row counts as updated only
+   * when a stored value changes.
+   */
   commitPage(page: PageCommit): Promise<PageCommitResult>;
   finishSync(id: number, finish: SyncFinish): Promise<SyncRecord>;
   /** Closes every 'running' row of the connection as failed with `message` (a crashed sync). Returns how many. */

@@ -3,6 +3,7 @@ import { ConnectionConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
+import { runActivityMergeTests } from './store-suite-merge';
 
 /** Raw SQL access to the store's database, so the suite checks what really landed. */
 export interface StoreSuiteDatabase {
@@ -12,7 +13,7 @@ export interface StoreSuiteDatabase {
 
 export interface StoreSuiteFixture {
   store: Store;
-  /** The same database as the store's, with the Trainlytics schema (migrations 001–003) applied. */
+  /** The same database as the store's, with every Trainlytics migration applied (001 to the latest). */
   db: StoreSuiteDatabase;
   /** Empties every table between tests (e.g. `resetDatabase(db)`). */
   reset(): Promise<void>;
@@ -40,7 +41,8 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 /**
  * The behaviour every `Store` must have, run against a real database: connections (upsert, reconnect,
  * conflicts, compare-and-set tokens), OAuth states, sync history, page commits (exact counts, idempotency,
- * deletions, rejections, cursor), activity queries, leases, webhook deduplication and legacy rows.
+ * merging summaries and details, deletions, rejections, cursor), activity queries, leases, webhook
+ * deduplication and legacy rows.
  *
  * ```ts
  * runStoreConformanceSuite({
@@ -819,6 +821,16 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
           },
         ]);
         expect(await store().countActivities({ connectionId: connection.id })).toBe(1);
+      });
+    });
+
+    describe('commitPage: merging summaries and details (migration 011)', () => {
+      runActivityMergeTests({
+        store,
+        db,
+        connect: () => connect(),
+        commit: (connection, activities) => commit(connection, null, activities),
+        skipConcurrency: !!skip.concurrency,
       });
     });
 

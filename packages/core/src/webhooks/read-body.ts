@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/errors';
 import type { WebhookRequest } from '../provider/v1/webhook';
+import { parseJsonExact } from '../provider-utils/parse-json-exact';
 import type { BodyReservation } from './body-budget';
 
 /** The body exceeded the limit: answered with 413 before anything parses it. */
@@ -87,7 +88,7 @@ export function toWebhookRequest(request: Request, body: Uint8Array, provider: s
     text: readText,
     json() {
       try {
-        return JSON.parse(readText());
+        return parseJsonExact(readText());
       } catch (error) {
         throw new ValidationError(`The ${provider} webhook body is not valid JSON`, {
           provider,

@@ -28,6 +28,17 @@ const TRANSACTION_SIZE = 50;
 const TOKEN_TTL_S = 31_535_999;
 const CODE_TTL_MS = 10 * 60_000;
 
+/** The first transactional id with `largeTransactionalIds`: 2^53 + 1, which a double cannot hold. */
+const LARGE_ID_BASE = 2n ** 53n + 1n;
+
+/** JSON as Polar writes it: a bigint (a `long` beyond 2^53) becomes a bare JSON number, not rounded. */
+function polarJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `\u0000int:${v}` : v)).replace(
+    /"\\u0000int:(\d+)"/g,
+    '$1',
+  );
+}
+
 export interface PolarSandboxOptions {
   /** Port on 127.0.0.1 (default 0: any free port). */
   port?: number;
@@ -46,6 +57,11 @@ export interface PolarSandboxOptions {
   rateLimit?: { windowMs: number; limit: number };
   /** Deactivate the webhook after this many consecutive failed deliveries (Polar: 7 days of failures). */
   autoDeactivateAfterFailures?: number;
+  /**
+   * Give the transactional flow's exercises integer ids beyond 2^53 (from 2^53 + 1, written as bare JSON
+   * numbers, as a Java `long` may be) instead of 1000000 + index (default false).
+   */
+  largeTransactionalIds?: boolean;
   /** Require `POST /v3/users` before data calls, as Polar does (default true). */
   requireRegistration?: boolean;
   /**
@@ -587,7 +603,7 @@ export class PolarSandbox implements ConformanceSandbox {
           const exercises: string[] = [];
           for (let i = tx.from; i < tx.to; i++) {
             exercises.push(
-              `${this.apiUrl}/users/${id}/exercise-transactions/${tx.id}/exercises/${1_000_000 + i}`,
+              `${this.apiUrl}/users/${id}/exercise-transactions/${tx.id}/exercises/${this.transactionalId(i)}`,
             );
           }
           return this.json(res, 200, { exercises });
@@ -598,7 +614,7 @@ export class PolarSandbox implements ConformanceSandbox {
           return this.empty(res, 200);
         }
         if (parts.length === 6 && leaf === 'exercises' && method === 'GET') {
-          const index = Number(exerciseId) - 1_000_000;
+          const index = this.transactionalIndex(exerciseId ?? '');
           if (!Number.isInteger(index) || index < tx.from || index >= tx.to) {
             throw new HttpError(404, {
               status: 404,
@@ -606,6 +622,7 @@ export class PolarSandbox implements ConformanceSandbox {
             });
           }
           const item = toKebabExercise(this.facts(account, index), this.apiUrl, account.polarUserId, tx.id);
+          item.id = this.transactionalId(index);
           return this.json(res, 200, this.maybeMalformed(item, 'start-time'));
         }
       }
@@ -998,13 +1015,24 @@ export class PolarSandbox implements ConformanceSandbox {
     return false;
   }
 
+  /** The transactional id of exercise `index`: a bigint beyond 2^53 with `largeTransactionalIds`. */
+  private transactionalId(index: number): number | bigint {
+    return this.options.largeTransactionalIds ? LARGE_ID_BASE + BigInt(index) : 1_000_000 + index;
+  }
+
+  /** The index of a transactional id from a URL (NaN when it is not one). */
+  private transactionalIndex(id: string): number {
+    if (!/^\d+$/.test(id)) return Number.NaN;
+    return this.options.largeTransactionalIds ? Number(BigInt(id) - LARGE_ID_BASE) : Number(id) - 1_000_000;
+  }
+
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const all = { 'content-type': 'application/json', ...this.rateLimitHeaders(), ...headers };
     if (status >= 200 && status < 300 && this.takeInvalidJson()) {
-      res.writeHead(status, all).end(JSON.stringify(body).slice(0, 10));
+      res.writeHead(status, all).end(polarJson(body).slice(0, 10));
       return;
     }
-    res.writeHead(status, all).end(JSON.stringify(body));
+    res.writeHead(status, all).end(polarJson(body));
   }
 
   /** OAuth endpoints (polarremote.com at Polar): no rate-limit headers, untouched by the API fault knobs. */

@@ -14,7 +14,10 @@ export interface WebhookRequest extends WebhookRequestHead {
   body: Uint8Array;
   /** The body as UTF-8 text. */
   text(): string;
-  /** The body parsed as JSON; throws `ValidationError` for invalid JSON. */
+  /**
+   * The body parsed as JSON, int64-safe (`parseJsonExact`: an integer beyond 2^53 is its digit string, never
+   * a rounded number); throws `ValidationError` for invalid JSON.
+   */
   json(): unknown;
 }
 

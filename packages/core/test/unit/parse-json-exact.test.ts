@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseJsonExact } from '../../src/provider-utils/parse-json-exact';
+
+/** JSON with bigints written as bare numbers, as a provider writes an int64. */
+function writeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `\u0000int:${v}` : v), indent).replace(
+    /"\\u0000int:(-?\d+)"/g,
+    '$1',
+  );
+}
+
+/** What `parseJsonExact` must return: integers written beyond 2^53 as their digits, every other value as is. */
+function expected(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  // a double written as an integer beyond 2^53 (`9007199254740992`) reads like an int64: its digits
+  if (typeof value === 'number') {
+    const text = JSON.stringify(value);
+    return /^-?\d+$/.test(text) && !Number.isSafeInteger(value) ? text : JSON.parse(text);
+  }
+  if (Array.isArray(value)) return value.map(expected);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v)]));
+  }
+  return value;
+}
+
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+const json = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    int64,
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.string(),
+    // strings that look like big numbers, and escapes before them, stay strings
+    int64.map((n) => `${n}`),
+    int64.map((n) => `\\":${n}`),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
+  ),
+}));
+
+describe('parseJsonExact', () => {
+  it('property: integers beyond 2^53 come back as their exact digits, everything else as JSON.parse reads it', () => {
+    fc.assert(
+      fc.property(json.value, fc.boolean(), (value, pretty) => {
+        const text = writeJson(value, pretty ? 2 : undefined);
+        expect(parseJsonExact(text)).toEqual(expected(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps Garmin's activityId and Polar's long ids exact, and a safe integer a number", () => {
+    expect(
+      parseJsonExact('{"activityId":9007199254740993,"summaryId":"x9007199254740993","n":1234}'),
+    ).toEqual({
+      activityId: '9007199254740993',
+      summaryId: 'x9007199254740993',
+      n: 1234,
+    });
+    expect(parseJsonExact('[12345678987654321, 1.5e300, -9007199254740993]')).toEqual([
+      '12345678987654321',
+      1.5e300,
+      '-9007199254740993',
+    ]);
+  });
+
+  it('reads a body with a string of 11 MB (a Garmin push may carry one) without exhausting the stack', () => {
+    const description = `${'x'.repeat(11 * 1024 * 1024)}\\"9007199254740993`;
+    const text = `{"activities":[{"activityDescription":${JSON.stringify(description)},"activityId":9007199254740993}]}`;
+    expect(parseJsonExact(text)).toEqual({
+      activities: [{ activityDescription: description, activityId: '9007199254740993' }],
+    });
+  });
+
+  it('throws SyntaxError on invalid JSON, like JSON.parse', () => {
+    expect(() => parseJsonExact('{"id": 9007199254740993')).toThrow(SyntaxError);
+  });
+});
