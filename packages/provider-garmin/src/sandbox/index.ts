@@ -1,12 +1,16 @@
 export {
   type AddedGarminActivity,
+  type BackfillDelivery,
   GarminSandbox,
   type GarminSandboxEvent,
   type GarminSandboxOptions,
   SANDBOX_API_PATH,
   SANDBOX_AUTHORIZE_PATH,
+  MAX_DELIVERY_ATTEMPTS,
   SANDBOX_TOKEN_PATH,
+  type SandboxScheduler,
   startGarminSandbox,
+  timerScheduler,
   type WindowBounds,
 } from './garmin-sandbox';
 export { runSandboxCli } from './sandbox-cli';
