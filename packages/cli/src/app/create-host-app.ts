@@ -1,4 +1,5 @@
 import {
+  type Clock,
   type Connection,
   type Logger,
   NotFoundError,
@@ -25,6 +26,7 @@ import {
   requireSignIn,
   scopedUserId,
 } from './auth';
+import { BACKFILL_WATCH_MS, backfillStatus } from './backfill-status';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
@@ -39,6 +41,8 @@ export interface HostAppOptions extends HostAuthOptions {
   logger?: Logger;
   /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
   onConnected?: (connection: Connection) => void;
+  /** The dashboard's "now" (how recent a backfill request is); default the system clock. */
+  clock?: Clock;
   /** With the job queue (`serve --queue`): the sync jobs that failed every attempt, shown on the dashboard. */
   deadJobs?: () => Promise<DeadSyncJob[]>;
   /**
@@ -100,6 +104,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   }
   const authenticate = options.authenticate;
   const logger = options.logger ?? silentLogger;
+  const now = () => options.clock?.now() ?? new Date();
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const secureCookie = base.protocol === 'https:';
@@ -271,10 +276,10 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.get('/api/connections', async (c) => {
     const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
     const list = await trainlytics.connections.list(scope === 'all' ? {} : { userId: scope });
-    return c.json(list.map(connectionJson));
+    return c.json(list.map(connectionApiJson));
   });
   app.get('/api/connections/:id', async (c) =>
-    c.json(connectionJson(await getConnection(principalOf(c), c.req.param('id')))),
+    c.json(connectionApiJson(await getConnection(principalOf(c), c.req.param('id')))),
   );
   app.get('/api/connections/:id/history', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));
@@ -312,7 +317,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.post('/api/connections/:id/disconnect', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));
     const disconnected = await trainlytics.disconnect(connection.id, { revoke: true });
-    return c.json(connectionJson(disconnected));
+    return c.json(connectionApiJson(disconnected));
   });
 
   app.notFound((c) =>
@@ -335,17 +340,38 @@ export function createHostApp(options: HostAppOptions): Hono {
   async function providerPanels(user: AppUser): Promise<ProviderPanel[]> {
     const connections = await trainlytics.connections.list({ userId: user.id });
     const history = await trainlytics.history.list({ userId: user.id, limit: 60 });
-    return KNOWN_PROVIDER_IDS.map((id) => {
-      const connection = connections.find((c) => c.provider === id) ?? null;
-      return {
-        id,
-        name: providerName(id),
-        configured: trainlytics.providerIds.includes(id),
-        configureHint: `set ${id.toUpperCase()}_CLIENT_ID and ${id.toUpperCase()}_CLIENT_SECRET`,
-        connection,
-        history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
-      };
-    });
+    return Promise.all(
+      KNOWN_PROVIDER_IDS.map(async (id) => {
+        const connection = connections.find((c) => c.provider === id) ?? null;
+        const configured = trainlytics.providerIds.includes(id);
+        // a history delivered later by webhook (Garmin): say what was requested and what arrived so far
+        const asyncBackfill =
+          connection !== null && configured && trainlytics.getProvider(id).capabilities.backfill === 'async';
+        const backfill = asyncBackfill
+          ? backfillStatus(await trainlytics.history.list({ connectionId: connection.id, limit: 200 }))
+          : null;
+        return {
+          id,
+          name: providerName(id),
+          configured,
+          configureHint: `set ${id.toUpperCase()}_CLIENT_ID and ${id.toUpperCase()}_CLIENT_SECRET`,
+          connection,
+          history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
+          backfill,
+          backfillPending:
+            backfill !== null && now().getTime() - backfill.requestedAt.getTime() < BACKFILL_WATCH_MS,
+        };
+      }),
+    );
+  }
+
+  /** The JSON API's connection: a connection that needs the user names the action that fixes it. */
+  function connectionApiJson(connection: Connection) {
+    return {
+      ...connectionJson(connection),
+      reconnectUrl:
+        connection.status === 'active' ? null : `/connect/${connection.provider}?user=${connection.userId}`,
+    };
   }
 
   /** The connection, when the principal may see it; another user's answers exactly as a missing one. */

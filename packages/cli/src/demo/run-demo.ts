@@ -131,6 +131,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const dashboardUrl = `${server.baseUrl}/dashboard?user=${user.id}`;
 
     if (!options.headless) {
+      // As the real providers do, the sandboxes deliver to the app's webhook endpoint by themselves: the
+      // Garmin sandbox posts a requested backfill there a moment after the request (no program flushes it).
+      for (const s of sandboxes) {
+        if ('webhookUrl' in s.sandbox) {
+          (s.sandbox as { webhookUrl?: string }).webhookUrl = `${server.baseUrl}/webhooks/${s.providerId}`;
+        }
+      }
       const scheduler = createScheduler({
         trainlytics,
         intervalMs: 15 * 60_000,
