@@ -115,12 +115,13 @@ function describeSync(body) {
 
 document.addEventListener('click', async (event) => {
   const button = event.target.closest('button[data-action]');
-  if (!button) return;
+  // busy: aria-disabled rather than disabled, which would drop the keyboard focus
+  if (!button || button.getAttribute('aria-disabled') === 'true') return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const article = button.closest('article');
   const label = button.textContent;
   const sync = button.dataset.action === 'sync';
-  button.disabled = true;
+  button.setAttribute('aria-disabled', 'true');
   button.textContent = sync ? 'Syncing…' : 'Disconnecting…';
   notify(article, '');
   try {
@@ -140,7 +141,7 @@ document.addEventListener('click', async (event) => {
   } catch (error) {
     notify(article, 'The server could not be reached: ' + error.message, 'error');
   } finally {
-    button.disabled = false;
+    button.removeAttribute('aria-disabled');
     button.textContent = label;
   }
   await refresh();
