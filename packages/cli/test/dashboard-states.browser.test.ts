@@ -79,7 +79,7 @@ const H = 3600;
 
 /** The testid of the focused element. */
 const focusedTestId = (page: Page) =>
-  page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? null);
+  page.evaluate<string | null>('document.activeElement?.dataset.testid ?? null');
 
 describe('dashboard states in Chromium', () => {
   let context: BrowserContext;
@@ -133,9 +133,7 @@ describe('dashboard states in Chromium', () => {
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
     });
-    await page.evaluate(() => {
-      (window as unknown as { marker: string }).marker = 'same document';
-    });
+    await page.evaluate("window.marker = 'same document'");
     await page.getByTestId('disconnect-garmin').focus();
     expect(await focusedTestId(page)).toBe('disconnect-garmin');
 
@@ -145,9 +143,7 @@ describe('dashboard states in Chromium', () => {
     await page.locator('[data-testid="activities"] tbody tr').nth(7).waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(8);
     expect(await focusedTestId(page)).toBe('disconnect-garmin');
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(
-      'same document',
-    );
+    expect(await page.evaluate<string>('window.marker')).toBe('same document');
     expect(navigations).toBe(0);
     // the status line is a live region, updated in place
     expect(await page.getByTestId('state-garmin').getAttribute('role')).toBe('status');
@@ -239,10 +235,9 @@ describe('dashboard states in Chromium', () => {
       });
       const small = await phone.newPage();
       await small.goto(dashboardUrl);
-      const { scrollWidth, innerWidth } = await small.evaluate(() => ({
-        scrollWidth: document.documentElement.scrollWidth,
-        innerWidth: window.innerWidth,
-      }));
+      const { scrollWidth, innerWidth } = await small.evaluate<{ scrollWidth: number; innerWidth: number }>(
+        '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+      );
       expect(innerWidth).toBe(width);
       expect(scrollWidth).toBeLessThanOrEqual(width);
       const failed = small

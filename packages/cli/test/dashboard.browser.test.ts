@@ -129,8 +129,8 @@ describe('the connections dashboard in Chromium', () => {
     await page.waitForURL(`${strava.baseUrl}/**`);
     await page.selectOption('#athlete_id', providerUserId);
     await page.click('#authorize');
-    // Back on the dashboard, which refreshes itself until the background backfill has run.
-    // Once the sync reads as finished the page stops refreshing, so what follows reads a settled page.
+    // Back on the dashboard, which updates itself in place until the background backfill has run.
+    // Once the sync reads as finished the page stops updating, so what follows reads a settled page.
     await page.locator('[data-provider="strava"] table.history tbody tr[data-status="success"]').waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(7);
     expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
