@@ -207,6 +207,22 @@ describe('dashboard states in Chromium', () => {
     expect(await notice.locator('p').count()).toBe(1);
   });
 
+  it('Full re-sync asks first, then runs a full sync in place', async () => {
+    const messages: string[] = [];
+    page.once('dialog', (dialog) => {
+      messages.push(dialog.message());
+      void dialog.accept();
+    });
+    const fullRows = page.locator('[data-provider="garmin"] table.history tbody tr', { hasText: 'full' });
+    const before = await fullRows.count();
+    await page.getByTestId('full-sync-garmin').click();
+    await page.locator('[data-testid="notice-garmin"] p', { hasText: /^Synced: / }).waitFor();
+    expect(messages).toEqual([
+      expect.stringMatching(/^Re-sync the whole Garmin history\? .*nothing duplicated/),
+    ]);
+    await expect.poll(() => fullRows.count()).toBe(before + 1);
+  });
+
   it('withdrawn Garmin permissions: needs re-authorization, with Reconnect, on the page and in the API', async () => {
     garmin.setPermissions(providerUserId, ['HEALTH_EXPORT']);
     await page.getByTestId('sync-garmin').click();

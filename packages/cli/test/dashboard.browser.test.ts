@@ -108,11 +108,27 @@ describe('the connections dashboard in Chromium', () => {
     expect(await history.first().locator('td').nth(3).textContent()).toBe('success');
     expect(await history.first().locator('td').nth(4).textContent()).toBe('18');
 
-    // Disconnect.
+    // Disconnect: it says what it does first, and nothing happens when the person declines.
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByTestId('disconnect-strava').click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toMatch(/^Disconnect Strava\? Syncing stops .* activities already synced stay here/);
+    expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByTestId('disconnect-strava').click();
     await page.locator('[data-provider="strava"][data-status="inactive"]').waitFor();
     expect(await page.getByTestId('status-strava').textContent()).toBe('disconnected');
     expect(await page.getByTestId('connect-strava').textContent()).toMatch(/Reconnect Strava/);
+    // the activities stay, marked as coming from a disconnected account
+    await page.locator('[data-testid="activities"] tbody tr[data-disconnected="true"]').first().waitFor();
+    expect(await page.locator('[data-testid="activities"] tbody tr[data-disconnected="true"]').count()).toBe(
+      18,
+    );
+    expect(await page.getByTestId('disconnected-tag').first().textContent()).toBe('disconnected');
     const connection = (await opened.trainlytics.connections.list({ userId: user.id }))[0]!;
     expect(connection.status).toBe('inactive');
 

@@ -117,6 +117,8 @@ document.addEventListener('click', async (event) => {
   const button = event.target.closest('button[data-action]');
   // busy: aria-disabled rather than disabled, which would drop the keyboard focus
   if (!button || button.getAttribute('aria-disabled') === 'true') return;
+  // an action that changes more than a sync says what it does first (Disconnect, Full re-sync)
+  if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const article = button.closest('article');
   const label = button.textContent;
@@ -168,6 +170,8 @@ main:focus, h3:focus { outline: none; }
 .status-active { background: #d9f2df; }
 .status-reauth_required { background: #fde8c8; }
 .status-inactive { background: #f4d9d9; }
+.tag { font-size: 0.7rem; padding: 0 0.4rem; border-radius: 1rem; background: #f4d9d9; }
+tr[data-disconnected] { color: #5b6475; }
 .state:empty { display: none; }
 .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; margin: 0.5rem 0; }
 .actions form { margin: 0; }

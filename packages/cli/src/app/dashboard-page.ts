@@ -143,7 +143,7 @@ function userSection(model: DashboardModel, user: AppUser) {
     </section>
     <section aria-labelledby="activities-heading">
       <h2 id="activities-heading">Recent activities</h2>
-      <div data-live="activities">${activitiesTable(model.activities)}</div>
+      <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}</div>
     </section>`;
 }
 
@@ -196,12 +196,15 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
       ${status === 'active' ? '' : connectForm}
       ${
         connection && status === 'active'
-          ? html`<button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync" data-testid="sync-${panel.id}">Sync now</button>`
+          ? html`<button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync" data-testid="sync-${panel.id}">Sync now</button>
+              <button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync?full=1" data-testid="full-sync-${panel.id}"
+                data-confirm="Re-sync the whole ${panel.name} history? Every activity is read again (new ones added, changed ones updated, nothing duplicated); it can take a while.">Full re-sync</button>`
           : ''
       }
       ${
         connection && status !== 'inactive'
-          ? html`<button type="button" data-action="disconnect" data-url="/api/connections/${connection.id}/disconnect" data-testid="disconnect-${panel.id}">Disconnect</button>`
+          ? html`<button type="button" data-action="disconnect" data-url="/api/connections/${connection.id}/disconnect" data-testid="disconnect-${panel.id}"
+              data-confirm="Disconnect ${panel.name}? Syncing stops and Trainlytics gives up its access to your ${panel.name} account. The activities already synced stay here, marked as disconnected; you can reconnect later.">Disconnect</button>`
           : ''
       }
     </div>
@@ -258,7 +261,14 @@ function historyTable(history: SyncRecord[]) {
   </table>`;
 }
 
-function activitiesTable(activities: ActivityRow[]) {
+/** The connections that were disconnected: their activities stay, marked as such. */
+function disconnectedIds(providers: ProviderPanel[]): Set<number> {
+  return new Set(
+    providers.flatMap((p) => (p.connection && p.connection.status === 'inactive' ? [p.connection.id] : [])),
+  );
+}
+
+function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = new Set()) {
   if (activities.length === 0) return html`<p data-testid="no-activities">No activities yet.</p>`;
   return html`<table class="activities stack" data-testid="activities">
     <thead>
@@ -266,10 +276,16 @@ function activitiesTable(activities: ActivityRow[]) {
     </thead>
     <tbody>
       ${activities.map(
-        (a) => html`<tr data-provider="${a.provider ?? ''}">
+        (a) => html`<tr data-provider="${a.provider ?? ''}"${
+          a.connectionId !== null && disconnected.has(a.connectionId) ? html` data-disconnected="true"` : ''
+        }>
           <td data-label="Start" class="start">${instantHtml(a.startDate, { localAt: a })}</td>
-          <td data-label="Provider">${a.provider ?? ''}</td>
-          <td data-label="Name" class="name">${a.name ?? ''}</td>
+          <td data-label="Provider">${a.provider ?? '—'}${
+            a.connectionId !== null && disconnected.has(a.connectionId)
+              ? html` <span class="tag" data-testid="disconnected-tag">disconnected</span>`
+              : ''
+          }</td>
+          <td data-label="Name" class="name">${a.name || '—'}</td>
           <td data-label="Sport" class="sport">${a.sportType}</td>
           <td data-label="Distance" class="number">${formatDistance(a.distanceM)}</td>
           <td data-label="Duration" class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
