@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { migrate } from '@trainlytics/migrations';
 import {
   type GarminSandbox,
@@ -77,6 +79,12 @@ afterAll(async () => {
 
 const H = 3600;
 
+/** Screenshots of each state, kept as test artifacts (git-ignored `test-results/dashboard/`). */
+const ARTIFACTS = path.join(process.cwd(), 'test-results', 'dashboard');
+mkdirSync(ARTIFACTS, { recursive: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
 /** The testid of the focused element. */
 const focusedTestId = (page: Page) =>
   page.evaluate<string | null>('document.activeElement?.dataset.testid ?? null');
@@ -127,6 +135,7 @@ describe('dashboard states in Chromium', () => {
       /History requested for 25 windows \(730 days\) at \d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12];\s+0\s+activities arrived\. Garmin sends it in the background/s,
     );
     expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
+    await shot(page, 'garmin-backfill-requested-1366');
 
     // From here on: no navigation, and the keyboard focus stays on the Disconnect button.
     let navigations = 0;
@@ -147,6 +156,11 @@ describe('dashboard states in Chromium', () => {
     expect(navigations).toBe(0);
     // the status line is a live region, updated in place
     expect(await page.getByTestId('state-garmin').getAttribute('role')).toBe('status');
+    // the last sync reads as a human time, the exact one on hover
+    const lastSync = page.getByTestId('last-sync-garmin').locator('time');
+    expect(await lastSync.textContent()).toMatch(/^(just now|\d+ min ago)$/);
+    expect(await lastSync.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12]$/);
+    await shot(page, 'garmin-backfill-arrived-1366');
     expect(scriptErrors).toEqual([]);
   });
 
@@ -194,6 +208,7 @@ describe('dashboard states in Chromium', () => {
     const text = await notice.textContent();
     expect(text).toMatch(/^Sync failed: .*HTTP 400/);
     expect(text).not.toMatch(/Bad Gateway/);
+    await shot(page, 'sync-failed-1366');
     expect(await rows.count()).toBe(before + 2);
     expect(await rows.first().locator('td.error-message').textContent()).toMatch(/HTTP 400/);
     // still the same button, focused, after both in-place updates
@@ -240,6 +255,7 @@ describe('dashboard states in Chromium', () => {
         reconnectUrl: expect.stringMatching(/^\/connect\/garmin\?user=\d+$/),
       }),
     ]);
+    await shot(page, 'needs-reauthorization-1366');
   });
 
   it.each([360, 390])(
@@ -266,6 +282,7 @@ describe('dashboard states in Chromium', () => {
         expect(box.x).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width).toBeLessThanOrEqual(width);
       }
+      await shot(small, `needs-reauthorization-${width}`);
       const distance = small
         .locator('[data-testid="activities"] tbody tr')
         .first()

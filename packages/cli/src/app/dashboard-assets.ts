@@ -21,8 +21,22 @@ function localize(root) {
     const date = new Date(t.dateTime);
     if (Number.isNaN(date.getTime())) continue;
     const p = Object.fromEntries(timeFormat.formatToParts(date).map((x) => [x.type, x.value]));
-    t.textContent = p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + p.timeZoneName;
+    const exact = p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + p.timeZoneName;
+    if (t.dataset.relative) {
+      t.textContent = relative(date);
+      t.title = exact;
+    } else {
+      t.textContent = exact;
+    }
   }
+}
+function relative(date) {
+  const minutes = Math.round((Date.now() - date.getTime()) / 60000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return minutes + ' min ago';
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return hours + ' h ago';
+  return Math.round(hours / 24) + ' days ago';
 }
 // The server HTML of each live region, to compare with the next fetch (times are rewritten locally).
 const served = new Map();

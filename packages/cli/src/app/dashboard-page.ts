@@ -173,7 +173,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
         ? html`<p class="account">
             Account ${connection.providerUserId}
             ${profileName(connection) ? html`(${profileName(connection)})` : ''} · last sync
-            <span data-testid="last-sync-${panel.id}">${instantHtml(connection.lastSyncAt)}</span>
+            <span data-testid="last-sync-${panel.id}">${instantHtml(connection.lastSyncAt, { relative: true })}</span>
           </p>
           ${
             status === 'reauth_required'
@@ -187,7 +187,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
           }`
         : ''
     }
-    ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill) : ''}
+    ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill, status === 'active') : ''}
     </div>
     <p class="state" role="status" data-live-text="state-${panel.id}" data-testid="state-${panel.id}">${stateText(
       { running, awaitingFirstSync },
@@ -220,7 +220,7 @@ function stateText(state: { running: boolean; awaitingFirstSync: boolean }): str
 }
 
 /** What an asynchronous backfill (Garmin) is doing: requested windows, activities arrived so far. */
-function backfillLine(panel: ProviderPanel, b: BackfillStatus) {
+function backfillLine(panel: ProviderPanel, b: BackfillStatus, active: boolean) {
   const windows = `${b.windows} ${b.windows === 1 ? 'window' : 'windows'}`;
   return html`<p class="backfill" data-testid="backfill-${panel.id}">
     History requested for ${windows} (${b.days} days) at ${instantHtml(b.requestedAt)};
@@ -228,7 +228,7 @@ function backfillLine(panel: ProviderPanel, b: BackfillStatus) {
     ${b.arrived === 1 ? 'activity' : 'activities'} arrived${
       b.remainingWindows > 0
         ? html`; ${b.remainingWindows} more to request (the next full sync resumes)`
-        : panel.backfillPending
+        : panel.backfillPending && active
           ? html`. ${panel.name} sends it in the background: this page updates as it arrives.`
           : '.'
     }

@@ -5,17 +5,22 @@ import { formatInstant } from '../format';
  * An instant on the dashboard: a `<time>` printed in UTC with its zone label (`2026-11-29 20:19 UTC`), so
  * lists sorted by instant read in order without script; the dashboard's script rewrites it in the
  * viewer's time zone with that zone's label (still one zone for the whole page). The exact instant is
- * on hover. `localAt` adds an activity's own wall-clock time and offset to the hover text.
+ * on hover. `relative` asks the script for "5 min ago" instead. `localAt` adds an activity's own wall-clock time and offset to the hover text.
  */
 export function instantHtml(
   date: Date | null | undefined,
-  options: { localAt?: { startDateLocal: string | null; utcOffsetS: number | null } } = {},
+  options: {
+    localAt?: { startDateLocal: string | null; utcOffsetS: number | null };
+    /** Shown as "5 min ago" by the script (the exact time on hover). */
+    relative?: boolean;
+  } = {},
 ) {
   if (!date) return html`<span class="absent">never</span>`;
   const iso = date.toISOString();
   const local = options.localAt ? activityLocalTime(options.localAt) : '';
   const title = `${formatInstant(date)}${local ? ` · at the activity: ${local}` : ''}`;
-  return html`<time datetime="${iso}" title="${title}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
+  const relative = options.relative ? html` data-relative="true"` : '';
+  return html`<time datetime="${iso}" title="${title}"${relative}>${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
 }
 
 /** `2026-11-29 21:19 (UTC+01:00)`: the activity's wall-clock time with its offset, or '' when unknown. */
