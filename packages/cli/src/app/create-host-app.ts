@@ -27,6 +27,7 @@ import {
   scopedUserId,
 } from './auth';
 import { BACKFILL_WATCH_MS, backfillStatus } from './backfill-status';
+import { connectFailureMessage } from './connect-failure';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
@@ -151,8 +152,19 @@ export function createHostApp(options: HostAppOptions): Hono {
       return c.redirect(back, 303);
     } catch (error) {
       if (!TrainlyticsError.isInstance(error)) throw error;
+      // a signed-in user can start again at once; an admin picks the user on the dashboard first
+      const principal = await principalFor(authenticate, c.req.raw).catch(() => null);
+      const back = principal && !principal.admin ? `/dashboard?user=${principal.userId}` : '/dashboard';
       return c.html(
-        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        messagePage(
+          `${providerName(provider)} was not connected`,
+          connectFailureMessage(providerName(provider), error),
+          back,
+          {
+            detail: error.userMessage,
+            ...(principal && !principal.admin ? { retryHref: `/connect/${provider}` } : {}),
+          },
+        ),
         ERROR_STATUS[error.name] ?? 400,
       );
     }
@@ -236,7 +248,11 @@ export function createHostApp(options: HostAppOptions): Hono {
       const message = KNOWN_PROVIDER_IDS.includes(provider)
         ? `${providerName(provider)} is not configured on this server`
         : `Unknown provider "${provider}"`;
-      return c.html(messagePage('Cannot connect', message, '/dashboard'), 404);
+      // the way back keeps the user the page was about
+      return c.html(
+        messagePage('Cannot connect', message, userId ? `/dashboard?user=${userId}` : '/dashboard'),
+        404,
+      );
     }
     if (!userId || !(await getUser(db, userId))) {
       return c.html(

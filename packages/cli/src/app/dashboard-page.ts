@@ -295,15 +295,31 @@ function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = 
   </table>`;
 }
 
-/** A small page for errors a person meets in the browser (a refused consent, an expired state). */
-export function messagePage(title: string, message: string, backHref: string) {
+/**
+ * A small page for errors a person meets in the browser (a refused consent, an expired state). `detail`
+ * (the developer's message, codes and all) sits behind a disclosure; `retryHref` adds "Try again".
+ */
+export function messagePage(
+  title: string,
+  message: string,
+  backHref: string,
+  options: { detail?: string; retryHref?: string } = {},
+) {
   return layout(
     title,
     '',
     html`<main id="main" tabindex="-1">
       <h1>${title}</h1>
       <p class="error" data-testid="message">${message}</p>
-      <p><a href="${backHref}">Back to the dashboard</a></p>
+      ${
+        options.detail
+          ? html`<details data-testid="detail"><summary>Technical detail</summary><p>${options.detail}</p></details>`
+          : ''
+      }
+      <p>
+        ${options.retryHref ? html`<a href="${options.retryHref}" data-testid="retry">Try again</a> · ` : ''}
+        <a href="${backHref}">Back to the dashboard</a>
+      </p>
     </main>`,
   );
 }
