@@ -252,11 +252,13 @@ export async function fetchGarminChanged(
       },
     );
   }
-  const res = await ctx.http.request({
-    url: target,
-    auth: 'user',
-    operation: 'ping callback',
-    schema: listSchema,
-  });
+  const res = await withPermission(ctx, ACTIVITY_EXPORT, () =>
+    ctx.http.request({
+      url: target,
+      auth: 'user',
+      operation: 'ping callback',
+      schema: listSchema,
+    }),
+  );
   return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
 }

@@ -256,6 +256,22 @@ describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
     expect((await trainlytics.connections.get(connection.id))?.status).toBe('reauth_required');
   });
 
+  it('a ping fetched after the permission was withdrawn marks the connection too (webhook processing)', async () => {
+    const { connection, providerUserId } = await connect(3, 1);
+    const [summaryId] = await sandbox.addActivities(providerUserId, 1);
+    const ping = await sandbox.webhookRequest(
+      { type: 'activity.created', providerUserId, providerActivityId: summaryId! },
+      { mode: 'ping' },
+    );
+    sandbox.setPermissions(providerUserId, ['HEALTH_EXPORT']);
+    await deliver([ping!]);
+    const rows = await history(connection.id);
+    expect(rows.at(-1)).toMatchObject({ sync_type: 'webhook', sync_status: 'failed' });
+    const after = await trainlytics.connections.get(connection.id);
+    expect(after?.status).toBe('reauth_required');
+    expect(after?.lastError).toMatch(/no longer shares ACTIVITY_EXPORT/);
+  });
+
   it('disconnect deregisters at Garmin; the deregistration notification that follows is harmless', async () => {
     const { connection, providerUserId } = await connect(2, 1);
     const disconnected = await trainlytics.disconnect(connection.id, { revoke: true });
