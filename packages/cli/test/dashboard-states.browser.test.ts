@@ -151,6 +151,7 @@ describe('dashboard states in Chromium', () => {
     await page.locator('[data-testid="backfill-arrived-garmin"]', { hasText: /^8$/ }).waitFor();
     await page.locator('[data-testid="activities"] tbody tr').nth(7).waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(8);
+    expect(await page.getByTestId('count-garmin').textContent()).toBe('8');
     expect(await focusedTestId(page)).toBe('disconnect-garmin');
     expect(await page.evaluate<string>('window.marker')).toBe('same document');
     expect(navigations).toBe(0);

@@ -374,6 +374,9 @@ export function createHostApp(options: HostAppOptions): Hono {
           connection,
           history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
           backfill,
+          ...(connection
+            ? { activityCount: await trainlytics.store.countActivities({ connectionId: connection.id }) }
+            : {}),
           backfillPending:
             backfill !== null && now().getTime() - backfill.requestedAt.getTime() < BACKFILL_WATCH_MS,
         };

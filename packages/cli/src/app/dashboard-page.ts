@@ -17,6 +17,8 @@ export interface ProviderPanel {
   history: SyncRecord[];
   /** A history the provider delivers later by webhook (Garmin): what was requested and what arrived. */
   backfill?: BackfillStatus | null;
+  /** Activities stored for the connection (every page of them, not only the recent ones shown). */
+  activityCount?: number;
   /** The backfill was requested recently: its activities may still be arriving (the page keeps updating). */
   backfillPending?: boolean;
 }
@@ -172,7 +174,14 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
       connection
         ? html`<p class="account">
             Account ${connection.providerUserId}
-            ${profileName(connection) ? html`(${profileName(connection)})` : ''} · last sync
+            ${profileName(connection) ? html`(${profileName(connection)})` : ''}
+            ${
+              panel.activityCount === undefined
+                ? ''
+                : html`· <span data-testid="count-${panel.id}">${panel.activityCount}</span>
+                    ${panel.activityCount === 1 ? 'activity' : 'activities'}`
+            }
+            · last sync
             <span data-testid="last-sync-${panel.id}">${instantHtml(connection.lastSyncAt, { relative: true })}</span>
           </p>
           ${
@@ -287,7 +296,7 @@ function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = 
           }</td>
           <td data-label="Name" class="name">${a.name || '—'}</td>
           <td data-label="Sport" class="sport">${a.sportType}</td>
-          <td data-label="Distance" class="number">${formatDistance(a.distanceM)}</td>
+          <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType)}</td>
           <td data-label="Duration" class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
         </tr>`,
       )}
