@@ -56,6 +56,7 @@ beforeAll(async () => {
     db: database.db,
     port: 0,
     syncAfterConnect: true,
+    syncIntervalMs: 15 * 60_000,
   });
   garmin.webhookUrl = `${server.baseUrl}/webhooks/garmin`;
   browser = await chromium.launch({
@@ -152,6 +153,10 @@ describe('dashboard states in Chromium', () => {
     await page.locator('[data-testid="activities"] tbody tr').nth(7).waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(8);
     expect(await page.getByTestId('count-garmin').textContent()).toBe('8');
+    // with scheduled sync, the next one: an interval after the last
+    expect(await page.getByTestId('next-sync-garmin').locator('time').textContent()).toMatch(
+      /^in 1[45] min$/,
+    );
     expect(await focusedTestId(page)).toBe('disconnect-garmin');
     expect(await page.evaluate<string>('window.marker')).toBe('same document');
     expect(navigations).toBe(0);

@@ -42,6 +42,8 @@ export interface HostAppOptions extends HostAuthOptions {
   logger?: Logger;
   /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
   onConnected?: (connection: Connection) => void;
+  /** With scheduled sync (`serve`, `demo --serve`): its interval, so the dashboard shows each connection's next sync. */
+  syncIntervalMs?: number;
   /** The dashboard's "now" (how recent a backfill request is); default the system clock. */
   clock?: Clock;
   /** With the job queue (`serve --queue`): the sync jobs that failed every attempt, shown on the dashboard. */
@@ -374,6 +376,9 @@ export function createHostApp(options: HostAppOptions): Hono {
           connection,
           history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
           backfill,
+          ...(options.syncIntervalMs && connection?.status === 'active' && connection.lastSyncAt
+            ? { nextSyncAt: new Date(connection.lastSyncAt.getTime() + options.syncIntervalMs) }
+            : {}),
           ...(connection
             ? { activityCount: await trainlytics.store.countActivities({ connectionId: connection.id }) }
             : {}),

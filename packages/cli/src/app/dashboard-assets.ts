@@ -32,11 +32,12 @@ function localize(root) {
 }
 function relative(date) {
   const minutes = Math.round((Date.now() - date.getTime()) / 60000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return minutes + ' min ago';
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return hours + ' h ago';
-  return Math.round(hours / 24) + ' days ago';
+  const future = date.getTime() > Date.now();
+  if (Math.abs(minutes) < 1) return future ? 'in under a minute' : 'just now';
+  const m = Math.abs(minutes);
+  const hours = Math.round(m / 60);
+  const span = m < 60 ? m + ' min' : hours < 48 ? hours + ' h' : Math.round(hours / 24) + ' days';
+  return future ? 'in ' + span : span + ' ago';
 }
 // The server HTML of each live region, to compare with the next fetch (times are rewritten locally).
 const served = new Map();

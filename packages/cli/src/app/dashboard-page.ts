@@ -17,6 +17,8 @@ export interface ProviderPanel {
   history: SyncRecord[];
   /** A history the provider delivers later by webhook (Garmin): what was requested and what arrived. */
   backfill?: BackfillStatus | null;
+  /** When the scheduler syncs it next (with scheduled sync, for an active connection synced before). */
+  nextSyncAt?: Date;
   /** Activities stored for the connection (every page of them, not only the recent ones shown). */
   activityCount?: number;
   /** The backfill was requested recently: its activities may still be arriving (the page keeps updating). */
@@ -183,6 +185,12 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
             }
             · last sync
             <span data-testid="last-sync-${panel.id}">${instantHtml(connection.lastSyncAt, { relative: true })}</span>
+            ${
+              panel.nextSyncAt
+                ? html`· next sync
+                    <span data-testid="next-sync-${panel.id}">${instantHtml(panel.nextSyncAt, { relative: true })}</span>`
+                : ''
+            }
           </p>
           ${
             status === 'reauth_required'

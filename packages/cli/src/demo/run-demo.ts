@@ -64,6 +64,9 @@ function brief(result: SyncResult) {
   };
 }
 
+/** How often `demo --serve` syncs every connection (its scheduler). */
+const DEMO_SYNC_INTERVAL_MS = 15 * 60_000;
+
 /**
  * `trainlytics demo`: the embedded (or given) database, migrations, a sandbox per provider without real
  * credentials (seeded with a few hundred varied activities), the host app, and — headless — the whole
@@ -126,6 +129,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       // On a terminal a person connects from the dashboard: start the backfill at once. Headless, the demo
       // runs each sync itself to show and check it.
       syncAfterConnect: !options.headless,
+      // on a terminal the demo syncs every 15 minutes (below): the dashboard shows when
+      ...(options.headless ? {} : { syncIntervalMs: DEMO_SYNC_INTERVAL_MS }),
     });
     closers.unshift(() => server.close());
     const dashboardUrl = `${server.baseUrl}/dashboard?user=${user.id}`;
@@ -140,7 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       }
       const scheduler = createScheduler({
         trainlytics,
-        intervalMs: 15 * 60_000,
+        intervalMs: DEMO_SYNC_INTERVAL_MS,
         rateLimitTracker: opened.rateLimitTracker,
         logger,
       });
