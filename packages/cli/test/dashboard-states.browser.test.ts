@@ -264,6 +264,51 @@ describe('dashboard states in Chromium', () => {
     await shot(page, 'needs-reauthorization-1366');
   });
 
+  it('pages the activities (keyset on the start) and filters them by provider', async () => {
+    const paged = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      port: 0,
+      activitiesPerPage: 5,
+    });
+    const other = await context.newPage();
+    try {
+      await other.goto(dashboardUrl.replace(server.baseUrl, paged.baseUrl));
+      const rows = other.locator('[data-testid="activities"] tbody tr');
+      expect(await rows.count()).toBe(5);
+      const first = await rows
+        .locator('time')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+      await other.getByTestId('older-activities').click();
+      await other.getByTestId('newest-activities').waitFor();
+      expect(await rows.count()).toBe(3);
+      expect(await other.getByTestId('older-activities').count()).toBe(0);
+      const second = await rows
+        .locator('time')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+      // every activity once, newest first across the pages
+      const all = [...first, ...second];
+      expect(new Set(all).size).toBe(8);
+      expect([...all].sort().reverse()).toEqual(all);
+
+      await other.selectOption('[data-testid="provider-filter"]', 'polar');
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.getByTestId('no-activities').waitFor();
+      expect(new URL(other.url()).searchParams.get('provider')).toBe('polar');
+      await other.selectOption('[data-testid="provider-filter"]', 'garmin');
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.locator('[data-testid="activities"] tbody tr').first().waitFor();
+      expect(await rows.count()).toBe(5);
+      expect(await other.getByTestId('older-activities').getAttribute('href')).toMatch(
+        /provider=garmin&before=/,
+      );
+    } finally {
+      await other.close();
+      await paged.close();
+    }
+  });
+
   it.each([360, 390])(
     'fits a %i px wide phone: no horizontal overflow, Created/Updated/Error visible',
     async (width) => {

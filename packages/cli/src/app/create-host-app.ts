@@ -42,6 +42,8 @@ export interface HostAppOptions extends HostAuthOptions {
   logger?: Logger;
   /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
   onConnected?: (connection: Connection) => void;
+  /** Recent activities per dashboard page (default 25); older ones are a link away. */
+  activitiesPerPage?: number;
   /** With scheduled sync (`serve`, `demo --serve`): its interval, so the dashboard shows each connection's next sync. */
   syncIntervalMs?: number;
   /** The dashboard's "now" (how recent a backfill request is); default the system clock. */
@@ -211,7 +213,9 @@ export function createHostApp(options: HostAppOptions): Hono {
       users,
       user,
       providers: user ? await providerPanels(user) : [],
-      activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
+      ...(user
+        ? await activityPage(user, c.req.query('provider'), c.req.query('before'))
+        : { activities: [] }),
       csrfToken: token,
       notice,
       syncAfterConnect: Boolean(options.onConnected),
@@ -387,6 +391,29 @@ export function createHostApp(options: HostAppOptions): Hono {
         };
       }),
     );
+  }
+
+  /** One page of the user's activities, newest first, optionally of one provider and before an instant. */
+  async function activityPage(user: AppUser, provider: string | undefined, before: string | undefined) {
+    const perPage = options.activitiesPerPage ?? 25;
+    const only = provider && KNOWN_PROVIDER_IDS.includes(provider) ? provider : null;
+    const until = before && !Number.isNaN(Date.parse(before)) ? new Date(before) : null;
+    const rows = await trainlytics.activities.list({
+      userId: user.id,
+      limit: perPage + 1,
+      ...(only ? { provider: only } : {}),
+      ...(until ? { before: until } : {}),
+    });
+    const activities = rows.slice(0, perPage);
+    const last = activities.at(-1);
+    return {
+      activities,
+      activityFilter: {
+        provider: only,
+        paged: until !== null,
+        older: rows.length > perPage && last ? last.startDate.toISOString() : null,
+      },
+    };
   }
 
   /** The JSON API's connection: a connection that needs the user names the action that fixes it. */

@@ -190,6 +190,8 @@ tr[data-disconnected] { color: #5b6475; }
 .state:empty { display: none; }
 .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; margin: 0.5rem 0; }
 .actions form { margin: 0; }
+.filter { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.paging { display: flex; gap: 1rem; margin-top: 0.5rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; margin-top: 0.5rem; }
 th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid #eef0f4; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }

@@ -30,6 +30,8 @@ export interface DashboardModel {
   user: AppUser | null;
   providers: ProviderPanel[];
   activities: ActivityRow[];
+  /** The activity list's filter and paging: one provider, and the start of the next (older) page. */
+  activityFilter?: { provider: string | null; paged: boolean; older: string | null };
   csrfToken: string;
   /** A one-line notice (e.g. an unknown `?user=`). */
   notice: string | null;
@@ -147,7 +149,9 @@ function userSection(model: DashboardModel, user: AppUser) {
     </section>
     <section aria-labelledby="activities-heading">
       <h2 id="activities-heading">Recent activities</h2>
-      <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}</div>
+      ${activityFilterForm(model, user)}
+      <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}
+      ${activityPaging(model, user)}</div>
     </section>`;
 }
 
@@ -276,6 +280,40 @@ function historyTable(history: SyncRecord[]) {
       )}
     </tbody>
   </table>`;
+}
+
+function activityFilterForm(model: DashboardModel, user: AppUser) {
+  const selected = model.activityFilter?.provider ?? '';
+  return html`<form method="get" action="/dashboard" class="filter" data-testid="activity-filter">
+    <input type="hidden" name="user" value="${user.id}" />
+    <label
+      >Provider
+      <select name="provider" data-testid="provider-filter">
+        <option value="" ${selected === '' ? 'selected' : ''}>All</option>
+        ${model.providers.map(
+          (p) => html`<option value="${p.id}" ${selected === p.id ? 'selected' : ''}>${p.name}</option>`,
+        )}
+      </select></label
+    >
+    <button type="submit">Show</button>
+  </form>`;
+}
+
+/** "Older activities" (keyset paging on the start instant) and, past the first page, "Newest". */
+function activityPaging(model: DashboardModel, user: AppUser) {
+  const filter = model.activityFilter;
+  if (!filter || (!filter.older && !filter.paged)) return '';
+  const base = `/dashboard?user=${user.id}${filter.provider ? `&provider=${filter.provider}` : ''}`;
+  return html`<nav class="paging" aria-label="Activity pages">
+    ${filter.paged ? html`<a href="${base}" data-testid="newest-activities">Newest</a>` : ''}
+    ${
+      filter.older
+        ? html`<a href="${base}&before=${encodeURIComponent(filter.older)}" data-testid="older-activities"
+            >Older activities</a
+          >`
+        : ''
+    }
+  </nav>`;
 }
 
 /** The connections that were disconnected: their activities stay, marked as such. */
