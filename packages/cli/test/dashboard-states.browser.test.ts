@@ -309,6 +309,51 @@ describe('dashboard states in Chromium', () => {
     }
   });
 
+  it('pages through activities sharing a start second without losing or repeating one', async () => {
+    const user = await ensureUser(database.db, { email: 'ties@example.com' });
+    const seeded = await garmin.seedAccount({ activityCount: 12, days: 1, tieSize: 3 });
+    garmin.setPermissions(seeded.providerUserId, ['ACTIVITY_EXPORT', 'HISTORICAL_DATA_EXPORT']);
+    const t = opened.trainlytics;
+    const { url } = await t.connect.start('garmin', {
+      userId: user.id,
+      redirectUri: `${server.baseUrl}/connect/garmin/callback`,
+    });
+    const callback = await garmin.approve(url, { providerUserId: seeded.providerUserId });
+    const connection = await t.connect.finish('garmin', {
+      callbackParams: callback.searchParams,
+      userId: user.id,
+    });
+    expect((await t.sync(connection.id)).activitiesCreated).toBe(12);
+    const paged = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: t,
+      db: database.db,
+      port: 0,
+      activitiesPerPage: 4,
+    });
+    const walker = await context.newPage();
+    try {
+      await walker.goto(`${paged.baseUrl}/dashboard?user=${user.id}`);
+      const seen: string[] = [];
+      for (;;) {
+        const names = await walker.locator('[data-testid="activities"] td.name').allTextContents();
+        const starts = await walker
+          .locator('[data-testid="activities"] td.start time')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+        seen.push(...names.map((n, i) => `${starts[i]} ${n}`));
+        const older = walker.getByTestId('older-activities');
+        if ((await older.count()) === 0) break;
+        await older.click();
+        await walker.getByTestId('newest-activities').waitFor();
+      }
+      expect(seen).toHaveLength(12);
+      expect(new Set(seen).size).toBe(12);
+    } finally {
+      await walker.close();
+      await paged.close();
+    }
+  });
+
   it.each([360, 390])(
     'fits a %i px wide phone: no horizontal overflow, Created/Updated/Error visible',
     async (width) => {

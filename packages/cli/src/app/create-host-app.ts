@@ -1,4 +1,5 @@
 import {
+  type ActivityRow,
   type Clock,
   type Connection,
   type Logger,
@@ -398,20 +399,33 @@ export function createHostApp(options: HostAppOptions): Hono {
     const perPage = options.activitiesPerPage ?? 25;
     const only = provider && KNOWN_PROVIDER_IDS.includes(provider) ? provider : null;
     const until = before && !Number.isNaN(Date.parse(before)) ? new Date(before) : null;
-    const rows = await trainlytics.activities.list({
-      userId: user.id,
-      limit: perPage + 1,
-      ...(only ? { provider: only } : {}),
-      ...(until ? { before: until } : {}),
-    });
-    const activities = rows.slice(0, perPage);
+    const list = (limit: number) =>
+      trainlytics.activities.list({
+        userId: user.id,
+        limit,
+        ...(only ? { provider: only } : {}),
+        ...(until ? { before: until } : {}),
+      });
+    // The next page starts strictly before this page's last start: activities sharing that start instant
+    // all stay on this page (it grows past perPage), so none falls between two pages.
+    const sameStart = (a: ActivityRow, b: ActivityRow) => a.startDate.getTime() === b.startDate.getTime();
+    let limit = perPage + 1;
+    let rows = await list(limit);
+    let size = Math.min(perPage, rows.length);
+    for (;;) {
+      while (size > 0 && size < rows.length && sameStart(rows[size]!, rows[size - 1]!)) size++;
+      if (size < rows.length || rows.length < limit) break;
+      limit *= 2;
+      rows = await list(limit);
+    }
+    const activities = rows.slice(0, size);
     const last = activities.at(-1);
     return {
       activities,
       activityFilter: {
         provider: only,
         paged: until !== null,
-        older: rows.length > perPage && last ? last.startDate.toISOString() : null,
+        older: rows.length > size && last ? last.startDate.toISOString() : null,
       },
     };
   }
