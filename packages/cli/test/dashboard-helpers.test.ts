@@ -1,8 +1,9 @@
-import type { SyncRecord } from '@trainlytics/core';
+import type { ActivityRow, SyncRecord } from '@trainlytics/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backfillStatus } from '../src/app/backfill-status';
 import { activityLocalTime, instantHtml } from '../src/app/dashboard-time';
+import { weeklyVolume, weekStartOf } from '../src/app/weekly-volume';
 
 const DAY_S = 86_400;
 
@@ -110,5 +111,50 @@ describe('an asynchronous backfill status', () => {
     expect(backfillStatus([partial])).toMatchObject({ windows: 2, days: 60, remainingWindows: 1 });
     expect(backfillStatus([record({ syncType: 'full', startedAt, cursorAfter: { after: 'x' } })])).toBeNull();
     expect(backfillStatus([record({ syncType: 'incremental', startedAt })])).toBeNull();
+  });
+});
+
+describe('the weekly volume', () => {
+  it('counts each activity of the window once, in the UTC week of its start', () => {
+    const now = new Date('2026-11-30T22:00:00Z'); // a Monday
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            agoMs: fc.integer({ min: -86_400_000, max: 70 * 86_400_000 }),
+            moving: fc.option(fc.nat(20_000), { nil: null }),
+            elapsed: fc.option(fc.nat(20_000), { nil: null }),
+          }),
+        ),
+        (specs) => {
+          const activities = specs.map(
+            (s) =>
+              ({
+                startDate: new Date(now.getTime() - s.agoMs),
+                movingTimeS: s.moving,
+                elapsedTimeS: s.elapsed,
+                distanceM: 1000,
+              }) as ActivityRow,
+          );
+          const weeks = weeklyVolume(activities, now, 8);
+          expect(weeks).toHaveLength(8);
+          expect(weeks.at(-1)!.weekStart.toISOString()).toBe('2026-11-30T00:00:00.000Z');
+          for (const w of weeks) expect(w.weekStart.getUTCDay()).toBe(1);
+          const first = weeks[0]!.weekStart.getTime();
+          const end = weeks.at(-1)!.weekStart.getTime() + 7 * 86_400_000;
+          const inside = activities.filter(
+            (a) => a.startDate.getTime() >= first && a.startDate.getTime() < end,
+          );
+          expect(weeks.reduce((n, w) => n + w.activities, 0)).toBe(inside.length);
+          expect(weeks.reduce((n, w) => n + w.movingS, 0)).toBe(
+            inside.reduce((n, a) => n + (a.movingTimeS ?? a.elapsedTimeS ?? 0), 0),
+          );
+          for (const a of inside) {
+            const week = weeks.find((w) => w.weekStart.getTime() === weekStartOf(a.startDate).getTime());
+            expect(week).toBeDefined();
+          }
+        },
+      ),
+    );
   });
 });

@@ -153,6 +153,11 @@ describe('dashboard states in Chromium', () => {
     await page.locator('[data-testid="activities"] tbody tr').nth(7).waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(8);
     expect(await page.getByTestId('count-garmin').textContent()).toBe('8');
+    // the weekly chart: server-rendered SVG, a bar per week, the activities of the last weeks in it
+    const bars = page.locator('[data-testid="weekly-chart"] g[data-week]');
+    expect(await bars.count()).toBe(8);
+    const seconds = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-moving-s'))));
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     // with scheduled sync, the next one: an interval after the last
     expect(await page.getByTestId('next-sync-garmin').locator('time').textContent()).toMatch(
       /^in 1[45] min$/,

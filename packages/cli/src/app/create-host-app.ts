@@ -33,6 +33,7 @@ import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
 import { type AppUser, ensureUser, getUser, listUsers } from './users';
+import { weeklyVolume, weekStartOf } from './weekly-volume';
 
 export interface HostAppOptions extends HostAuthOptions {
   trainlytics: Trainlytics;
@@ -217,6 +218,7 @@ export function createHostApp(options: HostAppOptions): Hono {
       ...(user
         ? await activityPage(user, c.req.query('provider'), c.req.query('before'))
         : { activities: [] }),
+      ...(user ? { weekly: await weeks(user) } : {}),
       csrfToken: token,
       notice,
       syncAfterConnect: Boolean(options.onConnected),
@@ -391,6 +393,16 @@ export function createHostApp(options: HostAppOptions): Hono {
             backfill !== null && now().getTime() - backfill.requestedAt.getTime() < BACKFILL_WATCH_MS,
         };
       }),
+    );
+  }
+
+  /** The user's training time over the last 8 weeks (at most their 1,000 newest activities). */
+  async function weeks(user: AppUser) {
+    const cutoff = weekStartOf(new Date(now().getTime() - 7 * 7 * 86_400_000));
+    const recent = await trainlytics.activities.list({ userId: user.id, limit: 1000 });
+    return weeklyVolume(
+      recent.filter((a) => a.startDate >= cutoff),
+      now(),
     );
   }
 

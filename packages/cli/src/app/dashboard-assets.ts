@@ -192,6 +192,9 @@ tr[data-disconnected] { color: #5b6475; }
 .actions form { margin: 0; }
 .filter { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
 .paging { display: flex; gap: 1rem; margin-top: 0.5rem; }
+.weekly { margin: 0.5rem 0; max-width: 32rem; }
+.weekly svg { width: 100%; height: 8rem; display: block; }
+.weekly figcaption { color: #5b6475; font-size: 0.8rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; margin-top: 0.5rem; }
 th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid #eef0f4; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }

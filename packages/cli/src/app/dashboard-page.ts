@@ -5,6 +5,7 @@ import type { DeadSyncJob } from '../worker/sync-queue';
 import type { BackfillStatus } from './backfill-status';
 import { instantHtml } from './dashboard-time';
 import { type AppUser, displayName } from './users';
+import { type WeekVolume, weeklyChart } from './weekly-volume';
 
 export interface ProviderPanel {
   id: string;
@@ -30,6 +31,8 @@ export interface DashboardModel {
   user: AppUser | null;
   providers: ProviderPanel[];
   activities: ActivityRow[];
+  /** Training time per week (the chart above the activities), oldest first. */
+  weekly?: WeekVolume[];
   /** The activity list's filter and paging: one provider, and the start of the next (older) page. */
   activityFilter?: { provider: string | null; paged: boolean; older: string | null };
   csrfToken: string;
@@ -149,6 +152,7 @@ function userSection(model: DashboardModel, user: AppUser) {
     </section>
     <section aria-labelledby="activities-heading">
       <h2 id="activities-heading">Recent activities</h2>
+      ${model.weekly ? html`<div data-live="weekly">${weeklyChart(model.weekly)}</div>` : ''}
       ${activityFilterForm(model, user)}
       <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}
       ${activityPaging(model, user)}</div>
