@@ -27,9 +27,10 @@ export function formatDuration(seconds: number | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
-/** `12.35 km` for metres; `—` when unknown. */
-export function formatDistance(metres: number | null | undefined): string {
+/** `12.35 km` for metres (a swim in metres: `1,500 m`); `—` when unknown. */
+export function formatDistance(metres: number | null | undefined, sportType?: string): string {
   if (metres == null || !Number.isFinite(metres)) return '—';
+  if (sportType?.includes('swim')) return `${Math.round(metres).toLocaleString('en-US')} m`;
   return `${(metres / 1000).toFixed(2)} km`;
 }
 

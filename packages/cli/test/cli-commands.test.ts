@@ -285,6 +285,19 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
       const result = JSON.parse(run.stdout);
       expect(result.status).toBe('failed');
       expect(result.errorMessage).toEqual(expect.any(String));
+      // a refused refresh needs the user: the listing says so, and how to repair it
+      const listed = await runCli(['connections', 'list', '--json'], { cwd, env });
+      expect(JSON.parse(listed.stdout)).toContainEqual(
+        expect.objectContaining({ id: failingId, status: 'reauth_required' }),
+      );
+      const table = await runCli(['connections', 'list'], { cwd, env });
+      expect(table.stdout).toMatch(new RegExp(`^\\s*${failingId} .*reauth_required`, 'm'));
+      expect(table.stdout).toMatch(
+        new RegExp(
+          `^Connection ${failingId} \\(strava\\) needs re-authorization: .*GET /connect/strava\\?user=`,
+          'm',
+        ),
+      );
     } finally {
       sandbox.resetFaults();
     }

@@ -113,11 +113,27 @@ describe('the connections dashboard in Chromium', () => {
     expect(await history.first().locator('td').nth(3).textContent()).toBe('success');
     expect(await history.first().locator('td').nth(4).textContent()).toBe('18');
 
-    // Disconnect.
+    // Disconnect: it says what it does first, and nothing happens when the person declines.
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByTestId('disconnect-strava').click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toMatch(/^Disconnect Strava\? Syncing stops .* activities already synced stay here/);
+    expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByTestId('disconnect-strava').click();
     await page.locator('[data-provider="strava"][data-status="inactive"]').waitFor();
     expect(await page.getByTestId('status-strava').textContent()).toBe('disconnected');
     expect(await page.getByTestId('connect-strava').textContent()).toMatch(/Reconnect Strava/);
+    // the activities stay, marked as coming from a disconnected account
+    await page.locator('[data-testid="activities"] tbody tr[data-disconnected="true"]').first().waitFor();
+    expect(await page.locator('[data-testid="activities"] tbody tr[data-disconnected="true"]').count()).toBe(
+      18,
+    );
+    expect(await page.getByTestId('disconnected-tag').first().textContent()).toBe('disconnected');
     const connection = (await opened.trainlytics.connections.list({ userId: user.id }))[0]!;
     expect(connection.status).toBe('inactive');
 
@@ -134,8 +150,8 @@ describe('the connections dashboard in Chromium', () => {
     await page.waitForURL(`${strava.baseUrl}/**`);
     await page.selectOption('#athlete_id', providerUserId);
     await page.click('#authorize');
-    // Back on the dashboard, which refreshes itself until the background backfill has run.
-    // Once the sync reads as finished the page stops refreshing, so what follows reads a settled page.
+    // Back on the dashboard, which updates itself in place until the background backfill has run.
+    // Once the sync reads as finished the page stops updating, so what follows reads a settled page.
     await page.locator('[data-provider="strava"] table.history tbody tr[data-status="success"]').waitFor();
     expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(7);
     expect(await page.getByTestId('status-strava').textContent()).toBe('connected');

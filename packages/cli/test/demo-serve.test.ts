@@ -25,10 +25,15 @@ async function approveConsentPage(authorizationUrl: string): Promise<string> {
   for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
     form.append(decode(name!), decode(value!));
   }
-  for (const [, value] of page.matchAll(/<input type="checkbox" name="scope" value="([^"]*)" checked>/g)) {
-    form.append('scope', decode(value!));
+  // Strava's consent page names its checkboxes `scope` and the account `athlete_id`, Garmin's `permission`
+  // and `user_id`
+  for (const [, name, value] of page.matchAll(
+    /<input type="checkbox" name="(scope|permission)" value="([^"]*)" checked>/g,
+  )) {
+    form.append(name!, decode(value!));
   }
-  form.set('athlete_id', decode(/<option value="([^"]*)"/.exec(page)![1]!));
+  const account = /<select name="(athlete_id|user_id)"[^>]*>\s*<option value="([^"]*)"/.exec(page)!;
+  form.set(account[1]!, decode(account[2]!));
   form.set('decision', 'approve');
   const answer = await fetch(new URL(action, authorizationUrl), {
     method: 'POST',
@@ -70,6 +75,26 @@ describe('trainlytics demo --serve (the terminal mode)', () => {
       }
       expect(first).toMatchObject({ status: 'success', activitiesCreated: 10 });
       expect(await client.json(`/api/activities?user=${userId}`)).toHaveLength(10);
+
+      // Garmin: the first sync only requests the history; the sandbox delivers it to the app's webhook by
+      // itself, as Garmin does, and the dashboard says what was requested and what arrived.
+      const garminStart = await client.request(`/connect/garmin?user=${userId}`);
+      expect(garminStart.status).toBe(302);
+      const garminCallback = await approveConsentPage(garminStart.headers.get('location')!);
+      expect((await client.request(garminCallback)).status).toBe(303);
+      const garmin = (await client.json(`/api/connections?user=${userId}`)).find(
+        (c: { provider: string }) => c.provider === 'garmin',
+      );
+      expect(garmin).toMatchObject({ status: 'active', reconnectUrl: null });
+      // Waits on what the app stores (no fixed sleep): the delivery comes a second after the request.
+      let garminActivities: unknown[] = [];
+      while (garminActivities.length < 10) {
+        garminActivities = await client.json(`/api/activities?user=${userId}&provider=garmin`);
+      }
+      expect(garminActivities).toHaveLength(10);
+      const page = (await client.dashboard(userId)).html;
+      expect(page).toMatch(/History requested for 25 windows \(730 days\)/);
+      expect(page).toMatch(/data-testid="backfill-arrived-garmin">10</);
     } finally {
       const stopped = await demo.stop();
       expect(stopped.code).toBe(0);

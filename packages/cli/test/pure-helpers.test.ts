@@ -44,6 +44,10 @@ describe('formatting', () => {
     expect(formatDuration(null)).toBe('—');
     expect(formatDistance(12345)).toBe('12.35 km');
     expect(formatDistance(null)).toBe('—');
+    // swims in metres, whatever the swim
+    expect(formatDistance(1500, 'swim')).toBe('1,500 m');
+    expect(formatDistance(2345.6, 'open_water_swim')).toBe('2,346 m');
+    expect(formatDistance(1500, 'run')).toBe('1.50 km');
   });
   it('parses positive integers or throws a user error', () => {
     expect(parsePositiveInt('42', 'x')).toBe(42);

@@ -2,15 +2,17 @@ import {
   type ActivityBatch,
   type ActivityPage,
   type ConnectionContext,
+  InsufficientScopeError,
   type JsonValue,
   type ListActivitiesRequest,
   parseJsonExact,
+  ProviderApiError,
   toEpochSeconds,
   ValidationError,
 } from '@trainlytics/core';
 import { z } from 'zod';
 import { assertGarminPermissions } from './garmin-oauth';
-import { type GarminSettings, HISTORICAL_DATA_EXPORT } from './garmin-settings';
+import { ACTIVITY_EXPORT, type GarminSettings, HISTORICAL_DATA_EXPORT } from './garmin-settings';
 import { mapGarminSummaries } from './map-garmin-activity';
 
 const DAY_S = 86_400;
@@ -71,6 +73,33 @@ const cursorJson = (cursor: GarminCursor): JsonValue => {
 
 const listSchema = z.array(z.unknown());
 
+/**
+ * Garmin answers 403 when the user stopped sharing what the call needs (in Garmin Connect, without a
+ * notification reaching us, so the stored permissions still list it): reported as `InsufficientScopeError`,
+ * which core turns into `reauth_required` (the user must share it again or reconnect).
+ */
+async function withPermission<T>(
+  ctx: ConnectionContext,
+  permission: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!ProviderApiError.isInstance(error) || error.status !== 403) throw error;
+    throw new InsufficientScopeError(
+      `${error.message}: the Garmin user no longer shares ${permission} with this app`,
+      {
+        provider: 'garmin',
+        granted: ctx.connection.scopes.filter((p) => p !== permission),
+        required: [permission],
+        hint: 'ask the user to reconnect Garmin and keep it shared, or to enable it in Garmin Connect > Settings > Connected Apps',
+        cause: error,
+      },
+    );
+  }
+}
+
 /** Pulls the summaries uploaded in `[start, end)` (at most 24 h). */
 async function pullWindow(
   settings: GarminSettings,
@@ -78,15 +107,17 @@ async function pullWindow(
   start: number,
   end: number,
 ): Promise<ActivityBatch> {
-  const res = await ctx.http.request({
-    url: `${settings.apiUrl()}/activities`,
-    query: { uploadStartTimeInSeconds: start, uploadEndTimeInSeconds: end },
-    auth: 'user',
-    operation: 'list activities',
-    schema: listSchema,
-    // `activityId` can exceed 2^53: kept exact in `raw`
-    parse: parseJsonExact,
-  });
+  const res = await withPermission(ctx, ACTIVITY_EXPORT, () =>
+    ctx.http.request({
+      url: `${settings.apiUrl()}/activities`,
+      query: { uploadStartTimeInSeconds: start, uploadEndTimeInSeconds: end },
+      auth: 'user',
+      operation: 'list activities',
+      schema: listSchema,
+      // `activityId` can exceed 2^53: kept exact in `raw`
+      parse: parseJsonExact,
+    }),
+  );
   return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
 }
 
@@ -95,13 +126,15 @@ async function pullWindow(
  * by notification; 409 means the same range was already requested, which is as good.
  */
 async function requestBackfill(settings: GarminSettings, ctx: ConnectionContext, start: number, end: number) {
-  await ctx.http.request({
-    url: `${settings.apiUrl()}/backfill/activities`,
-    query: { summaryStartTimeInSeconds: start, summaryEndTimeInSeconds: end },
-    auth: 'user',
-    operation: 'backfill request',
-    acceptStatuses: [409],
-  });
+  await withPermission(ctx, HISTORICAL_DATA_EXPORT, () =>
+    ctx.http.request({
+      url: `${settings.apiUrl()}/backfill/activities`,
+      query: { summaryStartTimeInSeconds: start, summaryEndTimeInSeconds: end },
+      auth: 'user',
+      operation: 'backfill request',
+      acceptStatuses: [409],
+    }),
+  );
 }
 
 /**
@@ -222,12 +255,14 @@ export async function fetchGarminChanged(
       },
     );
   }
-  const res = await ctx.http.request({
-    url: target,
-    auth: 'user',
-    operation: 'ping callback',
-    schema: listSchema,
-    parse: parseJsonExact,
-  });
+  const res = await withPermission(ctx, ACTIVITY_EXPORT, () =>
+    ctx.http.request({
+      url: target,
+      auth: 'user',
+      operation: 'ping callback',
+      schema: listSchema,
+      parse: parseJsonExact,
+    }),
+  );
   return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
 }

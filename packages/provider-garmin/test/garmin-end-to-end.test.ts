@@ -231,6 +231,45 @@ describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
     expect(result.status).toBe('failed');
     expect(result.errorName).toBe('InsufficientScopeError');
     expect(result.errorMessage).toMatch(/ACTIVITY_EXPORT/);
+    // only the user can fix it: the connection says so until they reconnect
+    const after = await trainlytics.connections.get(connection.id);
+    expect(after?.status).toBe('reauth_required');
+    expect(after?.lastError).toMatch(/ACTIVITY_EXPORT/);
+    expect((await trainlytics.sync(connection.id)).errorName).toBe('ReauthorizationRequiredError');
+    // the user shares it again and reconnects: active, and the sync works
+    sandbox.setPermissions(providerUserId, ['ACTIVITY_EXPORT', 'HISTORICAL_DATA_EXPORT']);
+    const { url } = await trainlytics.connect.start('garmin', { userId, redirectUri });
+    const callback = await sandbox.approve(url, { providerUserId });
+    await trainlytics.connect.finish('garmin', { callbackParams: callback.searchParams, userId });
+    expect((await trainlytics.connections.get(connection.id))?.status).toBe('active');
+    expect((await trainlytics.sync(connection.id)).status).toBe('success');
+  });
+
+  it('permissions withdrawn in Garmin Connect without a notification: the 403 asks the user to reconnect', async () => {
+    const { connection, providerUserId } = await connect(3, 1);
+    expect((await trainlytics.sync(connection.id)).status).toBe('success');
+    sandbox.setPermissions(providerUserId, ['HEALTH_EXPORT']);
+    const result = await trainlytics.sync(connection.id);
+    expect(result.status).toBe('failed');
+    expect(result.errorName).toBe('InsufficientScopeError');
+    expect(result.errorMessage).toMatch(/403.*no longer shares ACTIVITY_EXPORT/);
+    expect((await trainlytics.connections.get(connection.id))?.status).toBe('reauth_required');
+  });
+
+  it('a ping fetched after the permission was withdrawn marks the connection too (webhook processing)', async () => {
+    const { connection, providerUserId } = await connect(3, 1);
+    const [summaryId] = await sandbox.addActivities(providerUserId, 1);
+    const ping = await sandbox.webhookRequest(
+      { type: 'activity.created', providerUserId, providerActivityId: summaryId! },
+      { mode: 'ping' },
+    );
+    sandbox.setPermissions(providerUserId, ['HEALTH_EXPORT']);
+    await deliver([ping!]);
+    const rows = await history(connection.id);
+    expect(rows.at(-1)).toMatchObject({ sync_type: 'webhook', sync_status: 'failed' });
+    const after = await trainlytics.connections.get(connection.id);
+    expect(after?.status).toBe('reauth_required');
+    expect(after?.lastError).toMatch(/no longer shares ACTIVITY_EXPORT/);
   });
 
   it('disconnect deregisters at Garmin; the deregistration notification that follows is harmless', async () => {

@@ -1,7 +1,16 @@
-import { FakeClock, pkceChallenge, SPORT_TYPE_DEFINITIONS } from '@trainlytics/core';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeClock, pkceChallenge, SPORT_TYPE_DEFINITIONS, SPORT_TYPES } from '@trainlytics/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mapGarminSportType } from '../src/garmin-sport-types';
-import { type GarminSandbox, GeneratedHistory, runSandboxCli, startGarminSandbox } from '../src/sandbox';
+import {
+  type GarminSandbox,
+  GeneratedHistory,
+  MAX_DELIVERY_ATTEMPTS,
+  runSandboxCli,
+  type SandboxScheduler,
+  startGarminSandbox,
+} from '../src/sandbox';
 
 // The sandbox over real HTTP, as Garmin's API behaves: OAuth 2.0 PKCE, the upload-time pull, backfill,
 // rate-limit headers, faults, and the deterministic streaming histories.
@@ -321,6 +330,157 @@ describe('API', () => {
     ).rejects.toThrow();
     expect((await api('/user/id', access)).status).toBe(200);
     expect(sandbox.requestCount({ pathPrefix: '/wellness-api/rest/user/id', method: 'GET' })).toBe(5);
+  });
+});
+
+/** A scheduler the test drives: tasks run only when `runDue` is called. */
+class ManualScheduler implements SandboxScheduler {
+  tasks: Array<{ task: () => Promise<void>; delayMs: number; cancelled: boolean }> = [];
+  schedule(task: () => Promise<void>, delayMs: number) {
+    const entry = { task, delayMs, cancelled: false };
+    this.tasks.push(entry);
+    return { cancel: () => (entry.cancelled = true) };
+  }
+  /** Runs (and forgets) every task scheduled so far; returns their delays. */
+  async runDue(): Promise<number[]> {
+    const due = this.tasks.filter((t) => !t.cancelled);
+    this.tasks = [];
+    for (const t of due) await t.task();
+    return due.map((t) => t.delayMs);
+  }
+}
+
+/** A webhook endpoint recording the bodies it receives, answering with `statuses` in turn (then 200). */
+async function startReceiver(statuses: number[] = []) {
+  const bodies: Array<{ activities?: Array<{ isParent?: boolean; summaryId: string }> }> = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const status = statuses.shift() ?? 200;
+      if (status === 200) bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/garmin`;
+  const summaryIds = () =>
+    bodies.flatMap((b) => (b.activities ?? []).filter((a) => !a.isParent).map((a) => a.summaryId));
+  return { url, bodies, summaryIds, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('automatic backfill delivery (as Garmin: no program has to flush)', () => {
+  const requestBackfill = async (days: number) => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 12, days: 5 });
+    const access = await userToken(providerUserId);
+    const end = nowS();
+    const res = await api(
+      `/backfill/activities?summaryStartTimeInSeconds=${end - days * DAY_S}&summaryEndTimeInSeconds=${end}`,
+      access,
+    );
+    expect(res.status).toBe(202);
+    return providerUserId;
+  };
+
+  it('posts a requested backfill to the webhook URL by itself, after the delay, each summary once', async () => {
+    const receiver = await startReceiver();
+    const scheduler = new ManualScheduler();
+    await sandbox.close();
+    sandbox = await startGarminSandbox({
+      clock,
+      seed: 3,
+      webhookUrl: receiver.url,
+      scheduler,
+      backfillDelayMs: 1500,
+    });
+    try {
+      const providerUserId = await requestBackfill(30);
+      // asynchronous: nothing arrives with the 202, it is scheduled
+      expect(receiver.bodies).toHaveLength(0);
+      expect(await scheduler.runDue()).toEqual([1500]);
+      const expected = sandbox.summariesStartedBetween(providerUserId, nowS() - 30 * DAY_S, nowS());
+      expect(receiver.summaryIds().sort()).toEqual(
+        expected
+          .filter((s) => !s.isParent)
+          .map((s) => s.summaryId)
+          .sort(),
+      );
+      expect(receiver.summaryIds()).toHaveLength(12);
+      expect(sandbox.pendingNotifications()).toBe(0);
+      expect(sandbox.deliveries()).toEqual([
+        expect.objectContaining({ providerUserId, attempt: 1, statuses: [200] }),
+      ]);
+      // nothing is left to send twice
+      expect(await scheduler.runDue()).toEqual([]);
+      expect(await sandbox.flushNotifications()).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('retries a delivery the app refused, the delay doubling, then leaves it pending', async () => {
+    const receiver = await startReceiver([503, 500]);
+    const scheduler = new ManualScheduler();
+    await sandbox.close();
+    sandbox = await startGarminSandbox({
+      clock,
+      seed: 3,
+      webhookUrl: receiver.url,
+      scheduler,
+      backfillDelayMs: 100,
+    });
+    try {
+      await requestBackfill(10);
+      expect(await scheduler.runDue()).toEqual([100]);
+      expect(sandbox.pendingNotifications()).toBe(1);
+      expect(await scheduler.runDue()).toEqual([200]);
+      expect(sandbox.pendingNotifications()).toBe(1);
+      expect(await scheduler.runDue()).toEqual([400]);
+      expect(sandbox.pendingNotifications()).toBe(0);
+      expect(receiver.summaryIds()).toHaveLength(12);
+      expect(sandbox.deliveries().map((d) => d.statuses)).toEqual([[503], [500], [200]]);
+
+      // an app that never answers: given up after MAX_DELIVERY_ATTEMPTS, still there for a flush
+      receiver.bodies.length = 0;
+      await sandbox.close();
+      sandbox = await startGarminSandbox({
+        clock,
+        seed: 3,
+        webhookUrl: 'http://127.0.0.1:9/hook',
+        scheduler,
+      });
+      await requestBackfill(10);
+      for (let i = 0; i < MAX_DELIVERY_ATTEMPTS; i++) expect(await scheduler.runDue()).toHaveLength(1);
+      expect(await scheduler.runDue()).toEqual([]);
+      expect(sandbox.pendingNotifications()).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('waits for a flush without a webhook URL or with deliverBackfills: manual; close cancels what is scheduled', async () => {
+    const scheduler = new ManualScheduler();
+    await sandbox.close();
+    sandbox = await startGarminSandbox({ clock, seed: 3, scheduler });
+    await requestBackfill(10);
+    expect(scheduler.tasks).toHaveLength(0);
+    expect(sandbox.pendingNotifications()).toBe(1);
+    await sandbox.close();
+    sandbox = await startGarminSandbox({
+      clock,
+      seed: 3,
+      scheduler,
+      webhookUrl: 'http://127.0.0.1:9/hook',
+      deliverBackfills: 'manual',
+    });
+    await requestBackfill(10);
+    expect(scheduler.tasks).toHaveLength(0);
+    await sandbox.close();
+    sandbox = await startGarminSandbox({ clock, seed: 3, scheduler, webhookUrl: 'http://127.0.0.1:9/hook' });
+    await requestBackfill(10);
+    expect(scheduler.tasks).toHaveLength(1);
+    await sandbox.close();
+    expect(scheduler.tasks[0]!.cancelled).toBe(true);
   });
 });
 

@@ -1,4 +1,6 @@
 import {
+  type ActivityRow,
+  type Clock,
   type Connection,
   ConnectionLimitError,
   type Logger,
@@ -27,10 +29,13 @@ import {
   requireSignIn,
   scopedUserId,
 } from './auth';
+import { BACKFILL_WATCH_MS, backfillStatus } from './backfill-status';
+import { connectFailureMessage } from './connect-failure';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
 import { type AppUser, ensureUser, getUser, listUsers } from './users';
+import { weeklyVolume, weekStartOf } from './weekly-volume';
 
 export interface HostAppOptions extends HostAuthOptions {
   trainlytics: Trainlytics;
@@ -41,6 +46,12 @@ export interface HostAppOptions extends HostAuthOptions {
   logger?: Logger;
   /** Called once a connection is made (e.g. to start its first sync in the background). Must not throw. */
   onConnected?: (connection: Connection) => void;
+  /** Recent activities per dashboard page (default 25); older ones are a link away. */
+  activitiesPerPage?: number;
+  /** With scheduled sync (`serve`, `demo --serve`): its interval, so the dashboard shows each connection's next sync. */
+  syncIntervalMs?: number;
+  /** The dashboard's "now" (how recent a backfill request is); default the system clock. */
+  clock?: Clock;
   /** With the job queue (`serve --queue`): the sync jobs that failed every attempt, shown on the dashboard. */
   deadJobs?: () => Promise<DeadSyncJob[]>;
   /**
@@ -106,6 +117,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   }
   const authenticate = options.authenticate;
   const logger = options.logger ?? silentLogger;
+  const now = () => options.clock?.now() ?? new Date();
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const secureCookie = base.protocol === 'https:';
@@ -152,8 +164,19 @@ export function createHostApp(options: HostAppOptions): Hono {
       return c.redirect(back, 303);
     } catch (error) {
       if (!TrainlyticsError.isInstance(error)) throw error;
+      // a signed-in user can start again at once; an admin picks the user on the dashboard first
+      const principal = await principalFor(authenticate, c.req.raw).catch(() => null);
+      const back = principal && !principal.admin ? `/dashboard?user=${principal.userId}` : '/dashboard';
       return c.html(
-        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        messagePage(
+          `${providerName(provider)} was not connected`,
+          connectFailureMessage(providerName(provider), error),
+          back,
+          {
+            detail: error.userMessage,
+            ...(principal && !principal.admin ? { retryHref: `/connect/${provider}` } : {}),
+          },
+        ),
         ERROR_STATUS[error.name] ?? 400,
       );
     }
@@ -198,7 +221,10 @@ export function createHostApp(options: HostAppOptions): Hono {
       users,
       user,
       providers: user ? await providerPanels(user) : [],
-      activities: user ? await trainlytics.activities.list({ userId: user.id, limit: 25 }) : [],
+      ...(user
+        ? await activityPage(user, c.req.query('provider'), c.req.query('before'))
+        : { activities: [] }),
+      ...(user ? { weekly: await weeks(user) } : {}),
       csrfToken: token,
       notice,
       providerNotices: await dashboardNotices(principal.admin === true),
@@ -238,7 +264,11 @@ export function createHostApp(options: HostAppOptions): Hono {
       const message = KNOWN_PROVIDER_IDS.includes(provider)
         ? `${providerName(provider)} is not configured on this server`
         : `Unknown provider "${provider}"`;
-      return c.html(messagePage('Cannot connect', message, '/dashboard'), 404);
+      // the way back keeps the user the page was about
+      return c.html(
+        messagePage('Cannot connect', message, userId ? `/dashboard?user=${userId}` : '/dashboard'),
+        404,
+      );
     }
     if (!userId || !(await getUser(db, userId))) {
       return c.html(
@@ -288,10 +318,10 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.get('/api/connections', async (c) => {
     const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
     const list = await trainlytics.connections.list(scope === 'all' ? {} : { userId: scope });
-    return c.json(list.map(connectionJson));
+    return c.json(list.map(connectionApiJson));
   });
   app.get('/api/connections/:id', async (c) =>
-    c.json(connectionJson(await getConnection(principalOf(c), c.req.param('id')))),
+    c.json(connectionApiJson(await getConnection(principalOf(c), c.req.param('id')))),
   );
   app.get('/api/connections/:id/history', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));
@@ -329,7 +359,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.post('/api/connections/:id/disconnect', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));
     const disconnected = await trainlytics.disconnect(connection.id, { revoke: true });
-    return c.json(connectionJson(disconnected));
+    return c.json(connectionApiJson(disconnected));
   });
 
   app.notFound((c) =>
@@ -373,17 +403,90 @@ export function createHostApp(options: HostAppOptions): Hono {
   async function providerPanels(user: AppUser): Promise<ProviderPanel[]> {
     const connections = await trainlytics.connections.list({ userId: user.id });
     const history = await trainlytics.history.list({ userId: user.id, limit: 60 });
-    return KNOWN_PROVIDER_IDS.map((id) => {
-      const connection = connections.find((c) => c.provider === id) ?? null;
-      return {
-        id,
-        name: providerName(id),
-        configured: trainlytics.providerIds.includes(id),
-        configureHint: `set ${id.toUpperCase()}_CLIENT_ID and ${id.toUpperCase()}_CLIENT_SECRET`,
-        connection,
-        history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
-      };
-    });
+    return Promise.all(
+      KNOWN_PROVIDER_IDS.map(async (id) => {
+        const connection = connections.find((c) => c.provider === id) ?? null;
+        const configured = trainlytics.providerIds.includes(id);
+        // a history delivered later by webhook (Garmin): say what was requested and what arrived so far
+        const asyncBackfill =
+          connection !== null && configured && trainlytics.getProvider(id).capabilities.backfill === 'async';
+        const backfill = asyncBackfill
+          ? backfillStatus(await trainlytics.history.list({ connectionId: connection.id, limit: 200 }))
+          : null;
+        return {
+          id,
+          name: providerName(id),
+          configured,
+          configureHint: `set ${id.toUpperCase()}_CLIENT_ID and ${id.toUpperCase()}_CLIENT_SECRET`,
+          connection,
+          history: connection ? history.filter((h) => h.connectionId === connection.id).slice(0, 10) : [],
+          backfill,
+          ...(options.syncIntervalMs && connection?.status === 'active' && connection.lastSyncAt
+            ? { nextSyncAt: new Date(connection.lastSyncAt.getTime() + options.syncIntervalMs) }
+            : {}),
+          ...(connection
+            ? { activityCount: await trainlytics.store.countActivities({ connectionId: connection.id }) }
+            : {}),
+          backfillPending:
+            backfill !== null && now().getTime() - backfill.requestedAt.getTime() < BACKFILL_WATCH_MS,
+        };
+      }),
+    );
+  }
+
+  /** The user's training time over the last 8 weeks (at most their 1,000 newest activities). */
+  async function weeks(user: AppUser) {
+    const cutoff = weekStartOf(new Date(now().getTime() - 7 * 7 * 86_400_000));
+    const recent = await trainlytics.activities.list({ userId: user.id, limit: 1000 });
+    return weeklyVolume(
+      recent.filter((a) => a.startDate >= cutoff),
+      now(),
+    );
+  }
+
+  /** One page of the user's activities, newest first, optionally of one provider and before an instant. */
+  async function activityPage(user: AppUser, provider: string | undefined, before: string | undefined) {
+    const perPage = options.activitiesPerPage ?? 25;
+    const only = provider && KNOWN_PROVIDER_IDS.includes(provider) ? provider : null;
+    const until = before && !Number.isNaN(Date.parse(before)) ? new Date(before) : null;
+    const list = (limit: number) =>
+      trainlytics.activities.list({
+        userId: user.id,
+        limit,
+        ...(only ? { provider: only } : {}),
+        ...(until ? { before: until } : {}),
+      });
+    // The next page starts strictly before this page's last start: activities sharing that start instant
+    // all stay on this page (it grows past perPage), so none falls between two pages.
+    const sameStart = (a: ActivityRow, b: ActivityRow) => a.startDate.getTime() === b.startDate.getTime();
+    let limit = perPage + 1;
+    let rows = await list(limit);
+    let size = Math.min(perPage, rows.length);
+    for (;;) {
+      while (size > 0 && size < rows.length && sameStart(rows[size]!, rows[size - 1]!)) size++;
+      if (size < rows.length || rows.length < limit) break;
+      limit *= 2;
+      rows = await list(limit);
+    }
+    const activities = rows.slice(0, size);
+    const last = activities.at(-1);
+    return {
+      activities,
+      activityFilter: {
+        provider: only,
+        paged: until !== null,
+        older: rows.length > size && last ? last.startDate.toISOString() : null,
+      },
+    };
+  }
+
+  /** The JSON API's connection: a connection that needs the user names the action that fixes it. */
+  function connectionApiJson(connection: Connection) {
+    return {
+      ...connectionJson(connection),
+      reconnectUrl:
+        connection.status === 'active' ? null : `/connect/${connection.provider}?user=${connection.userId}`,
+    };
   }
 
   /** The connection, when the principal may see it; another user's answers exactly as a missing one. */

@@ -3,7 +3,10 @@ import { html } from 'hono/html';
 import { formatDistance, formatDuration, formatInstant } from '../format';
 import type { ProviderNotice } from '../provider-notices';
 import type { DeadSyncJob } from '../worker/sync-queue';
+import type { BackfillStatus } from './backfill-status';
+import { instantHtml } from './dashboard-time';
 import { type AppUser, displayName } from './users';
+import { type WeekVolume, weeklyChart } from './weekly-volume';
 
 export interface ProviderPanel {
   id: string;
@@ -14,6 +17,14 @@ export interface ProviderPanel {
   configureHint: string;
   connection: Connection | null;
   history: SyncRecord[];
+  /** A history the provider delivers later by webhook (Garmin): what was requested and what arrived. */
+  backfill?: BackfillStatus | null;
+  /** When the scheduler syncs it next (with scheduled sync, for an active connection synced before). */
+  nextSyncAt?: Date;
+  /** Activities stored for the connection (every page of them, not only the recent ones shown). */
+  activityCount?: number;
+  /** The backfill was requested recently: its activities may still be arriving (the page keeps updating). */
+  backfillPending?: boolean;
 }
 
 export interface DashboardModel {
@@ -21,6 +32,10 @@ export interface DashboardModel {
   user: AppUser | null;
   providers: ProviderPanel[];
   activities: ActivityRow[];
+  /** Training time per week (the chart above the activities), oldest first. */
+  weekly?: WeekVolume[];
+  /** The activity list's filter and paging: one provider, and the start of the next (older) page. */
+  activityFilter?: { provider: string | null; paged: boolean; older: string | null };
   csrfToken: string;
   /** A one-line notice (e.g. an unknown `?user=`). */
   notice: string | null;
@@ -54,6 +69,7 @@ export function dashboardPage(model: DashboardModel) {
         ${model.admin === false ? '' : userSelector(model)}
         ${model.signOut ? signOutForm(model.csrfToken) : ''}
       </header>
+      <main id="main" tabindex="-1">
       ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
       ${(model.providerNotices ?? []).map(
         (n) =>
@@ -61,6 +77,7 @@ export function dashboardPage(model: DashboardModel) {
       )}
       ${model.user ? userSection(model, model.user) : model.admin === false ? '' : createUserForm(model.csrfToken)}
       ${model.deadJobs ? deadJobsSection(model.deadJobs) : ''}
+      </main>
       <footer>
         ${
           model.admin === false
@@ -73,24 +90,24 @@ export function dashboardPage(model: DashboardModel) {
 }
 
 function deadJobsSection(jobs: DeadSyncJob[]) {
-  return html`<section data-testid="dead-jobs">
+  return html`<section data-testid="dead-jobs" data-live="dead-jobs">
     <h2>Failed sync jobs</h2>
     ${
       jobs.length === 0
         ? html`<p class="hint">None: every queued sync succeeded or is still being retried.</p>`
-        : html`<table class="history">
+        : html`<table class="history stack">
             <thead>
               <tr><th>Job</th><th>Connection</th><th>Type</th><th>Attempts</th><th>Failed at</th><th>Error</th></tr>
             </thead>
             <tbody>
               ${jobs.map(
                 (j) => html`<tr>
-                  <td>${j.jobId}</td>
-                  <td class="number">${j.connectionId}</td>
-                  <td>${j.full ? 'full' : 'incremental'}</td>
-                  <td class="number">${j.attempts}</td>
-                  <td>${formatInstant(j.failedAt)}</td>
-                  <td class="error-message">${j.errorMessage ?? ''}</td>
+                  <td data-label="Job">${j.jobId}</td>
+                  <td data-label="Connection" class="number">${j.connectionId}</td>
+                  <td data-label="Type">${j.full ? 'full' : 'incremental'}</td>
+                  <td data-label="Attempts" class="number">${j.attempts}</td>
+                  <td data-label="Failed at">${instantHtml(j.failedAt)}</td>
+                  <td data-label="Error" class="error-message">${j.errorMessage ?? ''}</td>
                 </tr>`,
               )}
             </tbody>
@@ -140,9 +157,12 @@ function userSection(model: DashboardModel, user: AppUser) {
         ${model.providers.map((p) => providerCard(p, user, model.csrfToken, model.syncAfterConnect))}
       </div>
     </section>
-    <section>
-      <h2>Recent activities</h2>
-      ${activitiesTable(model.activities)}
+    <section aria-labelledby="activities-heading">
+      <h2 id="activities-heading">Recent activities</h2>
+      ${model.weekly ? html`<div data-live="weekly">${weeklyChart(model.weekly)}</div>` : ''}
+      ${activityFilterForm(model, user)}
+      <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}
+      ${activityPaging(model, user)}</div>
     </section>`;
 }
 
@@ -151,6 +171,9 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
   const status = connection ? connection.status : 'never';
   const awaitingFirstSync =
     syncAfterConnect && status === 'active' && !connection?.lastSyncAt && panel.history.length === 0;
+  const running = panel.history.some((h) => h.status === 'running');
+  // while something is on its way the page updates itself in place (see DASHBOARD_SCRIPT)
+  const pending = awaitingFirstSync || running || (status === 'active' && panel.backfillPending === true);
   const connectLabel = status === 'never' ? 'Connect' : 'Reconnect';
   const connectForm = panel.configured
     ? html`<form method="post" action="/connect/${panel.id}">
@@ -160,29 +183,88 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
       </form>`
     : html`<p class="hint">Not configured: ${panel.configureHint}</p>`;
   const awaiting = awaitingFirstSync ? html` data-awaiting-first-sync="true"` : '';
-  return html`<article class="provider" data-provider="${panel.id}" data-status="${status}"${awaiting}>
-    <h3>${panel.name} <span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></h3>
+  const pendingAttr = pending ? html` data-pending="true"` : '';
+  return html`<article class="provider" data-provider="${panel.id}" data-status="${status}"${awaiting}${pendingAttr} aria-labelledby="card-${panel.id}">
+    <h3 id="card-${panel.id}" tabindex="-1">${panel.name} <span data-live="status-${panel.id}"><span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></span></h3>
+    <div data-live="summary-${panel.id}">
     ${
       connection
-        ? html`<p>
+        ? html`<p class="account">
             Account ${connection.providerUserId}
-            ${profileName(connection) ? html`(${profileName(connection)})` : ''} · last sync
-            <span data-testid="last-sync-${panel.id}">${formatInstant(connection.lastSyncAt)}</span>
+            ${profileName(connection) ? html`(${profileName(connection)})` : ''}
+            ${
+              panel.activityCount === undefined
+                ? ''
+                : html`· <span data-testid="count-${panel.id}">${panel.activityCount}</span>
+                    ${panel.activityCount === 1 ? 'activity' : 'activities'}`
+            }
+            · last sync
+            <span data-testid="last-sync-${panel.id}">${instantHtml(connection.lastSyncAt, { relative: true })}</span>
+            ${
+              panel.nextSyncAt
+                ? html`· next sync
+                    <span data-testid="next-sync-${panel.id}">${instantHtml(panel.nextSyncAt, { relative: true })}</span>`
+                : ''
+            }
           </p>
-          ${connection.lastError ? html`<p class="error">Last error: ${connection.lastError}</p>` : ''}`
+          ${
+            status === 'reauth_required'
+              ? html`<p class="error" data-testid="reauth-${panel.id}">
+                  ${panel.name} needs you to connect again: ${connection.lastError ?? 'access was refused'}. Use
+                  “Reconnect ${panel.name}” to resume syncing.
+                </p>`
+              : connection.lastError
+                ? html`<p class="error">Last error: ${connection.lastError}</p>`
+                : ''
+          }`
         : ''
     }
-    <div class="actions">
+    ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill, status === 'active') : ''}
+    </div>
+    <p class="state" role="status" data-live-text="state-${panel.id}" data-testid="state-${panel.id}">${stateText(
+      { running, awaitingFirstSync },
+    )}</p>
+    <div class="actions" data-live="actions-${panel.id}">
       ${status === 'active' ? '' : connectForm}
       ${
-        connection && status !== 'inactive'
+        connection && status === 'active'
           ? html`<button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync" data-testid="sync-${panel.id}">Sync now</button>
-              <button type="button" data-action="disconnect" data-url="/api/connections/${connection.id}/disconnect" data-testid="disconnect-${panel.id}">Disconnect</button>`
+              <button type="button" data-action="sync" data-url="/api/connections/${connection.id}/sync?full=1" data-testid="full-sync-${panel.id}"
+                data-confirm="Re-sync the whole ${panel.name} history? Every activity is read again (new ones added, changed ones updated, nothing duplicated); it can take a while.">Full re-sync</button>`
+          : ''
+      }
+      ${
+        connection && status !== 'inactive'
+          ? html`<button type="button" data-action="disconnect" data-url="/api/connections/${connection.id}/disconnect" data-testid="disconnect-${panel.id}"
+              data-confirm="Disconnect ${panel.name}? Syncing stops and Trainlytics gives up its access to your ${panel.name} account. The activities already synced stay here, marked as disconnected; you can reconnect later.">Disconnect</button>`
           : ''
       }
     </div>
-    ${panel.history.length > 0 ? historyTable(panel.history) : ''}
+    <div class="card-notice" data-notice="${panel.id}" data-testid="notice-${panel.id}"></div>
+    <div data-live="history-${panel.id}">${panel.history.length > 0 ? historyTable(panel.history) : ''}</div>
   </article>`;
+}
+
+function stateText(state: { running: boolean; awaitingFirstSync: boolean }): string {
+  if (state.running) return 'Syncing…';
+  if (state.awaitingFirstSync) return 'First sync starting…';
+  return '';
+}
+
+/** What an asynchronous backfill (Garmin) is doing: requested windows, activities arrived so far. */
+function backfillLine(panel: ProviderPanel, b: BackfillStatus, active: boolean) {
+  const windows = `${b.windows} ${b.windows === 1 ? 'window' : 'windows'}`;
+  return html`<p class="backfill" data-testid="backfill-${panel.id}">
+    History requested for ${windows} (${b.days} days) at ${instantHtml(b.requestedAt)};
+    <span data-testid="backfill-arrived-${panel.id}">${b.arrived}</span>
+    ${b.arrived === 1 ? 'activity' : 'activities'} arrived${
+      b.remainingWindows > 0
+        ? html`; ${b.remainingWindows} more to request (the next full sync resumes)`
+        : panel.backfillPending && active
+          ? html`. ${panel.name} sends it in the background: this page updates as it arrives.`
+          : '.'
+    }
+  </p>`;
 }
 
 function profileName(connection: Connection): string {
@@ -190,7 +272,7 @@ function profileName(connection: Connection): string {
 }
 
 function historyTable(history: SyncRecord[]) {
-  return html`<table class="history">
+  return html`<table class="history stack">
     <caption>Sync history</caption>
     <thead>
       <tr><th>Started</th><th>Duration</th><th>Type</th><th>Status</th><th>Created</th><th>Updated</th><th>Error</th></tr>
@@ -198,48 +280,102 @@ function historyTable(history: SyncRecord[]) {
     <tbody>
       ${history.map(
         (h) => html`<tr data-status="${h.status}">
-          <td>${formatInstant(h.startedAt)}</td>
-          <td>${h.completedAt ? `${((h.completedAt.getTime() - h.startedAt.getTime()) / 1000).toFixed(1)} s` : '…'}</td>
-          <td>${h.syncType}</td>
-          <td>${h.status}</td>
-          <td class="number">${h.activitiesCreated}</td>
-          <td class="number">${h.activitiesUpdated}</td>
-          <td class="error-message">${h.errorMessage ?? ''}</td>
+          <td data-label="Started">${instantHtml(h.startedAt)}</td>
+          <td data-label="Duration">${h.completedAt ? `${((h.completedAt.getTime() - h.startedAt.getTime()) / 1000).toFixed(1)} s` : '…'}</td>
+          <td data-label="Type">${h.syncType}</td>
+          <td data-label="Status">${h.status}</td>
+          <td data-label="Created" class="number">${h.activitiesCreated}</td>
+          <td data-label="Updated" class="number">${h.activitiesUpdated}</td>
+          <td data-label="Error" class="error-message">${h.errorMessage ?? ''}</td>
         </tr>`,
       )}
     </tbody>
   </table>`;
 }
 
-function activitiesTable(activities: ActivityRow[]) {
+function activityFilterForm(model: DashboardModel, user: AppUser) {
+  const selected = model.activityFilter?.provider ?? '';
+  return html`<form method="get" action="/dashboard" class="filter" data-testid="activity-filter">
+    <input type="hidden" name="user" value="${user.id}" />
+    <label
+      >Provider
+      <select name="provider" data-testid="provider-filter">
+        <option value="" ${selected === '' ? 'selected' : ''}>All</option>
+        ${model.providers.map(
+          (p) => html`<option value="${p.id}" ${selected === p.id ? 'selected' : ''}>${p.name}</option>`,
+        )}
+      </select></label
+    >
+    <button type="submit">Show</button>
+  </form>`;
+}
+
+/** "Older activities" (keyset paging on the start instant) and, past the first page, "Newest". */
+function activityPaging(model: DashboardModel, user: AppUser) {
+  const filter = model.activityFilter;
+  if (!filter || (!filter.older && !filter.paged)) return '';
+  const base = `/dashboard?user=${user.id}${filter.provider ? `&provider=${filter.provider}` : ''}`;
+  return html`<nav class="paging" aria-label="Activity pages">
+    ${filter.paged ? html`<a href="${base}" data-testid="newest-activities">Newest</a>` : ''}
+    ${
+      filter.older
+        ? html`<a href="${base}&before=${encodeURIComponent(filter.older)}" data-testid="older-activities"
+            >Older activities</a
+          >`
+        : ''
+    }
+  </nav>`;
+}
+
+/** The connections that were disconnected: their activities stay, marked as such. */
+function disconnectedIds(providers: ProviderPanel[]): Set<number> {
+  return new Set(
+    providers.flatMap((p) => (p.connection && p.connection.status === 'inactive' ? [p.connection.id] : [])),
+  );
+}
+
+function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = new Set()) {
   if (activities.length === 0) return html`<p data-testid="no-activities">No activities yet.</p>`;
-  return html`<table class="activities" data-testid="activities">
+  return html`<table class="activities stack" data-testid="activities">
     <thead>
       <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th></tr>
     </thead>
     <tbody>
       ${activities.map(
-        (a) => html`<tr data-provider="${a.provider ?? ''}">
-          <td>${a.startDateLocal ? a.startDateLocal.replace('T', ' ') : formatInstant(a.startDate)}</td>
-          <td>${a.provider ?? ''}</td>
-          <td>${a.name ?? ''}</td>
-          <td class="sport" data-sport-type="${a.sportType}">${sportTypeDisplayName(a.sportType)}</td>
-          <td class="number">${formatDistance(a.distanceM)}</td>
-          <td class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
+import { formatDistance, formatDuration, formatInstant } from '../format';
+import type { ProviderNotice } from '../provider-notices';
         </tr>`,
       )}
     </tbody>
   </table>`;
 }
 
-/** A small page for errors a person meets in the browser (a refused consent, an expired state). */
-export function messagePage(title: string, message: string, backHref: string) {
+/**
+ * A small page for errors a person meets in the browser (a refused consent, an expired state). `detail`
+ * (the developer's message, codes and all) sits behind a disclosure; `retryHref` adds "Try again".
+ */
+export function messagePage(
+  title: string,
+  message: string,
+  backHref: string,
+  options: { detail?: string; retryHref?: string } = {},
+) {
   return layout(
     title,
     '',
-    html`<h1>${title}</h1>
+    html`<main id="main" tabindex="-1">
+      <h1>${title}</h1>
       <p class="error" data-testid="message">${message}</p>
-      <p><a href="${backHref}">Back to the dashboard</a></p>`,
+      ${
+        options.detail
+          ? html`<details data-testid="detail"><summary>Technical detail</summary><p>${options.detail}</p></details>`
+          : ''
+      }
+      <p>
+        ${options.retryHref ? html`<a href="${options.retryHref}" data-testid="retry">Try again</a> · ` : ''}
+        <a href="${backHref}">Back to the dashboard</a>
+      </p>
+    </main>`,
   );
 }
 
@@ -248,7 +384,7 @@ export function loginPage(model: { csrfToken: string; returnTo: string; error: s
   return layout(
     'Trainlytics — sign in',
     model.csrfToken,
-    html`<h1>Sign in</h1>
+    html`<main id="main" tabindex="-1"><h1>Sign in</h1>
       ${model.error ? html`<p class="error" role="alert" data-testid="login-error">${model.error}</p>` : ''}
       <form method="post" action="/login">
         <input type="hidden" name="csrf" value="${model.csrfToken}" />
@@ -256,7 +392,7 @@ export function loginPage(model: { csrfToken: string; returnTo: string; error: s
         <label>Admin token <input type="password" name="token" autocomplete="current-password" required /></label>
         <button type="submit" data-testid="sign-in">Sign in</button>
       </form>
-      <p class="hint">The token is the server's <code>TRAINLYTICS_ADMIN_TOKEN</code>.</p>`,
+      <p class="hint">The token is the server's <code>TRAINLYTICS_ADMIN_TOKEN</code>.</p></main>`,
   );
 }
 
@@ -272,6 +408,7 @@ function layout(title: string, csrfToken: string, body: unknown) {
         <script src="/assets/dashboard.js" defer></script>
       </head>
       <body>
+        <a class="skip-link" href="#main">Skip to content</a>
         ${body}
       </body>
     </html>`;

@@ -65,7 +65,7 @@ export function connectionJson(c: Connection) {
 
 function connectionsTable(list: Connection[]): string {
   if (list.length === 0) return 'No connections.';
-  return formatTable(
+  const table = formatTable(
     ['id', 'user', 'provider', 'account', 'status', 'last sync', 'last error'],
     list.map((c) => [
       String(c.id),
@@ -78,4 +78,12 @@ function connectionsTable(list: Connection[]): string {
     ]),
     { alignRight: [0, 1] },
   );
+  // a connection only the user can repair says how: their Reconnect (dashboard) or the connect route
+  const reconnect = list
+    .filter((c) => c.status === 'reauth_required')
+    .map(
+      (c) =>
+        `Connection ${c.id} (${c.provider}) needs re-authorization: user ${c.userId} must reconnect (dashboard "Reconnect", or GET /connect/${c.provider}?user=${c.userId} on the host app)`,
+    );
+  return [table, ...(reconnect.length > 0 ? ['', ...reconnect] : [])].join('\n');
 }

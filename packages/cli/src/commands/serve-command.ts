@@ -173,6 +173,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         hostname,
         logger,
         onSyncDeferred,
+        ...(flags.scheduler !== false ? { syncIntervalMs: intervalMinutes * 60_000 } : {}),
         // a new connection's first (full) sync: in this process, or as a job for the workers
         syncAfterConnect: !queue,
         ...(queue

@@ -64,6 +64,9 @@ function brief(result: SyncResult) {
   };
 }
 
+/** How often `demo --serve` syncs every connection (its scheduler). */
+const DEMO_SYNC_INTERVAL_MS = 15 * 60_000;
+
 /**
  * `trainlytics demo`: the embedded (or given) database, migrations, a sandbox per provider without real
  * credentials (seeded with a few hundred varied activities), the host app, and — headless — the whole
@@ -126,14 +129,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       // On a terminal a person connects from the dashboard: start the backfill at once. Headless, the demo
       // runs each sync itself to show and check it.
       syncAfterConnect: !options.headless,
+      // on a terminal the demo syncs every 15 minutes (below): the dashboard shows when
+      ...(options.headless ? {} : { syncIntervalMs: DEMO_SYNC_INTERVAL_MS }),
     });
     closers.unshift(() => server.close());
     const dashboardUrl = `${server.baseUrl}/dashboard?user=${user.id}`;
 
     if (!options.headless) {
+      // As the real providers do, the sandboxes deliver to the app's webhook endpoint by themselves: the
+      // Garmin sandbox posts a requested backfill there a moment after the request (no program flushes it).
+      for (const s of sandboxes) {
+        if ('webhookUrl' in s.sandbox) {
+          (s.sandbox as { webhookUrl?: string }).webhookUrl = `${server.baseUrl}/webhooks/${s.providerId}`;
+        }
+      }
       const scheduler = createScheduler({
         trainlytics,
-        intervalMs: 15 * 60_000,
+        intervalMs: DEMO_SYNC_INTERVAL_MS,
         rateLimitTracker: opened.rateLimitTracker,
         logger,
       });

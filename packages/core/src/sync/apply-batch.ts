@@ -1,4 +1,5 @@
 import { AppSuspendedError, SyncInProgressError } from '../errors/errors';
+import { needsReauthorization } from '../errors/needs-reauthorization';
 import type { ActivityBatch } from '../provider/v1/activities';
 import type { ConnectionContext } from '../provider/v1/context';
 import type { Provider } from '../provider/v1/provider-v1';
@@ -96,6 +97,14 @@ export async function applyBatch(
           errorMessage: failure.message,
           requestsMade: counter.count,
         });
+        if (needsReauthorization(error)) {
+          // only the user can fix it: the connection says so (its Reconnect action) until they do
+          await rt.store.updateConnection(
+            current.id,
+            { reauthRequired: true, lastError: failure.message },
+            rt.clock.now(),
+          );
+        }
         rt.logger.warn('webhook processing failed', {
           provider: provider.id,
           connectionId: current.id,

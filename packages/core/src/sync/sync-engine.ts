@@ -4,8 +4,8 @@ import {
   RateLimitError,
   ReauthorizationRequiredError,
   SyncInProgressError,
-  TokenExpiredError,
 } from '../errors/errors';
+import { needsReauthorization } from '../errors/needs-reauthorization';
 import { TrainlyticsError } from '../errors/trainlytics-error';
 import type { JsonValue } from '../model/json';
 import type { Provider } from '../provider/v1/provider-v1';
@@ -249,8 +249,7 @@ export async function runSync(
           requestsMade: counter.count - reported,
         });
         if (!aborted) {
-          const reauth =
-            TokenExpiredError.isInstance(error) || ReauthorizationRequiredError.isInstance(error);
+          const reauth = needsReauthorization(error);
           await rt.store.updateConnection(
             connectionId,
             { lastError: failure.message, ...(reauth ? { reauthRequired: true } : {}) },

@@ -33,8 +33,22 @@ export interface GarminSandboxOptions {
   clock?: Clock;
   /** Seeds generated users and histories (default 1). */
   seed?: number;
-  /** Where notifications go by default (`flushNotifications`, `sendWebhook` without a URL). */
+  /**
+   * Where notifications go by default (`flushNotifications`, `sendWebhook` without a URL). With it, a
+   * requested backfill is delivered there by the sandbox itself (see `deliverBackfills`).
+   */
   webhookUrl?: string;
+  /**
+   * `auto` (default): as Garmin does, a backfill request answered 202 is delivered to `webhookUrl` by the
+   * sandbox itself, `backfillDelayMs` later, without any call; a delivery the app does not answer 2xx is
+   * retried (the delay doubling, `MAX_DELIVERY_ATTEMPTS` in all), then left pending. Without a
+   * `webhookUrl`, or with `manual`, it waits for `flushNotifications`/`takeNotifications`.
+   */
+  deliverBackfills?: 'auto' | 'manual';
+  /** How long after a backfill request its notifications are sent (default 1000 ms). */
+  backfillDelayMs?: number;
+  /** Runs the automatic deliveries (default: timers); a test passes one it drives by hand. */
+  scheduler?: SandboxScheduler;
   /** How activity notifications are sent: full summaries (`push`, default) or a `callbackURL` (`ping`). */
   notificationMode?: 'push' | 'ping';
   /** An app-wide rate limit answering 429 when exceeded (default 10,000 requests per minute). */
@@ -59,6 +73,38 @@ export interface GarminSandboxOptions {
    * `[)`. Garmin does not document it; a plugin must lose nothing (and count nothing twice) under each.
    */
   windowBounds?: WindowBounds;
+}
+
+/**
+ * Runs a task after a delay. The default uses timers; a test passes its own and runs the tasks when it
+ * chooses (`ManualScheduler` in the tests), so nothing waits on the wall clock.
+ */
+export interface SandboxScheduler {
+  schedule(task: () => Promise<void>, delayMs: number): { cancel(): void };
+}
+
+/** The default scheduler: a timer per task that does not keep the process alive by itself. */
+export const timerScheduler: SandboxScheduler = {
+  schedule(task, delayMs) {
+    const timer = setTimeout(() => void task(), delayMs);
+    timer.unref?.();
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
+
+/** Automatic backfill deliveries are attempted this many times before they are left pending. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
+/** One automatic delivery of a requested backfill (see `deliveries()`). */
+export interface BackfillDelivery {
+  providerUserId: string;
+  start: number;
+  end: number;
+  attempt: number;
+  /** The statuses the app answered, one per notification (0 when it could not be reached). */
+  statuses: number[];
+  /** Summaries sent (push) or announced (ping). */
+  summaries: number;
 }
 
 /** Inclusive (`[`, `]`) or exclusive (`(`, `)`) window bounds. */
@@ -146,6 +192,9 @@ export class GarminSandbox implements ConformanceSandbox {
   private rateWindow = { startedAt: 0, count: 0 };
   private backfillWindow = { startedAt: 0, days: 0 };
   private notificationCounter = 0;
+  private readonly scheduler: SandboxScheduler;
+  private readonly scheduled = new Set<{ cancel(): void }>();
+  private readonly deliveryLog: BackfillDelivery[] = [];
   webhookUrl: string | undefined;
   notificationMode: 'push' | 'ping';
   rateLimit: { windowMs: number; limit: number };
@@ -159,6 +208,7 @@ export class GarminSandbox implements ConformanceSandbox {
     this.notificationMode = options.notificationMode ?? 'push';
     this.rateLimit = options.rateLimit ?? { windowMs: 60_000, limit: 10_000 };
     this.faults = { ...(options.faults ?? {}) };
+    this.scheduler = options.scheduler ?? timerScheduler;
   }
 
   /** Starts listening; `startGarminSandbox` does this for you. */
@@ -596,31 +646,89 @@ export class GarminSandbox implements ConformanceSandbox {
   takeNotifications(options: { url?: string; mode?: 'push' | 'ping' } = {}): Request[] {
     const pending = this.pending;
     this.pending = [];
+    return pending.flatMap((p) => this.requestsFor(p, options).requests);
+  }
+
+  /** The Requests of one pending notification, and how many summaries they carry. */
+  private requestsFor(
+    p: PendingNotification,
+    options: { url?: string; mode?: 'push' | 'ping' },
+  ): { requests: Request[]; summaries: number } {
     const mode = options.mode ?? this.notificationMode;
     const max = this.options.maxItemsPerNotification ?? 200;
-    const out: Request[] = [];
-    for (const p of pending) {
-      const user = this.user(p.userId);
-      if (p.kind === 'deregistration') {
-        out.push(this.notificationRequest({ deregistrations: [{ userId: user.userId }] }, options.url));
-        continue;
-      }
-      const summaries = this.startedBetween(user, p.start, p.end);
-      if (summaries.length === 0) continue;
-      if (mode === 'ping') {
-        out.push(
+    const user = this.user(p.userId);
+    if (p.kind === 'deregistration') {
+      return {
+        requests: [this.notificationRequest({ deregistrations: [{ userId: user.userId }] }, options.url)],
+        summaries: 0,
+      };
+    }
+    const summaries = this.startedBetween(user, p.start, p.end);
+    if (summaries.length === 0) return { requests: [], summaries: 0 };
+    if (mode === 'ping') {
+      return {
+        requests: [
           this.notificationRequest(
             this.pingBody(user, p, () => summaries),
             options.url,
           ),
-        );
-        continue;
-      }
-      for (let i = 0; i < summaries.length; i += max) {
-        out.push(this.notificationRequest(this.pushBody(user, summaries.slice(i, i + max)), options.url));
+        ],
+        summaries: summaries.length,
+      };
+    }
+    const requests: Request[] = [];
+    for (let i = 0; i < summaries.length; i += max) {
+      requests.push(this.notificationRequest(this.pushBody(user, summaries.slice(i, i + max)), options.url));
+    }
+    return { requests, summaries: summaries.length };
+  }
+
+  /** Schedules the automatic delivery of a requested backfill (see `deliverBackfills`). */
+  private scheduleDelivery(p: PendingNotification, attempt: number): void {
+    if ((this.options.deliverBackfills ?? 'auto') !== 'auto' || !this.webhookUrl || !this.server) return;
+    const delay = (this.options.backfillDelayMs ?? 1000) * 2 ** (attempt - 1);
+    const handle = this.scheduler.schedule(async () => {
+      this.scheduled.delete(handle);
+      await this.deliver(p, attempt);
+    }, delay);
+    this.scheduled.add(handle);
+  }
+
+  /** Posts one pending backfill to `webhookUrl`; one the app did not take stays pending and is retried. */
+  private async deliver(p: PendingNotification, attempt: number): Promise<void> {
+    const url = this.webhookUrl;
+    // taken by flushNotifications/takeNotifications meanwhile, or the sandbox closed
+    if (!url || !this.server || !this.pending.includes(p)) return;
+    this.pending = this.pending.filter((x) => x !== p);
+    const { requests, summaries } = this.requestsFor(p, { url });
+    const statuses: number[] = [];
+    for (const request of requests) {
+      try {
+        const res = await fetch(request);
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      } catch {
+        statuses.push(0);
       }
     }
-    return out;
+    if (p.kind === 'backfill') {
+      this.deliveryLog.push({
+        providerUserId: p.userId,
+        start: p.start,
+        end: p.end,
+        attempt,
+        statuses,
+        summaries,
+      });
+    }
+    if (statuses.every((s) => s >= 200 && s < 300)) return;
+    this.pending.push(p);
+    if (attempt < MAX_DELIVERY_ATTEMPTS) this.scheduleDelivery(p, attempt + 1);
+  }
+
+  /** The automatic backfill deliveries made so far, oldest first. */
+  deliveries(): BackfillDelivery[] {
+    return this.deliveryLog.map((d) => ({ ...d, statuses: [...d.statuses] }));
   }
 
   /** Delivers every pending notification to `url` (default `webhookUrl`); returns the response statuses. */
@@ -640,6 +748,8 @@ export class GarminSandbox implements ConformanceSandbox {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    for (const handle of this.scheduled) handle.cancel();
+    this.scheduled.clear();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -994,7 +1104,9 @@ export class GarminSandbox implements ConformanceSandbox {
         this.backfillWindow.days += days;
       }
       user.backfills.add(key);
-      this.pending.push({ kind: 'backfill', userId: user.userId, start, end });
+      const requested: PendingNotification = { kind: 'backfill', userId: user.userId, start, end };
+      this.pending.push(requested);
+      this.scheduleDelivery(requested, 1);
       return this.send(res, 202, undefined, headers);
     }
     return reply(404, { errorMessage: `No such endpoint: ${method} ${url.pathname}` });

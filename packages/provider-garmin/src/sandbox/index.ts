@@ -1,12 +1,16 @@
 export {
   type AddedGarminActivity,
+  type BackfillDelivery,
   GarminSandbox,
   type GarminSandboxEvent,
   type GarminSandboxOptions,
+  MAX_DELIVERY_ATTEMPTS,
   SANDBOX_API_PATH,
   SANDBOX_AUTHORIZE_PATH,
   SANDBOX_TOKEN_PATH,
+  type SandboxScheduler,
   startGarminSandbox,
+  timerScheduler,
   type WindowBounds,
 } from './garmin-sandbox';
 export { runSandboxCli } from './sandbox-cli';

@@ -13,7 +13,8 @@ Options:
   --seed N             seed of the generated histories (default 1)
   --client-id ID       OAuth client id (default garmin-sandbox-client)
   --client-secret S    OAuth client secret (default garmin-sandbox-secret)
-  --webhook-url URL    where notifications are delivered
+  --webhook-url URL    where notifications are delivered: a requested backfill is
+                       posted there by itself about a second later, as Garmin does
   --mode push|ping     how activity notifications are sent (default push)
   -h, --help           show this help`;
 

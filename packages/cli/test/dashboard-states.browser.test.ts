@@ -1,0 +1,400 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from '@trainlytics/migrations';
+import {
+  type GarminSandbox,
+  type SandboxScheduler,
+  startGarminSandbox,
+} from '@trainlytics/provider-garmin/sandbox';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackDemoAuth } from '../src/app/auth';
+import { type HostServer, startHostServer } from '../src/app/host-server';
+import { ensureUser } from '../src/app/users';
+import { type OpenedDatabase, openDatabase } from '../src/database';
+import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+
+// The dashboard's states as a person meets them in Chromium: a Garmin history that arrives later by
+// webhook, updates in place (focus kept, no navigation), a failed "Sync now", withdrawn permissions,
+// times in one zone, and the phone layout.
+
+/** Runs the Garmin sandbox's automatic deliveries when the test says so (no timers, no sleeps). */
+class ManualScheduler implements SandboxScheduler {
+  tasks: Array<() => Promise<void>> = [];
+  schedule(task: () => Promise<void>) {
+    this.tasks.push(task);
+    return { cancel: () => (this.tasks = this.tasks.filter((t) => t !== task)) };
+  }
+  async runDue(): Promise<number> {
+    const due = this.tasks;
+    this.tasks = [];
+    for (const task of due) await task();
+    return due.length;
+  }
+}
+
+let database: OpenedDatabase;
+let opened: OpenedTrainlytics;
+let garmin: GarminSandbox;
+const scheduler = new ManualScheduler();
+let server: HostServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  database = await openDatabase({ env: {}, cwd: process.cwd(), memory: true });
+  await migrate(database.db, { direction: 'up' });
+  garmin = await startGarminSandbox({ scheduler, seed: 5 });
+  opened = await openTrainlytics({
+    env: {},
+    cwd: process.cwd(),
+    database,
+    providers: [garmin.createProvider()],
+  });
+  server = await startHostServer({
+    ...loopbackDemoAuth(),
+    trainlytics: opened.trainlytics,
+    db: database.db,
+    port: 0,
+    syncAfterConnect: true,
+    syncIntervalMs: 15 * 60_000,
+  });
+  garmin.webhookUrl = `${server.baseUrl}/webhooks/garmin`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await opened?.close();
+  await garmin?.close();
+  await database?.close();
+});
+
+const H = 3600;
+
+/** Screenshots of each state, kept as test artifacts (git-ignored `test-results/dashboard/`). */
+const ARTIFACTS = path.join(process.cwd(), 'test-results', 'dashboard');
+mkdirSync(ARTIFACTS, { recursive: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/** The testid of the focused element. */
+const focusedTestId = (page: Page) =>
+  page.evaluate<string | null>('document.activeElement?.dataset.testid ?? null');
+
+describe('dashboard states in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let dashboardUrl: string;
+  let providerUserId: string;
+
+  it('a Garmin history requested at connect arrives by itself and appears in place, focus kept, no reload', async () => {
+    const user = await ensureUser(database.db, { email: 'garmin-states@example.com' });
+    dashboardUrl = `${server.baseUrl}/dashboard?user=${user.id}`;
+    ({ providerUserId } = await garmin.seedAccount({ activityCount: 6, days: 2 }));
+    // Two activities whose local times run opposite to their instants: A starts first (UTC) in Tokyo,
+    // B an hour later in Los Angeles. Printed in their own local times, B (earlier local) would sit above A.
+    const t = Math.floor(Date.now() / 1000) - 3 * 24 * H;
+    await garmin.addActivity(providerUserId, {
+      startTimeInSeconds: t,
+      uploadTimeInSeconds: t + 2 * H,
+      fields: { startTimeOffsetInSeconds: 9 * H, activityName: 'Activity A' },
+    });
+    await garmin.addActivity(providerUserId, {
+      startTimeInSeconds: t + H,
+      uploadTimeInSeconds: t + 3 * H,
+      fields: { startTimeOffsetInSeconds: -8 * H, activityName: 'Activity B' },
+    });
+
+    context = await browser.newContext({
+      viewport: { width: 1366, height: 900 },
+      timezoneId: 'Europe/Paris',
+    });
+    page = await context.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    await page.goto(dashboardUrl);
+    await page.getByTestId('connect-garmin').click();
+    await page.waitForURL(`${garmin.baseUrl}/**`);
+    await page.selectOption('#user_id', providerUserId);
+    await page.click('#approve');
+    await page.waitForURL(dashboardUrl);
+
+    // The first sync requested the history; nothing has arrived yet, and the card says so.
+    const arrived = page.getByTestId('backfill-arrived-garmin');
+    await arrived.waitFor();
+    expect(await arrived.textContent()).toBe('0');
+    expect(await page.getByTestId('backfill-garmin').textContent()).toMatch(
+      /History requested for 25 windows \(730 days\) at \d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12];\s+0\s+activities arrived\. Garmin sends it in the background/s,
+    );
+    expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
+    await shot(page, 'garmin-backfill-requested-1366');
+
+    // From here on: no navigation, and the keyboard focus stays on the Disconnect button.
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations++;
+    });
+    await page.evaluate("window.marker = 'same document'");
+    await page.getByTestId('disconnect-garmin').focus();
+    expect(await focusedTestId(page)).toBe('disconnect-garmin');
+
+    // Garmin (the sandbox) delivers the history to the webhook by itself: one task per requested window.
+    expect(await scheduler.runDue()).toBe(25);
+    await page.locator('[data-testid="backfill-arrived-garmin"]', { hasText: /^8$/ }).waitFor();
+    await page.locator('[data-testid="activities"] tbody tr').nth(7).waitFor();
+    expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(8);
+    expect(await page.getByTestId('count-garmin').textContent()).toBe('8');
+    // the weekly chart: server-rendered SVG, a bar per week, the activities of the last weeks in it
+    const bars = page.locator('[data-testid="weekly-chart"] g[data-week]');
+    expect(await bars.count()).toBe(8);
+    const seconds = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-moving-s'))));
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // with scheduled sync, the next one: an interval after the last
+    expect(await page.getByTestId('next-sync-garmin').locator('time').textContent()).toMatch(
+      /^in 1[45] min$/,
+    );
+    expect(await focusedTestId(page)).toBe('disconnect-garmin');
+    expect(await page.evaluate<string>('window.marker')).toBe('same document');
+    expect(navigations).toBe(0);
+    // the status line is a live region, updated in place
+    expect(await page.getByTestId('state-garmin').getAttribute('role')).toBe('status');
+    // the last sync reads as a human time, the exact one on hover
+    const lastSync = page.getByTestId('last-sync-garmin').locator('time');
+    expect(await lastSync.textContent()).toMatch(/^(just now|\d+ min ago)$/);
+    expect(await lastSync.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12]$/);
+    await shot(page, 'garmin-backfill-arrived-1366');
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('prints every start time in the viewer zone with its label, so the rows read in sorted order', async () => {
+    const cells = page.locator('[data-testid="activities"] td.start time');
+    const shown = await cells.allTextContents();
+    const instants = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+    expect(shown.every((s) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12]$/.test(s))).toBe(true);
+    // sorted by instant, newest first, and the printed times in that same order
+    expect([...instants].sort().reverse()).toEqual(instants);
+    const wall = shown.map((s) => s.slice(0, 16));
+    expect([...wall].sort().reverse()).toEqual(wall);
+    const names = await page.locator('[data-testid="activities"] td.name').allTextContents();
+    expect(names.indexOf('Activity B')).toBe(names.indexOf('Activity A') - 1);
+    // the activity's own local time and offset are on hover
+    const a = page.locator('[data-testid="activities"] tr', { hasText: 'Activity A' }).locator('time');
+    expect(await a.getAttribute('title')).toMatch(/at the activity: .* \(UTC\+09:00\)/);
+
+    // Without the script: UTC, labelled, in the same order.
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const noScript = await plain.newPage();
+    await noScript.goto(dashboardUrl);
+    const utc = await noScript.locator('[data-testid="activities"] td.start time').allTextContents();
+    expect(utc.every((s) => s.endsWith(' UTC'))).toBe(true);
+    expect([...utc].sort().reverse()).toEqual(utc);
+    await plain.close();
+  });
+
+  it('a failed Sync now shows the reason the server sent, once, and refreshes the history', async () => {
+    const rows = page.locator('[data-provider="garmin"] table.history tbody tr');
+    const before = await rows.count();
+    garmin.setFaults({ status: { code: 400, times: 2 } });
+    const sync = page.getByTestId('sync-garmin');
+    for (let click = 0; click < 2; click++) {
+      await sync.focus();
+      await page.keyboard.press('Enter');
+      await page
+        .locator('[data-provider="garmin"] table.history tbody tr[data-status="failed"]')
+        .nth(click)
+        .waitFor();
+      await expect.poll(() => sync.getAttribute('aria-disabled')).toBe(null);
+    }
+    const notice = page.getByTestId('notice-garmin');
+    expect(await notice.locator('p').count()).toBe(1);
+    const text = await notice.textContent();
+    expect(text).toMatch(/^Sync failed: .*HTTP 400/);
+    expect(text).not.toMatch(/Bad Gateway/);
+    await shot(page, 'sync-failed-1366');
+    expect(await rows.count()).toBe(before + 2);
+    expect(await rows.first().locator('td.error-message').textContent()).toMatch(/HTTP 400/);
+    // still the same button, focused, after both in-place updates
+    expect(await focusedTestId(page)).toBe('sync-garmin');
+
+    // A sync that works says so, replacing the failure.
+    await sync.click();
+    await page
+      .locator('[data-testid="notice-garmin"] p', { hasText: /^Synced: \d+ new, \d+ updated\.$/ })
+      .waitFor();
+    expect(await notice.locator('p').count()).toBe(1);
+  });
+
+  it('Full re-sync asks first, then runs a full sync in place', async () => {
+    const messages: string[] = [];
+    page.once('dialog', (dialog) => {
+      messages.push(dialog.message());
+      void dialog.accept();
+    });
+    const fullRows = page.locator('[data-provider="garmin"] table.history tbody tr', { hasText: 'full' });
+    const before = await fullRows.count();
+    await page.getByTestId('full-sync-garmin').click();
+    await page.locator('[data-testid="notice-garmin"] p', { hasText: /^Synced: / }).waitFor();
+    expect(messages).toEqual([
+      expect.stringMatching(/^Re-sync the whole Garmin history\? .*nothing duplicated/),
+    ]);
+    await expect.poll(() => fullRows.count()).toBe(before + 1);
+  });
+
+  it('withdrawn Garmin permissions: needs re-authorization, with Reconnect, on the page and in the API', async () => {
+    garmin.setPermissions(providerUserId, ['HEALTH_EXPORT']);
+    await page.getByTestId('sync-garmin').click();
+    await page.locator('[data-provider="garmin"][data-status="reauth_required"]').waitFor();
+    expect(await page.getByTestId('status-garmin').textContent()).toBe('needs re-authorization');
+    expect(await page.getByTestId('connect-garmin').textContent()).toBe('Reconnect Garmin');
+    expect(await page.getByTestId('sync-garmin').count()).toBe(0);
+    expect(await page.getByTestId('reauth-garmin').textContent()).toMatch(/no longer shares ACTIVITY_EXPORT/);
+    expect(await page.getByTestId('notice-garmin').textContent()).toMatch(/^Sync failed: .*ACTIVITY_EXPORT/);
+    const api = await page.evaluate(async () => (await fetch('/api/connections')).json());
+    expect(api).toEqual([
+      expect.objectContaining({
+        provider: 'garmin',
+        status: 'reauth_required',
+        reconnectUrl: expect.stringMatching(/^\/connect\/garmin\?user=\d+$/),
+      }),
+    ]);
+    await shot(page, 'needs-reauthorization-1366');
+  });
+
+  it('pages the activities (keyset on the start) and filters them by provider', async () => {
+    const paged = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      port: 0,
+      activitiesPerPage: 5,
+    });
+    const other = await context.newPage();
+    try {
+      await other.goto(dashboardUrl.replace(server.baseUrl, paged.baseUrl));
+      const rows = other.locator('[data-testid="activities"] tbody tr');
+      expect(await rows.count()).toBe(5);
+      const first = await rows
+        .locator('time')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+      await other.getByTestId('older-activities').click();
+      await other.getByTestId('newest-activities').waitFor();
+      expect(await rows.count()).toBe(3);
+      expect(await other.getByTestId('older-activities').count()).toBe(0);
+      const second = await rows
+        .locator('time')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+      // every activity once, newest first across the pages
+      const all = [...first, ...second];
+      expect(new Set(all).size).toBe(8);
+      expect([...all].sort().reverse()).toEqual(all);
+
+      await other.selectOption('[data-testid="provider-filter"]', 'polar');
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.getByTestId('no-activities').waitFor();
+      expect(new URL(other.url()).searchParams.get('provider')).toBe('polar');
+      await other.selectOption('[data-testid="provider-filter"]', 'garmin');
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.locator('[data-testid="activities"] tbody tr').first().waitFor();
+      expect(await rows.count()).toBe(5);
+      expect(await other.getByTestId('older-activities').getAttribute('href')).toMatch(
+        /provider=garmin&before=/,
+      );
+    } finally {
+      await other.close();
+      await paged.close();
+    }
+  });
+
+  it('pages through activities sharing a start second without losing or repeating one', async () => {
+    const user = await ensureUser(database.db, { email: 'ties@example.com' });
+    const seeded = await garmin.seedAccount({ activityCount: 12, days: 1, tieSize: 3 });
+    garmin.setPermissions(seeded.providerUserId, ['ACTIVITY_EXPORT', 'HISTORICAL_DATA_EXPORT']);
+    const t = opened.trainlytics;
+    const { url } = await t.connect.start('garmin', {
+      userId: user.id,
+      redirectUri: `${server.baseUrl}/connect/garmin/callback`,
+    });
+    const callback = await garmin.approve(url, { providerUserId: seeded.providerUserId });
+    const connection = await t.connect.finish('garmin', {
+      callbackParams: callback.searchParams,
+      userId: user.id,
+    });
+    expect((await t.sync(connection.id)).activitiesCreated).toBe(12);
+    const paged = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: t,
+      db: database.db,
+      port: 0,
+      activitiesPerPage: 4,
+    });
+    const walker = await context.newPage();
+    try {
+      await walker.goto(`${paged.baseUrl}/dashboard?user=${user.id}`);
+      const seen: string[] = [];
+      for (;;) {
+        const names = await walker.locator('[data-testid="activities"] td.name').allTextContents();
+        const starts = await walker
+          .locator('[data-testid="activities"] td.start time')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+        seen.push(...names.map((n, i) => `${starts[i]} ${n}`));
+        const older = walker.getByTestId('older-activities');
+        if ((await older.count()) === 0) break;
+        await older.click();
+        await walker.getByTestId('newest-activities').waitFor();
+      }
+      expect(seen).toHaveLength(12);
+      expect(new Set(seen).size).toBe(12);
+    } finally {
+      await walker.close();
+      await paged.close();
+    }
+  });
+
+  it.each([360, 390])(
+    'fits a %i px wide phone: no horizontal overflow, Created/Updated/Error visible',
+    async (width) => {
+      const phone = await browser.newContext({
+        viewport: { width, height: 844 },
+        timezoneId: 'Europe/Paris',
+      });
+      const small = await phone.newPage();
+      await small.goto(dashboardUrl);
+      const { scrollWidth, innerWidth } = await small.evaluate<{ scrollWidth: number; innerWidth: number }>(
+        '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+      );
+      expect(innerWidth).toBe(width);
+      expect(scrollWidth).toBeLessThanOrEqual(width);
+      const failed = small
+        .locator('[data-provider="garmin"] table.history tbody tr[data-status="failed"]')
+        .first();
+      for (const label of ['Created', 'Updated', 'Error']) {
+        const cell = failed.locator(`td[data-label="${label}"]`);
+        expect(await cell.isVisible()).toBe(true);
+        const box = (await cell.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+      }
+      await shot(small, `needs-reauthorization-${width}`);
+      const distance = small
+        .locator('[data-testid="activities"] tbody tr')
+        .first()
+        .locator('td[data-label="Duration"]');
+      const box = (await distance.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+      await phone.close();
+    },
+  );
+
+  afterAll(async () => {
+    await context?.close();
+  });
+});

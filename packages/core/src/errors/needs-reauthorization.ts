@@ -1,0 +1,17 @@
+import { InsufficientScopeError, ReauthorizationRequiredError, TokenExpiredError } from './errors';
+
+/**
+ * Whether a failure can only be fixed by the user going through the provider's consent again: a refused
+ * or expired refresh token (`TokenExpiredError`, `ReauthorizationRequiredError`, which also covers Polar's
+ * withdrawn consents), or a scope or permission the user no longer grants (`InsufficientScopeError`, e.g.
+ * Garmin's "Activities" unshared). The sync engine and webhook processing mark such a connection
+ * `reauth_required` (status `reauth_required` everywhere: API, dashboard, `connections list`); a reconnect
+ * clears it. Any other failure (network, 5xx, a bad payload) leaves the connection `active`.
+ */
+export function needsReauthorization(error: unknown): boolean {
+  return (
+    TokenExpiredError.isInstance(error) ||
+    ReauthorizationRequiredError.isInstance(error) ||
+    InsufficientScopeError.isInstance(error)
+  );
+}
