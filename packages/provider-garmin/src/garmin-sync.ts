@@ -5,8 +5,8 @@ import {
   InsufficientScopeError,
   type JsonValue,
   type ListActivitiesRequest,
-  parseJsonExact,
   ProviderApiError,
+  parseJsonExact,
   toEpochSeconds,
   ValidationError,
 } from '@trainlytics/core';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeClock, pkceChallenge, SPORT_TYPE_DEFINITIONS, SPORT_TYPES } from '@trainlytics/core';
+import { FakeClock, pkceChallenge, SPORT_TYPE_DEFINITIONS } from '@trainlytics/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mapGarminSportType } from '../src/garmin-sport-types';
 import {

@@ -1,6 +1,6 @@
 import { type ActivityRow, type Connection, type SyncRecord, sportTypeDisplayName } from '@trainlytics/core';
 import { html } from 'hono/html';
-import { formatDistance, formatDuration, formatInstant } from '../format';
+import { formatDistance, formatDuration } from '../format';
 import type { ProviderNotice } from '../provider-notices';
 import type { DeadSyncJob } from '../worker/sync-queue';
 import type { BackfillStatus } from './backfill-status';
@@ -342,8 +342,19 @@ function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = 
     </thead>
     <tbody>
       ${activities.map(
-import { formatDistance, formatDuration, formatInstant } from '../format';
-import type { ProviderNotice } from '../provider-notices';
+        (a) => html`<tr data-provider="${a.provider ?? ''}"${
+          a.connectionId !== null && disconnected.has(a.connectionId) ? html` data-disconnected="true"` : ''
+        }>
+          <td data-label="Start" class="start">${instantHtml(a.startDate, { localAt: a })}</td>
+          <td data-label="Provider">${a.provider ?? '—'}${
+            a.connectionId !== null && disconnected.has(a.connectionId)
+              ? html` <span class="tag" data-testid="disconnected-tag">disconnected</span>`
+              : ''
+          }</td>
+          <td data-label="Name" class="name">${a.name || '—'}</td>
+          <td data-label="Sport" class="sport" data-sport-type="${a.sportType}">${sportTypeDisplayName(a.sportType)}</td>
+          <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType)}</td>
+          <td data-label="Duration" class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
         </tr>`,
       )}
     </tbody>
