@@ -258,7 +258,7 @@ describe('JSON API, sync now, webhooks, disconnect', () => {
 
     const { html } = await client.dashboard(user.id);
     expect(html).toContain('data-status="active"');
-    expect(html).toMatch(/<td[^>]* class="sport">[a-z_]+<\/td>/);
+    expect(html).toMatch(/<td[^>]* class="sport" data-sport-type="[a-z_]+">[^<]+<\/td>/);
 
     const disconnect = await client.post(`/api/connections/${connection.id}/disconnect`);
     expect(disconnect.status).toBe(200);

@@ -340,7 +340,7 @@ describe('trainlytics worker × 3 processes on one pg-boss queue', () => {
     });
     const page = await (await app.request('/dashboard')).text();
     expect(page).toContain('Failed sync jobs');
-    expect(page).toContain(`<td>${jobId}</td>`);
+    expect(page).toContain(`<td data-label="Job">${jobId}</td>`);
     const api = (await (await app.request('/api/dead-jobs')).json()) as { deadJobs: { jobId: string }[] };
     expect(api.deadJobs.map((j) => j.jobId)).toContain(jobId);
   });
