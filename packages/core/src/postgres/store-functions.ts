@@ -57,7 +57,7 @@ export const STORE_ERROR_CODES = {
 } as const;
 
 const MISSING_FUNCTION_HINT =
-  'run the Trainlytics migrations (`trainlytics migrate up`, or paste packages/migrations/sql/003_trainlytics_core.sql into the SQL editor): migration 003 creates the store functions';
+  'run the Trainlytics migrations (`npx @trainlytics/cli migrate up`, or paste the up files of @trainlytics/migrations into the SQL editor, in order): migration 003 creates the store functions';
 
 /** The functions whose foreign key is `user_id references users`. */
 const USER_ROWS: ReadonlySet<StoreFunction> = new Set([
