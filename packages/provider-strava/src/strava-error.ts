@@ -22,6 +22,11 @@ export function describeStravaError(info: {
   const what = info.operation ? `'${info.operation}'` : 'the request';
   const text = `Strava refused ${what} with HTTP ${info.status}: ${message}${detail}`;
 
+  // the app's own credentials (a wrong client secret: 400 or 401 at the token endpoint), before the
+  // status-based hints, which are about the athlete's token
+  if (first?.field === 'client_id' || first?.field === 'client_secret' || first?.resource === 'Application') {
+    return { message: text, hint: 'check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET' };
+  }
   if (info.status === 401) {
     return {
       message: text,
@@ -45,9 +50,6 @@ export function describeStravaError(info: {
   }
   if (first?.field === 'refresh_token' || first?.resource === 'RefreshToken') {
     return { message: text, hint: 'Strava refused the refresh token: the athlete must reconnect' };
-  }
-  if (first?.field === 'client_id' || first?.field === 'client_secret' || first?.resource === 'Application') {
-    return { message: text, hint: 'check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET' };
   }
   return { message: text };
 }

@@ -53,6 +53,8 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
   return {
     async start(providerId, options) {
       const provider = rt.getProvider(providerId);
+      // a missing client secret is refused here, not after the user approved on the consent page
+      provider.oauth.checkConfiguration?.();
       if (!Number.isInteger(options.userId)) {
         throw new TypeError(`connect.start needs an integer userId, got ${String(options.userId)}`);
       }
