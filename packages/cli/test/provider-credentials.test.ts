@@ -62,9 +62,12 @@ describe.each(CASES)('$id credentials', ({ id, prefix, start, plugin }) => {
     createTrainlytics({ store: postgresStore(database.db as never), providers: [plugin(env)] });
 
   it.each([
-    [['CLIENT_SECRET'], `is missing: set ${'${prefix}'}_CLIENT_SECRET`],
-    [['CLIENT_ID'], 'client id is missing'],
-    [['CLIENT_ID', 'CLIENT_SECRET'], 'client id and client secret are missing'],
+    [['CLIENT_SECRET'], 'client secret is missing: set PREFIX_CLIENT_SECRET'],
+    [['CLIENT_ID'], 'client id is missing: set PREFIX_CLIENT_ID'],
+    [
+      ['CLIENT_ID', 'CLIENT_SECRET'],
+      'client id and client secret are missing: set PREFIX_CLIENT_ID and PREFIX_CLIENT_SECRET',
+    ],
   ])('without %j, connect.start refuses before any redirect, naming the variables', async (unset, says) => {
     const env: Env = { ...sandbox.env() };
     for (const key of unset) delete env[`${prefix}_${key}`];
@@ -75,7 +78,7 @@ describe.each(CASES)('$id credentials', ({ id, prefix, start, plugin }) => {
     expect(ConfigurationError.isInstance(error)).toBe(true);
     const message = (error as ConfigurationError).message;
     for (const key of unset) expect(message).toContain(`${prefix}_${key}`);
-    expect(message).toContain(says.replace('${prefix}', prefix));
+    expect(message).toContain(says.replace('PREFIX', prefix));
     expect(await states()).toBe(before);
   });
 
