@@ -78,7 +78,7 @@ describe.each(CASES)('$id credentials', ({ id, prefix, start, plugin }) => {
     expect(ConfigurationError.isInstance(error)).toBe(true);
     const message = (error as ConfigurationError).message;
     for (const key of unset) expect(message).toContain(`${prefix}_${key}`);
-    expect(message).toContain(says.replace('PREFIX', prefix));
+    expect(message).toContain(says.replaceAll('PREFIX', prefix));
     expect(await states()).toBe(before);
   });
 
