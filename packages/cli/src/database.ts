@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { type Database, toDatabase } from '@trainlytics/migrations';
+import { type Database, describeConnectionFailure, toDatabase } from '@trainlytics/migrations';
 import type { Pool } from 'pg';
 import { UserError } from './user-error';
 
@@ -56,7 +56,8 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     await pool.query('select 1');
   } catch (error) {
     await pool.end().catch(() => {});
-    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    // the same words as `migrate` (3D000 → 'database "x" does not exist (create it, …)')
+    const reason = describeConnectionFailure(error) ?? (error as Error).message;
     throw new UserError(`Cannot reach the database at ${target}: ${reason.split('\n')[0]}`);
   }
   return {

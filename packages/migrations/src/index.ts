@@ -1,4 +1,5 @@
 export { type CommandIO, runMigrateCommand } from './command.js';
+export { describeConnectionFailure } from './connection-failure.js';
 export {
   type Database,
   type DatabaseInput,
