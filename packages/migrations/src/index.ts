@@ -11,11 +11,18 @@ export {
   toDatabase,
 } from './database.js';
 export {
+  describeThisCommand,
+  type EmbeddedDatabaseHolder,
+  lockEmbeddedDatabase,
+  openEmbeddedDatabase,
+} from './embedded-database.js';
+export {
   type DownLoss,
   LegacyDropRefusedError,
   LegacySchemaMissingError,
   MigrationChecksumError,
   MigrationConnectionError,
+  MigrationDatabaseInUseError,
   MigrationDownRefusedError,
   MigrationError,
   MigrationFailedError,
