@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
 
 /** Raw SQL access to the store's database, so the suite checks what really landed. */
 export interface StoreSuiteDatabase {
