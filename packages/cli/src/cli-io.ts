@@ -11,9 +11,15 @@ export function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-/** Progress bars and live output only on a terminal, never with `--json`. */
+/** Whether `CI` is set as CI services set it (`true`, `1`, any value but empty, `0` or `false`). */
+export function isCI(env: Record<string, string | undefined>): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+/** Progress bars and live output only on a terminal, never with `--json`, never in CI. */
 export function isInteractive(io: CliIO, options: { json?: boolean } = {}): boolean {
-  return Boolean(io.stdout.isTTY) && !options.json && io.env.CI !== 'true';
+  return Boolean(io.stdout.isTTY) && !options.json && !isCI(io.env);
 }
 
 export function writeLine(stream: CliIO['stdout'], line = ''): void {

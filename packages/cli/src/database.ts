@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { type Database, toDatabase } from '@trainlytics/migrations';
+import {
+  type Database,
+  describeConnectionFailure,
+  openEmbeddedDatabase,
+  toDatabase,
+} from '@trainlytics/migrations';
 import type { Pool } from 'pg';
 import { UserError } from './user-error';
 
@@ -56,7 +60,8 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     await pool.query('select 1');
   } catch (error) {
     await pool.end().catch(() => {});
-    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    // the same words as `migrate` (3D000 → 'database "x" does not exist (create it, …)')
+    const reason = describeConnectionFailure(error) ?? (error as Error).message;
     throw new UserError(`Cannot reach the database at ${target}: ${reason.split('\n')[0]}`);
   }
   return {
@@ -71,30 +76,28 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
 
 async function openPGlite(options: DatabaseOptions): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  let pglite: PGlite;
-  let description: string;
   if (options.memory) {
-    pglite = new PGlite();
-    description = 'in-memory PGlite database';
-  } else {
-    const dir = embeddedDatabaseDir(options.cwd);
-    await mkdir(dir, { recursive: true });
-    pglite = new PGlite(dir);
-    description = `embedded PGlite database ${path.relative(options.cwd, dir) || dir}`;
-  }
-  try {
+    const pglite = new PGlite();
     await pglite.waitReady;
-  } catch (error) {
-    throw new UserError(`Cannot open the ${description}: ${(error as Error).message}`);
+    const description = 'in-memory PGlite database';
+    return {
+      kind: 'pglite',
+      description,
+      pool: null,
+      pglite,
+      db: toDatabase(pglite),
+      close: () => pglite.close(),
+    };
   }
-  return {
-    kind: 'pglite',
-    description,
-    pool: null,
-    pglite,
-    db: toDatabase(pglite),
-    close: () => pglite.close(),
-  };
+  const dir = embeddedDatabaseDir(options.cwd);
+  const description = `embedded PGlite database ${path.relative(options.cwd, dir) || dir}`;
+  // one process at a time (a lock file naming the holder); a damaged folder says how to recover
+  const { pglite, close } = await openEmbeddedDatabase({
+    dir,
+    where: description,
+    create: (d) => new PGlite(d),
+  });
+  return { kind: 'pglite', description, pool: null, pglite, db: toDatabase(pglite), close };
 }
 
 /** Throws a `UserError` unless the Trainlytics schema (migration 002) is in place. */

@@ -21,6 +21,7 @@ export { type DemoOptions, type DemoReport, runDemo } from './demo/run-demo';
 export { type OpenedTrainlytics, type OpenTrainlyticsOptions, openTrainlytics } from './open-trainlytics';
 export { createProgram, run } from './program';
 export {
+  assertCompleteCredentials,
   assertCredentials,
   assertKnownProvider,
   configuredProviderIds,

@@ -9,6 +9,18 @@ import { describeError } from './user-error';
 import { VERSION } from './version';
 import { registerWorkerCommand } from './worker';
 
+/** Commander's codes for a command line that is wrong (exit 2, like every other usage error of the CLI). */
+const USAGE_ERRORS = new Set([
+  'commander.unknownCommand',
+  'commander.unknownOption',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+  'commander.invalidArgument',
+  'commander.excessArguments',
+  'commander.conflictingOption',
+]);
+
 /** Builds the `trainlytics` program; `setExitCode` records what the command's outcome should exit with. */
 export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   const program = new Command('trainlytics')
@@ -54,8 +66,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander already printed its one-line message (or the help / version).
-      return error.exitCode;
+      // Commander already printed its one-line message (or the help / version); a usage error exits 2
+      return error.exitCode !== 0 && USAGE_ERRORS.has(error.code) ? 2 : error.exitCode;
     }
     io.stderr.write(`trainlytics: ${describeError(error, io.env)}\n`);
     return (error as { exitCode?: number }).exitCode ?? 1;

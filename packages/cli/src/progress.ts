@@ -1,6 +1,6 @@
 import type { SyncProgress } from '@trainlytics/core';
 import cliProgress from 'cli-progress';
-import type { CliIO } from './cli-io';
+import { type CliIO, isCI } from './cli-io';
 
 /** One line of progress: a sync of one connection. */
 export interface ProgressLine {
@@ -29,7 +29,7 @@ export function createProgressBoard(
   io: CliIO,
   options: { json?: boolean; quiet?: boolean } = {},
 ): ProgressBoard {
-  const enabled = Boolean(io.stderr.isTTY) && !options.json && !options.quiet && io.env.CI !== 'true';
+  const enabled = Boolean(io.stderr.isTTY) && !options.json && !options.quiet && !isCI(io.env);
   if (!enabled) {
     return { enabled, line: () => noopLine, log: () => {}, stop() {} };
   }

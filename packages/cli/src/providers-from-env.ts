@@ -66,8 +66,26 @@ export function assertCredentials(id: string, env: Env): void {
   }
 }
 
-/** The ids of the providers whose credentials are configured. */
+/**
+ * Throws a `UserError` naming the missing variable when a provider has only half of its credentials (e.g.
+ * `STRAVA_CLIENT_ID` without `STRAVA_CLIENT_SECRET`): without it that provider would be left out silently,
+ * or found broken only after a user approved on its consent page.
+ */
+export function assertCompleteCredentials(env: Env): void {
+  for (const { name, envPrefix } of Object.values(PROVIDERS)) {
+    const id = `${envPrefix}_CLIENT_ID`;
+    const secret = `${envPrefix}_CLIENT_SECRET`;
+    if (Boolean(env[id]) === Boolean(env[secret])) continue;
+    const [set, missing] = env[id] ? [id, secret] : [secret, id];
+    throw new UserError(
+      `${set} is set but ${missing} is not: set both to use the real ${name} API (connecting exchanges the code with them after the user approves), or neither`,
+    );
+  }
+}
+
+/** The ids of the providers whose credentials are configured (half-set credentials are a `UserError`). */
 export function configuredProviderIds(env: Env): string[] {
+  assertCompleteCredentials(env);
   return KNOWN_PROVIDER_IDS.filter((id) => hasCredentials(id, env));
 }
 

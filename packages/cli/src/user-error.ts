@@ -1,4 +1,5 @@
 import { TrainlyticsError } from '@trainlytics/core';
+import { describeConnectionFailure } from '@trainlytics/migrations';
 
 /**
  * A mistake the person running the command can fix (bad input, missing configuration, an unreachable
@@ -14,8 +15,6 @@ export class UserError extends Error {
   }
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
-
 /**
  * The one line printed for an error. Errors a person can act on (ours, core's typed errors, the migration
  * runner's) print their message; anything else is reported as unexpected (with the stack only when
@@ -25,10 +24,8 @@ export function describeError(error: unknown, env: Record<string, string | undef
   if (error instanceof UserError) return error.message;
   if (TrainlyticsError.isInstance(error)) return firstLine(error.userMessage);
   if (error instanceof Error && /^Migration\w*Error$/.test(error.name)) return firstLine(error.message);
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
-    return `Could not reach ${describeTarget(error)}: ${code}`;
-  }
+  const reason = describeConnectionFailure(error); // the same words as `migrate`
+  if (reason !== null) return `Could not reach ${describeTarget(error)}: ${reason}`;
   const message = error instanceof Error ? error.message : String(error);
   if (env.TRAINLYTICS_DEBUG && error instanceof Error && error.stack) return error.stack;
   return `Unexpected error: ${firstLine(message)} (set TRAINLYTICS_DEBUG=1 for details)`;

@@ -46,7 +46,7 @@ describe('help and usage errors', () => {
 
   it('refuses an unknown command with one line', async () => {
     const run = await runCli(['frobnicate'], { cwd });
-    expect(run.code).not.toBe(0);
+    expect(run.code).toBe(2);
     expectOneLineError(run.stderr, /unknown command 'frobnicate'/);
   });
 
@@ -238,7 +238,8 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
     expect(all.code).toBe(0);
     const results = JSON.parse(all.stdout) as { status: string }[];
     expect(results).toHaveLength(1);
-    expect(results[0]!.status).toBe('success');
+    // each item says which connection it is about
+    expect(results[0]).toMatchObject({ connectionId, provider: 'strava', status: 'success' });
   });
 
   it('refuses an unknown connection id', async () => {

@@ -58,10 +58,15 @@ describe('formatting', () => {
 });
 
 describe('providers from the environment', () => {
-  it('enables a provider only when both its client id and secret are set', () => {
+  it('enables a provider only when both its client id and secret are set; half of them is an error', () => {
     const env = { STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', POLAR_CLIENT_ID: '2' };
-    expect(configuredProviderIds(env)).toEqual(['strava']);
-    expect(providersFromEnv(env).map((p) => p.id)).toEqual(['strava']);
+    expect(() => configuredProviderIds(env)).toThrow(
+      'POLAR_CLIENT_ID is set but POLAR_CLIENT_SECRET is not: set both to use the real Polar API',
+    );
+    expect(() => providersFromEnv(env)).toThrow(/POLAR_CLIENT_SECRET is not/);
+    const complete = { STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's' };
+    expect(configuredProviderIds(complete)).toEqual(['strava']);
+    expect(providersFromEnv(complete).map((p) => p.id)).toEqual(['strava']);
     expect(() => assertCredentials('polar', env)).toThrow(
       'Missing Polar credentials: set POLAR_CLIENT_ID and POLAR_CLIENT_SECRET',
     );

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Database, toDatabase } from './database.js';
+import { openEmbeddedDatabase } from './embedded-database.js';
 import { MigrationError, MigrationTargetError } from './errors.js';
 import { checkTarget, migrate, planDown, status } from './runner.js';
 import { dropLegacy, verify } from './verify.js';
@@ -119,14 +120,9 @@ async function openDatabase(
       'No database given (--database-url or DATABASE_URL) and @electric-sql/pglite is not installed for the embedded database: npm install @electric-sql/pglite',
     );
   }
-  const pglite = new PGlite(dir);
-  await pglite.waitReady;
-  const db = toDatabase(pglite as never);
-  return {
-    db,
-    where: `embedded PGlite database ${path.relative(io.cwd ?? process.cwd(), dir) || dir}`,
-    close: () => pglite.close(),
-  };
+  const where = `embedded PGlite database ${path.relative(io.cwd ?? process.cwd(), dir) || dir}`;
+  const { pglite, close } = await openEmbeddedDatabase({ dir, where, create: (d) => new PGlite(d) });
+  return { db: toDatabase(pglite as never), where, close };
 }
 
 /**

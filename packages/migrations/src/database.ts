@@ -1,3 +1,4 @@
+import { describeConnectionFailure } from './connection-failure.js';
 import { MigrationConnectionError } from './errors.js';
 
 /** The rows of a query. */
@@ -59,20 +60,6 @@ export interface PGliteLike {
   close(): Promise<void>;
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNRESET',
-  '28P01', // invalid_password
-  '28000', // invalid_authorization_specification
-  '3D000', // invalid_catalog_name: database does not exist
-  '57P03', // cannot_connect_now
-]);
-
 function isDatabase(input: unknown): input is Database {
   return (
     typeof input === 'object' &&
@@ -105,14 +92,11 @@ export function describeConnectionString(url: string): string {
 }
 
 function wrapConnectionError(error: unknown, target: string): unknown {
-  const code = (error as { code?: string } | null)?.code;
-  if (code && CONNECTION_ERROR_CODES.has(code)) {
-    const detail = (error as Error).message || code;
-    return new MigrationConnectionError(`Could not connect to PostgreSQL at ${target}: ${detail}`, target, {
-      cause: error,
-    });
-  }
-  return error;
+  const reason = describeConnectionFailure(error);
+  if (reason === null) return error;
+  return new MigrationConnectionError(`Could not connect to PostgreSQL at ${target}: ${reason}`, target, {
+    cause: error,
+  });
 }
 
 type Queryable = { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };

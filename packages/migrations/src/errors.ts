@@ -101,3 +101,17 @@ export class MigrationDownRefusedError extends MigrationError {
     );
   }
 }
+
+/**
+ * The embedded PGlite database is held by another live process (`holder`: its command, pid and host).
+ * PGlite serves one process: a second one writing the same folder corrupts it.
+ */
+export class MigrationDatabaseInUseError extends MigrationError {
+  override name = 'MigrationDatabaseInUseError';
+  constructor(
+    message: string,
+    readonly holder: { pid: number; host: string; command: string; since: string },
+  ) {
+    super(message);
+  }
+}

@@ -1,4 +1,5 @@
 export { type CommandIO, runMigrateCommand } from './command.js';
+export { describeConnectionFailure } from './connection-failure.js';
 export {
   type Database,
   type DatabaseInput,
@@ -10,11 +11,18 @@ export {
   toDatabase,
 } from './database.js';
 export {
+  describeThisCommand,
+  type EmbeddedDatabaseHolder,
+  lockEmbeddedDatabase,
+  openEmbeddedDatabase,
+} from './embedded-database.js';
+export {
   type DownLoss,
   LegacyDropRefusedError,
   LegacySchemaMissingError,
   MigrationChecksumError,
   MigrationConnectionError,
+  MigrationDatabaseInUseError,
   MigrationDownRefusedError,
   MigrationError,
   MigrationFailedError,

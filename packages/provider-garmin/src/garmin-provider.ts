@@ -35,6 +35,7 @@ export function garmin(options: GarminProviderOptions = {}) {
       defaultScopes: settings.requiredPermissions,
       // Access tokens last 24 h: refresh 10 minutes before they expire.
       refreshMarginSeconds: 600,
+      checkConfiguration: () => settings.checkCredentials(),
       authorizationUrl: (params) => garminAuthorizationUrl(settings, params),
       exchangeCode: (params, ctx) => garminExchangeCode(settings, params, ctx),
       refresh: (params, ctx) => garminRefresh(settings, params, ctx),

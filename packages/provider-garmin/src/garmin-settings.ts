@@ -51,6 +51,8 @@ export interface GarminProviderOptions {
 export interface GarminSettings {
   clientId(): string;
   clientSecret(): string;
+  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
+  checkCredentials(): void;
   apiUrl(): string;
   authorizeUrl(): string;
   tokenUrl(): string;

@@ -56,6 +56,7 @@ export function polar(options: PolarProviderOptions = {}) {
     fetch: options.fetch,
     oauth: {
       defaultScopes: options.scopes ?? [POLAR_SCOPE_READ_ALL],
+      checkConfiguration: () => settings.checkCredentials(),
       authorizationUrl: (params) => polarAuthorizationUrl(settings, oauthOptions, params),
       exchangeCode: (params, ctx) => exchangePolarCode(settings, oauthOptions, params, ctx),
       revoke: (ctx) => deregisterPolarUser(settings, ctx),

@@ -33,6 +33,8 @@ export interface PolarSettingsOptions {
 export interface PolarSettings {
   clientId(): string;
   clientSecret(): string;
+  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
+  checkCredentials(): void;
   apiUrl(): string;
   authorizeUrl(): string;
   tokenUrl(): string;

@@ -72,6 +72,10 @@ export function describeStravaError(info: {
       condition: 'connection-limit',
     };
   }
+  // the app's own credentials (a wrong client secret: 400 or 401 at the token endpoint), before the
+  // status-based hints, which are about the athlete's token (an `Application` 429 is the rate limit)
+  const credentials = { message: text, hint: 'check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET' };
+  if (first?.field === 'client_id' || first?.field === 'client_secret') return credentials;
   if (info.status === 401) {
     return {
       message: text,
@@ -96,8 +100,6 @@ export function describeStravaError(info: {
   if (first?.field === 'refresh_token' || first?.resource === 'RefreshToken') {
     return { message: text, hint: 'Strava refused the refresh token: the athlete must reconnect' };
   }
-  if (first?.field === 'client_id' || first?.field === 'client_secret' || first?.resource === 'Application') {
-    return { message: text, hint: 'check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET' };
-  }
+  if (first?.resource === 'Application') return credentials;
   return { message: text };
 }

@@ -66,6 +66,7 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
     defaultScopes: options.scopes ?? STRAVA_DEFAULT_SCOPES,
     // Refresh 5 minutes before expiry (Strava only issues a new access token within the last hour anyway).
     refreshMarginSeconds: 300,
+    checkConfiguration: () => settings.checkCredentials(),
 
     authorizationUrl(params: AuthorizationUrlParams): URL {
       const url = new URL(settings.authorizeUrl());

@@ -78,6 +78,8 @@ export interface StravaProviderOptions {
 export interface StravaSettings {
   clientId(): string;
   clientSecret(): string;
+  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
+  checkCredentials(): void;
   apiUrl(): string;
   authorizeUrl(): string;
   tokenUrl(): string;

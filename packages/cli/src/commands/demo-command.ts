@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../cli-io';
 import { parsePositiveInt } from '../format';
+import { assertCompleteCredentials } from '../providers-from-env';
 import { waitForShutdown } from './serve-command';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
@@ -35,6 +36,7 @@ export function registerDemoCommand(program: Command, io: CliIO, setExitCode: (c
         : flags.port === '0'
           ? 0
           : parsePositiveInt(flags.port, '--port');
+    assertCompleteCredentials(io.env); // before the database is opened: a half-set provider is a typo
     // Loaded on demand: the sandboxes and the demo flow are not needed by the other commands.
     const { runDemo } = await import('../demo/run-demo');
     setExitCode(

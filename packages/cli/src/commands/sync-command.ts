@@ -67,6 +67,9 @@ export function failedSyncJson(errorMessage: string): SyncJson {
   };
 }
 
+/** An item of `sync --all --json`: which connection (and provider) the result is about. */
+export type SyncAllJsonItem = { connectionId: number; provider: string } & SyncJson;
+
 /** 0 for success, `EXIT_DEFERRED` when every non-successful sync was only deferred, else 1. */
 function exitCodeOf(results: SyncResult[]): number {
   if (results.every((r) => r.status === 'success')) return 0;
@@ -159,12 +162,13 @@ async function runSync(
       (c) => c.status === 'active',
     );
     const runnable = active.filter((c) => trainlytics.providerIds.includes(c.provider));
+    const results: SyncAllJsonItem[] = [];
+    const item = (c: Connection, json: SyncJson) => ({ connectionId: c.id, provider: c.provider, ...json });
     for (const c of active) {
       if (!runnable.includes(c)) {
-        writeLine(
-          io.stderr,
-          `Skipping connection ${c.id}: ${providerName(c.provider)} credentials are not set`,
-        );
+        const line = `Skipping connection ${c.id}: ${providerName(c.provider)} credentials are not set`;
+        results.push(item(c, failedSyncJson(line)));
+        writeLine(io.stderr, line);
       }
     }
     if (runnable.length > 0) warnPlaintext();
@@ -172,13 +176,12 @@ async function runSync(
       syncOne(trainlytics, c, Boolean(flags.full), board, io),
     );
     board.stop();
-    const results: SyncJson[] = [];
     const finished: SyncResult[] = [];
     let failed = runnable.length < active.length;
     settled.forEach((outcome, index) => {
       const connection = runnable[index]!;
       if (outcome.status === 'fulfilled') {
-        results.push(syncJson(outcome.value));
+        results.push(item(connection, syncJson(outcome.value)));
         finished.push(outcome.value);
         if (outcome.value.status !== 'success' && outcome.value.status !== 'deferred') failed = true;
         if (!flags.json) writeLine(io.stdout, describeResult(connection, outcome.value));
@@ -188,7 +191,7 @@ async function runSync(
           ? 'skipped: another sync of it is running'
           : describeError(outcome.reason, io.env);
         const line = `Connection ${connection.id} (${connection.provider}): ${message}`;
-        results.push(failedSyncJson(line));
+        results.push(item(connection, failedSyncJson(line)));
         writeLine(io.stderr, line);
       }
     });

@@ -22,6 +22,7 @@ import type {
   ConnectStartOptions,
   ConnectStartResult,
 } from '../registry/types';
+import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 import { createConnectionSession } from '../tokens/connection-session';
 
 /** States consumed by this instance, to tell "already used" from "unknown" (bounded). */
@@ -73,6 +74,8 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
   return {
     async start(providerId, options) {
       const provider = rt.getProvider(providerId);
+      // a missing client secret is refused here, not after the user approved on the consent page
+      provider.oauth.checkConfiguration?.();
       if (!Number.isInteger(options.userId)) {
         throw new TypeError(`connect.start needs an integer userId, got ${String(options.userId)}`);
       }
@@ -87,7 +90,7 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
           error: error instanceof Error ? error.message : String(error),
         });
       });
-      await rt.store.saveOAuthState({
+      const saved = rt.store.saveOAuthState({
         state,
         provider: provider.id,
         userId: options.userId,
@@ -97,6 +100,14 @@ export function createConnectFlow(rt: Runtime): ConnectFlow {
         returnTo: options.returnTo ?? null,
         createdAt: now,
         expiresAt,
+      });
+      await saved.catch((error: unknown) => {
+        // the state row references users(id): a newcomer's `userId: 42` fails here, before any redirect
+        if (!NotFoundError.isInstance(error)) throw error;
+        throw new NotFoundError(
+          `Cannot connect ${provider.name} for user ${options.userId}: there is no user with id ${options.userId} in the users table`,
+          { provider: provider.id, hint: UNKNOWN_USER_HINT, cause: error },
+        );
       });
       const url = provider.oauth.authorizationUrl({
         state,

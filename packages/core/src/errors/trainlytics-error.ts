@@ -33,9 +33,9 @@ export class TrainlyticsError extends Error {
     return error != null && typeof error === 'object' && (error as Record<symbol, unknown>)[symbol] === true;
   }
 
-  /** A one-line message a person can act on: the message followed by the hint. */
+  /** A one-line message a person can act on: the message followed by the hint (unless it already says it). */
   get userMessage(): string {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
+    return this.hint && !this.message.includes(this.hint) ? `${this.message} (${this.hint})` : this.message;
   }
 
   /** A JSON form with no secrets, for logs and API responses. */

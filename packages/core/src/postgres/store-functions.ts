@@ -1,5 +1,6 @@
 import { ConfigurationError, ConnectionConflictError, NotFoundError, StoreError } from '../errors/errors';
 import { TrainlyticsError } from '../errors/trainlytics-error';
+import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 
 /**
  * The SQL functions shipped by the migrations (`003_trainlytics_core.sql`, then 005 and 010). Each takes one `args jsonb` object
@@ -56,7 +57,18 @@ export const STORE_ERROR_CODES = {
 } as const;
 
 const MISSING_FUNCTION_HINT =
-  'run the Trainlytics migrations (`trainlytics migrate up`, or paste packages/migrations/sql/003_trainlytics_core.sql into the SQL editor): migration 003 creates the store functions';
+  'run the Trainlytics migrations (`npx @trainlytics/cli migrate up`, or paste the up files of @trainlytics/migrations into the SQL editor, in order): migration 003 creates the store functions';
+
+/** The functions whose foreign key is `user_id references users`. */
+const USER_ROWS: ReadonlySet<StoreFunction> = new Set([
+  'trainlytics_save_oauth_state',
+  'trainlytics_upsert_connection',
+]);
+
+function detailOf(e: StoreCallError): string {
+  const detail = e.detail ?? e.details;
+  return detail ? ` (${detail})` : '';
+}
 
 /**
  * Turns a database error into the typed error core understands. `where` names the store for messages
@@ -72,8 +84,19 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
         hint: e.hint ?? 'disconnect it from the other user first',
         cause: error,
       });
-    case STORE_ERROR_CODES.notFound:
-      return new NotFoundError(message, { cause: error });
+    case STORE_ERROR_CODES.notFound: // upsert_connection says "No user with id …" for a missing users row
+      return new NotFoundError(message, {
+        ...(fn === 'trainlytics_upsert_connection' ? { hint: UNKNOWN_USER_HINT } : {}),
+        cause: error,
+      });
+    case '23503': // foreign_key_violation: the users row the OAuth state or connection points to is missing
+      return new NotFoundError(
+        `${where} store: ${fn} refers to a row that does not exist: ${message}${detailOf(e)}`,
+        {
+          hint: USER_ROWS.has(fn) ? UNKNOWN_USER_HINT : 'create the referenced row first',
+          cause: error,
+        },
+      );
     case STORE_ERROR_CODES.unknownProvider:
       return new ConfigurationError(message, { hint: e.hint, cause: error });
     case '42883': // undefined_function

@@ -51,6 +51,12 @@ function readOAuthErrorBody(text: string): { error: string; description?: string
   return null;
 }
 
+/** RFC 6749's `invalid_client`: the app's credentials, named by the design's `<PREFIX>_CLIENT_*` variables. */
+function clientHint(params: { provider: string; providerName: string }): string {
+  const prefix = params.provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return `check the ${params.providerName} client id and secret (${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET)`;
+}
+
 /**
  * POSTs a form to a token endpoint and reads the token response, following arctic: an OAuth error body
  * becomes `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
@@ -96,16 +102,19 @@ export async function requestToken(
     ) {
       const body = readOAuthErrorBody(error.responseBody ?? '');
       if (body) {
-        throw new OAuthError(
-          `${params.providerName} refused the ${params.operation}: ${body.error}${body.description ? ` (${body.description})` : ''}`,
-          {
-            provider: params.provider,
-            code: body.error,
-            ...(body.description ? { description: body.description } : {}),
-            status: error.status,
-            cause: error,
-          },
-        );
+        // the plugin's hint (e.g. "check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET" for a wrong secret) goes
+        // into the message itself, not only onto `.cause`, so a host that shows `message` shows it too
+        const refused = `${params.providerName} refused the ${params.operation}: ${body.error}${body.description ? ` (${body.description})` : ''}`;
+        // invalid_client is always the app's credentials (a 401's generic hint would say "reconnect")
+        const hint = body.error === 'invalid_client' ? clientHint(params) : error.hint;
+        throw new OAuthError(hint ? `${refused}: ${hint}` : refused, {
+          provider: params.provider,
+          code: body.error,
+          ...(body.description ? { description: body.description } : {}),
+          status: error.status,
+          ...(hint ? { hint } : {}),
+          cause: error,
+        });
       }
     }
     throw error;

@@ -57,6 +57,12 @@ export interface ProviderCredentialSettings {
   apiUrl(): string;
   authorizeUrl(): string;
   tokenUrl(): string;
+  /**
+   * Throws one `ConfigurationError` naming every missing credential and its variable (`The Strava client
+   * secret is missing: set STRAVA_CLIENT_SECRET …`). For `ProviderOAuthV1.checkConfiguration`: the code
+   * exchange needs both, and a missing one must be refused before the user is sent to the consent page.
+   */
+  checkCredentials(): void;
 }
 
 /**
@@ -80,9 +86,37 @@ export function resolveProviderCredentials(params: {
     withoutTrailingSlash(
       loadOptionalSetting({ value, envVar: `${envPrefix}_${key}`, defaultValue, ...withEnv }),
     );
+  const clientId = required(options.clientId, 'CLIENT_ID', 'client id');
+  const clientSecret = required(options.clientSecret, 'CLIENT_SECRET', 'client secret');
   return {
-    clientId: required(options.clientId, 'CLIENT_ID', 'client id'),
-    clientSecret: required(options.clientSecret, 'CLIENT_SECRET', 'client secret'),
+    clientId,
+    clientSecret,
+    checkCredentials() {
+      const missing = (
+        [
+          [clientId, 'client id', 'CLIENT_ID', 'clientId'],
+          [clientSecret, 'client secret', 'CLIENT_SECRET', 'clientSecret'],
+        ] as const
+      ).filter(([read]) => {
+        try {
+          read();
+          return false;
+        } catch (error) {
+          if (ConfigurationError.isInstance(error)) return true;
+          throw error;
+        }
+      });
+      if (missing.length === 0) return;
+      const what = missing.map(([, description]) => description).join(' and ');
+      const variables = missing.map(([, , key]) => `${envPrefix}_${key}`).join(' and ');
+      const optionNames = missing.map(([, , , option]) => option).join(' / ');
+      throw new ConfigurationError(
+        `The ${name} ${what} ${missing.length > 1 ? 'are' : 'is'} missing: set ${variables}`,
+        {
+          hint: `or pass ${optionNames} to the plugin; connecting a user needs ${missing.length > 1 ? 'them' : 'it'} to exchange the code after the user approves`,
+        },
+      );
+    },
     apiUrl: url(options.apiUrl, 'API_URL', defaults.apiUrl),
     authorizeUrl: url(options.authorizeUrl, 'AUTHORIZE_URL', defaults.authorizeUrl),
     tokenUrl: url(options.tokenUrl, 'TOKEN_URL', defaults.tokenUrl),

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../crypto/token-cipher';
 import { InsufficientScopeError, OAuthError, OAuthStateError } from '../errors/errors';
 import { postgresStore } from '../postgres/postgres-store';
@@ -10,6 +9,7 @@ import { FakeClock } from '../runtime/clock';
 import type { Store } from '../store/store';
 import type { ConformanceSandbox } from './conformance-sandbox';
 import { createTestPGlite, resetDatabase } from './databases';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
 
 type Row = Record<string, unknown>;
 

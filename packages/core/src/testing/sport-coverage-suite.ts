@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { isSportType, type SportType, sportTypeCoverage } from '../model/sport-type';
+import { describe, expect, it } from './vitest-api';
 
 export interface SportTypeCoverageOptions {
   /** Shown in the test names (`strava`). */

@@ -1,8 +1,8 @@
-import { expect, it } from 'vitest';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, Store } from '../store/store';
 import type { StoreSuiteDatabase } from './store-suite';
+import { expect, it } from './vitest-api';
 
 /** What the merge tests need from the conformance suite. */
 export interface MergeSuiteContext {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
 import { runActivityMergeTests } from './store-suite-merge';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
 
 /** Raw SQL access to the store's database, so the suite checks what really landed. */
 export interface StoreSuiteDatabase {
@@ -411,6 +411,20 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         const saved = state(await createUser(), { codeVerifier: null, returnTo: null, scopes: [] });
         await store().saveOAuthState(saved);
         expect(await store().consumeOAuthState(saved.state)).toEqual(saved);
+      });
+
+      it('refuses a state or a connection for a user that is not in users, with NotFoundError saying so', async () => {
+        const missing = (await createUser()) + 1_000_000;
+        for (const attempt of [
+          () => store().saveOAuthState(state(missing)),
+          () => store().upsertConnection(connectionInput(missing), T0),
+        ]) {
+          const error = await attempt().catch((e: unknown) => e);
+          expect(NotFoundError.isInstance(error)).toBe(true);
+          expect((error as NotFoundError).hint).toMatch(/must already exist in your `users` table/);
+        }
+        const { rows } = await db().query('select count(*)::int as n from trainlytics_oauth_states');
+        expect(rows[0].n).toBe(0);
       });
 
       it('deletes only expired states', async () => {

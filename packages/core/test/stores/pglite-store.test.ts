@@ -24,7 +24,7 @@ describe('postgresStore on PGlite', () => {
       expect(store.kind).toBe('pglite');
       const error = await store.getConnection(1).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'ConfigurationError' });
-      expect((error as { hint: string }).hint).toMatch(/trainlytics migrate up/);
+      expect((error as { hint: string }).hint).toMatch(/npx @trainlytics\/cli migrate up/);
     } finally {
       await pglite.close();
     }

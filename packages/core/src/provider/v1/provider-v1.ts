@@ -58,6 +58,13 @@ export interface ProviderOAuthV1 {
   defaultScopes: string[];
   /** Refresh this many seconds before expiry (default 300). */
   refreshMarginSeconds?: number;
+  /**
+   * Throws a `ConfigurationError` naming each setting the code exchange will need but cannot read (a missing
+   * client secret, …). `connect.start` calls it before anything else (added in core 0.1.x; optional), so a
+   * missing secret is refused before the user is sent to the consent page, not found after they approved.
+   * Plugins built on `resolveProviderCredentials` pass `settings.checkCredentials`.
+   */
+  checkConfiguration?(): void;
   authorizationUrl(params: AuthorizationUrlParams): URL;
   /** Exchanges the callback's code. Must not be retried (codes are single-use). */
   exchangeCode(params: ExchangeCodeParams, ctx: ProviderContext): Promise<AuthorizationResult>;
