@@ -131,16 +131,24 @@ export async function fetchGarminPermissions(
 }
 
 /** Throws an `InsufficientScopeError` naming what the user did not share and what to do about it. */
-export function assertGarminPermissions(granted: string[], required: string[]): void {
+export function assertGarminPermissions(
+  granted: string[],
+  required: string[],
+  options: { blocking?: boolean } = {},
+): void {
   const missing = required.filter((p) => !granted.includes(p));
   if (missing.length === 0) return;
+  const blocking = options.blocking ?? true;
   throw new InsufficientScopeError(
     `The Garmin user does not share ${missing.join(', ')} with this app (granted: ${granted.length > 0 ? granted.join(', ') : 'nothing'})`,
     {
       provider: PROVIDER,
       granted,
       required,
-      hint: 'ask the user to reconnect Garmin and keep "Activities" shared, or to enable it in Garmin Connect > Settings > Connected Apps',
+      blocking,
+      hint: blocking
+        ? 'ask the user to reconnect Garmin and keep "Activities" shared, or to enable it in Garmin Connect > Settings > Connected Apps'
+        : 'new activities keep syncing; for the history, ask the user to share "Historical data" in Garmin Connect > Settings > Connected Apps (or reconnect and keep it shared)',
     },
   );
 }

@@ -82,6 +82,7 @@ async function withPermission<T>(
   ctx: ConnectionContext,
   permission: string,
   call: () => Promise<T>,
+  blocking = true,
 ): Promise<T> {
   try {
     return await call();
@@ -93,7 +94,10 @@ async function withPermission<T>(
         provider: 'garmin',
         granted: ctx.connection.scopes.filter((p) => p !== permission),
         required: [permission],
-        hint: 'ask the user to reconnect Garmin and keep it shared, or to enable it in Garmin Connect > Settings > Connected Apps',
+        blocking,
+        hint: blocking
+          ? 'ask the user to reconnect Garmin and keep it shared, or to enable it in Garmin Connect > Settings > Connected Apps'
+          : 'new activities keep syncing; for the history, ask the user to share it again in Garmin Connect > Settings > Connected Apps',
         cause: error,
       },
     );
@@ -134,6 +138,7 @@ async function requestBackfill(settings: GarminSettings, ctx: ConnectionContext,
       operation: 'backfill request',
       acceptStatuses: [409],
     }),
+    false, // the history only: new activities keep syncing (a withdrawn "Activities" blocks at the next pull)
   );
 }
 
@@ -159,7 +164,8 @@ export async function* listGarminActivities(
   const cursor = readGarminCursor(request.cursor, ctx);
 
   if (request.full) {
-    assertGarminPermissions(ctx.connection.scopes, [HISTORICAL_DATA_EXPORT]);
+    // only the history needs it: the run fails, the connection keeps syncing new activities
+    assertGarminPermissions(ctx.connection.scopes, [HISTORICAL_DATA_EXPORT], { blocking: false });
     const backfill = cursor.backfill ?? {
       from: nowS - settings.backfillDays * DAY_S,
       to: nowS,

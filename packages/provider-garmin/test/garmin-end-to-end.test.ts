@@ -245,6 +245,26 @@ describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
     expect((await trainlytics.sync(connection.id)).status).toBe('success');
   });
 
+  it('without "Historical data" shared, a full sync fails saying so and new activities keep syncing', async () => {
+    const { connection, providerUserId } = await connect(3, 1);
+    const change = await sandbox.webhookRequest({
+      type: 'permissions.changed',
+      providerUserId,
+      permissions: ['ACTIVITY_EXPORT'],
+    });
+    expect(await deliver([change!])).toEqual([200]);
+    const full = await trainlytics.sync(connection.id, { full: true });
+    expect(full.status).toBe('failed');
+    expect(full.errorName).toBe('InsufficientScopeError');
+    expect(full.errorMessage).toMatch(/HISTORICAL_DATA_EXPORT/);
+    // only the history needs it: the connection is not sent to reconnect, and the next pull works
+    expect((await trainlytics.connections.get(connection.id))?.status).toBe('active');
+    await sandbox.addActivities(providerUserId, 2);
+    const next = await trainlytics.sync(connection.id);
+    expect(next.status).toBe('success');
+    expect(next.activitiesCreated).toBeGreaterThanOrEqual(2);
+  });
+
   it('permissions withdrawn in Garmin Connect without a notification: the 403 asks the user to reconnect', async () => {
     const { connection, providerUserId } = await connect(3, 1);
     expect((await trainlytics.sync(connection.id)).status).toBe('success');
