@@ -130,14 +130,17 @@ async function pullWindow(
  * by notification; 409 means the same range was already requested, which is as good.
  */
 async function requestBackfill(settings: GarminSettings, ctx: ConnectionContext, start: number, end: number) {
-  await withPermission(ctx, HISTORICAL_DATA_EXPORT, () =>
-    ctx.http.request({
-      url: `${settings.apiUrl()}/backfill/activities`,
-      query: { summaryStartTimeInSeconds: start, summaryEndTimeInSeconds: end },
-      auth: 'user',
-      operation: 'backfill request',
-      acceptStatuses: [409],
-    }),
+  await withPermission(
+    ctx,
+    HISTORICAL_DATA_EXPORT,
+    () =>
+      ctx.http.request({
+        url: `${settings.apiUrl()}/backfill/activities`,
+        query: { summaryStartTimeInSeconds: start, summaryEndTimeInSeconds: end },
+        auth: 'user',
+        operation: 'backfill request',
+        acceptStatuses: [409],
+      }),
     false, // the history only: new activities keep syncing (a withdrawn "Activities" blocks at the next pull)
   );
 }
