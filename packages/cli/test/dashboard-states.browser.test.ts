@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { migrate } from '@trainlytics/migrations';
 import {
@@ -83,8 +84,25 @@ const H = 3600;
 /** Screenshots of each state, kept as test artifacts (git-ignored `test-results/dashboard/`). */
 const ARTIFACTS = path.join(process.cwd(), 'test-results', 'dashboard');
 mkdirSync(ARTIFACTS, { recursive: true });
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** axe-core's browser build, evaluated in the page (DevTools evaluation is not subject to the page's CSP). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2.x A/AA rules axe-core finds violated on the page as it is now: `rule: selectors`. */
+async function axeViolations(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(async () => {
+    ${AXE_SOURCE}
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+  })()`);
+}
+
+/** Each state: kept as a screenshot, and checked by axe-core (no violation). */
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  expect(await axeViolations(page), `axe-core on ${name}`).toEqual([]);
+}
 
 /** The testid of the focused element. */
 const focusedTestId = (page: Page) =>
