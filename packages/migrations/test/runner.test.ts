@@ -330,7 +330,7 @@ describe('database adapter', () => {
     );
     expect(error).toBeInstanceOf(MigrationConnectionError);
     expect((error as Error).message).toBe(
-      'Could not connect to PostgreSQL at 127.0.0.1:5432: database "tl_mig_does_not_exist" does not exist',
+      'Could not connect to PostgreSQL at 127.0.0.1:5432: database "tl_mig_does_not_exist" does not exist (create it, or fix the database name in the URL)',
     );
   });
 
