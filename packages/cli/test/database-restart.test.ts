@@ -229,7 +229,7 @@ describe('a PostgreSQL restart', () => {
         },
         `${baseUrl}/webhooks/strava`,
       );
-      return status === 200;
+      return status?.status === 200;
     });
     await until('the webhook enqueued a sync', async () => (await jobs()) === '1');
     const dead = await until('the dead-job list answering', async () => {

@@ -156,7 +156,7 @@ describe('Polar end to end on PostgreSQL', () => {
         providerUserId,
         providerActivityId: id!,
       });
-      expect(status).toBe(200);
+      expect(status?.status).toBe(200);
       await trainlytics.webhooks.idle();
       const rows = await query(
         'select provider_activity_id from activities where provider_activity_id = $1',

@@ -460,7 +460,7 @@ describe('Polar sandbox: webhooks', () => {
     const { providerUserId } = await sandbox.seedAccount({ activityCount: 1 });
     const [id] = await sandbox.addActivities(providerUserId, 1);
     const event = { type: 'activity.created', providerUserId, providerActivityId: id! } as const;
-    expect(await sandbox.sendWebhook(event)).toBe(200);
+    expect((await sandbox.sendWebhook(event))?.status).toBe(200);
     const delivery = hook.deliveries.at(-1)!;
     expect(delivery.headers['polar-webhook-event']).toBe('EXERCISE');
     expect(delivery.headers['polar-webhook-signature']).toBe(
@@ -473,9 +473,9 @@ describe('Polar sandbox: webhooks', () => {
       url: `${sandbox.apiUrl}/exercises/${id}`,
     });
     hook.state.status = 500;
-    expect(await sandbox.sendWebhook(event)).toBe(500);
+    expect((await sandbox.sendWebhook(event))?.status).toBe(500);
     expect(sandbox.currentWebhook?.active).toBe(true);
-    expect(await sandbox.sendWebhook(event)).toBe(500);
+    expect((await sandbox.sendWebhook(event))?.status).toBe(500);
     expect(sandbox.currentWebhook?.active).toBe(false);
     const before = hook.deliveries.length;
     expect(await sandbox.sendWebhook(event)).toBeNull(); // an inactive webhook receives nothing
@@ -550,10 +550,10 @@ describe('Polar sandbox: CLI', () => {
     open.push(sandbox);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))?.[1];
     expect(url).toBeDefined();
-    expect(lines).toContain(`export POLAR_API_URL=${url}/v3`);
-    expect(lines).toContain(`export POLAR_AUTHORIZE_URL=${url}/oauth2/authorization`);
-    expect(lines).toContain(`export POLAR_TOKEN_URL=${url}/v2/oauth2/token`);
-    expect(lines.some((l) => l.startsWith('export POLAR_WEBHOOK_SECRET='))).toBe(true);
+    expect(lines).toContain(`  export POLAR_API_URL=${url}/v3`);
+    expect(lines).toContain(`  export POLAR_AUTHORIZE_URL=${url}/oauth2/authorization`);
+    expect(lines).toContain(`  export POLAR_TOKEN_URL=${url}/v2/oauth2/token`);
+    expect(lines.some((l) => l.startsWith('  export POLAR_WEBHOOK_SECRET='))).toBe(true);
     expect((await fetch(`${url}/v3/exercises`)).status).toBe(401);
     await expect(runSandboxCli(['--port', 'abc'])).rejects.toThrow(/--port must be a non-negative integer/);
   });

@@ -404,7 +404,7 @@ describe('webhooks and push subscriptions', () => {
   });
 
   it('sends events to a URL as Strava does', async () => {
-    const status = await sandbox.sendWebhook(
+    const answer = await sandbox.sendWebhook(
       {
         type: 'activity.created',
         providerUserId: athleteId,
@@ -412,7 +412,7 @@ describe('webhooks and push subscriptions', () => {
       },
       receiverUrl,
     );
-    expect(status).toBe(200);
+    expect(answer?.status).toBe(200);
     const delivery = received.at(-1)!;
     expect(delivery.method).toBe('POST');
     expect(delivery.body).toContain(`"object_id":${UNSAFE_ID_BASE + 1n}`);

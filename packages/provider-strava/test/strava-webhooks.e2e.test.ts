@@ -102,7 +102,7 @@ describe('Strava webhooks end to end', () => {
       providerUserId: athleteId,
       providerActivityId: added!,
     });
-    expect(created).toBe(200);
+    expect(created?.status).toBe(200);
     await trainlytics.webhooks.idle();
     expect(await stored()).toContain(added);
 
@@ -114,7 +114,7 @@ describe('Strava webhooks end to end', () => {
       providerUserId: athleteId,
       providerActivityId: newestGenerated!,
     });
-    expect(deleted).toBe(200);
+    expect(deleted?.status).toBe(200);
     await trainlytics.webhooks.idle();
     expect(await stored()).not.toContain(newestGenerated);
     expect(await stored()).toHaveLength(3);
@@ -129,7 +129,7 @@ describe('Strava webhooks end to end', () => {
       providerActivityId: id!,
       updates: { title: 'Renamed' },
     });
-    expect(status).toBe(200);
+    expect(status?.status).toBe(200);
     await trainlytics.webhooks.idle();
     const row = await pglite.query<{ name: string }>(
       'select name from activities where provider_activity_id = $1',
@@ -147,7 +147,7 @@ describe('Strava webhooks end to end', () => {
       providerActivityId: id,
       updates: { title: 'Tempo' },
     });
-    expect(status).toBe(200);
+    expect(status?.status).toBe(200);
     await trainlytics.webhooks.idle();
     const row = async () =>
       (
@@ -199,7 +199,9 @@ describe('Strava webhooks end to end', () => {
   });
 
   it('deactivates the connection when the athlete revokes access at Strava', async () => {
-    expect(await sandbox.sendWebhook({ type: 'deauthorized', providerUserId: athleteId })).toBe(200);
+    expect((await sandbox.sendWebhook({ type: 'deauthorized', providerUserId: athleteId }))?.status).toBe(
+      200,
+    );
     await trainlytics.webhooks.idle();
     expect((await trainlytics.connections.get(connectionId))?.status).toBe('inactive');
   });

@@ -7,6 +7,15 @@ export {
   type ProviderConformanceOptions,
   runProviderConformanceSuite,
 } from './provider-suite';
+export {
+  handleSandboxControl,
+  SANDBOX_CONTROL_PREFIX,
+  type SandboxControlEvent,
+  type SandboxControlTarget,
+  type SandboxWebhookResponse,
+  sandboxControlHelp,
+  toSandboxWebhookResponse,
+} from './sandbox-control';
 export { describeSportTypeCoverage, type SportTypeCoverageOptions } from './sport-coverage-suite';
 export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';

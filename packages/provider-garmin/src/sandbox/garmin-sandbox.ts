@@ -8,7 +8,14 @@ import {
   systemClock,
   toEpochSeconds,
 } from '@trainlytics/core';
-import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+import {
+  type ConformanceSandbox,
+  type ConformanceWebhookEvent,
+  handleSandboxControl,
+  type SandboxFaults,
+  type SandboxWebhookResponse,
+  toSandboxWebhookResponse,
+} from '@trainlytics/core/testing';
 import { type GarminProvider, garmin } from '../garmin-provider';
 import { GARMIN_PERMISSIONS, renderConsentPage, renderErrorPage } from './sandbox-consent-page';
 import { type GarminSummaryPayload, GeneratedHistory, type StoredSummary } from './sandbox-history';
@@ -211,8 +218,21 @@ export class GarminSandbox implements ConformanceSandbox {
     this.scheduler = options.scheduler ?? timerScheduler;
   }
 
-  /** Starts listening; `startGarminSandbox` does this for you. */
-  async listen(): Promise<this> {
+  /**
+   * Starts listening; `startGarminSandbox` does this for you. Idempotent: a second call (even a concurrent one)
+   * resolves with the same sandbox on the same address, without opening another port.
+   */
+  listen(): Promise<this> {
+    this.listening ??= this.startListening().catch((error: unknown) => {
+      this.listening = null;
+      throw error;
+    });
+    return this.listening;
+  }
+
+  private listening: Promise<this> | null = null;
+
+  private async startListening(): Promise<this> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.send(res, 500, { errorMessage: `sandbox error: ${String(error)}` });
@@ -625,13 +645,16 @@ export class GarminSandbox implements ConformanceSandbox {
     }
   }
 
-  /** Posts `webhookRequest(event)` to `url` (default `webhookUrl`) and returns the response. */
-  async sendWebhook(event: GarminSandboxEvent, url?: string): Promise<Response> {
+  /**
+   * Posts `webhookRequest(event)` to `url` (default `webhookUrl`) and resolves with the app's answer, or null
+   * when Garmin sends no notification for the event (`activity.deleted`).
+   */
+  async sendWebhook(event: GarminSandboxEvent, url?: string): Promise<SandboxWebhookResponse | null> {
     const target = url ?? this.webhookUrl;
     if (!target) throw new Error('Garmin sandbox: no webhook URL (pass one or set webhookUrl)');
     const request = await this.webhookRequest(event, { url: target });
-    if (!request) throw new Error(`Garmin sends no notification for ${event.type}`);
-    return fetch(request);
+    if (!request) return null;
+    return toSandboxWebhookResponse(await fetch(request));
   }
 
   /** Notifications waiting to be delivered (requested backfills, deregistrations). */
@@ -748,6 +771,7 @@ export class GarminSandbox implements ConformanceSandbox {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    this.listening = null;
     for (const handle of this.scheduled) handle.cancel();
     this.scheduled.clear();
     server.closeAllConnections();
@@ -790,6 +814,16 @@ export class GarminSandbox implements ConformanceSandbox {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname.startsWith('/_sandbox')) {
+      // sandbox-only control endpoints, outside the request log, faults and rate limits
+      const control = {
+        hasAccount: (id: string) => this.users.has(id),
+        addActivities: (id: string, count: number) => this.addActivities(id, count),
+        sendWebhook: (event: ConformanceWebhookEvent, to?: string) => this.sendWebhook(event, to),
+      };
+      const body = await this.readBody(req);
+      if (await handleSandboxControl(control, { method, path: url.pathname, body }, res)) return;
+    }
     this.log.push({ method, path: url.pathname });
     if (url.pathname === SANDBOX_AUTHORIZE_PATH) return this.handleAuthorize(req, res, url, method);
     if (url.pathname === SANDBOX_TOKEN_PATH && method === 'POST') return this.handleToken(req, res);

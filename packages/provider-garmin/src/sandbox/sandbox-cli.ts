@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sandboxControlHelp } from '@trainlytics/core/testing';
 import { startGarminSandbox } from './garmin-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-garmin [options]
@@ -16,7 +17,13 @@ Options:
   --webhook-url URL    where notifications are delivered: a requested backfill is
                        posted there by itself about a second later, as Garmin does
   --mode push|ping     how activity notifications are sent (default push)
-  -h, --help           show this help`;
+  -h, --help           show this help
+
+Sandbox-only control endpoints (same on every Trainlytics sandbox):
+  POST /_sandbox/activities {"account":"<id>","count":N}  adds N activities, answers {"ids":[…]}
+  POST /_sandbox/webhooks {"account":"<id>","type":"activity.created","activity":"<id>"}
+                       delivers Garmin's notification to --webhook-url (or "url" in the body),
+                       answers {"delivered":true,"status":…,"body":"…"}`;
 
 /** `npx trainlytics-sandbox-garmin --port N`: starts the sandbox, prints its URL and the env vars to use. */
 export async function runSandboxCli(
@@ -61,10 +68,14 @@ export async function runSandboxCli(
     ...(values['client-secret'] ? { clientSecret: values['client-secret'] } : {}),
     ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
     notificationMode: mode,
-    accounts: Array.from({ length: accounts }, () => ({ activityCount })),
   });
+  const seeded: string[] = [];
+  for (let i = 0; i < accounts; i++)
+    seeded.push((await sandbox.seedAccount({ activityCount })).providerUserId);
   io.log(`Garmin sandbox listening on ${sandbox.baseUrl}`);
+  io.log(`Seeded accounts: ${seeded.join(', ') || '(none)'}`);
   io.log('Point the Garmin plugin at it with:');
   for (const [key, value] of Object.entries(sandbox.env())) io.log(`  export ${key}=${value}`);
+  for (const line of sandboxControlHelp(sandbox.baseUrl, seeded[0] ?? '<account id>')) io.log(line);
   return sandbox;
 }

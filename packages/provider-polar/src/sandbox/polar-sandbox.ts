@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, type FetchFunction, systemClock } from '@trainlytics/core';
-import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+import {
+  type ConformanceSandbox,
+  type ConformanceWebhookEvent,
+  handleSandboxControl,
+  type SandboxFaults,
+  type SandboxWebhookResponse,
+  toSandboxWebhookResponse,
+} from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
 import { renderConsentPage } from './consent-page';
 import {
@@ -47,6 +54,11 @@ export interface PolarSandboxOptions {
   clientSecret?: string;
   /** The `signature_secret_key` the sandbox's webhook signs with (default: a fixed sandbox value). */
   webhookSecret?: string;
+  /**
+   * Where `sendWebhook` delivers when given no URL and no webhook was created through the API (the CLI's
+   * `--webhook-url`). A created webhook always wins, and an inactive one receives nothing, as at Polar.
+   */
+  webhookUrl?: string;
   /** Redirect URIs registered for the client; the first is the default. Empty: any is accepted. */
   redirectUris?: string[];
   /** The sandbox's notion of now (upload times, rate-limit windows, code expiry). Default: the system clock. */
@@ -192,8 +204,21 @@ export class PolarSandbox implements ConformanceSandbox {
     });
   }
 
-  /** Starts listening; resolves with the sandbox. */
-  async listen(): Promise<this> {
+  /**
+   * Starts listening; resolves with the sandbox. Idempotent: a second call (even a concurrent one) resolves
+   * with the same sandbox on the same address, without opening another port.
+   */
+  listen(): Promise<this> {
+    this.listening ??= this.startListening().catch((error: unknown) => {
+      this.listening = null;
+      throw error;
+    });
+    return this.listening;
+  }
+
+  private listening: Promise<this> | null = null;
+
+  private async startListening(): Promise<this> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
@@ -480,32 +505,35 @@ export class PolarSandbox implements ConformanceSandbox {
   /**
    * Delivers an event as Polar would: POST to `url` (default: the created webhook's URL). A non-2xx answer
    * or a network error counts as a failed delivery; after `autoDeactivateAfterFailures` the webhook is
-   * deactivated. Returns the status (null when nothing was sent or the request failed).
+   * deactivated. Resolves with the app's answer; null when nothing was delivered: no URL, an inactive
+   * webhook, an event Polar has no webhook for (deletion, deauthorization), or a network error.
    */
-  async sendWebhook(event: PolarSandboxEvent, url?: string): Promise<number | null> {
-    const target = url ?? (this.webhook?.active ? this.webhook.url : undefined);
+  async sendWebhook(event: PolarSandboxEvent, url?: string): Promise<SandboxWebhookResponse | null> {
+    const target =
+      url ?? (this.webhook ? (this.webhook.active ? this.webhook.url : undefined) : this.options.webhookUrl);
     const delivery = this.delivery(event);
     if (!target || !delivery) return null;
     const fetchFn = this.options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    let status: number | null = null;
+    let answer: SandboxWebhookResponse | null = null;
     try {
       const res = await fetchFn(target, { method: 'POST', headers: delivery.headers, body: delivery.body });
-      await res.arrayBuffer();
-      status = res.status;
+      answer = await toSandboxWebhookResponse(res);
     } catch {
-      status = null;
+      answer = null;
     }
+    const status = answer?.status ?? null;
     if (this.webhook && target === this.webhook.url && event.type !== 'ping') {
       const ok = status !== null && status >= 200 && status < 300;
       this.webhook.failures = ok ? 0 : this.webhook.failures + 1;
       const limit = this.options.autoDeactivateAfterFailures;
       if (limit !== undefined && this.webhook.failures >= limit) this.webhook.active = false;
     }
-    return status;
+    return answer;
   }
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    this.listening = null;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -514,8 +542,15 @@ export class PolarSandbox implements ConformanceSandbox {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const method = (req.method ?? 'GET').toUpperCase();
-    this.requests.push({ method, path: url.pathname });
     const body = await readBody(req);
+    // sandbox-only control endpoints (`/_sandbox/…`), outside the request log, faults and rate limits
+    const control = {
+      hasAccount: (id: string) => /^\d+$/.test(id) && this.accounts.has(Number(id)),
+      addActivities: (id: string, count: number) => this.addActivities(id, count),
+      sendWebhook: (event: ConformanceWebhookEvent, to?: string) => this.sendWebhook(event, to),
+    };
+    if (await handleSandboxControl(control, { method, path: url.pathname, body }, res)) return;
+    this.requests.push({ method, path: url.pathname });
 
     if (url.pathname === '/oauth2/authorization') return this.authorize(method, url, body, res);
     if (url.pathname === '/v2/oauth2/token') return this.token(method, req, body, res);
@@ -782,7 +817,7 @@ export class PolarSandbox implements ConformanceSandbox {
       if (typeof request?.url !== 'string' || events.length === 0) {
         throw new HttpError(400, { status: 400, message: 'events and url are required' });
       }
-      const status = await this.sendWebhook({ type: 'ping' }, request.url);
+      const status = (await this.sendWebhook({ type: 'ping' }, request.url))?.status ?? null;
       if (status !== 200) {
         throw new HttpError(400, {
           status: 400,
@@ -816,7 +851,7 @@ export class PolarSandbox implements ConformanceSandbox {
     if (method === 'PATCH') {
       const patch = parseJson(body) as { events?: unknown; url?: unknown } | null;
       if (typeof patch?.url === 'string' && patch.url !== this.webhook.url) {
-        const status = await this.sendWebhook({ type: 'ping' }, patch.url);
+        const status = (await this.sendWebhook({ type: 'ping' }, patch.url))?.status;
         if (status !== 200)
           throw new HttpError(400, { status: 400, message: `Webhook ping to ${patch.url} failed` });
         this.webhook.url = patch.url;

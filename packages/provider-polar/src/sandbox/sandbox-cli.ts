@@ -1,9 +1,24 @@
 import { parseArgs } from 'node:util';
+import { sandboxControlHelp } from '@trainlytics/core/testing';
 import { startPolarSandbox } from './polar-sandbox';
 
-const usage = `Usage: trainlytics-sandbox-polar [--port N] [--accounts N] [--activities N] [--seed N]
+const usage = `Usage: trainlytics-sandbox-polar [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
+         [--webhook-url URL]
 
-Starts a Polar AccessLink sandbox on 127.0.0.1 and prints the variables that point the plugin at it.`;
+Starts a Polar AccessLink sandbox and prints the variables that point the plugin at it.
+
+  --port N             port to listen on (default 0: a free port)
+  --host H             host (default 127.0.0.1)
+  --accounts N         users to create at start (default 1)
+  --activities N       exercises per user (default 40)
+  --seed N             seed of the generated histories (default 1)
+  --webhook-url URL    where POST /_sandbox/webhooks delivers when the app created no webhook
+  -h, --help           show this help
+
+Sandbox-only control endpoints (same on every Trainlytics sandbox):
+  POST /_sandbox/activities {"account":"<id>","count":N}  adds N exercises, answers {"ids":[…]}
+  POST /_sandbox/webhooks {"account":"<id>","type":"activity.created","activity":"<id>"}
+                       delivers Polar's signed EXERCISE event, answers {"delivered":true,"status":…,"body":"…"}`;
 
 /** `npx trainlytics-sandbox-polar --port 4003`: runs until interrupted. */
 export async function runSandboxCli(
@@ -14,10 +29,12 @@ export async function runSandboxCli(
     args: argv,
     options: {
       port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'webhook-url': { type: 'string' },
       accounts: { type: 'string', default: '1' },
       activities: { type: 'string', default: '40' },
       seed: { type: 'string', default: '1' },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
@@ -30,7 +47,12 @@ export async function runSandboxCli(
       throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
     return n;
   };
-  const sandbox = await startPolarSandbox({ port: int('port', values.port), seed: int('seed', values.seed) });
+  const sandbox = await startPolarSandbox({
+    port: int('port', values.port),
+    host: values.host,
+    seed: int('seed', values.seed),
+    ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
+  });
   const accounts: string[] = [];
   for (let i = 0; i < int('accounts', values.accounts); i++) {
     const { providerUserId } = await sandbox.seedAccount({
@@ -39,9 +61,10 @@ export async function runSandboxCli(
     accounts.push(providerUserId);
   }
   io.log(`Polar sandbox listening on ${sandbox.baseUrl}`);
-  io.log(`Seeded Polar user ids: ${accounts.join(', ') || '(none)'}`);
-  io.log('Point the plugin at it with:');
-  for (const [key, value] of Object.entries(sandbox.env())) io.log(`export ${key}=${value}`);
+  io.log(`Seeded accounts: ${accounts.join(', ') || '(none)'}`);
+  io.log('Point the Polar plugin at it with:');
+  for (const [key, value] of Object.entries(sandbox.env())) io.log(`  export ${key}=${value}`);
+  for (const line of sandboxControlHelp(sandbox.baseUrl, accounts[0] ?? '<account id>')) io.log(line);
   const stop = () => {
     void sandbox.close().then(() => process.exit(0));
   };

@@ -1,11 +1,25 @@
 import { parseArgs } from 'node:util';
+import { sandboxControlHelp } from '@trainlytics/core/testing';
 import { startStravaSandbox } from './strava-sandbox';
 
-const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--athletes N] [--activities N] [--seed N]
-         [--rate-limit N] [--daily-limit N] [--api-base www|api-v3] [--api-port N]
+const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
+         [--webhook-url URL] [--rate-limit N] [--daily-limit N] [--api-base www|api-v3] [--api-port N]
          [--app-inactive] [--athlete-cap N] [--retire-deauthorize] [--header-tokens-only]
 
 Starts a local Strava API sandbox and prints the environment variables that point Trainlytics at it.
+
+  --port N               port to listen on (default 0: a free port)
+  --host H               host (default 127.0.0.1)
+  --accounts N           athletes to create at start (default 2; --athletes is an alias)
+  --activities N         activities per athlete (default 250)
+  --seed N               seed of the generated histories (default 1)
+  --webhook-url URL      where POST /_sandbox/webhooks delivers when no push subscription exists
+  -h, --help             show this help
+
+Sandbox-only control endpoints (same on every Trainlytics sandbox):
+  POST /_sandbox/activities {"account":"<id>","count":N}  adds N activities, answers {"ids":[…]}
+  POST /_sandbox/webhooks {"account":"<id>","type":"activity.created","activity":"<id>"}
+                         delivers Strava's webhook, answers {"delivered":true,"status":…,"body":"…"}
 
 Strava's 2026 developer program:
   --api-base api-v3      serve the API at the root of a second origin (like https://api-v3.strava.com),
@@ -31,7 +45,9 @@ export async function runSandboxCli(
     options: {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
-      athletes: { type: 'string', default: '2' },
+      accounts: { type: 'string' },
+      athletes: { type: 'string' },
+      'webhook-url': { type: 'string' },
       activities: { type: 'string', default: '250' },
       seed: { type: 'string', default: '1' },
       'rate-limit': { type: 'string' },
@@ -80,11 +96,16 @@ export async function runSandboxCli(
       retireDeauthorize: values['retire-deauthorize'],
       headerTokensOnly: values['header-tokens-only'],
     },
+    ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
     ...(rateLimit ? { rateLimit } : {}),
   });
   const seed = int('seed', values.seed);
   const athletes: string[] = [];
-  for (let i = 0; i < int('athletes', values.athletes); i++) {
+  // --accounts is the flag every sandbox takes; --athletes, the Strava sandbox's original name, is an alias
+  const accountFlag =
+    values.accounts === undefined && values.athletes !== undefined ? 'athletes' : 'accounts';
+  const accountCount = int(accountFlag, values.accounts ?? values.athletes ?? '2');
+  for (let i = 0; i < accountCount; i++) {
     const { providerUserId } = await sandbox.seedAthlete({
       activityCount: int('activities', values.activities),
       seed: seed + i,
@@ -96,9 +117,10 @@ export async function runSandboxCli(
   const program = Object.entries(sandbox.getProgram()).filter(([, v]) => v !== false && v !== null);
   if (program.length > 0)
     io.out(`Developer program: ${program.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ')}`);
-  io.out(`Seeded athletes: ${athletes.join(', ') || '(none)'}`);
+  io.out(`Seeded accounts: ${athletes.join(', ') || '(none)'}`);
   io.out('Point Trainlytics at it with:');
   for (const [key, value] of Object.entries(sandbox.env())) io.out(`  export ${key}=${value}`);
+  for (const line of sandboxControlHelp(sandbox.baseUrl, athletes[0] ?? '<account id>')) io.out(line);
   if (io.handleSignals !== false) {
     const stop = () => {
       sandbox.close().finally(() => process.exit(0));

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock, FetchFunction, Provider } from '@trainlytics/core';
-import type { ConformanceSandbox, ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
+import {
+  type ConformanceSandbox,
+  type ConformanceWebhookEvent,
+  handleSandboxControl,
+  type SandboxFaults,
+  type SandboxWebhookResponse,
+  toSandboxWebhookResponse,
+} from '@trainlytics/core/testing';
 import { strava } from '../strava-provider';
 import type { StravaProviderOptions } from '../strava-settings';
 import { renderConsentPage } from './consent-page';
@@ -105,6 +112,8 @@ export interface StravaSandboxOptions {
   ascendingWithAfter?: boolean;
   /** The fetch used to call webhook callbacks (`sendWebhook`, subscription validation). */
   fetch?: FetchFunction;
+  /** Where `sendWebhook` posts when given no URL and no push subscription exists (the CLI's `--webhook-url`). */
+  webhookUrl?: string;
   /**
    * Activities the list endpoint drops AFTER paginating, as Strava does with what a token may not see: they
    * still take their place in `page`/`per_page` offsets, so a page can hold fewer than `per_page` items
@@ -769,14 +778,21 @@ export class StravaSandbox implements ConformanceSandbox {
     });
   }
 
-  /** POSTs an event to a URL (a running host app) as Strava does; returns the response status. */
-  async sendWebhook(event: StravaSandboxWebhookEvent, url?: string): Promise<number> {
-    const target = url ?? this.subscription?.callbackUrl;
-    if (!target) throw new Error('sendWebhook needs a URL (or a push subscription)');
+  /**
+   * POSTs an event to `url` (default: the push subscription's callback, then `webhookUrl`) as Strava does;
+   * resolves with the app's answer. Never null: Strava has a webhook for every event here (the type is the
+   * one all three sandboxes share, where null means the provider sends nothing).
+   */
+  async sendWebhook(event: StravaSandboxWebhookEvent, url?: string): Promise<SandboxWebhookResponse | null> {
+    const target = url ?? this.subscription?.callbackUrl ?? this.options.webhookUrl;
+    if (!target) throw new Error('sendWebhook needs a URL (or a push subscription, or webhookUrl)');
     const request = await this.webhookRequest(event, { url: target });
-    const res = await (this.options.fetch ?? fetch)(request);
-    await res.arrayBuffer();
-    return res.status;
+    return toSandboxWebhookResponse(await (this.options.fetch ?? fetch)(request));
+  }
+
+  /** The sandbox listens from the start: this only answers the sandbox (idempotent, like the others'). */
+  async listen(): Promise<this> {
+    return this;
   }
 
   async close(): Promise<void> {
@@ -793,6 +809,13 @@ export class StravaSandbox implements ConformanceSandbox {
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const text = await readBody(req);
+    // sandbox-only control endpoints (`/_sandbox/…`), outside the request log, faults and rate limits
+    const control = {
+      hasAccount: (id: string) => this.accounts.has(id),
+      addActivities: (id: string, count: number) => this.addActivities(id, count),
+      sendWebhook: (event: ConformanceWebhookEvent, to?: string) => this.sendWebhook(event, to),
+    };
+    if (await handleSandboxControl(control, { method, path, body: text }, res)) return;
     const scheme = /^(\w+)\s/.exec(req.headers.authorization ?? '')?.[1]?.toLowerCase() ?? null;
     const record: SandboxRequestRecord = {
       method,
