@@ -16,6 +16,11 @@ export {
   sandboxControlHelp,
   toSandboxWebhookResponse,
 } from './sandbox-control';
+export {
+  type ControlledSandbox,
+  runSandboxControlSuite,
+  type SandboxControlSuiteOptions,
+} from './sandbox-control-suite';
 export { describeSportTypeCoverage, type SportTypeCoverageOptions } from './sport-coverage-suite';
 export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';

@@ -81,7 +81,7 @@ export async function handleSandboxControl(
     const account = requireString(input, 'account');
     if (!target.hasAccount(account)) throw new ControlError(404, `The sandbox has no account "${account}"`);
     if (route === '/activities') {
-      const count = input.count ?? 1;
+      const count = input.count === undefined ? 1 : input.count;
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
         throw new ControlError(400, `"count" must be an integer from 1 to ${MAX_COUNT}`);
       }

@@ -1,0 +1,10 @@
+import { runSandboxControlSuite } from '@trainlytics/core/testing';
+import * as fc from 'fast-check';
+import { runSandboxCli, startStravaSandbox } from '../src/sandbox';
+
+runSandboxControlSuite({
+  provider: 'Strava',
+  fc,
+  start: ({ webhookUrl }) => startStravaSandbox({ webhookUrl }),
+  runCli: (argv, log) => runSandboxCli(argv, { out: log, handleSignals: false }),
+});
