@@ -19,8 +19,11 @@ export interface SandboxControlSuiteOptions {
   start(options: { webhookUrl: string }): Promise<ControlledSandbox>;
   /** Runs the package's sandbox CLI (`runSandboxCli`) without signal handlers; `log` gets every printed line. */
   runCli(argv: string[], log: (line: string) => void): Promise<{ close(): Promise<void> } | null | undefined>;
-  /** fast-check, passed in so `@trainlytics/core/testing` does not depend on it. */
-  fc: typeof FastCheck;
+  /**
+   * fast-check (`import fc from 'fast-check'`), passed in so `@trainlytics/core/testing` neither depends on it
+   * nor names it in its published types.
+   */
+  fc: unknown;
 }
 
 interface Delivery {
@@ -34,7 +37,7 @@ interface Delivery {
  * three stay consistent.
  */
 export function runSandboxControlSuite(options: SandboxControlSuiteOptions): void {
-  const { fc } = options;
+  const fc = options.fc as typeof FastCheck;
   describe(`${options.provider} sandbox control endpoints`, () => {
     const deliveries: Delivery[] = [];
     let answer = { status: 202, body: 'taken by the app' };
