@@ -94,6 +94,7 @@ async function axeViolations(page: Page): Promise<string[]> {
     ${AXE_SOURCE}
     const result = await axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
     });
     return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
   })()`);
