@@ -119,7 +119,7 @@ type Reach = (page: Page) => Promise<void | (() => Promise<void>)>;
 /**
  * One state at both sizes, each screenshotted and checked by axe-core (`<name>-1366`, `<name>-390`).
  * Given a page (1366×900) already in the state, a 390×844 page opens its URL (and repeats `reach`);
- * given a URL, both sizes open it fresh and run `reach`.
+ * given a URL, both sizes open it and run `reach`.
  */
 async function shotBoth(name: string, at: Page | string, reach?: Reach) {
   const sizes: Array<[typeof DESKTOP, string]> = [
@@ -131,17 +131,24 @@ async function shotBoth(name: string, at: Page | string, reach?: Reach) {
       await shot(at, `${name}-${suffix}`);
       continue;
     }
-    const context = await browser.newContext({ viewport, timezoneId: 'Europe/Paris' });
-    try {
-      const page = await context.newPage();
-      await page.goto(typeof at === 'string' ? at : at.url());
-      const leave = await reach?.(page);
-      await shot(page, `${name}-${suffix}`);
-      await leave?.();
-    } finally {
-      await context.close();
-    }
+    const page = await pageAt(viewport);
+    await page.goto(typeof at === 'string' ? at : at.url());
+    const leave = await reach?.(page);
+    await shot(page, `${name}-${suffix}`);
+    await leave?.();
   }
+}
+
+/** One page per size, reused from state to state (a new page costs a renderer process each time). */
+const statePages = new Map<typeof DESKTOP, Page>();
+async function pageAt(viewport: typeof DESKTOP): Promise<Page> {
+  let page = statePages.get(viewport);
+  if (!page) {
+    const context = await browser.newContext({ viewport, timezoneId: 'Europe/Paris' });
+    page = await context.newPage();
+    statePages.set(viewport, page);
+  }
+  return page;
 }
 
 /** Holds the page's Sync now request until the returned function lets it go: the button stays busy. */
@@ -160,6 +167,7 @@ const holdSync =
     return async () => {
       release();
       await page.locator(`[data-testid="sync-${provider}"]:not([aria-disabled])`).waitFor();
+      await page.unrouteAll();
     };
   };
 
