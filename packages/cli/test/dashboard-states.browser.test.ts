@@ -9,6 +9,7 @@ import {
 } from '@trainlytics/provider-garmin/sandbox';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminTokenAuth } from '../src/app/admin-token-auth';
 import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
@@ -93,6 +94,7 @@ async function axeViolations(page: Page): Promise<string[]> {
     ${AXE_SOURCE}
     const result = await axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
     });
     return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
   })()`);
@@ -104,6 +106,71 @@ async function shot(page: Page, name: string) {
   expect(await axeViolations(page), `axe-core on ${name}`).toEqual([]);
 }
 
+/** The two sizes every state is checked at: a laptop and a phone. */
+const DESKTOP = { width: 1366, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Brings a page into a state the script makes in place (a notice, a busy button); what it returns, if
+ * anything, runs after the screenshot (e.g. lets a held request go).
+ */
+type Reach = (page: Page) => Promise<void | (() => Promise<void>)>;
+
+/**
+ * One state at both sizes, each screenshotted and checked by axe-core (`<name>-1366`, `<name>-390`).
+ * Given a page (1366×900) already in the state, a 390×844 page opens its URL (and repeats `reach`);
+ * given a URL, both sizes open it and run `reach`.
+ */
+async function shotBoth(name: string, at: Page | string, reach?: Reach) {
+  const sizes: Array<[typeof DESKTOP, string]> = [
+    [DESKTOP, '1366'],
+    [PHONE, '390'],
+  ];
+  for (const [viewport, suffix] of sizes) {
+    if (typeof at !== 'string' && viewport === DESKTOP) {
+      await shot(at, `${name}-${suffix}`);
+      continue;
+    }
+    const page = await pageAt(viewport);
+    await page.goto(typeof at === 'string' ? at : at.url());
+    const leave = await reach?.(page);
+    await shot(page, `${name}-${suffix}`);
+    await leave?.();
+  }
+}
+
+/** One page per size, reused from state to state (a new page costs a renderer process each time). */
+const statePages = new Map<typeof DESKTOP, Page>();
+async function pageAt(viewport: typeof DESKTOP): Promise<Page> {
+  let page = statePages.get(viewport);
+  if (!page) {
+    const context = await browser.newContext({ viewport, timezoneId: 'Europe/Paris' });
+    page = await context.newPage();
+    statePages.set(viewport, page);
+  }
+  return page;
+}
+
+/** Holds the page's Sync now request until the returned function lets it go: the button stays busy. */
+const holdSync =
+  (provider: string): Reach =>
+  async (page) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/connections/*/sync', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByTestId(`sync-${provider}`).click();
+    await page.locator(`[data-testid="sync-${provider}"][aria-disabled="true"]`).waitFor();
+    expect(await page.getByTestId(`sync-${provider}`).textContent()).toBe('Syncing…');
+    return async () => {
+      release();
+      await page.locator(`[data-testid="sync-${provider}"]:not([aria-disabled])`).waitFor();
+      await page.unrouteAll();
+    };
+  };
+
 /** The testid of the focused element. */
 const focusedTestId = (page: Page) =>
   page.evaluate<string | null>('document.activeElement?.dataset.testid ?? null');
@@ -113,6 +180,12 @@ describe('dashboard states in Chromium', () => {
   let page: Page;
   let dashboardUrl: string;
   let providerUserId: string;
+
+  it('no user yet: the form to create one', async () => {
+    await shotBoth('no-user', `${server.baseUrl}/dashboard`, async (page) => {
+      expect(await page.getByRole('heading', { name: 'No user yet' }).isVisible()).toBe(true);
+    });
+  });
 
   it('a Garmin history requested at connect arrives by itself and appears in place, focus kept, no reload', async () => {
     const user = await ensureUser(database.db, { email: 'garmin-states@example.com' });
@@ -154,7 +227,7 @@ describe('dashboard states in Chromium', () => {
       /History requested for 25 windows \(730 days\) at \d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12];\s+0\s+activities arrived\. Garmin sends it in the background/s,
     );
     expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
-    await shot(page, 'garmin-backfill-requested-1366');
+    await shotBoth('garmin-backfill-requested', page);
 
     // From here on: no navigation, and the keyboard focus stays on the Disconnect button.
     let navigations = 0;
@@ -189,8 +262,12 @@ describe('dashboard states in Chromium', () => {
     const lastSync = page.getByTestId('last-sync-garmin').locator('time');
     expect(await lastSync.textContent()).toMatch(/^(just now|\d+ min ago)$/);
     expect(await lastSync.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} GMT\+[12]$/);
-    await shot(page, 'garmin-backfill-arrived-1366');
     expect(scriptErrors).toEqual([]);
+    await shotBoth('connected-with-activities', page);
+  });
+
+  it('Sync now in flight: the button is busy and says so', async () => {
+    await shotBoth('sync-running', dashboardUrl, holdSync('garmin'));
   });
 
   it('prints every start time in the viewer zone with its label, so the rows read in sorted order', async () => {
@@ -237,11 +314,15 @@ describe('dashboard states in Chromium', () => {
     const text = await notice.textContent();
     expect(text).toMatch(/^Sync failed: .*HTTP 400/);
     expect(text).not.toMatch(/Bad Gateway/);
-    await shot(page, 'sync-failed-1366');
     expect(await rows.count()).toBe(before + 2);
     expect(await rows.first().locator('td.error-message').textContent()).toMatch(/HTTP 400/);
     // still the same button, focused, after both in-place updates
     expect(await focusedTestId(page)).toBe('sync-garmin');
+    await shotBoth('sync-failed', page, async (phone) => {
+      garmin.setFaults({ status: { code: 400, times: 1 } });
+      await phone.getByTestId('sync-garmin').click();
+      await phone.locator('[data-testid="notice-garmin"] p', { hasText: /^Sync failed: / }).waitFor();
+    });
 
     // A sync that works says so, replacing the failure.
     await sync.click();
@@ -284,7 +365,7 @@ describe('dashboard states in Chromium', () => {
         reconnectUrl: expect.stringMatching(/^\/connect\/garmin\?user=\d+$/),
       }),
     ]);
-    await shot(page, 'needs-reauthorization-1366');
+    await shotBoth('needs-reauthorization', page);
   });
 
   it('pages the activities (keyset on the start) and filters them by provider', async () => {
@@ -307,6 +388,7 @@ describe('dashboard states in Chromium', () => {
       await other.getByTestId('newest-activities').waitFor();
       expect(await rows.count()).toBe(3);
       expect(await other.getByTestId('older-activities').count()).toBe(0);
+      await shotBoth('paged-activities', other);
       const second = await rows
         .locator('time')
         .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
@@ -319,6 +401,7 @@ describe('dashboard states in Chromium', () => {
       await other.locator('[data-testid="activity-filter"] button').click();
       await other.getByTestId('no-activities').waitFor();
       expect(new URL(other.url()).searchParams.get('provider')).toBe('polar');
+      await shotBoth('provider-filter-empty', other);
       await other.selectOption('[data-testid="provider-filter"]', 'garmin');
       await other.locator('[data-testid="activity-filter"] button').click();
       await other.locator('[data-testid="activities"] tbody tr').first().waitFor();
@@ -326,6 +409,7 @@ describe('dashboard states in Chromium', () => {
       expect(await other.getByTestId('older-activities').getAttribute('href')).toMatch(
         /provider=garmin&before=/,
       );
+      await shotBoth('provider-filter', other);
     } finally {
       await other.close();
       await paged.close();
@@ -374,6 +458,83 @@ describe('dashboard states in Chromium', () => {
     } finally {
       await walker.close();
       await paged.close();
+    }
+
+    // Disconnected: the activities stay, each marked.
+    await t.disconnect(connection.id, { revoke: true });
+    await shotBoth(
+      'disconnected-with-activities',
+      `${server.baseUrl}/dashboard?user=${user.id}`,
+      async (page) => {
+        expect(await page.getByTestId('status-garmin').textContent()).toBe('disconnected');
+        const rows = page.locator('[data-testid="activities"] tbody tr');
+        expect(await rows.count()).toBe(await page.getByTestId('disconnected-tag').count());
+        expect(await rows.count()).toBeGreaterThan(0);
+      },
+    );
+  });
+
+  it('a user who never connected: every provider to connect, no activities; the user selector', async () => {
+    const user = await ensureUser(database.db, { email: 'never@example.com' });
+    await shotBoth('never-connected', `${server.baseUrl}/dashboard?user=${user.id}`, async (page) => {
+      expect(await page.locator('article.provider[data-status="never"]').count()).toBe(3);
+      expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
+    });
+    // Without ?user= an admin gets the first user and the selector of all of them.
+    await shotBoth('user-selector', `${server.baseUrl}/dashboard`, async (page) => {
+      expect(await page.locator('[data-testid="user-select"] option').count()).toBeGreaterThanOrEqual(3);
+    });
+    await shotBoth('unknown-user', `${server.baseUrl}/dashboard?user=999999`, async (page) => {
+      expect(await page.getByText('No user with id 999999').isVisible()).toBe(true);
+    });
+  });
+
+  it('connected, first sync still to come: the card says it is pending', async () => {
+    const user = await ensureUser(database.db, { email: 'pending@example.com' });
+    const seeded = await garmin.seedAccount({ activityCount: 2, days: 1 });
+    const t = opened.trainlytics;
+    const { url } = await t.connect.start('garmin', {
+      userId: user.id,
+      redirectUri: `${server.baseUrl}/connect/garmin/callback`,
+    });
+    const callback = await garmin.approve(url, { providerUserId: seeded.providerUserId });
+    // finished through the API, so the server's sync-after-connect has not run
+    await t.connect.finish('garmin', { callbackParams: callback.searchParams, userId: user.id });
+    await shotBoth('sync-pending', `${server.baseUrl}/dashboard?user=${user.id}`, async (page) => {
+      expect(await page.locator('[data-provider="garmin"]').getAttribute('data-pending')).toBe('true');
+    });
+  });
+
+  it('the pages outside the dashboard: a failed connection, not found, the admin sign-in', async () => {
+    await shotBoth(
+      'connect-failure',
+      `${server.baseUrl}/connect/garmin/callback?state=forged&code=x`,
+      async (page) => {
+        expect(await page.getByRole('heading', { name: 'Garmin was not connected' }).isVisible()).toBe(true);
+        expect(await page.getByTestId('message').isVisible()).toBe(true);
+      },
+    );
+    await shotBoth('not-found', `${server.baseUrl}/no-such-page`, async (page) => {
+      expect(await page.getByRole('heading', { name: 'Not found' }).isVisible()).toBe(true);
+      expect(await page.locator('body').textContent()).not.toMatch(/^\s*[{[]/);
+    });
+    const guarded = await startHostServer({
+      ...adminTokenAuth({ token: 'states-'.padEnd(40, 'x') }),
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      port: 0,
+    });
+    try {
+      await shotBoth('login', `${guarded.baseUrl}/dashboard`, async (page) => {
+        expect(new URL(page.url()).pathname).toBe('/login');
+      });
+      await shotBoth('login-wrong-token', `${guarded.baseUrl}/login`, async (page) => {
+        await page.fill('input[name="token"]', 'not-the-token');
+        await page.getByTestId('sign-in').click();
+        await page.getByTestId('login-error').waitFor();
+      });
+    } finally {
+      await guarded.close();
     }
   });
 

@@ -185,7 +185,7 @@ main:focus, h3:focus { outline: none; }
 .status-active { background: #d9f2df; }
 .status-reauth_required { background: #fde8c8; }
 .status-inactive { background: #f4d9d9; }
-.tag { font-size: 0.7rem; padding: 0 0.4rem; border-radius: 1rem; background: #f4d9d9; }
+.tag { font-size: 0.7rem; padding: 0 0.4rem; border-radius: 1rem; background: #f4d9d9; color: #1d2433; }
 tr[data-disconnected] { color: #5b6475; }
 .state:empty { display: none; }
 .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; margin: 0.5rem 0; }
