@@ -108,7 +108,8 @@ export function createPolarWebhookHandler(settings: PolarSettings): ProviderWebh
           providerUserId: String(payload.user_id),
           eventKey: `EXERCISE:${payload.user_id}:${entityId}`,
           // fetched by `fetchChanged` with that user's token, only if it is on the configured API
-          ref: payload.url ?? entityId,
+          // an empty `url` is no URL: fetched by the entity id instead
+          ref: payload.url || entityId,
         },
       ];
     },

@@ -570,6 +570,9 @@ describe('polar(): webhooks', () => {
         ref: 'https://www.polaraccesslink.com/v3/exercises/aQlC83',
       },
     ]);
+    // an empty `url` (seen from the webhook property, which answered 503): fetched by the entity id
+    const noUrl = '{"event":"EXERCISE","user_id":475,"entity_id":"aQlC83","url":""}';
+    expect(await provider.webhooks.parse(webhookRequest(noUrl, {}), ctx)).toMatchObject([{ ref: 'aQlC83' }]);
     expect(await provider.webhooks.parse(webhookRequest('{"event":"SLEEP","user_id":1}', {}), ctx)).toEqual(
       [],
     );
