@@ -253,7 +253,8 @@ describe('trainlytics worker × 3 processes on one pg-boss queue', () => {
         const c = await syncCounts();
         return connectionIds.every((id) => (c.get(id)?.success ?? 0) >= 1) && c;
       },
-      80_000,
+      // ~42 s on an idle machine; once it did not finish in 80 s (3 processes, 900+ rate-limited requests)
+      170_000,
     );
     for (const id of connectionIds) expect(counts.get(id)).toEqual({ success: 1, failed: 0, running: 0 });
     const { rows } = await database.pool.query<{ n: string }>('select count(*) as n from activities');
