@@ -7,16 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { packPackages, publicPackages, root } from './lib/packages.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const packagesDir = path.join(root, 'packages');
-const packages = fs
-  .readdirSync(packagesDir)
-  .map((dir) => ({
-    dir: path.join(packagesDir, dir),
-    json: JSON.parse(fs.readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')),
-  }))
-  .filter((p) => !p.json.private);
+const packages = publicPackages();
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'pipe', encoding: 'utf8', ...opts });
 let failures = 0;
@@ -45,14 +38,7 @@ for (const p of packages) {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'trainlytics-consumer-'));
-const tarballs = [];
-for (const p of packages) {
-  const out = run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: p.dir })
-    .trim()
-    .split('\n')
-    .pop();
-  tarballs.push(path.join(work, out));
-}
+const tarballs = [...packPackages(packages, work).values()];
 fs.writeFileSync(
   path.join(work, 'package.json'),
   JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2),
