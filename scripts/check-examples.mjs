@@ -20,7 +20,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { packPackages, publicPackages, root } from './lib/packages.mjs';
 
-const PG_ADMIN = process.env.TRAINLYTICS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by this script, not by a turbo task
+const PG_ADMIN = process.env.TRAINLYTICS_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const ACTIVITIES = 4; // seeded per sandbox account
 const LINE_BUDGET = 60;
 
@@ -221,12 +222,14 @@ async function runAgainstSandboxes(name, example, dir, bin) {
     );
   for (const provider of Object.keys(sandboxes)) {
     await connect(appUrl, provider);
-    const status = await db.query(
-      'select status from provider_connections where user_id = $1 and provider = $2',
+    const connection = await db.query(
+      'select is_active, reauth_required, last_error from provider_connections where user_id = $1 and provider = $2',
       [userId, provider],
     );
-    if (status.rows[0]?.status !== 'active')
-      throw new Error(`${provider}: connection ${JSON.stringify(status.rows)}`);
+    const row = connection.rows[0];
+    if (connection.rowCount !== 1 || !row.is_active || row.reauth_required) {
+      throw new Error(`${provider}: the connection is ${JSON.stringify(connection.rows)}`);
+    }
   }
   // Strava and Polar are synced in the callback; Garmin's backfill arrives by webhook from the sandbox.
   for (const provider of Object.keys(sandboxes)) {
