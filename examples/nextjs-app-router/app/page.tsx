@@ -1,16 +1,15 @@
 import { sportTypeDisplayName } from '@trainlytics/core';
-import { currentUserId, trainlytics } from '../lib/trainlytics';
+import { trainlytics, userId } from '../lib/trainlytics';
 
 export const dynamic = 'force-dynamic'; // read the database on every request
 
 // The signed-in user's connections (never their tokens) and recent activities.
 export default async function Home() {
-  const userId = await currentUserId();
-  const connections = await trainlytics.connections.list({ userId });
-  const activities = await trainlytics.activities.list({ userId, limit: 20 });
+  const connections = await trainlytics().connections.list({ userId });
+  const activities = await trainlytics().activities.list({ userId, limit: 20 });
   return (
     <main>
-      {trainlytics.providerIds.map((p) => (
+      {trainlytics().providerIds.map((p) => (
         <a key={p} href={`/connect/${p}`}>{`Connect ${p} `}</a>
       ))}
       {connections.map((c) => (

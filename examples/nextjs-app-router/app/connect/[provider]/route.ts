@@ -1,8 +1,8 @@
-import { currentUserId, providerRoute, trainlytics } from '../../../lib/trainlytics';
+import { providerRoute, trainlytics, userId } from '../../../lib/trainlytics';
 
 // GET /connect/strava: send the signed-in user to the provider's consent page.
 export const GET = providerRoute(async (request, provider) => {
   const redirectUri = new URL(`/callback/${provider}`, request.url).href;
-  const { url } = await trainlytics.connect.start(provider, { userId: await currentUserId(), redirectUri });
+  const { url } = await trainlytics().connect.start(provider, { userId, redirectUri });
   return Response.redirect(url, 302);
 });
