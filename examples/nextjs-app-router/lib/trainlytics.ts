@@ -6,17 +6,15 @@ import { strava } from '@trainlytics/provider-strava';
 
 // Created on first use, not at import: `next build` loads the routes without the runtime environment.
 let instance: Trainlytics | undefined;
-export function trainlytics(): Trainlytics {
+export const trainlytics = (): Trainlytics =>
   // Each plugin reads its settings from the environment when first needed (STRAVA_*, GARMIN_*, POLAR_*).
-  instance ??= createTrainlytics({
+  (instance ??= createTrainlytics({
     store: postgresStore({ connectionString: process.env.DATABASE_URL! }),
     providers: [strava(), garmin(), polar()],
     encryptionKey: process.env.TRAINLYTICS_ENCRYPTION_KEY, // optional: tokens encrypted at rest
     // A serverless function may stop once it answered: process each webhook before answering it.
     webhookProcessing: 'inline',
-  });
-  return instance;
-}
+  }));
 
 // Stands in for your sign-in (read the session per request): the user's id in your `users` table (the row
 // must exist).
