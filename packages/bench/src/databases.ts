@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { createTestDatabase, createTestPGlite, type TestDatabase } from '@trainlytics/core/testing';
 import pg, { type Pool } from 'pg';
-import { type LatencyProxy, startLatencyProxy } from './latency-proxy';
+import { type ProxyProcess, spawnLatencyProxy } from './latency-proxy-process';
 
 export interface BenchDatabase {
   kind: 'postgres' | 'pglite';
@@ -9,14 +9,15 @@ export interface BenchDatabase {
   target: Pool | PGlite;
   query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   close(): Promise<void>;
-  /** The latency proxy every query goes through, when a round-trip time was asked for. */
-  proxy?: LatencyProxy;
+  /** The latency proxy (its own process) every query goes through, when a round-trip time was asked for. */
+  proxy?: ProxyProcess;
 }
 
 /**
  * A fresh migrated database: real PostgreSQL (`tl_bench_<random>`, dropped afterwards) or PGlite in memory.
  * With `rttMs` (PostgreSQL only) the database is migrated directly, then every query of `target` and
- * `query` goes through a latency proxy that adds that round-trip time (see `latency-proxy.ts`).
+ * `query` goes through a latency proxy, in a process of its own, that adds that round-trip time (see
+ * `latency-proxy.ts`).
  */
 export async function openBenchDatabase(
   kind: 'postgres' | 'pglite',
@@ -47,10 +48,7 @@ export async function openBenchDatabase(
 async function openBehindProxy(rttMs: number): Promise<BenchDatabase> {
   const db = await createTestDatabase({ migrate: true, prefix: 'tl_bench' });
   const url = new URL(db.connectionString);
-  const proxy = await startLatencyProxy({
-    target: { host: url.hostname, port: Number(url.port || 5432) },
-    rttMs,
-  });
+  const proxy = await spawnLatencyProxy({ host: url.hostname, port: Number(url.port || 5432) }, rttMs);
   url.hostname = proxy.host;
   url.port = String(proxy.port);
   const pool = new pg.Pool({ connectionString: url.toString(), max: 5 });

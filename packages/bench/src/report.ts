@@ -35,6 +35,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
       `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
     );
   }
+  if (backfills.length === 0) lines.splice(1); // a run of other scenarios only (`npm run bench -- rtt`)
   if (capped.length > 0) {
     lines.push(
       '',

@@ -3,9 +3,10 @@ import { testAdminUrl } from '@trainlytics/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LatencyProxy, startLatencyProxy } from '../src/latency-proxy';
+import { spawnLatencyProxy } from '../src/latency-proxy-process';
 
 /** A pg client to the test server's admin database, connected through `proxy`. */
-async function clientThrough(proxy: LatencyProxy): Promise<pg.Client> {
+async function clientThrough(proxy: { host: string; port: number }): Promise<pg.Client> {
   const url = new URL(testAdminUrl());
   const client = new pg.Client({
     host: proxy.host,
@@ -78,5 +79,21 @@ describe('the latency-injecting TCP proxy, in front of a real PostgreSQL', () =>
 
   it('refuses a negative round-trip time', async () => {
     await expect(startLatencyProxy({ target: target(), rttMs: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it('runs in a process of its own, with the same lower bound on a round trip', async () => {
+    const rttMs = 20;
+    const child = await spawnLatencyProxy(target(), rttMs);
+    try {
+      client = await clientThrough(child);
+      const started = performance.now();
+      const { rows } = await client.query<{ s: string }>('select $1::text as s', ['through the child']);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(rttMs);
+      expect(rows[0]!.s).toBe('through the child');
+      await client.end();
+      client = undefined;
+    } finally {
+      await child.close();
+    }
   });
 });
