@@ -12,8 +12,9 @@ import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
  * postgres://postgres@127.0.0.1:5432/postgres; each run creates and drops its own database) and PGlite.
  * Prints the tables and writes them, with the raw figures, to packages/bench/results/latest.{md,json}.
  *
- * `BENCH_QUICK=1` runs small sizes (a smoke run). Arguments name the scenarios to run (default: all), e.g.
- * `npm run bench -- rtt` for the RTT sweep alone; `BENCH_RTT_REPEATS=n` sets its paired runs per point.
+ * `BENCH_QUICK=1` runs small sizes (a smoke run). Arguments pick the scenarios to run by the start of their
+ * arguments (default: all), e.g. `npm run bench -- rtt` for the RTT sweep alone, `-- 'rtt 10000 5'` for
+ * one of its points; `BENCH_RTT_REPEATS=n` sets the sweep's paired runs per point.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -96,7 +97,9 @@ async function main(): Promise<void> {
       }
     }
   }
-  for (const { args, heapCapMiB } of plan.filter((p) => only.length === 0 || only.includes(p.args[0]!))) {
+  for (const { args, heapCapMiB } of plan.filter(
+    (p) => only.length === 0 || only.some((o) => `${p.args.join(' ')} `.startsWith(`${o} `)),
+  )) {
     process.stderr.write(
       `bench: ${args.join(' ')}${heapCapMiB ? ` (heap capped at ${heapCapMiB} MiB)` : ''}…\n`,
     );
