@@ -1,3 +1,4 @@
+import { formatRttReport } from './rtt-report';
 import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
 
 export interface Machine {
@@ -13,7 +14,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The Markdown tables `npm run bench` prints and BENCHMARKS.md records. */
 export function formatReport(results: ScenarioResult[], machine: Machine): string {
-  const all = results.filter((r): r is BackfillResult => r.scenario !== 'incremental');
+  const all = results.filter((r): r is BackfillResult => r.scenario === 'backfill' || r.scenario === 'naive');
   const backfills = all.filter((r) => !r.heapCapMiB);
   const capped = all.filter((r) => r.heapCapMiB);
   const lines: string[] = [
@@ -34,6 +35,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
       `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
     );
   }
+  if (backfills.length === 0) lines.splice(1); // a run of other scenarios only (`npm run bench -- rtt`)
   if (capped.length > 0) {
     lines.push(
       '',
@@ -59,5 +61,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
       `| ${int(inc.providerRequests)} | ${int(inc.maxRequestsInAWindow)} (${int(inc.limit)}) | ${inc.tooManyRequests} | ${int(inc.stored)} | ${int(inc.syncsSucceeded)} | ${seconds(inc.wallMs)} | ${seconds(inc.rateLimitFloorMs)} | ${int(inc.statements)} | ${inc.peakRssMiB} MiB |`,
     );
   }
+  const rtt = formatRttReport(results);
+  if (rtt) lines.push('', rtt);
   return lines.join('\n');
 }

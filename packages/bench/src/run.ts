@@ -12,7 +12,9 @@ import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
  * postgres://postgres@127.0.0.1:5432/postgres; each run creates and drops its own database) and PGlite.
  * Prints the tables and writes them, with the raw figures, to packages/bench/results/latest.{md,json}.
  *
- * `BENCH_QUICK=1` runs small sizes (a smoke run).
+ * `BENCH_QUICK=1` runs small sizes (a smoke run). Arguments pick the scenarios to run by the start of their
+ * arguments (default: all), e.g. `npm run bench -- rtt` for the RTT sweep alone, `-- 'rtt 10000 5'` for
+ * one of its points; `BENCH_RTT_REPEATS=n` sets the sweep's paired runs per point.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -20,6 +22,16 @@ const sizes = quick ? [1_000, 5_000] : [10_000, 100_000];
 const incremental = quick
   ? { connections: 50, newActivities: 50, limit: 100, windowMs: 3_000, concurrency: 8 }
   : { connections: 1_000, newActivities: 50, limit: 100, windowMs: 15_000, concurrency: 8 };
+
+/** The RTT sweep (`rtt-scenario.ts`): paired runs per size and added round-trip time, order alternating. */
+const rttRepeats = Number(process.env.BENCH_RTT_REPEATS) || undefined;
+const rttSweep = quick
+  ? [{ activities: 1_000, rttMs: [0, 5], repeats: rttRepeats ?? 1 }]
+  : [
+      { activities: 10_000, rttMs: [0, 1, 5, 20], repeats: rttRepeats ?? 3 },
+      { activities: 100_000, rttMs: [0], repeats: 1 },
+    ];
+const only = process.argv.slice(2);
 
 /** The V8 old-space cap of the bounded-memory runs: a backfill that kept its history would not fit. */
 const HEAP_CAP_MIB = 40;
@@ -47,7 +59,11 @@ function runScenario(args: string[], heapCapMiB?: number): Promise<ScenarioResul
       if (code !== 0 || !line) reject(new Error(`Scenario ${args.join(' ')} failed (exit ${code})`));
       else {
         const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ScenarioResult;
-        resolve(heapCapMiB && result.scenario !== 'incremental' ? { ...result, heapCapMiB } : result);
+        resolve(
+          heapCapMiB && (result.scenario === 'backfill' || result.scenario === 'naive')
+            ? { ...result, heapCapMiB }
+            : result,
+        );
       }
     });
   });
@@ -74,7 +90,16 @@ async function main(): Promise<void> {
       String(incremental.concurrency),
     ],
   });
-  for (const { args, heapCapMiB } of plan) {
+  for (const { activities, rttMs, repeats } of rttSweep) {
+    for (const rtt of rttMs) {
+      for (let i = 0; i < repeats; i++) {
+        plan.push({ args: ['rtt', String(activities), String(rtt), i % 2 === 0 ? 'naive' : 'backfill'] });
+      }
+    }
+  }
+  for (const { args, heapCapMiB } of plan.filter(
+    (p) => only.length === 0 || only.some((o) => `${p.args.join(' ')} `.startsWith(`${o} `)),
+  )) {
     process.stderr.write(
       `bench: ${args.join(' ')}${heapCapMiB ? ` (heap capped at ${heapCapMiB} MiB)` : ''}…\n`,
     );

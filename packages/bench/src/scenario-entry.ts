@@ -1,11 +1,14 @@
 import { runBackfill, runNaive } from './backfill-scenario';
 import { runIncremental } from './incremental-scenario';
+import { runRttPair } from './rtt-scenario';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
  * `scenario-entry.ts backfill|naive <activities> postgres|pglite` or
- * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>`.
+ * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>` or
+ * `scenario-entry.ts rtt <activities> <rttMs> naive|backfill` (the paired run over a slow network, the
+ * path named last runs first).
  */
 async function main(args: string[]): Promise<ScenarioResult> {
   const [kind, ...rest] = args;
@@ -33,8 +36,17 @@ async function main(args: string[]): Promise<ScenarioResult> {
         windowMs: n(3),
         concurrency: n(4),
       });
+    case 'rtt': {
+      const rttMs = Number(rest[1]);
+      if (!Number.isFinite(rttMs) || rttMs < 0)
+        throw new Error(`The RTT must be a number of ms ≥ 0, got ${rest[1]}`);
+      const first = rest[2] ?? 'naive';
+      if (first !== 'naive' && first !== 'backfill')
+        throw new Error(`First is naive or backfill, got ${first}`);
+      return runRttPair(n(0), rttMs, first);
+    }
     default:
-      throw new Error(`Unknown scenario ${kind}: backfill, naive or incremental`);
+      throw new Error(`Unknown scenario ${kind}: backfill, naive, incremental or rtt`);
   }
 }
 

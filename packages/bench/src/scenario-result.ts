@@ -32,7 +32,19 @@ export interface IncrementalResult {
   peakRssMiB: number;
 }
 
-export type ScenarioResult = BackfillResult | IncrementalResult;
+/** One paired run of the RTT sweep: the naive baseline and Trainlytics back to back in one process. */
+export interface RttResult {
+  scenario: 'rtt';
+  activities: number;
+  /** The round-trip time the proxy added between the app and PostgreSQL, in ms. */
+  rttMs: number;
+  /** Which ran first (the order alternates between repetitions). */
+  first: 'naive' | 'backfill';
+  naive: BackfillResult;
+  trainlytics: BackfillResult;
+}
+
+export type ScenarioResult = BackfillResult | IncrementalResult | RttResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

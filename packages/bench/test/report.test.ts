@@ -2,7 +2,8 @@ import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countStatements } from '../src/measure';
 import { formatReport } from '../src/report';
-import type { BackfillResult } from '../src/scenario-result';
+import { median } from '../src/rtt-report';
+import type { BackfillResult, RttResult } from '../src/scenario-result';
 
 const machine = { date: '2026-11-25T10:00:00.000Z', cpus: 2, cpuModel: 'test', memoryGiB: 24, node: 'v20' };
 const backfill = (scenario: 'backfill' | 'naive', wallMs: number): BackfillResult => ({
@@ -42,5 +43,35 @@ describe('countStatements', () => {
     expect(rows[0]).toEqual({ two: 2 });
     expect(counter.count).toBe(2);
     expect(pool.totalCount).toBe(database.pool.totalCount);
+  });
+});
+
+describe('the RTT sweep report', () => {
+  const pair = (rttMs: number, naiveMs: number, trainlyticsMs: number): RttResult => ({
+    scenario: 'rtt',
+    activities: 10_000,
+    rttMs,
+    first: 'naive',
+    naive: backfill('naive', naiveMs),
+    trainlytics: backfill('backfill', trainlyticsMs),
+  });
+
+  it('takes the median of the paired ratios, not the ratio of medians, and lists every pair', () => {
+    // ratios 10, 40, 20: median 20; the medians of the times (40 s / 1 s) would claim 40
+    const report = formatReport(
+      [pair(5, 20_000, 2_000), pair(5, 40_000, 1_000), pair(5, 60_000, 3_000), pair(20, 100_000, 4_000)],
+      machine,
+    );
+    expect(report).toContain(
+      '| 10,000 | 5 ms | 3 | 40.0 s | 2.0 s | **20.0×** | 10.0×, 40.0×, 20.0× | 10,000 / 110 | 51 / 51 |',
+    );
+    expect(report).toContain('| 10,000 | 20 ms | 1 | 100.0 s | 4.0 s | **25.0×** | 25.0× |');
+    expect(report).not.toContain('### Backfill');
+  });
+
+  it('has the middle value as the median, the mean of the two middle ones for an even count', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow();
   });
 });
