@@ -86,7 +86,9 @@ export interface ActivityRoute {
 }
 
 /** A lap with every optional figure `null`. */
-export function createLap(fields: Pick<NormalizedLap, 'startOffsetS'> & Partial<NormalizedLap>): NormalizedLap {
+export function createLap(
+  fields: Pick<NormalizedLap, 'startOffsetS'> & Partial<NormalizedLap>,
+): NormalizedLap {
   return {
     elapsedTimeS: null,
     movingTimeS: null,

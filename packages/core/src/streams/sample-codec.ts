@@ -58,8 +58,14 @@ export function encodeSamples(streams: Pick<ActivityStreams, 'time' | 'channels'
     if (name === 'latlng') {
       const points = values as Array<readonly [number, number] | null>;
       writePresence(out, points);
-      writeNumericValues(out, points.map((p) => (p === null ? null : p[0])));
-      writeNumericValues(out, points.map((p) => (p === null ? null : p[1])));
+      writeNumericValues(
+        out,
+        points.map((p) => (p === null ? null : p[0])),
+      );
+      writeNumericValues(
+        out,
+        points.map((p) => (p === null ? null : p[1])),
+      );
     } else if (name === 'moving') {
       const flags = values as Array<boolean | null>;
       writePresence(out, flags);

@@ -15,10 +15,10 @@ function channelsArb(n: number): fc.Arbitrary<SampleChannels> {
   const numbers = fc.array(fc.option(jsonNumber, { nil: null, freq: 4 }), { minLength: n, maxLength: n });
   return fc.record(
     {
-      latlng: fc.array(
-        fc.option(fc.tuple(jsonNumber, jsonNumber), { nil: null, freq: 4 }),
-        { minLength: n, maxLength: n },
-      ),
+      latlng: fc.array(fc.option(fc.tuple(jsonNumber, jsonNumber), { nil: null, freq: 4 }), {
+        minLength: n,
+        maxLength: n,
+      }),
       distance: numbers,
       altitude: numbers,
       speed: numbers,
@@ -33,14 +33,12 @@ function channelsArb(n: number): fc.Arbitrary<SampleChannels> {
   ) as fc.Arbitrary<SampleChannels>;
 }
 
-const streamsArb = fc
-  .integer({ min: 0, max: 60 })
-  .chain((n) =>
-    fc.record({
-      time: fc.array(fc.oneof(fc.nat(), jsonNumber), { minLength: n, maxLength: n }),
-      channels: channelsArb(n),
-    }),
-  );
+const streamsArb = fc.integer({ min: 0, max: 60 }).chain((n) =>
+  fc.record({
+    time: fc.array(fc.oneof(fc.nat(), jsonNumber), { minLength: n, maxLength: n }),
+    channels: channelsArb(n),
+  }),
+);
 
 describe('sample codec', () => {
   it('gives back every value exactly (Object.is), gaps and absent channels included', () => {
@@ -48,7 +46,9 @@ describe('sample codec', () => {
       fc.property(streamsArb, (streams) => {
         const decoded = decodeSamples(encodeSamples(streams));
         expect(decoded.time.length).toBe(streams.time.length);
-        decoded.time.forEach((t, i) => expect(Object.is(t, streams.time[i])).toBe(true));
+        decoded.time.forEach((t, i) => {
+          expect(Object.is(t, streams.time[i])).toBe(true);
+        });
         expect(Object.keys(decoded.channels).sort()).toEqual(Object.keys(streams.channels).sort());
         for (const name of SAMPLE_CHANNEL_NAMES) {
           const original = streams.channels[name] as unknown[] | undefined;
@@ -90,7 +90,14 @@ describe('sample codec', () => {
     let lat = 52.520008;
     let lng = 13.404954;
     let distance = 0;
-    const channels: SampleChannels = { latlng: [], distance: [], altitude: [], speed: [], heartrate: [], cadence: [] };
+    const channels: SampleChannels = {
+      latlng: [],
+      distance: [],
+      altitude: [],
+      speed: [],
+      heartrate: [],
+      cadence: [],
+    };
     for (let i = 0; i < n; i++) {
       const speed = Math.round((3 + Math.sin(i / 50)) * 1000) / 1000;
       distance = Math.round((distance + speed) * 10) / 10;
