@@ -37,6 +37,7 @@ $guard$;
 
 drop function if exists trainlytics_save_activity_streams(jsonb);
 drop function if exists trainlytics_get_activity_streams(jsonb);
+drop function if exists trainlytics_get_activity(jsonb);
 drop function if exists trainlytics_list_streams_backlog(jsonb);
 drop function if exists trainlytics_count_streams_backlog(jsonb);
 drop table if exists activity_streams;

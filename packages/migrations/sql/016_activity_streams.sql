@@ -10,7 +10,7 @@
 -- * The backlog (activities of a connection with no streams row yet) is read newest first through 002's
 --   `activities_connection_start_date_idx`.
 -- * Functions (one `args jsonb` each, like 003's; bytea travels as base64 so PostgREST can carry it):
---     trainlytics_save_activity_streams, trainlytics_get_activity_streams,
+--     trainlytics_save_activity_streams, trainlytics_get_activity_streams, trainlytics_get_activity,
 --     trainlytics_list_streams_backlog, trainlytics_count_streams_backlog.
 -- * Security as `activities` (ADR 0007): RLS on; `authenticated` may select its own rows (policy on user_id),
 --   `anon` nothing; the functions are executable by the owner and `service_role` only.
@@ -101,6 +101,16 @@ as $$
   where s.activity_id = (args ->> 'activity_id')::int
 $$;
 
+-- args: { id } -> the activity as trainlytics_list_activities returns it, or null.
+create or replace function trainlytics_get_activity(args jsonb)
+returns jsonb
+language sql
+stable
+set search_path from current
+as $$
+  select trainlytics_activity_json(a) from activities a where a.id = (args ->> 'id')::int
+$$;
+
 -- args: { connection_id, limit, since? (ISO instant: only activities that started at or after it),
 --         sport_types? ([..]: only these), before_id? (paging: ids below it) }
 -- -> [{ id, provider_activity_id, sport_type, start_date, raw }], newest first: the connection's activities
@@ -150,7 +160,7 @@ declare
   role_name text;
 begin
   foreach fn in array array[
-    'trainlytics_save_activity_streams(jsonb)', 'trainlytics_get_activity_streams(jsonb)',
+    'trainlytics_save_activity_streams(jsonb)', 'trainlytics_get_activity_streams(jsonb)', 'trainlytics_get_activity(jsonb)',
     'trainlytics_list_streams_backlog(jsonb)', 'trainlytics_count_streams_backlog(jsonb)'
   ] loop
     execute format('revoke execute on function %s from public', fn);

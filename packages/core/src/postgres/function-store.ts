@@ -182,6 +182,11 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       );
     },
 
+    async getActivity(id) {
+      const row = (await call('trainlytics_get_activity', { id })) as JsonRow | null;
+      return row ? toActivityRow(row) : null;
+    },
+
     async saveActivityStreams(activityId, streams, now) {
       await call('trainlytics_save_activity_streams', saveStreamsArgs(activityId, streams, now));
     },

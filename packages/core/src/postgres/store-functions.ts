@@ -29,6 +29,7 @@ export const STORE_FUNCTIONS = [
   'trainlytics_token_forms',
   'trainlytics_save_activity_streams',
   'trainlytics_get_activity_streams',
+  'trainlytics_get_activity',
   'trainlytics_list_streams_backlog',
   'trainlytics_count_streams_backlog',
 ] as const;

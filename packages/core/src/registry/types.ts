@@ -7,6 +7,7 @@ import type { RateLimitTracker } from '../provider-utils/rate-limit-tracker';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { ActivityQuery, ActivityRow, Store, SyncRecord, SyncType } from '../store/store';
+import type { ActivityDetail, ActivityDetailOptions } from '../streams/activity-detail';
 import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */
@@ -185,6 +186,11 @@ export interface Trainlytics {
   };
   readonly activities: {
     list(query: ActivityQuery): Promise<ActivityRow[]>;
+    /**
+     * One activity with its streams (samples, laps, route; ADR 0030): the stored ones, or fetched from the
+     * provider when missing (or with `refresh`) and stored. Costs requests only when it fetches.
+     */
+    detail(activityId: number, options?: ActivityDetailOptions): Promise<ActivityDetail>;
   };
   readonly webhooks: {
     /** Fetch API in, Fetch API out: verifies, answers handshakes, dedupes, processes (in the background by default). */

@@ -255,6 +255,8 @@ export interface Store {
   countActivities(filter: { connectionId?: number; userId?: number; provider?: string }): Promise<number>;
 
   // activity streams (migration 016; optional for stores written before it)
+  /** One activity by its id in `activities`, or null. */
+  getActivity?(id: number): Promise<ActivityRow | null>;
   /**
    * Replaces the activity's stored streams; `null` records that the provider has none (so it is not asked
    * again). Throws `NotFoundError` when the activity does not exist.

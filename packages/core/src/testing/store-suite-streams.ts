@@ -74,6 +74,12 @@ export function runActivityStreamsTests(ctx: StreamsSuiteContext): void {
     expect(back).toMatchObject({ activityId: id, userId: connection.userId, sampleCount: 500 });
     expect(back?.streams).toEqual(original);
     expect(back?.fetchedAt.toISOString()).toBe(START.toISOString());
+    expect(await store.getActivity!(id)).toMatchObject({
+      id,
+      providerActivityId: '1',
+      connectionId: connection.id,
+    });
+    expect(await store.getActivity!(id + 1000)).toBeNull();
     // compact: well below the JSON of the same samples, even with one full-precision column
     expect(back!.encodedBytes).toBeGreaterThan(0);
     expect(back!.encodedBytes).toBeLessThan(JSON.stringify(original.channels).length / 3);
