@@ -51,7 +51,7 @@ describe('Strava activity streams end to end', () => {
       callbackParams: callback.searchParams,
     }));
     await trainlytics.sync(connectionId, { full: true });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await trainlytics.close();

@@ -7,6 +7,7 @@ import { createMemoryRateLimitTracker } from '../provider-utils/rate-limit-track
 import { systemClock } from '../runtime/clock';
 import { silentLogger } from '../runtime/logger';
 import { activityDetail } from '../streams/activity-detail';
+import { planStreamsBacklog, runStreamsBacklog } from '../streams/streams-backlog';
 import { runSync } from '../sync/sync-engine';
 import { reencryptAllTokens } from '../tokens/reencrypt-all';
 import {
@@ -58,6 +59,10 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     activities: {
       list: (query) => rt.store.listActivities(query),
       detail: (activityId, detailOptions) => activityDetail(rt, activityId, detailOptions),
+    },
+    streams: {
+      backlog: (connectionId, backlogOptions) => runStreamsBacklog(rt, connectionId, backlogOptions),
+      plan: (connectionId, planOptions) => planStreamsBacklog(rt, connectionId, planOptions),
     },
     webhooks: { handle: webhooks.handle, idle: webhooks.idle, bodyBytes: webhooks.bodyBytes },
     tokens: { reencryptAll: () => reencryptAllTokens(rt) },

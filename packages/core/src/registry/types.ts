@@ -8,6 +8,7 @@ import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { ActivityQuery, ActivityRow, Store, SyncRecord, SyncType } from '../store/store';
 import type { ActivityDetail, ActivityDetailOptions } from '../streams/activity-detail';
+import type { StreamsBacklogOptions, StreamsBacklogPlan, StreamsBacklogRun } from '../streams/streams-backlog';
 import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */
@@ -191,6 +192,16 @@ export interface Trainlytics {
      * provider when missing (or with `refresh`) and stored. Costs requests only when it fetches.
      */
     detail(activityId: number, options?: ActivityDetailOptions): Promise<ActivityDetail>;
+  };
+  /** The streams backlog (ADR 0030): activities whose streams are not stored yet. */
+  readonly streams: {
+    /** Fetches missing streams, newest first, leaving `reserve` of the rate budget to summary syncs. */
+    backlog(connectionId: number, options?: StreamsBacklogOptions): Promise<StreamsBacklogRun>;
+    /** How many are left and how long they take under the budget; null when the provider has no streams. */
+    plan(
+      connectionId: number,
+      options?: Pick<StreamsBacklogOptions, 'since' | 'sportTypes' | 'reserve'>,
+    ): Promise<StreamsBacklogPlan | null>;
   };
   readonly webhooks: {
     /** Fetch API in, Fetch API out: verifies, answers handshakes, dedupes, processes (in the background by default). */
