@@ -17,6 +17,7 @@ const GRANTS: Record<
     select: {
       users: 'all',
       activities: 'all',
+      activity_streams: 'all',
       sync_history: 'all',
       workouts: 'all',
       user_connections_summary: 'all',

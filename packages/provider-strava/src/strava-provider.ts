@@ -22,6 +22,7 @@ import { describeStravaError } from './strava-error';
 import { createStravaOAuth } from './strava-oauth';
 import { stravaRateLimit } from './strava-rate-limit';
 import { resolveStravaSettings, type StravaProviderOptions } from './strava-settings';
+import { createStravaStreams } from './strava-streams';
 import {
   advanceStravaCursor,
   readStravaCursor,
@@ -93,6 +94,7 @@ export function strava(options: StravaProviderOptions = {}) {
     rateLimit: stravaRateLimit,
     describeError: describeStravaError,
     webhooks: createStravaWebhooks(settings),
+    streams: createStravaStreams(settings),
     /** `athleteCap` (or `STRAVA_ATHLETE_CAP`), read when first needed: `connect.start` refuses one more. */
     get maxConnections(): number | undefined {
       return settings.athleteCap();

@@ -39,6 +39,11 @@ function snapshot(headers: Headers, prefix: string, bucket: string, now: Date): 
  * used up.
  */
 export const stravaRateLimit: RateLimitSpec = {
+  // the read limits of a new app (https://developers.strava.com/docs/rate-limits/)
+  defaults: [
+    { name: '15min', limit: 100, windowMs: QUARTER_HOUR_MS },
+    { name: 'daily', limit: 1000, windowMs: 86_400_000 },
+  ],
   parse(headers, now) {
     const out: RateLimitSnapshot[] = [];
     const overall = snapshot(headers, 'x-ratelimit', 'overall', now);

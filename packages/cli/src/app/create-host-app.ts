@@ -14,10 +14,12 @@ import type { Database } from '@trainlytics/migrations';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { connectionJson } from '../commands/connections-command';
+import { detailJson } from '../commands/detail-command';
 import { syncJson } from '../commands/sync-command';
 import { type ProviderNotice, providerNotices } from '../provider-notices';
 import { KNOWN_PROVIDER_IDS, providerName } from '../providers-from-env';
 import type { DeadSyncJob } from '../worker/sync-queue';
+import { activityDetailPage } from './activity-page';
 import {
   type HostApp,
   type HostAuthOptions,
@@ -341,6 +343,25 @@ export function createHostApp(options: HostAppOptions): Hono {
         limit,
       }),
     );
+  });
+  /** An activity the principal may see (404 otherwise, so ids of others are not revealed). */
+  async function visibleActivity(principal: HostPrincipal, rawId: string) {
+    const id = parseId(rawId);
+    const activity = id ? await trainlytics.store.getActivity?.(id) : null;
+    if (!activity || !mayAccess(principal, activity.userId))
+      throw new NotFoundError(`No activity with id ${rawId}`);
+    return activity;
+  }
+  app.get('/api/activities/:id/detail', async (c) => {
+    const activity = await visibleActivity(principalOf(c), c.req.param('id'));
+    const refresh = c.req.query('refresh') === '1' || c.req.query('refresh') === 'true';
+    return c.json(detailJson(await trainlytics.activities.detail(activity.id, { refresh })));
+  });
+  app.get('/dashboard/activities/:id', async (c) => {
+    const activity = await visibleActivity(principalOf(c), c.req.param('id'));
+    const detail = await trainlytics.activities.detail(activity.id);
+    c.header('cache-control', 'no-store');
+    return c.html(activityDetailPage({ detail, backHref: `/dashboard?user=${activity.userId}` }));
   });
   app.post('/api/connections/:id/sync', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));

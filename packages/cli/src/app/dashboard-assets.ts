@@ -197,7 +197,7 @@ tr[data-disconnected] { color: #5b6475; }
 .weekly figcaption { color: #5b6475; font-size: 0.8rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; margin-top: 0.5rem; }
 th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid #eef0f4; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
 time { white-space: nowrap; }
 caption { text-align: left; font-weight: 600; }
 .error { color: #a4262c; }

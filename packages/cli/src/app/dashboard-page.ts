@@ -351,7 +351,7 @@ function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = 
               ? html` <span class="tag" data-testid="disconnected-tag">disconnected</span>`
               : ''
           }</td>
-          <td data-label="Name" class="name">${a.name || '—'}</td>
+          <td data-label="Name" class="name"><a href="/dashboard/activities/${a.id}" data-testid="activity-link">${a.name || 'Untitled'}</a></td>
           <td data-label="Sport" class="sport" data-sport-type="${a.sportType}">${sportTypeDisplayName(a.sportType)}</td>
           <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType)}</td>
           <td data-label="Duration" class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
@@ -407,7 +407,7 @@ export function loginPage(model: { csrfToken: string; returnTo: string; error: s
   );
 }
 
-function layout(title: string, csrfToken: string, body: unknown) {
+export function layout(title: string, csrfToken: string, body: unknown) {
   return html`<!doctype html>
     <html lang="en">
       <head>

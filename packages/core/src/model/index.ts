@@ -1,4 +1,5 @@
 export * from './activity';
+export * from './activity-streams';
 export * from './json';
 export * from './profile';
 export * from './sport-type';

@@ -14,6 +14,7 @@ import {
   toSyncRecord,
 } from './map-rows';
 import type { CallStoreFunction } from './store-functions';
+import { backlogArgs, saveStreamsArgs, toBacklogItem, toStoredStreams } from './streams-rows';
 
 export interface FunctionStoreOptions {
   /** `postgres`, `pglite`, `supabase`, … */
@@ -179,6 +180,30 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
           provider: filter.provider,
         }),
       );
+    },
+
+    async getActivity(id) {
+      const row = (await call('trainlytics_get_activity', { id })) as JsonRow | null;
+      return row ? toActivityRow(row) : null;
+    },
+
+    async saveActivityStreams(activityId, streams, now) {
+      await call('trainlytics_save_activity_streams', saveStreamsArgs(activityId, streams, now));
+    },
+
+    async getActivityStreams(activityId) {
+      const row = (await call('trainlytics_get_activity_streams', {
+        activity_id: activityId,
+      })) as JsonRow | null;
+      return row ? toStoredStreams(row) : null;
+    },
+
+    async listStreamsBacklog(query) {
+      return rowsOf(await call('trainlytics_list_streams_backlog', backlogArgs(query))).map(toBacklogItem);
+    },
+
+    async countStreamsBacklog(query) {
+      return Number(await call('trainlytics_count_streams_backlog', backlogArgs(query)));
     },
 
     async countTokens() {

@@ -27,6 +27,11 @@ export const STORE_FUNCTIONS = [
   'trainlytics_record_webhook_event',
   'trainlytics_forget_webhook_event',
   'trainlytics_token_forms',
+  'trainlytics_save_activity_streams',
+  'trainlytics_get_activity_streams',
+  'trainlytics_get_activity',
+  'trainlytics_list_streams_backlog',
+  'trainlytics_count_streams_backlog',
 ] as const;
 
 export type StoreFunction = (typeof STORE_FUNCTIONS)[number];

@@ -6,6 +6,8 @@ import { randomToken } from '../provider-utils/oauth';
 import { createMemoryRateLimitTracker } from '../provider-utils/rate-limit-tracker';
 import { systemClock } from '../runtime/clock';
 import { silentLogger } from '../runtime/logger';
+import { activityDetail } from '../streams/activity-detail';
+import { planStreamsBacklog, runStreamsBacklog } from '../streams/streams-backlog';
 import { runSync } from '../sync/sync-engine';
 import { reencryptAllTokens } from '../tokens/reencrypt-all';
 import {
@@ -54,7 +56,14 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
       },
     },
     history: { list: (filter) => rt.store.listSyncHistory(filter) },
-    activities: { list: (query) => rt.store.listActivities(query) },
+    activities: {
+      list: (query) => rt.store.listActivities(query),
+      detail: (activityId, detailOptions) => activityDetail(rt, activityId, detailOptions),
+    },
+    streams: {
+      backlog: (connectionId, backlogOptions) => runStreamsBacklog(rt, connectionId, backlogOptions),
+      plan: (connectionId, planOptions) => planStreamsBacklog(rt, connectionId, planOptions),
+    },
     webhooks: { handle: webhooks.handle, idle: webhooks.idle, bodyBytes: webhooks.bodyBytes },
     tokens: { reencryptAll: () => reencryptAllTokens(rt) },
     checkEncryption: () => checkEncryption(rt),

@@ -7,6 +7,8 @@ import type { RateLimitTracker } from '../provider-utils/rate-limit-tracker';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { ActivityQuery, ActivityRow, Store, SyncRecord, SyncType } from '../store/store';
+import type { ActivityDetail, ActivityDetailOptions } from '../streams/activity-detail';
+import type { StreamsBacklogOptions, StreamsBacklogPlan, StreamsBacklogRun } from '../streams/streams-backlog';
 import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */
@@ -185,6 +187,21 @@ export interface Trainlytics {
   };
   readonly activities: {
     list(query: ActivityQuery): Promise<ActivityRow[]>;
+    /**
+     * One activity with its streams (samples, laps, route; ADR 0030): the stored ones, or fetched from the
+     * provider when missing (or with `refresh`) and stored. Costs requests only when it fetches.
+     */
+    detail(activityId: number, options?: ActivityDetailOptions): Promise<ActivityDetail>;
+  };
+  /** The streams backlog (ADR 0030): activities whose streams are not stored yet. */
+  readonly streams: {
+    /** Fetches missing streams, newest first, leaving `reserve` of the rate budget to summary syncs. */
+    backlog(connectionId: number, options?: StreamsBacklogOptions): Promise<StreamsBacklogRun>;
+    /** How many are left and how long they take under the budget; null when the provider has no streams. */
+    plan(
+      connectionId: number,
+      options?: Pick<StreamsBacklogOptions, 'since' | 'sportTypes' | 'reserve'>,
+    ): Promise<StreamsBacklogPlan | null>;
   };
   readonly webhooks: {
     /** Fetch API in, Fetch API out: verifies, answers handshakes, dedupes, processes (in the background by default). */

@@ -1,4 +1,5 @@
 import type { NormalizedActivity } from '../model/activity';
+import type { ActivityStreams } from '../model/activity-streams';
 import type { JsonObject, JsonValue } from '../model/json';
 
 /**
@@ -156,6 +157,38 @@ export interface ActivityQuery {
   before?: Date;
 }
 
+/** An activity's streams as stored (migration 016): `streams` null when the provider has none for it. */
+export interface StoredActivityStreams {
+  activityId: number;
+  userId: number;
+  streams: ActivityStreams | null;
+  /** How many samples `streams.time` holds (0 when the provider has none). */
+  sampleCount: number;
+  /** The encoded samples' size in bytes (what the row costs, before PostgreSQL's own compression). */
+  encodedBytes: number;
+  fetchedAt: Date;
+}
+
+/** The activities of a connection whose streams are not stored yet (the streams backlog), newest first. */
+export interface StreamsBacklogQuery {
+  connectionId: number;
+  /** Only activities that started at or after this instant. */
+  since?: Date;
+  /** Only activities of these sports. */
+  sportTypes?: string[];
+  limit?: number;
+  /** Paging: only activities with an id below this one (ids of the previous page's last item). */
+  beforeId?: number;
+}
+
+export interface StreamsBacklogItem {
+  id: number;
+  providerActivityId: string;
+  sportType: string;
+  startDate: Date;
+  raw: JsonValue;
+}
+
 /**
  * Persistence behind Trainlytics. Every implementation passes `runStoreConformanceSuite` from
  * `@trainlytics/core/testing`. Implementations store what they are given: encryption happens in core.
@@ -220,6 +253,18 @@ export interface Store {
   // activities
   listActivities(query: ActivityQuery): Promise<ActivityRow[]>;
   countActivities(filter: { connectionId?: number; userId?: number; provider?: string }): Promise<number>;
+
+  // activity streams (migration 016; optional for stores written before it)
+  /** One activity by its id in `activities`, or null. */
+  getActivity?(id: number): Promise<ActivityRow | null>;
+  /**
+   * Replaces the activity's stored streams; `null` records that the provider has none (so it is not asked
+   * again). Throws `NotFoundError` when the activity does not exist.
+   */
+  saveActivityStreams?(activityId: number, streams: ActivityStreams | null, now: Date): Promise<void>;
+  getActivityStreams?(activityId: number): Promise<StoredActivityStreams | null>;
+  listStreamsBacklog?(query: StreamsBacklogQuery): Promise<StreamsBacklogItem[]>;
+  countStreamsBacklog?(query: Omit<StreamsBacklogQuery, 'limit' | 'beforeId'>): Promise<number>;
 
   // tokens
   /**

@@ -159,6 +159,7 @@ export const TRAINLYTICS_DATA_TABLES = [
   'trainlytics_webhook_events',
   'trainlytics_leases',
   'trainlytics_oauth_states',
+  'activity_streams',
   'workouts',
   'sync_history',
   'activities',

@@ -3,6 +3,7 @@ import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
 import { runActivityMergeTests } from './store-suite-merge';
+import { runActivityStreamsTests } from './store-suite-streams';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
 
 /** Raw SQL access to the store's database, so the suite checks what really landed. */
@@ -845,6 +846,15 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         connect: () => connect(),
         commit: (connection, activities) => commit(connection, null, activities),
         skipConcurrency: !!skip.concurrency,
+      });
+    });
+
+    describe('activity streams (migration 016)', () => {
+      runActivityStreamsTests({
+        store,
+        connect: () => connect(),
+        commit: (connection, activities, deletedIds = []) =>
+          commit(connection, null, activities, { deletedIds }),
       });
     });
 

@@ -27,6 +27,7 @@ import {
   toDetailed,
   toStravaJson,
 } from './generate-history';
+import { generateStreams } from './generate-streams';
 import {
   basicCredentials,
   bearerToken,
@@ -961,6 +962,33 @@ export class StravaSandbox implements ConformanceSandbox {
         );
       }
       return this.listActivities(res, url, account, can('activity:read_all'), headers);
+    }
+
+    const inside = /^\/activities\/(\d+)\/(streams|laps)$/.exec(path);
+    if (method === 'GET' && inside) {
+      const activity = this.getActivity(account.athleteId, inside[1]!);
+      const visible =
+        activity &&
+        (activity.private !== true || can('activity:read_all')) &&
+        can('activity:read', 'activity:read_all');
+      if (!activity || !visible) {
+        return sendJson(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
+      }
+      const generated = generateStreams(activity);
+      if (inside[2] === 'laps') return sendJson(res, 200, generated.laps, headers);
+      if (url.searchParams.get('key_by_type') !== 'true') {
+        return sendJson(
+          res,
+          200,
+          Object.entries(generated.streams).map(([type, s]) => ({ type, ...s })),
+          headers,
+        );
+      }
+      const keys = (url.searchParams.get('keys') ?? '').split(',').filter(Boolean);
+      const wanted = Object.fromEntries(
+        Object.entries(generated.streams).filter(([type]) => type === 'distance' || keys.includes(type)),
+      );
+      return sendJson(res, 200, wanted, headers);
     }
 
     const match = /^\/activities\/(\d+)$/.exec(path);

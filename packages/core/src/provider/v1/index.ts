@@ -4,5 +4,6 @@ export type * from './http';
 export type * from './provider-v1';
 export type * from './rate-limit';
 export type * from './schema';
+export type * from './streams';
 export type * from './tokens';
 export type * from './webhook';

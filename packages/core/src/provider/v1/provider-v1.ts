@@ -4,6 +4,7 @@ import type { FetchFunction } from '../../provider-utils/http-client';
 import type { ActivityBatch, ActivityPage, ListActivitiesRequest } from './activities';
 import type { ConnectionContext, ProviderContext } from './context';
 import type { RateLimitSpec } from './rate-limit';
+import type { ProviderStreamsV1 } from './streams';
 import type { TokenSet } from './tokens';
 import type { WebhookEvent, WebhookRequest, WebhookRequestHead, WebhookResponse } from './webhook';
 
@@ -164,6 +165,8 @@ export interface ProviderV1 {
   /** Fetches what a webhook event points at (`ActivityChangedEvent.ref`). */
   fetchChanged?(ctx: ConnectionContext, ref: JsonValue): Promise<ActivityBatch>;
   readonly webhooks?: ProviderWebhooksV1;
+  /** What happened inside an activity (samples, laps, route): optional, added in core 0.2 (ADR 0030). */
+  readonly streams?: ProviderStreamsV1;
   readonly rateLimit?: RateLimitSpec;
   /** The plugin's own `fetch` (its `fetch` option); core uses the host's when absent. */
   readonly fetch?: FetchFunction;

@@ -22,4 +22,9 @@ export interface RateLimitSpec {
    * the daily window is used up). Null: core backs off exponentially.
    */
   retryAt?(headers: Headers, now: Date): Date | null;
+  /**
+   * The provider's documented default limits (Strava: 100 reads per 15 min, 1,000 per day), used for
+   * estimates until a response reports the app's own (added in core 0.2).
+   */
+  defaults?: Array<{ name: string; limit: number; windowMs: number }>;
 }
