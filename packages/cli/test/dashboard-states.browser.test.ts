@@ -7,7 +7,7 @@ import {
   type SandboxScheduler,
   startGarminSandbox,
 } from '@trainlytics/provider-garmin/sandbox';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminTokenAuth } from '../src/app/admin-token-auth';
 import { loopbackDemoAuth } from '../src/app/auth';
@@ -15,6 +15,7 @@ import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { launchChromium } from './helpers/chromium';
 
 // The dashboard's states as a person meets them in Chromium: a Garmin history that arrives later by
 // webhook, updates in place (focus kept, no navigation), a failed "Sync now", withdrawn permissions,
@@ -61,16 +62,7 @@ beforeAll(async () => {
     syncIntervalMs: 15 * 60_000,
   });
   garmin.webhookUrl = `${server.baseUrl}/webhooks/garmin`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,13 +1,14 @@
 import { isSportType, sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { launchChromium } from './helpers/chromium';
 
 let database: OpenedDatabase;
 let opened: OpenedTrainlytics;
@@ -40,17 +41,7 @@ beforeAll(async () => {
     port: 0,
     syncAfterConnect: true,
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
