@@ -97,7 +97,9 @@ describe('the connections dashboard in Chromium', () => {
     expect(sports).toEqual(ids.map((id) => sportTypeDisplayName(id!)));
     expect(sports.some((s) => s.includes(' ') || /[A-Z]/.test(s))).toBe(true);
     expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/km|—/);
-    expect(await rows.first().locator('td').nth(5).textContent()).toMatch(/^\d+:\d{2}(:\d{2})?$|—/);
+    expect(await rows.first().locator('td').nth(5).textContent()).toMatch(
+      /^(\d+ s|\d+ min \d{2} s|\d+ h \d{2} min)$|—/,
+    );
     expect(await page.getByTestId('last-sync-strava').textContent()).not.toBe('never');
     const history = page.locator('[data-provider="strava"] table.history tbody tr');
     expect(await history.count()).toBe(1);
