@@ -96,7 +96,10 @@ describe('the connections dashboard in Chromium', () => {
     expect(ids.every((id) => isSportType(id))).toBe(true);
     expect(sports).toEqual(ids.map((id) => sportTypeDisplayName(id!)));
     expect(sports.some((s) => s.includes(' ') || /[A-Z]/.test(s))).toBe(true);
-    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/km|—/);
+    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(
+      // the browser's language picks the units (en-US: miles); a swim is in metres
+      /^(\d+\.\d{2} (km|mi)|[\d,]+ m|—)$/,
+    );
     expect(await rows.first().locator('td').nth(5).textContent()).toMatch(
       /^(\d+ s|\d+ min \d{2} s|\d+ h \d{2} min)$|—/,
     );
