@@ -17,21 +17,61 @@ export function formatTable(
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** `1:02:03` or `12:03` for a duration in seconds; `—` when unknown. */
+/**
+ * The one duration format of the dashboard and the commands: `12 s`, `4 min 05 s`, `1 h 02 min` (whole
+ * seconds, rounded; minutes rounded past an hour), `<1 s` for a positive time under half a second, `—`
+ * when unknown (null, not finite, negative). The exact value goes in a `title` (`exactDuration`).
+ */
 export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds == null || !Number.isFinite(seconds)) return '—';
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '—';
   const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+  if (s === 0) return seconds > 0 ? '<1 s' : '0 s';
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** `12.35 km` for metres (a swim in metres: `1,500 m`); `—` when unknown. */
-export function formatDistance(metres: number | null | undefined, sportType?: string): string {
-  if (metres == null || !Number.isFinite(metres)) return '—';
-  if (sportType?.includes('swim')) return `${Math.round(metres).toLocaleString('en-US')} m`;
-  return `${(metres / 1000).toFixed(2)} km`;
+/** `1:02:03.4` (hours, minutes, seconds to a tenth): the exact duration for a hover text; `—` when unknown. */
+export function exactDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const tenths = Math.round(seconds * 10);
+  const h = Math.floor(tenths / 36_000);
+  const m = Math.floor((tenths % 36_000) / 600);
+  const rest = ((tenths % 600) / 10).toFixed(1).padStart(4, '0');
+  return `${h}:${String(m).padStart(2, '0')}:${rest}`;
+}
+
+/** How the viewer reads distances: kilometres and metres, or miles and feet. Swims are always in metres. */
+export type DistanceUnits = 'km' | 'mi';
+
+const METRES_PER_MILE = 1609.344;
+const FEET_PER_METRE = 1 / 0.3048;
+
+/** Whether an activity's distance is shown in metres whatever the units (every swim). */
+export function isSwim(sportType: string | null | undefined): boolean {
+  return sportType?.includes('swim') ?? false;
+}
+
+/**
+ * `12.35 km` or `7.67 mi` for metres; a swim in metres whatever the units (`1,500 m`); `—` when unknown
+ * (null, not finite, negative).
+ */
+export function formatDistance(
+  metres: number | null | undefined,
+  sportType?: string | null,
+  units: DistanceUnits = 'km',
+): string {
+  if (metres == null || !Number.isFinite(metres) || metres < 0) return '—';
+  if (isSwim(sportType)) return `${Math.round(metres).toLocaleString('en-US')} m`;
+  return units === 'mi' ? `${(metres / METRES_PER_MILE).toFixed(2)} mi` : `${(metres / 1000).toFixed(2)} km`;
+}
+
+/** An elevation gain: `312 m`, or `1,024 ft` with miles; `—` when unknown (null, not finite, negative). */
+export function formatElevation(metres: number | null | undefined, units: DistanceUnits = 'km'): string {
+  if (metres == null || !Number.isFinite(metres) || metres < 0) return '—';
+  const value = units === 'mi' ? metres * FEET_PER_METRE : metres;
+  return `${Math.round(value).toLocaleString('en-US')} ${units === 'mi' ? 'ft' : 'm'}`;
 }
 
 /** `2026-01-01 10:00:00Z`, or `never`. */

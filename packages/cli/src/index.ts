@@ -13,6 +13,7 @@ export {
 } from './app/auth';
 export { createHostApp, type HostAppOptions } from './app/create-host-app';
 export { type HostServer, type HostServerOptions, isLoopbackHost, startHostServer } from './app/host-server';
+export { SyncProgressBoard } from './app/sync-progress';
 export { type AppUser, ensureUser, listUsers } from './app/users';
 export type { CliIO } from './cli-io';
 export { describeWait, failedSyncJson, type SyncJson, syncJson } from './commands/sync-command';

@@ -1,31 +1,12 @@
-import type { ActivityRow, SyncRecord } from '@trainlytics/core';
+import type { ActivityRow } from '@trainlytics/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backfillStatus } from '../src/app/backfill-status';
 import { activityLocalTime, instantHtml } from '../src/app/dashboard-time';
 import { weeklyVolume, weekStartOf } from '../src/app/weekly-volume';
+import { record } from './helpers/sync-record';
 
 const DAY_S = 86_400;
-
-function record(partial: Partial<SyncRecord> & Pick<SyncRecord, 'syncType' | 'startedAt'>): SyncRecord {
-  return {
-    id: 1,
-    connectionId: 1,
-    status: 'success',
-    completedAt: partial.startedAt,
-    activitiesCreated: 0,
-    activitiesUpdated: 0,
-    activitiesDeleted: 0,
-    activitiesRejected: 0,
-    requestsMade: 0,
-    errorName: null,
-    errorMessage: null,
-    errors: [],
-    cursorBefore: null,
-    cursorAfter: null,
-    ...partial,
-  };
-}
 
 describe('an activity local time', () => {
   it('prints the wall-clock time with an offset that gives back the instant', () => {

@@ -1,20 +1,24 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
 import {
   type GarminSandbox,
   type SandboxScheduler,
   startGarminSandbox,
 } from '@trainlytics/provider-garmin/sandbox';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminTokenAuth } from '../src/app/admin-token-auth';
 import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
+import { SPORT_FAMILIES, sportFamily, sportFamilyLabel } from '../src/app/sport-families';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { launchChromium } from './helpers/chromium';
 
 // The dashboard's states as a person meets them in Chromium: a Garmin history that arrives later by
 // webhook, updates in place (focus kept, no navigation), a failed "Sync now", withdrawn permissions,
@@ -61,16 +65,7 @@ beforeAll(async () => {
     syncIntervalMs: 15 * 60_000,
   });
   garmin.webhookUrl = `${server.baseUrl}/webhooks/garmin`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -282,7 +277,9 @@ describe('dashboard states in Chromium', () => {
     const names = await page.locator('[data-testid="activities"] td.name').allTextContents();
     expect(names.indexOf('Activity B')).toBe(names.indexOf('Activity A') - 1);
     // the activity's own local time and offset are on hover
-    const a = page.locator('[data-testid="activities"] tr', { hasText: 'Activity A' }).locator('time');
+    const a = page
+      .locator('[data-testid="activities"] tr', { hasText: 'Activity A' })
+      .locator('td.start time');
     expect(await a.getAttribute('title')).toMatch(/at the activity: .* \(UTC\+09:00\)/);
 
     // Without the script: UTC, labelled, in the same order.
@@ -324,8 +321,17 @@ describe('dashboard states in Chromium', () => {
       await phone.locator('[data-testid="notice-garmin"] p', { hasText: /^Sync failed: / }).waitFor();
     });
 
-    // A sync that works says so, replacing the failure.
-    await sync.click();
+    // Written for the athlete: the headline says what happened, the technical reason is a disclosure
+    const lastError = page.getByTestId('last-error-garmin');
+    await lastError.waitFor();
+    expect(await lastError.locator('p').first().textContent()).toMatch(
+      /^\s*The last sync with Garmin did not finish\./,
+    );
+    expect(await lastError.locator('p').first().textContent()).not.toMatch(/HTTP|\(/);
+    expect(await lastError.locator('details').textContent()).toMatch(/Technical detail.*HTTP 400/s);
+
+    // "Try again" in the notice runs the same sync; it works and says so, replacing the failure.
+    await page.getByTestId('retry-sync-garmin').click();
     await page
       .locator('[data-testid="notice-garmin"] p', { hasText: /^Synced: \d+ new, \d+ updated\.$/ })
       .waitFor();
@@ -382,7 +388,7 @@ describe('dashboard states in Chromium', () => {
       const rows = other.locator('[data-testid="activities"] tbody tr');
       expect(await rows.count()).toBe(5);
       const first = await rows
-        .locator('time')
+        .locator('td.start time')
         .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
       await other.getByTestId('older-activities').click();
       await other.getByTestId('newest-activities').waitFor();
@@ -390,7 +396,7 @@ describe('dashboard states in Chromium', () => {
       expect(await other.getByTestId('older-activities').count()).toBe(0);
       await shotBoth('paged-activities', other);
       const second = await rows
-        .locator('time')
+        .locator('td.start time')
         .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
       // every activity once, newest first across the pages
       const all = [...first, ...second];
@@ -410,6 +416,151 @@ describe('dashboard states in Chromium', () => {
         /provider=garmin&before=/,
       );
       await shotBoth('provider-filter', other);
+    } finally {
+      await other.close();
+      await paged.close();
+    }
+  });
+
+  it('sport names with their family icon (an accessible name each) and provider marks', async () => {
+    await shotBoth('sport-icons', dashboardUrl, async (page) => {
+      const cells = page.locator('[data-testid="activities"] td.sport');
+      const ids = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-sport-type')!));
+      expect(ids.length).toBeGreaterThan(0);
+      for (const [i, id] of ids.entries()) {
+        const label = sportFamilyLabel(sportFamily(id));
+        // one image per cell, named after the family, next to the sport's own name
+        const icon = cells.nth(i).getByRole('img', { name: label, exact: true });
+        expect(await icon.count()).toBe(1);
+        expect(await cells.nth(i).textContent()).toBe(sportTypeDisplayName(id));
+      }
+      // the icons are drawn from the page's own sprite (no request), with a real shape
+      const widths = await page
+        .locator('[data-testid="activities"] td.sport svg use')
+        .evaluateAll((uses) =>
+          uses.map((u) => (u as unknown as { getBBox(): { width: number } }).getBBox().width),
+        );
+      expect(widths.every((w) => w > 0)).toBe(true);
+      // provider marks: decorative (the name beside them says it), on the card and on each row
+      expect(
+        await page.locator('#card-garmin [data-provider-mark="garmin"] svg[aria-hidden="true"]').count(),
+      ).toBe(1);
+      expect(
+        await page.locator('[data-testid="activities"] td[data-label="Provider"] svg.mark').count(),
+      ).toBe(ids.length);
+      expect((await page.locator('#card-garmin').textContent())?.trim()).toMatch(/^Garmin/);
+    });
+  });
+
+  it('units: km for a French browser, mi for en-US, and a choice kept across links (a cookie)', async () => {
+    const sizes: Array<[typeof DESKTOP, string]> = [
+      [DESKTOP, '1366'],
+      [PHONE, '390'],
+    ];
+    for (const [viewport, suffix] of sizes) {
+      const fr = await browser.newContext({ viewport, timezoneId: 'Europe/Paris', locale: 'fr-FR' });
+      const french = await fr.newPage();
+      await french.goto(dashboardUrl);
+      expect(await french.getByTestId('units-select').inputValue()).toBe('km');
+      const column = (p: Page, label: string) =>
+        p.locator(`[data-testid="activities"] td[data-label="${label}"]`).allTextContents();
+      expect((await column(french, 'Distance')).every((d) => /^(\d+\.\d{2} km|[\d,]+ m|—)$/.test(d))).toBe(
+        true,
+      );
+      expect((await column(french, 'Elevation')).every((d) => /^([\d,]+ m|—)$/.test(d))).toBe(true);
+      expect(await french.locator('#weekly-title').textContent()).toMatch(/in all$/);
+      await shot(french, `units-km-${suffix}`);
+      await fr.close();
+
+      const us = await browser.newContext({ viewport, timezoneId: 'America/New_York', locale: 'en-US' });
+      const american = await us.newPage();
+      await american.goto(dashboardUrl);
+      expect(await american.getByTestId('units-select').inputValue()).toBe('mi');
+      const miles = await column(american, 'Distance');
+      expect(miles.every((d) => /^(\d+\.\d{2} mi|[\d,]+ m|—)$/.test(d))).toBe(true);
+      expect(miles.some((d) => d.endsWith(' mi'))).toBe(true);
+      expect((await column(american, 'Elevation')).every((d) => /^([\d,]+ ft|—)$/.test(d))).toBe(true);
+      await shot(american, `units-mi-${suffix}`);
+
+      // the viewer picks km: the page keeps its user, and the next plain link keeps the choice
+      await american.selectOption('[data-testid="units-select"]', 'km');
+      await american.getByTestId('units-apply').click();
+      await american.waitForURL(/units=km/);
+      expect(new URL(american.url()).searchParams.get('user')).toBe(
+        new URL(dashboardUrl).searchParams.get('user'),
+      );
+      await american.goto(dashboardUrl);
+      expect(await american.getByTestId('units-select').inputValue()).toBe('km');
+      expect((await column(american, 'Distance')).some((d) => d.endsWith(' km'))).toBe(true);
+      await us.close();
+    }
+  });
+
+  it('filters the activities by sport family, with the provider filter, paging and ?user= kept', async () => {
+    const ids = await page
+      .locator('[data-testid="activities"] td.sport')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-sport-type')!));
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(sportFamily(id), (counts.get(sportFamily(id)) ?? 0) + 1);
+    const [family, expected] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    const absentFamily = SPORT_FAMILIES.map((f) => f.id).find((f) => !counts.has(f))!;
+    const paged = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: opened.trainlytics,
+      db: database.db,
+      port: 0,
+      activitiesPerPage: 1,
+    });
+    const other = await context.newPage();
+    try {
+      const userId = new URL(dashboardUrl).searchParams.get('user');
+      await other.goto(dashboardUrl.replace(server.baseUrl, paged.baseUrl));
+      await other.selectOption('[data-testid="provider-filter"]', 'garmin');
+      await other.selectOption('[data-testid="sport-filter"]', family);
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.waitForURL(/sport=/);
+      const params = new URL(other.url()).searchParams;
+      expect([params.get('user'), params.get('provider'), params.get('sport')]).toEqual([
+        userId,
+        'garmin',
+        family,
+      ]);
+      await shotBoth('sport-filter', other);
+      // every page holds only the family, and following "Older" reaches each of its activities once
+      const seen: string[] = [];
+      for (;;) {
+        const rows = other.locator('[data-testid="activities"] tbody tr');
+        const types = await rows
+          .locator('td.sport')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-sport-type')!));
+        expect(types.every((t) => sportFamily(t) === family)).toBe(true);
+        seen.push(
+          ...(await rows
+            .locator('td.start time')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!))),
+        );
+        expect(await other.getByTestId('sport-filter').inputValue()).toBe(family);
+        const older = other.getByTestId('older-activities');
+        if ((await older.count()) === 0) break;
+        const href = new URL((await older.getAttribute('href'))!, paged.baseUrl).searchParams;
+        expect([href.get('user'), href.get('provider'), href.get('sport')]).toEqual([
+          userId,
+          'garmin',
+          family,
+        ]);
+        await older.click();
+        await other.getByTestId('newest-activities').waitFor();
+      }
+      expect(seen).toHaveLength(expected);
+      expect(new Set(seen).size).toBe(expected);
+
+      await other.selectOption('[data-testid="sport-filter"]', absentFamily);
+      await other.locator('[data-testid="activity-filter"] button').click();
+      await other.getByTestId('no-activities').waitFor();
+      expect(await other.getByTestId('no-activities').textContent()).toBe(
+        'No activities match these filters.',
+      );
+      await shotBoth('sport-filter-empty', other);
     } finally {
       await other.close();
       await paged.close();
@@ -514,8 +665,12 @@ describe('dashboard states in Chromium', () => {
         expect(await page.getByTestId('message').isVisible()).toBe(true);
       },
     );
-    await shotBoth('not-found', `${server.baseUrl}/no-such-page`, async (page) => {
+    await shotBoth('not-found', `${server.baseUrl}/no-such-page?user=7`, async (page) => {
       expect(await page.getByRole('heading', { name: 'Not found' }).isVisible()).toBe(true);
+      // the way back keeps the user the page was about
+      expect(await page.getByRole('link', { name: 'Back to the dashboard' }).getAttribute('href')).toBe(
+        '/dashboard?user=7',
+      );
       expect(await page.locator('body').textContent()).not.toMatch(/^\s*[{[]/);
     });
     const guarded = await startHostServer({
@@ -575,5 +730,98 @@ describe('dashboard states in Chromium', () => {
 
   afterAll(async () => {
     await context?.close();
+  });
+});
+
+describe('a first sync in progress, page by page', () => {
+  let strava: StravaSandbox;
+  let stravaOpened: OpenedTrainlytics;
+  let stravaServer: HostServer;
+  /** The n-th request for a page of the activity list waits for `release` (the sync stays mid-way). */
+  let holdAt = 4;
+  let listCalls = 0;
+  let release: () => void = () => {};
+  let held = Promise.resolve();
+  const hold = () => {
+    listCalls = 0;
+    held = new Promise<void>((resolve) => (release = resolve));
+  };
+
+  beforeAll(async () => {
+    strava = await startStravaSandbox({ provider: { pageSize: 5 } });
+    const gated = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith('/athlete/activities') && ++listCalls === holdAt) await held;
+      return fetch(input, init);
+    }) as typeof fetch;
+    stravaOpened = await openTrainlytics({
+      env: {},
+      cwd: process.cwd(),
+      database,
+      providers: [strava.createProvider({ fetch: gated })],
+    });
+    stravaServer = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: stravaOpened.trainlytics,
+      db: database.db,
+      port: 0,
+      syncAfterConnect: true,
+    });
+  });
+  afterAll(async () => {
+    release();
+    await stravaServer?.close();
+    await stravaOpened?.close();
+    await strava?.close();
+  });
+
+  it('says which page it reached and how many activities arrived, in place, then the activities', async () => {
+    const user = await ensureUser(database.db, { email: 'progress@example.com' });
+    const { providerUserId } = await strava.seedAccount({ activityCount: 18, seed: 31 });
+    const url = `${stravaServer.baseUrl}/dashboard?user=${user.id}`;
+    const page = await pageAt(DESKTOP);
+    holdAt = 4;
+    hold();
+    await page.goto(url);
+    await page.getByTestId('connect-strava').click();
+    await page.waitForURL(`${strava.baseUrl}/**`);
+    await page.selectOption('#athlete_id', providerUserId);
+    await page.click('#authorize');
+    await page.waitForURL(url);
+    // three pages of five committed, the fourth held: the status line says so, in place
+    const state = page.getByTestId('state-strava');
+    await page.locator('[data-testid="state-strava"]', { hasText: 'page 3' }).waitFor();
+    const text = (await state.textContent()) ?? '';
+    const so = /^First sync: page 3 · (\d+) activit(?:y|ies) so far…$/.exec(text);
+    expect(so, text).not.toBeNull();
+    // the count is what the three pages stored (the list hides private activities, as Strava does)
+    const soFar = Number(so![1]);
+    expect(soFar).toBeGreaterThan(0);
+    expect(soFar).toBeLessThanOrEqual(15);
+    expect(await state.getAttribute('role')).toBe('status');
+    expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(soFar);
+    await shotBoth('first-sync-progress', page, async (phone) => {
+      expect(await phone.getByTestId('state-strava').textContent()).toBe(text);
+    });
+
+    release();
+    await page.locator('[data-provider="strava"] table.history tbody tr[data-status="success"]').waitFor();
+    await expect.poll(() => state.textContent()).toBe('');
+    const total = Number(await page.getByTestId('count-strava').textContent());
+    expect(total).toBeGreaterThan(soFar);
+    expect(await page.locator('[data-testid="activities"] tbody tr').count()).toBe(total);
+
+    // Full re-sync: the page keeps updating while the click awaits its answer, page by page
+    holdAt = 3;
+    hold();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('full-sync-strava').click();
+    await page.locator('[data-testid="state-strava"]', { hasText: 'page 2' }).waitFor();
+    expect(await state.textContent()).toMatch(/^Syncing: page 2 · \d+ activit(y|ies) so far…$/);
+    await shotBoth('sync-progress', page, async (phone) => {
+      expect(await phone.getByTestId('state-strava').textContent()).toMatch(/^Syncing: page 2 · /);
+    });
+    release();
+    await page.locator('[data-testid="notice-strava"] p', { hasText: /^Synced: / }).waitFor();
   });
 });

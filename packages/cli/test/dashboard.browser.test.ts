@@ -1,13 +1,14 @@
 import { isSportType, sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { launchChromium } from './helpers/chromium';
 
 let database: OpenedDatabase;
 let opened: OpenedTrainlytics;
@@ -40,17 +41,7 @@ beforeAll(async () => {
     port: 0,
     syncAfterConnect: true,
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -105,8 +96,13 @@ describe('the connections dashboard in Chromium', () => {
     expect(ids.every((id) => isSportType(id))).toBe(true);
     expect(sports).toEqual(ids.map((id) => sportTypeDisplayName(id!)));
     expect(sports.some((s) => s.includes(' ') || /[A-Z]/.test(s))).toBe(true);
-    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/km|—/);
-    expect(await rows.first().locator('td').nth(5).textContent()).toMatch(/^\d+:\d{2}(:\d{2})?$|—/);
+    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(
+      // the browser's language picks the units (en-US: miles); a swim is in metres
+      /^(\d+\.\d{2} (km|mi)|[\d,]+ m|—)$/,
+    );
+    expect(await rows.first().locator('td').nth(5).textContent()).toMatch(
+      /^(\d+ s|\d+ min \d{2} s|\d+ h \d{2} min)$|—/,
+    );
     expect(await page.getByTestId('last-sync-strava').textContent()).not.toBe('never');
     const history = page.locator('[data-provider="strava"] table.history tbody tr');
     expect(await history.count()).toBe(1);

@@ -258,7 +258,10 @@ describe('JSON API, sync now, webhooks, disconnect', () => {
 
     const { html } = await client.dashboard(user.id);
     expect(html).toContain('data-status="active"');
-    expect(html).toMatch(/<td[^>]* class="sport" data-sport-type="[a-z_]+">[^<]+<\/td>/);
+    // the sport's family icon (named for screen readers) and its display name
+    expect(html).toMatch(
+      /<td[^>]* class="sport" data-sport-type="[a-z_]+"><span class="sport-name"><svg class="icon" role="img" aria-label="[^"]+"[^>]*><use href="#sport-[a-z]+"><\/use><\/svg>[^<]+<\/span><\/td>/,
+    );
 
     const disconnect = await client.post(`/api/connections/${connection.id}/disconnect`);
     expect(disconnect.status).toBe(200);

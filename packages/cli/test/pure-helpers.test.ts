@@ -39,8 +39,9 @@ describe('formatting', () => {
     expect(text.split('\n')).toEqual(['name      n', '------  ---', 'Strava    5', 'Polar   120']);
   });
   it('formats durations and distances, with a dash when unknown', () => {
-    expect(formatDuration(59)).toBe('0:59');
-    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(59)).toBe('59 s');
+    expect(formatDuration(245)).toBe('4 min 05 s');
+    expect(formatDuration(3725)).toBe('1 h 02 min');
     expect(formatDuration(null)).toBe('—');
     expect(formatDistance(12345)).toBe('12.35 km');
     expect(formatDistance(null)).toBe('—');

@@ -12,6 +12,7 @@ import {
 } from '@trainlytics/core';
 import type { Database } from '@trainlytics/migrations';
 import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { connectionJson } from '../commands/connections-command';
 import { detailJson } from '../commands/detail-command';
@@ -36,6 +37,9 @@ import { connectFailureMessage } from './connect-failure';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page';
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
+import { parseSportFamily, type SportFamily, sportFamily } from './sport-families';
+import { progressText, SyncProgressBoard } from './sync-progress';
+import { resolveUnits, UNITS_COOKIE } from './units-preference';
 import { type AppUser, ensureUser, getUser, listUsers } from './users';
 import { weeklyVolume, weekStartOf } from './weekly-volume';
 
@@ -67,6 +71,11 @@ export interface HostAppOptions extends HostAuthOptions {
    * `retryAt` (`serve` hands it to its scheduler, or to the job queue with `startAfter`). Must not throw.
    */
   onSyncDeferred?: (deferred: DeferredSync) => void;
+  /**
+   * Where the syncs this process runs report their pages (`startHostServer` shares one with its first
+   * sync after a connect); the dashboard shows a running sync's "page 3 · 412 activities so far".
+   */
+  syncProgress?: SyncProgressBoard;
 }
 
 /** A sync the provider's rate limit deferred, to be run again at `retryAt`. */
@@ -125,6 +134,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   const secureCookie = base.protocol === 'https:';
   const redirectUri = (provider: string) => new URL(`/connect/${provider}/callback`, origin).toString();
   const app: HostApp = new Hono<HostEnv>();
+  const progress = options.syncProgress ?? new SyncProgressBoard();
 
   // Webhooks first: providers post from their servers, with their own verification (no CSRF, no cookies).
   app.all('/webhooks/:provider', async (c) => {
@@ -219,12 +229,32 @@ export function createHostApp(options: HostAppOptions): Hono {
       if (!user) notice = `Your user (id ${principal.userId}) is not in the users table`;
     }
     const token = csrfToken(c, secureCookie);
+    // km or mi: the page's control (kept in a cookie), else an earlier choice, else the browser's region
+    const { units, chosen } = resolveUnits({
+      query: c.req.query('units'),
+      cookie: getCookie(c, UNITS_COOKIE),
+      acceptLanguage: c.req.header('accept-language'),
+    });
+    if (chosen) {
+      setCookie(c, UNITS_COOKIE, units, {
+        path: '/',
+        maxAge: 365 * 86_400,
+        sameSite: 'Lax',
+        httpOnly: true,
+        secure: secureCookie,
+      });
+    }
     const model = {
+      units,
       users,
       user,
       providers: user ? await providerPanels(user) : [],
       ...(user
-        ? await activityPage(user, c.req.query('provider'), c.req.query('before'))
+        ? await activityPage(user, {
+            provider: c.req.query('provider'),
+            sport: parseSportFamily(c.req.query('sport')),
+            before: c.req.query('before'),
+          })
         : { activities: [] }),
       ...(user ? { weekly: await weeks(user) } : {}),
       csrfToken: token,
@@ -292,7 +322,11 @@ export function createHostApp(options: HostAppOptions): Hono {
       // the athlete cap: say so here, before the user meets the provider's own 403 page
       if (!ConnectionLimitError.isInstance(error)) throw error;
       return c.html(
-        messagePage(`${providerName(provider)} was not connected`, error.userMessage, '/dashboard'),
+        messagePage(
+          `${providerName(provider)} was not connected`,
+          error.userMessage,
+          `/dashboard?user=${userId}`,
+        ),
         409,
       );
     }
@@ -366,11 +400,18 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.post('/api/connections/:id/sync', async (c) => {
     const connection = await getConnection(principalOf(c), c.req.param('id'));
     const full = c.req.query('full') === '1' || c.req.query('full') === 'true';
-    const result: SyncResult = await trainlytics.sync(connection.id, {
-      full,
-      ifLocked: 'skip',
-      maxRateLimitWaitMs: options.syncMaxRateLimitWaitMs ?? 2_000,
-    });
+    const tracked = progress.track(connection.id);
+    let result: SyncResult;
+    try {
+      result = await trainlytics.sync(connection.id, {
+        full,
+        ifLocked: 'skip',
+        maxRateLimitWaitMs: options.syncMaxRateLimitWaitMs ?? 2_000,
+        onProgress: tracked.onProgress,
+      });
+    } finally {
+      tracked.done();
+    }
     if (result.status === 'deferred' && result.retryAt) {
       options.onSyncDeferred?.({ connectionId: connection.id, retryAt: result.retryAt, full });
     }
@@ -386,7 +427,7 @@ export function createHostApp(options: HostAppOptions): Hono {
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
       ? c.json({ error: 'NotFound', message: `No route ${c.req.method} ${c.req.path}` }, 404)
-      : c.html(messagePage('Not found', `Nothing at ${c.req.path}`, '/dashboard'), 404),
+      : c.html(messagePage('Not found', `Nothing at ${c.req.path}`, dashboardHref(c)), 404),
   );
   app.onError((error, c) => {
     const known = TrainlyticsError.isInstance(error);
@@ -397,7 +438,7 @@ export function createHostApp(options: HostAppOptions): Hono {
     if (!known) logger.error('request failed', { path: c.req.path, error: String(error) });
     return c.req.path.startsWith('/api/')
       ? c.json(body, status)
-      : c.html(messagePage('Error', body.message, '/dashboard'), status);
+      : c.html(messagePage('Error', body.message, dashboardHref(c)), status);
   });
 
   /** Provider-wide notices: an app suspended at its provider for everyone; the athlete cap for an admin. */
@@ -434,9 +475,15 @@ export function createHostApp(options: HostAppOptions): Hono {
         const backfill = asyncBackfill
           ? backfillStatus(await trainlytics.history.list({ connectionId: connection.id, limit: 200 }))
           : null;
+        const running = connection
+          ? history.find((h) => h.connectionId === connection.id && h.status === 'running')
+          : undefined;
         return {
           id,
           name: providerName(id),
+          ...(connection && running
+            ? { progress: progressText(running, progress.get(connection.id, running.id)) }
+            : {}),
           configured,
           configureHint: `set ${id.toUpperCase()}_CLIENT_ID and ${id.toUpperCase()}_CLIENT_SECRET`,
           connection,
@@ -465,18 +512,22 @@ export function createHostApp(options: HostAppOptions): Hono {
     );
   }
 
-  /** One page of the user's activities, newest first, optionally of one provider and before an instant. */
-  async function activityPage(user: AppUser, provider: string | undefined, before: string | undefined) {
+  /**
+   * One page of the user's activities, newest first, optionally of one provider and one sport family,
+   * before an instant.
+   */
+  async function activityPage(
+    user: AppUser,
+    filter: { provider: string | undefined; sport: SportFamily | null; before: string | undefined },
+  ) {
     const perPage = options.activitiesPerPage ?? 25;
-    const only = provider && KNOWN_PROVIDER_IDS.includes(provider) ? provider : null;
-    const until = before && !Number.isNaN(Date.parse(before)) ? new Date(before) : null;
+    const only = filter.provider && KNOWN_PROVIDER_IDS.includes(filter.provider) ? filter.provider : null;
+    const until = filter.before && !Number.isNaN(Date.parse(filter.before)) ? new Date(filter.before) : null;
+    const query = { userId: user.id, ...(only ? { provider: only } : {}) };
     const list = (limit: number) =>
-      trainlytics.activities.list({
-        userId: user.id,
-        limit,
-        ...(only ? { provider: only } : {}),
-        ...(until ? { before: until } : {}),
-      });
+      filter.sport
+        ? listOfFamily(query, filter.sport, until, limit)
+        : trainlytics.activities.list({ ...query, limit, ...(until ? { before: until } : {}) });
     // The next page starts strictly before this page's last start: activities sharing that start instant
     // all stay on this page (it grows past perPage), so none falls between two pages.
     const sameStart = (a: ActivityRow, b: ActivityRow) => a.startDate.getTime() === b.startDate.getTime();
@@ -495,10 +546,47 @@ export function createHostApp(options: HostAppOptions): Hono {
       activities,
       activityFilter: {
         provider: only,
+        sport: filter.sport,
         paged: until !== null,
+        before: until ? until.toISOString() : null,
         older: rows.length > size && last ? last.startDate.toISOString() : null,
       },
     };
+  }
+
+  /**
+   * At least `limit` activities of one sport family (or all that are left), newest first, starting before
+   * `until`. The store filters by user and provider only, so this reads the user's activities in batches
+   * (keyset on the start) and keeps the family's: a batch that ends inside a group of activities sharing
+   * a start keeps that group for the next batch, so none is skipped or read twice. It reads at most the
+   * user's whole history (a rare sport on a long history costs a scan of it).
+   */
+  async function listOfFamily(
+    query: { userId: number; provider?: string },
+    family: SportFamily,
+    until: Date | null,
+    limit: number,
+  ): Promise<ActivityRow[]> {
+    const out: ActivityRow[] = [];
+    let before = until;
+    let batch = Math.max(200, limit);
+    for (;;) {
+      const rows = await trainlytics.activities.list({
+        ...query,
+        limit: batch,
+        ...(before ? { before } : {}),
+      });
+      const exhausted = rows.length < batch;
+      const lastStart = rows.at(-1)?.startDate.getTime();
+      const complete = exhausted ? rows : rows.filter((r) => r.startDate.getTime() !== lastStart);
+      if (complete.length === 0 && !exhausted) {
+        batch *= 2; // one start instant fills the batch: read it whole
+        continue;
+      }
+      out.push(...complete.filter((r) => sportFamily(r.sportType) === family));
+      if (exhausted || out.length >= limit) return out;
+      before = complete.at(-1)!.startDate;
+    }
   }
 
   /** The JSON API's connection: a connection that needs the user names the action that fixes it. */
@@ -534,6 +622,12 @@ export function createHostApp(options: HostAppOptions): Hono {
 function userParam(value: string | undefined): number | null | undefined {
   if (value === undefined || value === '') return undefined;
   return parseId(value) ?? null;
+}
+
+/** The way back to the dashboard from an error page, keeping the `?user=` the request named. */
+function dashboardHref(c: Context<HostEnv>): string {
+  const user = parseId(c.req.query('user'));
+  return user ? `/dashboard?user=${user}` : '/dashboard';
 }
 
 function signInPage(title: string, message: string) {

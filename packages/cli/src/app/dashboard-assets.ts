@@ -7,6 +7,8 @@
  *   backfill on its way) and after every action, the page fetches itself and swaps only the regions
  *   (`data-live`) whose server HTML changed, and the text of the `role="status"` lines (`data-live-text`).
  *   Keyboard focus stays where it is (a replaced control is focused again by its `data-testid`).
+ * - While an action awaits its answer the page keeps updating too, so a long sync shows its progress
+ *   ("page 3 · 412 activities so far") in the card's status line.
  * - "Sync now" and "Disconnect" POST with the page's CSRF token; their outcome (the server's reason on
  *   failure) replaces the card's one notice, and the history is refreshed.
  */
@@ -100,13 +102,15 @@ async function refresh() {
   await refreshing;
   schedule();
 }
+// actions awaiting their answer: the page keeps updating meanwhile (a long sync shows its pages)
+let inFlight = 0;
 function schedule() {
-  if (timer !== null || !document.querySelector('[data-pending]')) return;
+  if (timer !== null || (inFlight === 0 && !document.querySelector('[data-pending]'))) return;
   timer = setTimeout(() => { timer = null; refresh(); }, POLL_MS);
 }
 schedule();
 
-function notify(article, text, kind) {
+function notify(article, text, kind, retry) {
   const box = article && article.querySelector('.card-notice');
   if (!box) return;
   // one notice per card: the latest outcome replaces the previous one
@@ -117,6 +121,19 @@ function notify(article, text, kind) {
   p.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   p.textContent = text;
   box.append(p);
+  if (retry) {
+    // "Try again": the same action, from the button as it is now (the card may have been updated)
+    const again = document.createElement('button');
+    again.type = 'button';
+    again.textContent = 'Try again';
+    again.dataset.testid = 'retry-' + retry;
+    again.addEventListener('click', () => {
+      const target = document.querySelector('[data-testid="' + CSS.escape(retry) + '"]');
+      if (target) target.click();
+      else box.replaceChildren();
+    });
+    box.append(again);
+  }
 }
 function describeSync(body) {
   if (body.status === 'deferred') {
@@ -141,6 +158,8 @@ document.addEventListener('click', async (event) => {
   button.setAttribute('aria-disabled', 'true');
   button.textContent = sync ? 'Syncing…' : 'Disconnecting…';
   notify(article, '');
+  inFlight++;
+  schedule();
   try {
     const response = await fetch(button.dataset.url, {
       method: 'POST',
@@ -151,13 +170,14 @@ document.addEventListener('click', async (event) => {
     if (!response.ok) {
       // the reason the server gave (a failed sync's errorMessage, an error's message), not the status text
       const reason = body.errorMessage || body.message || response.statusText || 'HTTP ' + response.status;
-      notify(article, (sync ? 'Sync failed: ' : 'Disconnect failed: ') + reason, 'error');
+      notify(article, (sync ? 'Sync failed: ' : 'Disconnect failed: ') + reason, 'error', button.dataset.testid);
     } else {
       notify(article, sync ? describeSync(body) : 'Disconnected.', 'status');
     }
   } catch (error) {
-    notify(article, 'The server could not be reached: ' + error.message, 'error');
+    notify(article, 'The server could not be reached: ' + error.message, 'error', button.dataset.testid);
   } finally {
+    inFlight--;
     button.removeAttribute('aria-disabled');
     button.textContent = label;
   }
@@ -191,6 +211,10 @@ tr[data-disconnected] { color: #5b6475; }
 .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; margin: 0.5rem 0; }
 .actions form { margin: 0; }
 .filter { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.sprite { display: none; }
+.icon, .mark { width: 1.1em; height: 1.1em; vertical-align: -0.2em; flex: none; }
+.icon { color: #2457c5; }
+.sport-name, .provider-name { display: inline-flex; align-items: center; gap: 0.35em; }
 .paging { display: flex; gap: 1rem; margin-top: 0.5rem; }
 .weekly { margin: 0.5rem 0; max-width: 32rem; }
 .weekly svg { width: 100%; height: 8rem; display: block; }

@@ -1,10 +1,19 @@
-import { type ActivityRow, type Connection, type SyncRecord, sportTypeDisplayName } from '@trainlytics/core';
+import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
 import { html } from 'hono/html';
-import { formatDistance, formatDuration } from '../format';
+import {
+  type DistanceUnits,
+  exactDuration,
+  formatDistance,
+  formatDuration,
+  formatElevation,
+} from '../format';
 import type { ProviderNotice } from '../provider-notices';
+import { providerName } from '../providers-from-env';
 import type { DeadSyncJob } from '../worker/sync-queue';
 import type { BackfillStatus } from './backfill-status';
 import { instantHtml } from './dashboard-time';
+import { providerHtml } from './provider-marks';
+import { SPORT_FAMILIES, type SportFamily, sportHtml, sportIconSprite } from './sport-families';
 import { type AppUser, displayName } from './users';
 import { type WeekVolume, weeklyChart } from './weekly-volume';
 
@@ -25,6 +34,8 @@ export interface ProviderPanel {
   activityCount?: number;
   /** The backfill was requested recently: its activities may still be arriving (the page keeps updating). */
   backfillPending?: boolean;
+  /** While a sync runs: how far it got (`page 3 · 412 activities so far`, see `progressText`). */
+  progress?: string;
 }
 
 export interface DashboardModel {
@@ -34,8 +45,19 @@ export interface DashboardModel {
   activities: ActivityRow[];
   /** Training time per week (the chart above the activities), oldest first. */
   weekly?: WeekVolume[];
-  /** The activity list's filter and paging: one provider, and the start of the next (older) page. */
-  activityFilter?: { provider: string | null; paged: boolean; older: string | null };
+  /**
+   * The activity list's filter and paging: one provider, one sport family, the start of the current page
+   * (`before`, null on the first) and of the next (older) one.
+   */
+  activityFilter?: {
+    provider: string | null;
+    sport?: SportFamily | null;
+    paged: boolean;
+    before?: string | null;
+    older: string | null;
+  };
+  /** The viewer's units (km or mi; swims always in metres): the page's control, kept in a cookie. */
+  units?: DistanceUnits;
   csrfToken: string;
   /** A one-line notice (e.g. an unknown `?user=`). */
   notice: string | null;
@@ -67,6 +89,7 @@ export function dashboardPage(model: DashboardModel) {
       <header>
         <h1>Trainlytics</h1>
         ${model.admin === false ? '' : userSelector(model)}
+        ${model.user ? unitsForm(model, model.user) : ''}
         ${model.signOut ? signOutForm(model.csrfToken) : ''}
       </header>
       <main id="main" tabindex="-1">
@@ -132,6 +155,26 @@ function userSelector(model: DashboardModel) {
   </form>`;
 }
 
+/** The units control: km or mi, kept (with the page's filters) by a GET to the same page. */
+function unitsForm(model: DashboardModel, user: AppUser) {
+  const units = model.units ?? 'km';
+  const filter = model.activityFilter;
+  return html`<form method="get" action="/dashboard" class="units" data-testid="units-form">
+    <input type="hidden" name="user" value="${user.id}" />
+    ${filter?.provider ? html`<input type="hidden" name="provider" value="${filter.provider}" />` : ''}
+    ${filter?.sport ? html`<input type="hidden" name="sport" value="${filter.sport}" />` : ''}
+    ${filter?.before ? html`<input type="hidden" name="before" value="${filter.before}" />` : ''}
+    <label
+      >Distances in
+      <select name="units" data-testid="units-select">
+        <option value="km" ${units === 'km' ? 'selected' : ''}>kilometres (km, m)</option>
+        <option value="mi" ${units === 'mi' ? 'selected' : ''}>miles (mi, ft)</option>
+      </select></label
+    >
+    <button type="submit" data-testid="units-apply">Apply</button>
+  </form>`;
+}
+
 function signOutForm(csrfToken: string) {
   return html`<form method="post" action="/logout" class="sign-out">
     <input type="hidden" name="csrf" value="${csrfToken}" />
@@ -159,9 +202,14 @@ function userSection(model: DashboardModel, user: AppUser) {
     </section>
     <section aria-labelledby="activities-heading">
       <h2 id="activities-heading">Recent activities</h2>
-      ${model.weekly ? html`<div data-live="weekly">${weeklyChart(model.weekly)}</div>` : ''}
+      ${model.weekly ? html`<div data-live="weekly">${weeklyChart(model.weekly, model.units ?? 'km')}</div>` : ''}
       ${activityFilterForm(model, user)}
-      <div data-live="activities">${activitiesTable(model.activities, disconnectedIds(model.providers))}
+      <div data-live="activities">${activitiesTable(
+        model.activities,
+        disconnectedIds(model.providers),
+        model.units ?? 'km',
+        Boolean(model.activityFilter?.provider || model.activityFilter?.sport),
+      )}
       ${activityPaging(model, user)}</div>
     </section>`;
 }
@@ -185,7 +233,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
   const awaiting = awaitingFirstSync ? html` data-awaiting-first-sync="true"` : '';
   const pendingAttr = pending ? html` data-pending="true"` : '';
   return html`<article class="provider" data-provider="${panel.id}" data-status="${status}"${awaiting}${pendingAttr} aria-labelledby="card-${panel.id}">
-    <h3 id="card-${panel.id}" tabindex="-1">${panel.name} <span data-live="status-${panel.id}"><span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></span></h3>
+    <h3 id="card-${panel.id}" tabindex="-1">${providerHtml(panel.id, panel.name)} <span data-live="status-${panel.id}"><span class="status status-${status}" data-testid="status-${panel.id}">${STATUS_LABELS[status]}</span></span></h3>
     <div data-live="summary-${panel.id}">
     ${
       connection
@@ -214,7 +262,17 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
                   “Reconnect ${panel.name}” to resume syncing.
                 </p>`
               : connection.lastError
-                ? html`<p class="error">Last error: ${connection.lastError}</p>`
+                ? html`<div class="error" data-testid="last-error-${panel.id}">
+                    <p>
+                      The last sync with ${panel.name} did not finish.${
+                        status === 'active' ? ' The next one tries again; “Sync now” tries at once.' : ''
+                      }
+                    </p>
+                    <details>
+                      <summary>Technical detail</summary>
+                      <p>${connection.lastError}</p>
+                    </details>
+                  </div>`
                 : ''
           }`
         : ''
@@ -222,7 +280,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
     ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill, status === 'active') : ''}
     </div>
     <p class="state" role="status" data-live-text="state-${panel.id}" data-testid="state-${panel.id}">${stateText(
-      { running, awaitingFirstSync },
+      { running, awaitingFirstSync, first: running && !connection?.lastSyncAt, progress: panel.progress },
     )}</p>
     <div class="actions" data-live="actions-${panel.id}">
       ${status === 'active' ? '' : connectForm}
@@ -245,8 +303,16 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
   </article>`;
 }
 
-function stateText(state: { running: boolean; awaitingFirstSync: boolean }): string {
-  if (state.running) return 'Syncing…';
+function stateText(state: {
+  running: boolean;
+  awaitingFirstSync: boolean;
+  first: boolean;
+  progress: string | undefined;
+}): string {
+  if (state.running) {
+    const what = state.first ? 'First sync' : 'Syncing';
+    return state.progress ? `${what}: ${state.progress}…` : `${what}…`;
+  }
   if (state.awaitingFirstSync) return 'First sync starting…';
   return '';
 }
@@ -281,7 +347,7 @@ function historyTable(history: SyncRecord[]) {
       ${history.map(
         (h) => html`<tr data-status="${h.status}">
           <td data-label="Started">${instantHtml(h.startedAt)}</td>
-          <td data-label="Duration">${h.completedAt ? `${((h.completedAt.getTime() - h.startedAt.getTime()) / 1000).toFixed(1)} s` : '…'}</td>
+          <td data-label="Duration">${h.completedAt ? durationHtml((h.completedAt.getTime() - h.startedAt.getTime()) / 1000) : '…'}</td>
           <td data-label="Type">${h.syncType}</td>
           <td data-label="Status">${h.status}</td>
           <td data-label="Created" class="number">${h.activitiesCreated}</td>
@@ -295,6 +361,7 @@ function historyTable(history: SyncRecord[]) {
 
 function activityFilterForm(model: DashboardModel, user: AppUser) {
   const selected = model.activityFilter?.provider ?? '';
+  const sport = model.activityFilter?.sport ?? '';
   return html`<form method="get" action="/dashboard" class="filter" data-testid="activity-filter">
     <input type="hidden" name="user" value="${user.id}" />
     <label
@@ -306,6 +373,13 @@ function activityFilterForm(model: DashboardModel, user: AppUser) {
         )}
       </select></label
     >
+    <label
+      >Sport
+      <select name="sport" data-testid="sport-filter">
+        <option value="" ${sport === '' ? 'selected' : ''}>All</option>
+        ${SPORT_FAMILIES.map((f) => html`<option value="${f.id}" ${sport === f.id ? 'selected' : ''}>${f.label}</option>`)}
+      </select></label
+    >
     <button type="submit">Show</button>
   </form>`;
 }
@@ -314,7 +388,9 @@ function activityFilterForm(model: DashboardModel, user: AppUser) {
 function activityPaging(model: DashboardModel, user: AppUser) {
   const filter = model.activityFilter;
   if (!filter || (!filter.older && !filter.paged)) return '';
-  const base = `/dashboard?user=${user.id}${filter.provider ? `&provider=${filter.provider}` : ''}`;
+  const base = `/dashboard?user=${user.id}${filter.provider ? `&provider=${filter.provider}` : ''}${
+    filter.sport ? `&sport=${filter.sport}` : ''
+  }`;
   return html`<nav class="paging" aria-label="Activity pages">
     ${filter.paged ? html`<a href="${base}" data-testid="newest-activities">Newest</a>` : ''}
     ${
@@ -334,11 +410,18 @@ function disconnectedIds(providers: ProviderPanel[]): Set<number> {
   );
 }
 
-function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = new Set()) {
-  if (activities.length === 0) return html`<p data-testid="no-activities">No activities yet.</p>`;
+function activitiesTable(
+  activities: ActivityRow[],
+  disconnected: Set<number>,
+  units: DistanceUnits,
+  filtered: boolean,
+) {
+  if (activities.length === 0) {
+    return html`<p data-testid="no-activities">${filtered ? 'No activities match these filters.' : 'No activities yet.'}</p>`;
+  }
   return html`<table class="activities stack" data-testid="activities">
     <thead>
-      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th></tr>
+      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th><th>Elevation</th></tr>
     </thead>
     <tbody>
       ${activities.map(
@@ -346,19 +429,30 @@ function activitiesTable(activities: ActivityRow[], disconnected: Set<number> = 
           a.connectionId !== null && disconnected.has(a.connectionId) ? html` data-disconnected="true"` : ''
         }>
           <td data-label="Start" class="start">${instantHtml(a.startDate, { localAt: a })}</td>
-          <td data-label="Provider">${a.provider ?? '—'}${
+          <td data-label="Provider">${a.provider ? providerHtml(a.provider, providerName(a.provider)) : '—'}${
             a.connectionId !== null && disconnected.has(a.connectionId)
               ? html` <span class="tag" data-testid="disconnected-tag">disconnected</span>`
               : ''
           }</td>
           <td data-label="Name" class="name"><a href="/dashboard/activities/${a.id}" data-testid="activity-link">${a.name || 'Untitled'}</a></td>
-          <td data-label="Sport" class="sport" data-sport-type="${a.sportType}">${sportTypeDisplayName(a.sportType)}</td>
-          <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType)}</td>
-          <td data-label="Duration" class="number">${formatDuration(a.movingTimeS ?? a.elapsedTimeS)}</td>
+          <td data-label="Sport" class="sport" data-sport-type="${a.sportType}">${sportHtml(a.sportType)}</td>
+          <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType, units)}</td>
+          <td data-label="Duration" class="number">${durationHtml(a.movingTimeS ?? a.elapsedTimeS)}</td>
+          <td data-label="Elevation" class="number">${formatElevation(a.totalElevationGainM, units)}</td>
         </tr>`,
       )}
     </tbody>
   </table>`;
+}
+
+/**
+ * A duration in the one format of the page (`4 min 05 s`, see `formatDuration`), as a `<time>` holding the
+ * exact value (machine-readable, and on hover); `—` when unknown.
+ */
+function durationHtml(seconds: number | null | undefined) {
+  const text = formatDuration(seconds);
+  if (text === '—' || seconds == null) return text;
+  return html`<time datetime="PT${Number(seconds.toFixed(3))}S" title="${exactDuration(seconds)}">${text}</time>`;
 }
 
 /**
@@ -420,6 +514,7 @@ export function layout(title: string, csrfToken: string, body: unknown) {
       </head>
       <body>
         <a class="skip-link" href="#main">Skip to content</a>
+        ${sportIconSprite()}
         ${body}
       </body>
     </html>`;

@@ -4,6 +4,7 @@ import { type Connection, SyncInProgressError } from '@trainlytics/core';
 import type { Hono } from 'hono';
 import { UserError } from '../user-error';
 import { createHostApp, type HostAppOptions } from './create-host-app';
+import { SyncProgressBoard } from './sync-progress';
 
 export interface HostServer {
   /** The origin the app was configured with (OAuth redirect URIs, webhook URLs). */
@@ -77,14 +78,18 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     '',
   );
   const background = new Set<Promise<unknown>>();
+  // the first sync's pages, shown on the dashboard while it runs
+  const syncProgress = options.syncProgress ?? new SyncProgressBoard();
   const onConnected = options.syncAfterConnect
     ? (connection: Connection) => {
+        const tracked = syncProgress.track(connection.id);
         const task = options.trainlytics
           // a rate limit defers it (handed to `onSyncDeferred`) instead of holding its lease for a window
           .sync(connection.id, {
             full: true,
             ifLocked: 'skip',
             maxRateLimitWaitMs: options.syncMaxRateLimitWaitMs ?? 2_000,
+            onProgress: tracked.onProgress,
           })
           .then((result) => {
             if (result.status === 'deferred' && result.retryAt) {
@@ -105,11 +110,14 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
               });
             }
           })
-          .finally(() => background.delete(task));
+          .finally(() => {
+            tracked.done();
+            background.delete(task);
+          });
         background.add(task);
       }
     : options.onConnected;
-  app = createHostApp({ ...options, baseUrl, ...(onConnected ? { onConnected } : {}) });
+  app = createHostApp({ ...options, baseUrl, syncProgress, ...(onConnected ? { onConnected } : {}) });
   return {
     baseUrl,
     port,

@@ -1,5 +1,6 @@
 import type { ActivityRow } from '@trainlytics/core';
 import { html } from 'hono/html';
+import { type DistanceUnits, formatDistance, formatDuration } from '../format';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -43,11 +44,8 @@ export function weeklyVolume(activities: ActivityRow[], now: Date, weeks = 8): W
   return out;
 }
 
-const hours = (s: number) =>
-  `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
-
 /** A bar per week of training time, drawn on the server as inline SVG (no script, no external asset). */
-export function weeklyChart(weeks: WeekVolume[]) {
+export function weeklyChart(weeks: WeekVolume[], units: DistanceUnits = 'km') {
   const width = 320;
   const height = 100;
   const barWidth = width / weeks.length;
@@ -55,10 +53,10 @@ export function weeklyChart(weeks: WeekVolume[]) {
   const total = weeks.reduce((sum, w) => sum + w.movingS, 0);
   return html`<figure class="weekly" data-testid="weekly-chart">
     <svg viewBox="0 0 ${width} ${height + 16}" role="img" aria-labelledby="weekly-title" preserveAspectRatio="none">
-      <title id="weekly-title">Training time per week, last ${weeks.length} weeks: ${hours(total)} in all</title>
+      <title id="weekly-title">Training time per week, last ${weeks.length} weeks: ${formatDuration(total)} in all</title>
       ${weeks.map((w, i) => {
         const h = Math.round((w.movingS / max) * height);
-        const label = `Week of ${w.weekStart.toISOString().slice(0, 10)}: ${hours(w.movingS)}, ${(w.distanceM / 1000).toFixed(1)} km, ${w.activities} ${w.activities === 1 ? 'activity' : 'activities'}`;
+        const label = `Week of ${w.weekStart.toISOString().slice(0, 10)}: ${formatDuration(w.movingS)}, ${formatDistance(w.distanceM, null, units)}, ${w.activities} ${w.activities === 1 ? 'activity' : 'activities'}`;
         return html`<g data-week="${w.weekStart.toISOString().slice(0, 10)}" data-moving-s="${w.movingS}">
           <title>${label}</title>
           <rect x="${(i * barWidth + 2).toFixed(1)}" y="${height - h}" width="${(barWidth - 4).toFixed(1)}" height="${h}" fill="#2457c5"></rect>
@@ -66,6 +64,6 @@ export function weeklyChart(weeks: WeekVolume[]) {
         </g>`;
       })}
     </svg>
-    <figcaption>Training time per week (UTC weeks, from Monday): ${hours(total)} over ${weeks.length} weeks</figcaption>
+    <figcaption>Training time per week (UTC weeks, from Monday): ${formatDuration(total)} over ${weeks.length} weeks</figcaption>
   </figure>`;
 }
