@@ -47,7 +47,7 @@ function runScenario(args: string[], heapCapMiB?: number): Promise<ScenarioResul
       if (code !== 0 || !line) reject(new Error(`Scenario ${args.join(' ')} failed (exit ${code})`));
       else {
         const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ScenarioResult;
-        resolve(heapCapMiB && result.scenario !== 'incremental' ? { ...result, heapCapMiB } : result);
+        resolve(heapCapMiB && result.scenario === 'backfill' ? { ...result, heapCapMiB } : result);
       }
     });
   });
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   }
   // the same backfills with the heap capped: memory that grew with the history would fail here
   for (const n of sizes) plan.push({ args: ['backfill', String(n), 'postgres'], heapCapMiB: HEAP_CAP_MIB });
+  // the backfill against its own store's write rate (write-rate-scenario.ts)
+  plan.push({ args: ['write-rate', String(sizes.at(-1))] });
   plan.push({
     args: [
       'incremental',

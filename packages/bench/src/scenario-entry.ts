@@ -1,6 +1,7 @@
 import { runBackfill, runNaive } from './backfill-scenario';
 import { runIncremental } from './incremental-scenario';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
+import { runWriteRate } from './write-rate-scenario';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
@@ -25,6 +26,8 @@ async function main(args: string[]): Promise<ScenarioResult> {
       return runBackfill(n(0), db());
     case 'naive':
       return runNaive(n(0), db());
+    case 'write-rate':
+      return runWriteRate(n(0));
     case 'incremental':
       return runIncremental({
         connections: n(0),
@@ -34,7 +37,7 @@ async function main(args: string[]): Promise<ScenarioResult> {
         concurrency: n(4),
       });
     default:
-      throw new Error(`Unknown scenario ${kind}: backfill, naive or incremental`);
+      throw new Error(`Unknown scenario ${kind}: backfill, naive, write-rate or incremental`);
   }
 }
 

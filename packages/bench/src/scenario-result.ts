@@ -1,3 +1,5 @@
+import type { WriteRateResult } from './write-rate-scenario';
+
 export interface BackfillResult {
   scenario: 'backfill' | 'naive';
   database: 'postgres' | 'pglite';
@@ -32,7 +34,7 @@ export interface IncrementalResult {
   peakRssMiB: number;
 }
 
-export type ScenarioResult = BackfillResult | IncrementalResult;
+export type ScenarioResult = BackfillResult | IncrementalResult | WriteRateResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
