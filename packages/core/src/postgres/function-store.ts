@@ -116,6 +116,8 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       };
       // the key's presence is what tells the function to write the cursor (null clears it)
       if (page.cursor !== undefined) args.cursor = page.cursor;
+      // from migration 013 on: such a commit does not wait for its flush (earlier functions ignore the key)
+      if (page.refetchable) args.refetchable = true;
       const result = (await call('trainlytics_commit_page', args)) as JsonRow;
       return {
         created: Number(result.created ?? 0),

@@ -131,6 +131,13 @@ export interface PageCommit {
   cursor?: JsonValue | null;
   requestsMade: number;
   now: Date;
+  /**
+   * The provider serves this page again from the previous cursor if it is lost (a sync page without a
+   * `commit` hook): the store may acknowledge the commit before it is flushed to disk, as long as the page
+   * and its cursor stay one transaction (a database crash then loses whole pages, which the next sync
+   * fetches again; ADR 0023). Absent or false: the commit is durable when this resolves.
+   */
+  refetchable?: boolean;
 }
 
 export interface PageCommitResult {

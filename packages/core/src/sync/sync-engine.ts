@@ -62,6 +62,9 @@ function result(
  * Syncs one connection: takes the connection's lease, closes rows of a crashed run, records a
  * `sync_history` row, then stores the plugin's pages one by one (each page and its cursor in one
  * transaction), so a failure keeps every committed page and the next run resumes after the last one.
+ * A page without a `commit` hook is committed as `refetchable` (the database may acknowledge it before
+ * flushing it; a database crash loses whole pages, fetched again next time), a page with one durably
+ * before its hook runs; the run's end (`finishSync`) is durable, and flushes every page before it (ADR 0023).
  * Provider failures never throw: they end the run as `failed` with a message a person can act on. A
  * rate limit that would make the run wait longer than `maxRateLimitWaitMs` ends it `deferred` with the
  * time the provider accepts requests again (`retryAt`): its committed pages stay, and the next run resumes
@@ -159,6 +162,8 @@ export async function runSync(
             cursor: page.cursor,
             requestsMade: requests,
             now: rt.clock.now(),
+            // a page the provider serves again need not wait for the disk; one with a commit hook must
+            refetchable: !rawPage.commit,
           });
           reported += requests;
           cursor = page.cursor;
