@@ -3,6 +3,8 @@
 -- trainlytics_commit_page (011) again, with two changes (docs/decisions/0023-refetchable-pages-and-read-ahead.md):
 -- * the page's activities are read with one jsonb_to_recordset over the array instead of one
 --   jsonb_to_record per element (same columns, same "last occurrence wins" order);
+-- * `lease` renews the sync's lease in the page's transaction (one round trip and one commit per page
+--   fewer than a separate trainlytics_acquire_lease before it; a page is never written without it);
 -- * `refetchable: true` in the arguments makes the call's transaction commit with
 --   synchronous_commit = off: the commit returns before its WAL record is flushed to disk. A crash of the
 --   database server can then lose the last few such commits (at most about three times wal_writer_delay,
@@ -22,8 +24,11 @@ set local client_min_messages = warning;
 
 -- args: { connection_id, sync_id (may be null), activities: [... each with detail?: 'summary' | 'detail'],
 --         deleted_ids: [...], rejected: [...], cursor? (written when the key is present), requests_made, now,
---         refetchable? (true: the provider serves the page again if it is lost, see above) }
--- -> { created, updated, deleted }. One transaction (one function call):
+--         refetchable? (true: the provider serves the page again if it is lost, see above),
+--         lease? ({ key, owner, expires_at }: renewed in this transaction; TL409 and nothing written when
+--         another owner holds it) }
+-- -> { created, updated, deleted, lease (true when the lease was renewed here) }. One transaction (one
+--    function call):
 --   * upserts the activities on (provider, provider_activity_id), merging each with the stored row
 --     (trainlytics_merge_activity: a summary never clears what a detail gave); a row whose stored values
 --     would all stay the same is not written and counts neither as created nor updated; legacy rows get
@@ -56,6 +61,19 @@ begin
   select * into v_connection from provider_connections c where c.id = (args ->> 'connection_id')::int;
   if not found then
     raise exception using errcode = 'TL404', message = format('No connection with id %s', args ->> 'connection_id');
+  end if;
+
+  if args ? 'lease' then
+    -- the sync's lease, renewed in the page's own transaction (what trainlytics_acquire_lease does): the
+    -- page is written only while its owner holds the lease, and a crash loses the renewal with the page
+    insert into trainlytics_leases as l (key, owner, expires_at)
+    values (args #>> '{lease,key}', args #>> '{lease,owner}', (args #>> '{lease,expires_at}')::timestamptz)
+    on conflict (key) do update set owner = excluded.owner, expires_at = excluded.expires_at
+    where l.expires_at <= v_now or l.owner = excluded.owner;
+    if not found then
+      raise exception using errcode = 'TL409',
+        message = format('The lease %s is held by another process: the page was not written', args #>> '{lease,key}');
+    end if;
   end if;
 
   if jsonb_typeof(args -> 'activities') = 'array' and jsonb_array_length(args -> 'activities') > 0 then
@@ -151,7 +169,8 @@ begin
     updated_at = v_now
   where c.id = v_connection.id;
 
-  return jsonb_build_object('created', v_created, 'updated', v_updated, 'deleted', v_deleted);
+  return jsonb_build_object('created', v_created, 'updated', v_updated, 'deleted', v_deleted,
+    'lease', args ? 'lease');
 end
 $$;
 

@@ -138,6 +138,12 @@ export interface PageCommit {
    * fetches again; ADR 0023). Absent or false: the commit is durable when this resolves.
    */
   refetchable?: boolean;
+  /**
+   * The sync's lease, for a store that renews it in the page's transaction (`commitPageRenewsLease`):
+   * written only while `owner` holds `key` (or it expired), which then lasts until `expiresAt`; otherwise
+   * nothing is written and `commitPage` rejects with `SyncInProgressError`.
+   */
+  lease?: { key: string; owner: string; expiresAt: Date };
 }
 
 export interface PageCommitResult {
@@ -170,6 +176,11 @@ export interface ActivityQuery {
 export interface Store {
   /** `postgres`, `pglite`, `supabase`, … */
   readonly kind: string;
+  /**
+   * `commitPage` renews `PageCommit.lease` in the page's own transaction (ADR 0023): core then makes no
+   * separate lease renewal before each page. Absent: core renews it with `acquireLease` first.
+   */
+  readonly commitPageRenewsLease?: boolean;
 
   // connections
   getConnection(id: number): Promise<ConnectionRecord | null>;

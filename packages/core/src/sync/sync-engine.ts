@@ -13,7 +13,7 @@ import { type HeldLease, withLease } from '../registry/lease';
 import type { RequestCounter } from '../registry/provider-http';
 import type { AppCondition, Runtime } from '../registry/runtime';
 import type { SyncOptions, SyncProgress, SyncResult } from '../registry/types';
-import type { ConnectionRecord, SyncRecord, SyncType } from '../store/store';
+import type { ConnectionRecord, PageCommit, PageCommitResult, SyncRecord, SyncType } from '../store/store';
 import { createConnectionSession } from '../tokens/connection-session';
 import { describeFailure } from './error-message';
 import { rejectionToJson } from './rejection-json';
@@ -152,8 +152,10 @@ export async function runSync(
           options.signal?.throwIfAborted();
           const page = screenActivities(provider.id, rawPage);
           const requests = counter.count - reported;
-          await assertHeld(lease, connectionId, provider.id);
-          const committed = await rt.store.commitPage({
+          // the store renews the lease in the page's own transaction, or core renews it right before
+          const renewal = rt.store.commitPageRenewsLease ? leaseRenewal(rt, lease) : null;
+          if (!renewal) await assertHeld(lease, connectionId, provider.id);
+          const committed = await commitHeld(rt, connectionId, provider.id, {
             connectionId,
             syncId: sync.id,
             activities: page.activities,
@@ -164,6 +166,7 @@ export async function runSync(
             now: rt.clock.now(),
             // a page the provider serves again need not wait for the disk; one with a commit hook must
             refetchable: !rawPage.commit,
+            ...(renewal ? { lease: renewal } : {}),
           });
           reported += requests;
           cursor = page.cursor;
@@ -280,10 +283,38 @@ class LeaseLostError extends SyncInProgressError {}
 /** Renews the connection's lease right before a write; throws when it was lost. */
 async function assertHeld(lease: HeldLease, connectionId: number, providerId: string): Promise<void> {
   if (await lease.renew()) return;
-  throw new LeaseLostError(
+  throw leaseLost(connectionId, providerId);
+}
+
+function leaseLost(connectionId: number, providerId: string): LeaseLostError {
+  return new LeaseLostError(
     `The sync of connection ${connectionId} lost its lease to another process (it could not renew it in time); it stopped without writing more`,
     { provider: providerId, hint: 'the other process carries on from the last committed page' },
   );
+}
+
+/** The renewal a store that renews the lease with each page (`commitPageRenewsLease`) makes. */
+function leaseRenewal(rt: Runtime, lease: HeldLease): NonNullable<PageCommit['lease']> {
+  return {
+    key: lease.key,
+    owner: lease.owner,
+    expiresAt: new Date(rt.clock.now().getTime() + rt.leaseTtlMs),
+  };
+}
+
+/** Commits a page; a page refused because another process holds the lease stops the run (`LeaseLostError`). */
+async function commitHeld(
+  rt: Runtime,
+  connectionId: number,
+  providerId: string,
+  page: PageCommit,
+): Promise<PageCommitResult> {
+  try {
+    return await rt.store.commitPage(page);
+  } catch (error) {
+    if (page.lease && SyncInProgressError.isInstance(error)) throw leaseLost(connectionId, providerId);
+    throw error;
+  }
 }
 
 /**
