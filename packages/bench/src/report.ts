@@ -1,5 +1,6 @@
 import { formatRttReport } from './rtt-report';
 import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
+import { formatWriteRate } from './write-rate-report';
 
 export interface Machine {
   date: string;
@@ -63,5 +64,6 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
   }
   const rtt = formatRttReport(results);
   if (rtt) lines.push('', rtt);
+  lines.push(...formatWriteRate(results));
   return lines.join('\n');
 }

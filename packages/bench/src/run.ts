@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   }
   // the same backfills with the heap capped: memory that grew with the history would fail here
   for (const n of sizes) plan.push({ args: ['backfill', String(n), 'postgres'], heapCapMiB: HEAP_CAP_MIB });
+  // the backfill against its own store's write rate (write-rate-scenario.ts)
+  plan.push({ args: ['write-rate', String(sizes.at(-1))] });
   plan.push({
     args: [
       'incremental',

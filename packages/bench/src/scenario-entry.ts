@@ -2,6 +2,7 @@ import { runBackfill, runNaive } from './backfill-scenario';
 import { runIncremental } from './incremental-scenario';
 import { runRttPair } from './rtt-scenario';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
+import { runWriteRate } from './write-rate-scenario';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
@@ -28,6 +29,8 @@ async function main(args: string[]): Promise<ScenarioResult> {
       return runBackfill(n(0), db());
     case 'naive':
       return runNaive(n(0), db());
+    case 'write-rate':
+      return runWriteRate(n(0));
     case 'incremental':
       return runIncremental({
         connections: n(0),
@@ -46,7 +49,7 @@ async function main(args: string[]): Promise<ScenarioResult> {
       return runRttPair(n(0), rttMs, first);
     }
     default:
-      throw new Error(`Unknown scenario ${kind}: backfill, naive, incremental or rtt`);
+      throw new Error(`Unknown scenario ${kind}: backfill, naive, write-rate, incremental or rtt`);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { WriteRateResult } from './write-rate-scenario';
+
 export interface BackfillResult {
   scenario: 'backfill' | 'naive';
   database: 'postgres' | 'pglite';
@@ -44,7 +46,7 @@ export interface RttResult {
   trainlytics: BackfillResult;
 }
 
-export type ScenarioResult = BackfillResult | IncrementalResult | RttResult;
+export type ScenarioResult = BackfillResult | IncrementalResult | RttResult | WriteRateResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -21,6 +21,7 @@ import {
 import { describeStravaError } from './strava-error';
 import { createStravaOAuth } from './strava-oauth';
 import { stravaRateLimit } from './strava-rate-limit';
+import { withStravaReadAhead } from './strava-read-ahead';
 import { resolveStravaSettings, type StravaProviderOptions } from './strava-settings';
 import { createStravaStreams } from './strava-streams';
 import {
@@ -153,7 +154,7 @@ export function strava(options: StravaProviderOptions = {}) {
     },
   } satisfies ProviderV1;
 
-  return defineProvider(provider);
+  return defineProvider(withStravaReadAhead(provider));
 }
 
 export type StravaProvider = ReturnType<typeof strava>;

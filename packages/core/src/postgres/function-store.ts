@@ -1,4 +1,5 @@
-import type { Store } from '../store/store';
+import { SyncInProgressError } from '../errors/errors';
+import type { PageCommit, Store } from '../store/store';
 import {
   activityArgs,
   connectionPatchArgs,
@@ -13,8 +14,16 @@ import {
   toOAuthStateRecord,
   toSyncRecord,
 } from './map-rows';
-import type { CallStoreFunction } from './store-functions';
+import { type CallStoreFunction, STORE_ERROR_CODES } from './store-functions';
 import { backlogArgs, saveStreamsArgs, toBacklogItem, toStoredStreams } from './streams-rows';
+
+const LEASE_TAKEN = STORE_ERROR_CODES.leaseTaken;
+
+function leaseTaken(key: string): SyncInProgressError {
+  return new SyncInProgressError(`The lease ${key} is held by another process: the page was not written`, {
+    hint: 'the other process carries on from the last committed page',
+  });
+}
 
 export interface FunctionStoreOptions {
   /** `postgres`, `pglite`, `supabase`, … */
@@ -31,6 +40,15 @@ export interface FunctionStoreOptions {
  */
 export function createFunctionStore({ kind, call, close }: FunctionStoreOptions): Store {
   const one = (value: unknown): JsonRow | null => rowsOf(value)[0] ?? null;
+  // whether the database's trainlytics_commit_page renews a page's lease itself (migration 013 on)
+  let commitRenewsLease = false;
+  const renewLease = async (lease: NonNullable<PageCommit['lease']>, now: Date) =>
+    (await call('trainlytics_acquire_lease', {
+      key: lease.key,
+      owner: lease.owner,
+      expires_at: lease.expiresAt.toISOString(),
+      now: now.toISOString(),
+    })) === true;
 
   return {
     kind,
@@ -105,6 +123,8 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       return toSyncRecord(row as JsonRow);
     },
 
+    commitPageRenewsLease: true,
+
     async commitPage(page) {
       const args: Record<string, unknown> = {
         connection_id: page.connectionId,
@@ -117,7 +137,26 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
       };
       // the key's presence is what tells the function to write the cursor (null clears it)
       if (page.cursor !== undefined) args.cursor = page.cursor;
-      const result = (await call('trainlytics_commit_page', args)) as JsonRow;
+      // from migration 013 on: such a commit does not wait for its flush (earlier functions ignore the key)
+      if (page.refetchable) args.refetchable = true;
+      if (page.lease) {
+        // before 013 the function ignores `lease`: until a page says it renewed it, renew it first
+        if (!commitRenewsLease && !(await renewLease(page.lease, page.now))) throw leaseTaken(page.lease.key);
+        args.lease = {
+          key: page.lease.key,
+          owner: page.lease.owner,
+          expires_at: page.lease.expiresAt.toISOString(),
+        };
+      }
+      let result: JsonRow;
+      try {
+        result = (await call('trainlytics_commit_page', args)) as JsonRow;
+      } catch (error) {
+        if (page.lease && (error as { code?: unknown }).code === LEASE_TAKEN)
+          throw leaseTaken(page.lease.key);
+        throw error;
+      }
+      if (page.lease) commitRenewsLease = result.lease === true;
       return {
         created: Number(result.created ?? 0),
         updated: Number(result.updated ?? 0),

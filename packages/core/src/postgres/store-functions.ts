@@ -59,6 +59,8 @@ export const STORE_ERROR_CODES = {
   connectionConflict: 'TL001',
   notFound: 'TL404',
   unknownProvider: 'TL422',
+  /** trainlytics_commit_page (013): the page's lease is held by another owner; nothing was written. */
+  leaseTaken: 'TL409',
 } as const;
 
 const MISSING_FUNCTION_HINT =

@@ -3,6 +3,7 @@ export * from './http-client';
 export * from './oauth';
 export * from './parse-json-exact';
 export * from './rate-limit-tracker';
+export * from './read-ahead';
 export * from './retry';
 export * from './settings';
 export * from './validate';

@@ -132,6 +132,19 @@ export interface PageCommit {
   cursor?: JsonValue | null;
   requestsMade: number;
   now: Date;
+  /**
+   * The provider serves this page again from the previous cursor if it is lost (a sync page without a
+   * `commit` hook): the store may acknowledge the commit before it is flushed to disk, as long as the page
+   * and its cursor stay one transaction (a database crash then loses whole pages, which the next sync
+   * fetches again; ADR 0023). Absent or false: the commit is durable when this resolves.
+   */
+  refetchable?: boolean;
+  /**
+   * The sync's lease, for a store that renews it in the page's transaction (`commitPageRenewsLease`):
+   * written only while `owner` holds `key` (or it expired), which then lasts until `expiresAt`; otherwise
+   * nothing is written and `commitPage` rejects with `SyncInProgressError`.
+   */
+  lease?: { key: string; owner: string; expiresAt: Date };
 }
 
 export interface PageCommitResult {
@@ -196,6 +209,11 @@ export interface StreamsBacklogItem {
 export interface Store {
   /** `postgres`, `pglite`, `supabase`, … */
   readonly kind: string;
+  /**
+   * `commitPage` renews `PageCommit.lease` in the page's own transaction (ADR 0023): core then makes no
+   * separate lease renewal before each page. Absent: core renews it with `acquireLease` first.
+   */
+  readonly commitPageRenewsLease?: boolean;
 
   // connections
   getConnection(id: number): Promise<ConnectionRecord | null>;

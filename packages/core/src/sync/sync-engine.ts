@@ -13,7 +13,7 @@ import { type HeldLease, withLease } from '../registry/lease';
 import type { RequestCounter } from '../registry/provider-http';
 import type { AppCondition, Runtime } from '../registry/runtime';
 import type { SyncOptions, SyncProgress, SyncResult } from '../registry/types';
-import type { ConnectionRecord, SyncRecord, SyncType } from '../store/store';
+import type { ConnectionRecord, PageCommit, PageCommitResult, SyncRecord, SyncType } from '../store/store';
 import { createConnectionSession } from '../tokens/connection-session';
 import { describeFailure } from './error-message';
 import { rejectionToJson } from './rejection-json';
@@ -62,6 +62,9 @@ function result(
  * Syncs one connection: takes the connection's lease, closes rows of a crashed run, records a
  * `sync_history` row, then stores the plugin's pages one by one (each page and its cursor in one
  * transaction), so a failure keeps every committed page and the next run resumes after the last one.
+ * A page without a `commit` hook is committed as `refetchable` (the database may acknowledge it before
+ * flushing it; a database crash loses whole pages, fetched again next time), a page with one durably
+ * before its hook runs; the run's end (`finishSync`) is durable, and flushes every page before it (ADR 0023).
  * Provider failures never throw: they end the run as `failed` with a message a person can act on. A
  * rate limit that would make the run wait longer than `maxRateLimitWaitMs` ends it `deferred` with the
  * time the provider accepts requests again (`retryAt`): its committed pages stay, and the next run resumes
@@ -149,8 +152,10 @@ export async function runSync(
           options.signal?.throwIfAborted();
           const page = screenActivities(provider.id, rawPage);
           const requests = counter.count - reported;
-          await assertHeld(lease, connectionId, provider.id);
-          const committed = await rt.store.commitPage({
+          // the store renews the lease in the page's own transaction, or core renews it right before
+          const renewal = rt.store.commitPageRenewsLease ? leaseRenewal(rt, lease) : null;
+          if (!renewal) await assertHeld(lease, connectionId, provider.id);
+          const committed = await commitHeld(rt, connectionId, provider.id, {
             connectionId,
             syncId: sync.id,
             activities: page.activities,
@@ -159,6 +164,9 @@ export async function runSync(
             cursor: page.cursor,
             requestsMade: requests,
             now: rt.clock.now(),
+            // a page the provider serves again need not wait for the disk; one with a commit hook must
+            refetchable: !rawPage.commit,
+            ...(renewal ? { lease: renewal } : {}),
           });
           reported += requests;
           cursor = page.cursor;
@@ -275,10 +283,38 @@ class LeaseLostError extends SyncInProgressError {}
 /** Renews the connection's lease right before a write; throws when it was lost. */
 async function assertHeld(lease: HeldLease, connectionId: number, providerId: string): Promise<void> {
   if (await lease.renew()) return;
-  throw new LeaseLostError(
+  throw leaseLost(connectionId, providerId);
+}
+
+function leaseLost(connectionId: number, providerId: string): LeaseLostError {
+  return new LeaseLostError(
     `The sync of connection ${connectionId} lost its lease to another process (it could not renew it in time); it stopped without writing more`,
     { provider: providerId, hint: 'the other process carries on from the last committed page' },
   );
+}
+
+/** The renewal a store that renews the lease with each page (`commitPageRenewsLease`) makes. */
+function leaseRenewal(rt: Runtime, lease: HeldLease): NonNullable<PageCommit['lease']> {
+  return {
+    key: lease.key,
+    owner: lease.owner,
+    expiresAt: new Date(rt.clock.now().getTime() + rt.leaseTtlMs),
+  };
+}
+
+/** Commits a page; a page refused because another process holds the lease stops the run (`LeaseLostError`). */
+async function commitHeld(
+  rt: Runtime,
+  connectionId: number,
+  providerId: string,
+  page: PageCommit,
+): Promise<PageCommitResult> {
+  try {
+    return await rt.store.commitPage(page);
+  } catch (error) {
+    if (page.lease && SyncInProgressError.isInstance(error)) throw leaseLost(connectionId, providerId);
+    throw error;
+  }
 }
 
 /**

@@ -13,7 +13,11 @@ import { join } from 'node:path';
 export interface PrivatePostgres {
   port: number;
   connectionString: string;
-  stop(): void;
+  /**
+   * Stops the server: `fast` (default) ends every session and shuts down cleanly; `immediate` is a crash
+   * (no shutdown checkpoint, WAL not yet written is lost; recovery runs at the next start).
+   */
+  stop(mode?: 'fast' | 'immediate'): void;
   start(): void;
   /** Stops the server (if running) and deletes the cluster. */
   destroy(): void;
@@ -40,8 +44,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Creates and starts a private cluster (`destroy()` it in `afterAll`). */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * Creates and starts a private cluster (`destroy()` it in `afterAll`). `settings` are extra server
+ * parameters (`{ wal_writer_delay: '10s' }`).
+ */
+export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'tl-private-pg-'));
   const data = join(dir, 'data');
@@ -57,7 +64,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       : execFileSync(join(bin, file), args, { stdio: 'pipe' });
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const extra = Object.entries(settings)
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join('');
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${extra}`;
   let running = false;
   const cluster: PrivatePostgres = {
     port,
@@ -66,8 +76,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
       running = true;
     },
-    stop() {
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    stop(mode = 'fast') {
+      run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
       running = false;
     },
     destroy() {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonExact } from '../../src/provider-utils/parse-json-exact';
+import { parseJsonExact, parseJsonExactScan } from '../../src/provider-utils/parse-json-exact';
 
 /** JSON with bigints written as bare numbers, as a provider writes an int64. */
 function writeJson(value: unknown, indent?: number): string {
@@ -81,5 +81,76 @@ describe('parseJsonExact', () => {
 
   it('throws SyntaxError on invalid JSON, like JSON.parse', () => {
     expect(() => parseJsonExact('{"id": 9007199254740993')).toThrow(SyntaxError);
+  });
+
+  it('property: the fast path reads every text exactly as the exact scan does (values, or the same SyntaxError)', () => {
+    const digits = (min: number, max: number) =>
+      fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+    // numbers near and beyond 2^53 in every position: bare, negative, with a fraction or an exponent (of
+    // 16+ digits too), inside strings and after escapes, plus JSON punctuation to build invalid texts
+    const fragment = fc.oneof(
+      digits(1, 22),
+      digits(14, 20).map((d) => `-${d}`),
+      fc.tuple(digits(1, 20), digits(1, 20)).map(([a, b]) => `${a}.${b}`),
+      fc
+        .tuple(digits(1, 20), fc.constantFrom('e', 'E', 'e+', 'e-', 'E-'), digits(1, 20))
+        .map((p) => p.join('')),
+      digits(16, 20).map((d) => `"${d}"`),
+      digits(16, 20).map((d) => `"x\\"${d}"`),
+      fc.constantFrom(
+        '[',
+        ']',
+        '{',
+        '}',
+        ',',
+        ':',
+        ' ',
+        '\n',
+        '"',
+        '\\',
+        '-',
+        '+',
+        '.',
+        'e',
+        'true',
+        'null',
+        '"k":',
+      ),
+    );
+    const structured = fc
+      .tuple(json.value, fc.boolean())
+      .map(([value, pretty]) => writeJson(value, pretty ? 2 : undefined));
+    const text = fc.oneof(
+      structured,
+      fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('')),
+      fc.array(fragment, { maxLength: 8 }).map((parts) => `[${parts.join(',')}]`),
+      fc
+        .array(fc.tuple(fc.string({ maxLength: 4 }), fragment), { maxLength: 6 })
+        .map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+    );
+    const outcome = (parse: (t: string) => unknown, t: string) => {
+      try {
+        return { value: parse(t) };
+      } catch (error) {
+        return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
+      }
+    };
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(outcome(parseJsonExact, t)).toEqual(outcome(parseJsonExactScan, t));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('takes the exact scan for a long integer after a string or at the start, and JSON.parse for floats', () => {
+    expect(parseJsonExact('9007199254740993')).toBe('9007199254740993');
+    expect(parseJsonExact('-9007199254740993')).toBe('-9007199254740993');
+    expect(parseJsonExact('{"a":-12345678987654321}')).toEqual({ a: '-12345678987654321' });
+    expect(parseJsonExact('[0.12345678987654321, 1e12345678987654321, -1.5e-3]')).toEqual([
+      0.12345678987654321,
+      Number.POSITIVE_INFINITY,
+      -1.5e-3,
+    ]);
   });
 });

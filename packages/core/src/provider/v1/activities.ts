@@ -18,7 +18,12 @@ export interface ActivityBatch {
 export interface ActivityPage extends ActivityBatch {
   /** The cursor to resume from after this page; the plugin gets it back on the next sync. */
   cursor: JsonValue | null;
-  /** Runs after the page is committed to the database. */
+  /**
+   * Runs after the page is committed to the database, durably (e.g. Polar's transaction commit, after
+   * which the provider no longer serves the page). A page without `commit` must be one the provider serves
+   * again from the previous cursor: core lets the database acknowledge its commit before flushing it, so a
+   * database crash may lose it (whole, with its cursor) and the next sync fetches it again (ADR 0023).
+   */
   commit?: () => Promise<void>;
 }
 
