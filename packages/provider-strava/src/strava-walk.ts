@@ -32,8 +32,10 @@ import type { JsonValue } from '@trainlytics/core';
  *   at or after the high-water second the pass would store (oldest first: at or after the page's last
  *   second; in any order: when that second is the window's lowest). The next incremental pass asks for
  *   `after = mark - 1`, so what the short page hid is read then. A pass that stores nothing may end so at
- *   most `MAX_SHORT_STOPS` times in a row (`shortStops`); the next one reads on to the empty page, so a
- *   run of hidden activities after the mark cannot hide later ones from a webhook-less app for ever.
+ *   most `MAX_SHORT_STOPS` times in a row (`shortStops`); the next one reads on to the empty page (even
+ *   if it stores something), so a run of hidden activities after the mark cannot hide later ones from a
+ *   webhook-less app for ever: with no new uploads, u unstored activities are all stored within
+ *   u + `MAX_SHORT_STOPS` + 1 syncs.
  *   Newest-first windows (and every window of a full pass) still read on to the empty page.
  * - **Between passes.** `after` is the newest start second stored, `afterIds` the ids stored in that
  *   second: the next incremental pass asks for `after = after - 1`, so an activity uploaded later with
@@ -279,8 +281,9 @@ export function advanceStravaCursor(
   }
   if (first === undefined || last === undefined || first === last) {
     // One start second (or none readable) on a short page: page by number within the window, narrowing it
-    // to that second's side once the order is known (this page is then the narrowed window's page 1).
-    const next: StravaPass = { ...tracked, page: pass.page + 1 };
+    // to that second's side once the order is known (this page is then the narrowed window's page 1). Its
+    // ids join `seen`: a full page of that second found later walks it again from its page 1.
+    const next: StravaPass = { ...tracked, page: pass.page + 1, seen: idsOf(items, pass.seen) };
     if (last === undefined) {
       out.pass = next;
       return { fresh, cursor: out, done: false };
@@ -310,17 +313,12 @@ export function advanceStravaCursor(
   if (afterOnly) out.order = descending ? 'desc' : 'asc';
   const stop = shortStop(out, tracked, items, last, afterOnly && !descending, perPage, options);
   if (stop) return { fresh, cursor: stop, done: true };
-  const boundaryIds = items
-    .filter((item) => startSeconds(item) === last)
-    .map(itemId)
-    .filter((id): id is string => id !== null);
-  out.pass = {
-    ...tracked,
+  const window: StravaWindow = {
     after: descending ? pass.after : last - 1,
     before: descending ? last + 1 : pass.before,
-    page: 1,
-    seen: boundaryIds,
   };
+  const boundary = items.filter((item) => startSeconds(item) === last);
+  out.pass = { ...tracked, ...window, page: 1, seen: idsOf(boundary, markIds(out, window)) };
   return { fresh, cursor: out, done: false };
 }
 
@@ -342,15 +340,28 @@ function shortStop(
 ): StravaSyncCursor | null {
   if (options.readToEmptyPage || items.length >= perPage || pass.after === null || pass.before !== null)
     return null;
-  if (pass.tie || (pass.queued?.length ?? 0) > 0) return null;
+  // After MAX_SHORT_STOPS passes in a row that stored nothing, this one reads on to the empty page.
+  const stops = out.shortStops ?? 0;
+  if (pass.tie || (pass.queued?.length ?? 0) > 0 || stops >= MAX_SHORT_STOPS) return null;
   const finished = finishStravaPass({ ...out, pass });
   const lowest = ascending ? Math.max(pass.after + 1, last) : pass.after + 1;
   if (finished.after === null || lowest < finished.after) return null;
   const stored = finished.after !== out.after || finished.afterIds.length !== out.afterIds.length;
-  const stops = out.shortStops ?? 0;
-  if (!stored && stops >= MAX_SHORT_STOPS) return null;
   if (!stored) finished.shortStops = stops + 1;
   return finished;
+}
+
+/**
+ * The ids stored in the high-water second when `window` holds that second (they were dropped at the start
+ * of the pass and stay dropped: newest first that second is the last one an incremental window reaches).
+ */
+function markIds(cursor: StravaSyncCursor, window: StravaWindow): string[] {
+  const mark = cursor.after;
+  const holds =
+    mark !== null &&
+    (window.after === null || window.after < mark) &&
+    (window.before === null || mark < window.before);
+  return holds ? [...cursor.afterIds] : [];
 }
 
 /** Ids of items, in order, without repeats, capped. */
@@ -425,7 +436,7 @@ function nextWindow(out: StravaSyncCursor, pass: StravaPass, fresh: unknown[]): 
   const [next, ...later] = pass.queued ?? [];
   if (!next) return { fresh, cursor: finishStravaPass({ ...out, pass }), done: true };
   const { queued: _queued, second: _second, ...kept } = pass;
-  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: [] };
+  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: markIds(out, next) };
   if (later.length > 0) out.pass.queued = later;
   return { fresh, cursor: out, done: false };
 }

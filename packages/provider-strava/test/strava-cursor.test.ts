@@ -258,14 +258,24 @@ describe('the Strava sync cursor', () => {
       expect(cursor).toMatchObject({ after: secs(D1), afterIds: ['1'] });
       expect(cursor.shortStops).toBeUndefined();
     }
-    // a pass that stores something resets the count, and the count survives storage
+    // a pass that stores something resets the count; after MAX_SHORT_STOPS a pass reads on even then
     const stored = advanceStravaCursor(
-      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], shortStops: MAX_SHORT_STOPS }, false),
+      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], shortStops: MAX_SHORT_STOPS - 1 }, false),
       [at('1', D1), at('1b', D1)],
       5,
     );
     expect(stored).toMatchObject({ done: true, cursor: { after: secs(D1), afterIds: ['1', '1b'] } });
     expect(stored.cursor.shortStops).toBeUndefined();
+    const forced = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], shortStops: MAX_SHORT_STOPS }, false),
+      [at('1', D1), at('1b', D1)],
+      5,
+    );
+    expect(forced.done).toBe(false);
+    expect(advanceStravaCursor(forced.cursor, [], 5)).toMatchObject({
+      done: true,
+      cursor: { after: secs(D1), afterIds: ['1', '1b'] },
+    });
     expect(readStravaCursor({ v: 2, after: 5, afterIds: [], shortStops: 2 })).toEqual({
       v: 2,
       after: 5,
