@@ -120,7 +120,7 @@ async function syncUntilStored(
   listed: readonly string[],
   kills: number[],
   stored: readonly string[] = [],
-  maxSyncs = listed.length + 2 * MAX_SHORT_STOPS + 4,
+  maxSyncs = listed.length + 8, // the bound is u + MAX_SHORT_STOPS + 1 (3): slack, but not unbounded
 ): Promise<{ yielded: string[]; syncs: number; cursor: JsonValue | null }> {
   const yielded: string[] = [];
   let cursor = start;
