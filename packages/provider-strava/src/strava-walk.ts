@@ -47,8 +47,8 @@ import type { JsonValue } from '@trainlytics/core';
  * activity) + 1 that re-reads the last second + 1 empty; at most one more for each group of tied starts
  * that straddles a page; a second holding m ≥ N activities costs about 2·(⌈m/N⌉ + 1) (walked twice). An
  * incremental sync whose new activities fit one page (with the re-read of the high-water second) makes
- * 1 request when Strava answers `after`-only requests oldest first (2 before ADR 0022), and one that finds
- * nothing new makes 1 in either order, every (`MAX_SHORT_STOPS` + 1)-th such sync 2.
+ * 1 request when Strava answers `after`-only requests oldest first (3 before ADR 0022), and one that finds
+ * nothing new makes 1 in either order (2 before), every (`MAX_SHORT_STOPS` + 1)-th such sync in a row 2.
  *
  * Known limits: a second holding more than 2,000 activities is deduplicated only in part (a re-walk may
  * yield some twice; the store's upsert keeps one row); deletions in every one of `MAX_TIE_WALKS` walks of
