@@ -36,11 +36,13 @@ import { createStravaWebhooks } from './strava-webhooks';
 export {
   advanceStravaCursor,
   finishStravaPass,
+  MAX_SHORT_STOPS,
   MAX_TIE_WALKS,
   readStravaCursor,
   type StravaPass,
   type StravaSyncCursor,
   type StravaTieWalk,
+  type StravaWalkOptions,
   type StravaWalkStep,
   type StravaWindow,
   startStravaPass,

@@ -25,9 +25,18 @@ import type { JsonValue } from '@trainlytics/core';
  *   `page` = 2, 3, … in the window, narrowed to that second's side once the order is known; the order of an
  *   `after`-only window is learned from the first page that spans two seconds, or from two one-second pages
  *   in a row (`pass.second`), and kept in `order`.
- * - **End.** Only an empty page ends a pass. Strava filters what a token may not see after paging, so a
- *   page can hold fewer than `per_page` items (even only the re-read boundary activities) while later
- *   pages still hold more: such a page is followed by the next `page` of the same window.
+ * - **End.** Strava filters what a token may not see after paging, so a page can hold fewer than
+ *   `per_page` items (even only the re-read boundary activities) while later pages still hold more: a short
+ *   page is not proof of the end. A pass ends on an empty page, or (ADR 0022) on a short page where
+ *   stopping is harmless: the window is the last one, `after`-only, and everything it may still hold starts
+ *   at or after the high-water second the pass would store (oldest first: at or after the page's last
+ *   second; in any order: when that second is the window's lowest). The next incremental pass asks for
+ *   `after = mark - 1`, so what the short page hid is read then. A pass that stores nothing may end so at
+ *   most `MAX_SHORT_STOPS` times in a row (`shortStops`); the next one reads on to the empty page (even
+ *   if it stores something), so a run of hidden activities after the mark cannot hide later ones from a
+ *   webhook-less app for ever: with no new uploads, u unstored activities are all stored within
+ *   u + `MAX_SHORT_STOPS` + 1 syncs.
+ *   Newest-first windows (and every window of a full pass) still read on to the empty page.
  * - **Between passes.** `after` is the newest start second stored, `afterIds` the ids stored in that
  *   second: the next incremental pass asks for `after = after - 1`, so an activity uploaded later with
  *   the same start second is still found, and drops `afterIds` from what it yields.
@@ -37,7 +46,9 @@ import type { JsonValue } from '@trainlytics/core';
  * at N per page without ties: ⌈(n−1)/(N−1)⌉ pages (each page after the first re-reads one boundary
  * activity) + 1 that re-reads the last second + 1 empty; at most one more for each group of tied starts
  * that straddles a page; a second holding m ≥ N activities costs about 2·(⌈m/N⌉ + 1) (walked twice). An
- * incremental sync that finds nothing new makes 2 requests.
+ * incremental sync whose new activities fit one page (with the re-read of the high-water second) makes
+ * 1 request when Strava answers `after`-only requests oldest first (3 before ADR 0022), and one that finds
+ * nothing new makes 1 in either order (2 before), every (`MAX_SHORT_STOPS` + 1)-th such sync in a row 2.
  *
  * Known limits: a second holding more than 2,000 activities is deduplicated only in part (a re-walk may
  * yield some twice; the store's upsert keeps one row); deletions in every one of `MAX_TIE_WALKS` walks of
@@ -61,6 +72,8 @@ export interface StravaSyncCursor {
   afterIds: string[];
   /** Strava's order for `after`-only requests, once a page showed it. */
   order?: 'asc' | 'desc';
+  /** Passes in a row that ended on a short page without storing anything (absent: none). */
+  shortStops?: number;
   pass?: StravaPass;
 }
 
@@ -113,6 +126,17 @@ const MAX_AFTER_IDS = 200;
 const MAX_SEEN_IDS = 10 * MAX_AFTER_IDS;
 /** Walks of one full second at most (each after the first only because the previous one found something). */
 export const MAX_TIE_WALKS = 4;
+/**
+ * Passes in a row that may end on a short page without storing anything; the next reads on to the empty
+ * page (a short page with only hidden activities behind the re-read would otherwise end every pass).
+ */
+export const MAX_SHORT_STOPS = 3;
+
+/** How a pass may end (see "End" on `StravaSyncCursor`). */
+export interface StravaWalkOptions {
+  /** Read every window to its empty page, as before ADR 0022 (for comparisons: costs a request). */
+  readToEmptyPage?: boolean;
+}
 
 const num = (v: JsonValue | undefined) =>
   typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : null;
@@ -124,6 +148,8 @@ export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
   const o = value && typeof value === 'object' && !Array.isArray(value) ? value : {};
   const cursor: StravaSyncCursor = { v: 2, after: num(o.after), afterIds: o.v === 2 ? ids(o.afterIds) : [] };
   if (o.order === 'asc' || o.order === 'desc') cursor.order = o.order;
+  const shortStops = num(o.shortStops);
+  if (shortStops !== null && shortStops > 0) cursor.shortStops = shortStops;
   const pass = o.pass;
   if (!pass || typeof pass !== 'object' || Array.isArray(pass)) return cursor;
   const after = num(pass.after);
@@ -206,6 +232,7 @@ export function advanceStravaCursor(
   cursor: StravaSyncCursor,
   items: readonly unknown[],
   perPage = 200,
+  options: StravaWalkOptions = {},
 ): StravaWalkStep {
   const pass: StravaPass = startStravaPass(cursor, false).pass ?? {
     after: null,
@@ -240,8 +267,8 @@ export function advanceStravaCursor(
 
   if (pass.tie) return tieStep(out, tracked, pass.tie, items, fresh);
 
-  // Only an empty page ends a window, and the pass with the last one: a short page may come before the end
-  // (see `StravaSyncCursor`).
+  // An empty page ends a window, and the pass with the last one; a short page may come before the end and
+  // ends the pass only where that is harmless (`shortStop`).
   if (items.length === 0) return nextWindow(out, tracked, fresh);
 
   const starts = items.map(startSeconds).filter((s): s is number => s !== null);
@@ -254,8 +281,9 @@ export function advanceStravaCursor(
   }
   if (first === undefined || last === undefined || first === last) {
     // One start second (or none readable) on a short page: page by number within the window, narrowing it
-    // to that second's side once the order is known (this page is then the narrowed window's page 1).
-    const next: StravaPass = { ...tracked, page: pass.page + 1 };
+    // to that second's side once the order is known (this page is then the narrowed window's page 1). Its
+    // ids join `seen`: a full page of that second found later walks it again from its page 1.
+    const next: StravaPass = { ...tracked, page: pass.page + 1, seen: idsOf(items, pass.seen) };
     if (last === undefined) {
       out.pass = next;
       return { fresh, cursor: out, done: false };
@@ -267,6 +295,8 @@ export function advanceStravaCursor(
       out.order = order;
       narrow = true; // the previous page held only the previous second: this page starts this one
     }
+    const stop = shortStop(out, tracked, items, last, afterOnly && order === 'asc', perPage, options);
+    if (stop) return { fresh, cursor: stop, done: true };
     if (order && narrow) {
       if (order === 'desc') next.before = last + 1;
       else next.after = last - 1;
@@ -281,18 +311,57 @@ export function advanceStravaCursor(
   // The page spans several seconds: narrow to its last second, inclusively, and re-read that second.
   const descending = first > last;
   if (afterOnly) out.order = descending ? 'desc' : 'asc';
-  const boundaryIds = items
-    .filter((item) => startSeconds(item) === last)
-    .map(itemId)
-    .filter((id): id is string => id !== null);
-  out.pass = {
-    ...tracked,
+  const stop = shortStop(out, tracked, items, last, afterOnly && !descending, perPage, options);
+  if (stop) return { fresh, cursor: stop, done: true };
+  const window: StravaWindow = {
     after: descending ? pass.after : last - 1,
     before: descending ? last + 1 : pass.before,
-    page: 1,
-    seen: boundaryIds,
   };
+  const boundary = items.filter((item) => startSeconds(item) === last);
+  out.pass = { ...tracked, ...window, page: 1, seen: idsOf(boundary, markIds(out, window)) };
   return { fresh, cursor: out, done: false };
+}
+
+/**
+ * The finished cursor when the pass may end on this short page (see "End" on `StravaSyncCursor`), else
+ * null. Stopping is harmless when every activity the window may still hold starts at or after the mark the
+ * pass stores: they all start after the window's `after`, and oldest first (`ascending`) at or after the
+ * page's `last` second too; the next pass re-reads the mark's second (`after = mark - 1`) and drops only
+ * the ids stored in it.
+ */
+function shortStop(
+  out: StravaSyncCursor,
+  pass: StravaPass,
+  items: readonly unknown[],
+  last: number,
+  ascending: boolean,
+  perPage: number,
+  options: StravaWalkOptions,
+): StravaSyncCursor | null {
+  if (options.readToEmptyPage || items.length >= perPage || pass.after === null || pass.before !== null)
+    return null;
+  // After MAX_SHORT_STOPS passes in a row that stored nothing, this one reads on to the empty page.
+  const stops = out.shortStops ?? 0;
+  if (pass.tie || (pass.queued?.length ?? 0) > 0 || stops >= MAX_SHORT_STOPS) return null;
+  const finished = finishStravaPass({ ...out, pass });
+  const lowest = ascending ? Math.max(pass.after + 1, last) : pass.after + 1;
+  if (finished.after === null || lowest < finished.after) return null;
+  const stored = finished.after !== out.after || finished.afterIds.length !== out.afterIds.length;
+  if (!stored) finished.shortStops = stops + 1;
+  return finished;
+}
+
+/**
+ * The ids stored in the high-water second when `window` holds that second (they were dropped at the start
+ * of the pass and stay dropped: newest first that second is the last one an incremental window reaches).
+ */
+function markIds(cursor: StravaSyncCursor, window: StravaWindow): string[] {
+  const mark = cursor.after;
+  const holds =
+    mark !== null &&
+    (window.after === null || window.after < mark) &&
+    (window.before === null || mark < window.before);
+  return holds ? [...cursor.afterIds] : [];
 }
 
 /** Ids of items, in order, without repeats, capped. */
@@ -367,7 +436,7 @@ function nextWindow(out: StravaSyncCursor, pass: StravaPass, fresh: unknown[]): 
   const [next, ...later] = pass.queued ?? [];
   if (!next) return { fresh, cursor: finishStravaPass({ ...out, pass }), done: true };
   const { queued: _queued, second: _second, ...kept } = pass;
-  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: [] };
+  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: markIds(out, next) };
   if (later.length > 0) out.pass.queued = later;
   return { fresh, cursor: out, done: false };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advanceStravaCursor,
   finishStravaPass,
+  MAX_SHORT_STOPS,
   MAX_TIE_WALKS,
   readStravaCursor,
   type StravaSyncCursor,
@@ -61,11 +62,12 @@ describe('the Strava sync cursor', () => {
     expect(next.fresh).toEqual([at('0', D1)]);
     expect(next.done).toBe(false);
 
-    const asc = advanceStravaCursor(startStravaPass({ v: 2, after: 100, afterIds: [] }, false), [
-      at('1', D1),
-      at('2', D2),
-      at('2b', D2),
-    ]);
+    // a full page oldest first (a short one would end the pass: see the next tests)
+    const asc = advanceStravaCursor(
+      startStravaPass({ v: 2, after: 100, afterIds: [] }, false),
+      [at('1', D1), at('2', D2), at('2b', D2)],
+      3,
+    );
     expect(asc.cursor.pass).toMatchObject({ after: secs(D2) - 1, before: null, seen: ['2', '2b'] });
     expect(asc.cursor.order).toBe('asc');
   });
@@ -168,6 +170,118 @@ describe('the Strava sync cursor', () => {
     const end = advanceStravaCursor(reread.cursor, []);
     expect(end.done).toBe(true);
     expect(end.cursor).toEqual({ v: 2, after: secs(D3), afterIds: ['3'] });
+  });
+
+  it('ends an oldest-first pass on a short page, at a mark below everything the window may still hold', () => {
+    const start = startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], order: 'asc' }, false);
+    // the re-read of D1 and two new ones: short (3 < 5), so the pass ends; the mark is D3 with '3', and
+    // whatever the page hid starts at D3 or later (oldest first): the next pass asks for after = D3 - 1
+    const step = advanceStravaCursor(start, [at('1', D1), at('2', D2), at('3', D3)], 5);
+    expect(step.fresh).toEqual([at('2', D2), at('3', D3)]);
+    expect(step).toMatchObject({
+      done: true,
+      cursor: { v: 2, after: secs(D3), afterIds: ['3'], order: 'asc' },
+    });
+    expect(step.cursor.pass).toBeUndefined();
+    expect(step.cursor.shortStops).toBeUndefined();
+    expect(startStravaPass(step.cursor, false).pass).toMatchObject({ after: secs(D3) - 1, seen: ['3'] });
+    // learned from the page itself when the order was not known yet
+    const learned = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: [] }, false),
+      [at('1', D1), at('2', D2)],
+      5,
+    );
+    expect(learned).toMatchObject({ done: true, cursor: { after: secs(D2), order: 'asc' } });
+    // the same page, as the old rule reads it (for comparisons): on to the empty page
+    const old = advanceStravaCursor(start, [at('1', D1), at('2', D2), at('3', D3)], 5, {
+      readToEmptyPage: true,
+    });
+    expect(old.done).toBe(false);
+  });
+
+  it('reads on after a short page when stopping could skip an activity', () => {
+    // newest first (Strava's documented order): what the page hid may be older than the mark it would store
+    const desc = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], order: 'desc' }, false),
+      [at('3', D3), at('1', D1)],
+      5,
+    );
+    expect(desc.done).toBe(false);
+    expect(desc.cursor.pass).toMatchObject({ after: secs(D1) - 1, before: secs(D1) + 1, page: 1 });
+    // order unknown and one second above the window's lowest: the rest may be below it
+    const unknown = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: [] }, false),
+      [at('3', D3)],
+      5,
+    );
+    expect(unknown.done).toBe(false);
+    // a full pass, or a window with another one queued, reads to the empty page
+    expect(
+      advanceStravaCursor(startStravaPass({ v: 2, after: null, afterIds: [] }, true), [at('3', D3)], 5).done,
+    ).toBe(false);
+    const queued: StravaSyncCursor = {
+      v: 2,
+      after: secs(D1),
+      afterIds: [],
+      order: 'asc',
+      pass: {
+        after: secs(D1) - 1,
+        before: null,
+        page: 1,
+        seen: [],
+        newest: null,
+        newestIds: [],
+        queued: [{ after: secs(D3), before: null }],
+      },
+    };
+    expect(advanceStravaCursor(queued, [at('2', D2)], 5).done).toBe(false);
+  });
+
+  it('ends on a short page of the high-water second alone in either order, MAX_SHORT_STOPS times in a row', () => {
+    for (const order of [undefined, 'asc', 'desc'] as const) {
+      let cursor: StravaSyncCursor = { v: 2, after: secs(D1), afterIds: ['1'], ...(order ? { order } : {}) };
+      const requests: number[] = [];
+      for (let sync = 0; sync < 2 * (MAX_SHORT_STOPS + 1); sync++) {
+        let step = advanceStravaCursor(startStravaPass(cursor, false), [at('1', D1)], 5);
+        let n = 1;
+        while (!step.done) {
+          step = advanceStravaCursor(step.cursor, [], 5);
+          n++;
+        }
+        expect(step.fresh).toEqual([]);
+        cursor = step.cursor;
+        requests.push(n);
+      }
+      // nothing stored: three passes end on the short page, the fourth reads on to the empty page
+      const cycle = [...Array.from({ length: MAX_SHORT_STOPS }, () => 1), 2];
+      expect(requests).toEqual([...cycle, ...cycle]);
+      expect(cursor).toMatchObject({ after: secs(D1), afterIds: ['1'] });
+      expect(cursor.shortStops).toBeUndefined();
+    }
+    // a pass that stores something resets the count; after MAX_SHORT_STOPS a pass reads on even then
+    const stored = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], shortStops: MAX_SHORT_STOPS - 1 }, false),
+      [at('1', D1), at('1b', D1)],
+      5,
+    );
+    expect(stored).toMatchObject({ done: true, cursor: { after: secs(D1), afterIds: ['1', '1b'] } });
+    expect(stored.cursor.shortStops).toBeUndefined();
+    const forced = advanceStravaCursor(
+      startStravaPass({ v: 2, after: secs(D1), afterIds: ['1'], shortStops: MAX_SHORT_STOPS }, false),
+      [at('1', D1), at('1b', D1)],
+      5,
+    );
+    expect(forced.done).toBe(false);
+    expect(advanceStravaCursor(forced.cursor, [], 5)).toMatchObject({
+      done: true,
+      cursor: { after: secs(D1), afterIds: ['1', '1b'] },
+    });
+    expect(readStravaCursor({ v: 2, after: 5, afterIds: [], shortStops: 2 })).toEqual({
+      v: 2,
+      after: 5,
+      afterIds: [],
+      shortStops: 2,
+    });
   });
 
   it('ends a pass with the newest start seen as the next high-water mark, and its ids', () => {

@@ -213,6 +213,72 @@ describe('activities', () => {
     expect((await api('/athlete/activities', none.access)).status).toBe(401);
   });
 
+  it('filters after paging: a page made short by hidden activities is followed by more, in either order', async () => {
+    const { access } = await connect('read,activity:read_all');
+    const all = sandbox.activityIds(athleteId);
+    const hidden = new Set(all.slice(0, 30)); // the 30 newest, then every tenth
+    for (let k = 30; k < all.length; k += 10) hidden.add(all[k]!);
+    sandbox.setHideFromList((a) => hidden.has(a.id));
+    try {
+      const list = async (query: string) =>
+        (
+          (await (await api(`/athlete/activities?per_page=40&${query}`, access)).json()) as Array<{
+            id: string;
+          }>
+        ).map((a) => String(a.id));
+      const pages = [await list('page=1'), await list('page=2'), await list('page=3'), await list('page=4')];
+      expect(pages.map((p) => p.length)).toEqual([9, 36, 36, 0]);
+      expect(pages.flat()).toEqual(all.filter((id) => !hidden.has(id)));
+      expect(sandbox.listedActivityIds(athleteId)).toEqual(pages.flat());
+      // oldest first (`after` alone), the short page comes last but one
+      const ascending = await startStravaSandbox({ ascendingWithAfter: true });
+      try {
+        const { providerUserId } = await ascending.seedAthlete({
+          activityCount: 6,
+          startSeconds: [1, 2, 3, 4, 5, 6],
+        });
+        const ids = ascending.activityIds(providerUserId);
+        ascending.setHideFromList((a) => a.id === ids[4] || a.id === ids[3]); // the 2nd and 3rd oldest
+        const callback = await ascending.approve(
+          `${ascending.authorizeUrl}?${new URLSearchParams({
+            client_id: ascending.clientId,
+            redirect_uri: redirectUri,
+            response_type: 'code',
+            scope: 'read,activity:read_all',
+          })}`,
+          { providerUserId },
+        );
+        const exchanged = await fetch(ascending.tokenUrl, {
+          method: 'POST',
+          body: new URLSearchParams({
+            client_id: ascending.clientId,
+            client_secret: ascending.clientSecret,
+            code: callback.searchParams.get('code')!,
+            grant_type: 'authorization_code',
+          }),
+        });
+        const own = String(((await exchanged.json()) as { access_token: string }).access_token);
+        const page = async (n: number) =>
+          (
+            (await (
+              await fetch(`${ascending.apiUrl}/athlete/activities?after=0&per_page=3&page=${n}`, {
+                headers: { authorization: `Bearer ${own}` },
+              })
+            ).json()) as Array<{ id: unknown }>
+          ).map((a) => String(a.id));
+        expect([await page(1), await page(2), await page(3)]).toEqual([
+          [ids[5]],
+          [ids[2], ids[1], ids[0]],
+          [],
+        ]);
+      } finally {
+        await ascending.close();
+      }
+    } finally {
+      sandbox.setHideFromList(null);
+    }
+  });
+
   it('covers every sport type, deterministically from the seed', async () => {
     const other = await startStravaSandbox();
     try {

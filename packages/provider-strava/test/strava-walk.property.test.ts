@@ -2,7 +2,7 @@ import type { ConnectionContext, JsonValue } from '@trainlytics/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
-import { type StravaProvider, strava } from '../src/strava-provider';
+import { MAX_SHORT_STOPS, type StravaProvider, strava } from '../src/strava-provider';
 import { connectAthlete } from './harness';
 
 /**
@@ -109,6 +109,32 @@ function expectExactlyOnce(yielded: string[], expected: string[]) {
   expect([...counts.keys()].sort()).toEqual([...expected].sort());
 }
 
+/**
+ * Incremental syncs (each `runPass`, killed and resumed as given) from `start` until every id of `listed`
+ * was yielded (by them, or `stored` before), at most `maxSyncs` (the property's bound plus slack, so a failure shows as a count).
+ */
+async function syncUntilStored(
+  provider: StravaProvider,
+  ctx: ConnectionContext,
+  start: JsonValue | null,
+  listed: readonly string[],
+  kills: number[],
+  stored: readonly string[] = [],
+  maxSyncs = listed.length + 8, // the bound is u + MAX_SHORT_STOPS + 1 (3): slack, but not unbounded
+): Promise<{ yielded: string[]; syncs: number; cursor: JsonValue | null }> {
+  const yielded: string[] = [];
+  let cursor = start;
+  let syncs = 0;
+  const missing = () => listed.some((id) => !yielded.includes(id) && !stored.includes(id));
+  while (missing() && syncs < maxSyncs) {
+    const pass = await runPass(provider, ctx, cursor, false, kills);
+    yielded.push(...pass.yielded);
+    cursor = pass.cursor;
+    syncs++;
+  }
+  return { yielded, syncs, cursor };
+}
+
 async function connect(sandbox: StravaSandbox, perPage: number, startSeconds: number[]) {
   const { providerUserId } = await sandbox.seedAthlete({ activityCount: 0, startSeconds, unsafeIds: true });
   const provider = strava({ ...sandbox.providerOptions(), pageSize: perPage });
@@ -164,37 +190,116 @@ describe('the Strava walk never skips an activity sharing a start second', () =>
           // What the pass reads: the new activities plus the re-read of the high-water second.
           const walked = [...old.filter((s) => s === newest), ...added];
           expect(requests).toBeLessThanOrEqual(requestBound(walked, perPage, 1));
+          // Fewer than a page to read (nothing hidden): the page comes back short and ends the pass (ADR 0022).
+          if (old.length > 0 && walked.length < perPage) expect(requests).toBe(1);
         },
       ),
       { numRuns: RUNS },
     );
   }, 600_000);
 
-  it('short pages before the end (filtered after paging) neither end the walk nor lose an activity', async () => {
+  it('short pages before the end (filtered after paging) neither end a newest-first walk nor lose an activity', async () => {
+    // Newest first (a full pass, or `after` alone answered newest first) one pass reads everything; oldest
+    // first a pass may end on a short page (ADR 0022) and the next syncs read the rest (`syncUntilStored`).
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 7 }),
         groupsArb(12, 12),
-        fc.boolean(),
-        async (perPage, groups, incremental) => {
-          const sandbox = incremental ? oldestFirst : newestFirst;
+        fc.constantFrom('full', 'after-newest-first', 'after-oldest-first'),
+        async (perPage, groups, mode) => {
+          const incremental = mode !== 'full';
+          const sandbox = mode === 'after-oldest-first' ? oldestFirst : newestFirst;
           const starts = startsOf(groups, BASE_S);
           const { provider, ctx, providerUserId } = await connect(sandbox, perPage, starts);
           // Hidden from the list, taking their slot in page offsets (like Strava's private filter): one in
           // every `perPage` of the whole list, so any page is short but none is empty before the end.
-          let position = new Map<string, number>();
+          const positions = () => new Map(sandbox.activityIds(providerUserId).map((id, k) => [id, k]));
+          let position = positions();
           sandbox.onListActivities(() => {
-            position = new Map(sandbox.activityIds(providerUserId).map((id, k) => [id, k]));
+            position = positions();
           });
           sandbox.setHideFromList((a) => (position.get(a.id) ?? 0) % perPage === perPage - 1);
           try {
             // incremental: an `after`-only walk (oldest first) from a high-water mark below the history
             const cursor = incremental ? { v: 1, after: BASE_S - 10 } : null;
-            const { yielded } = await runPass(provider, ctx, cursor, !incremental, []);
-            expectExactlyOnce(yielded, sandbox.listedActivityIds(providerUserId));
+            const listed = sandbox.listedActivityIds(providerUserId);
+            if (mode === 'after-oldest-first') {
+              const { yielded, syncs } = await syncUntilStored(provider, ctx, cursor, listed, []);
+              expectExactlyOnce(yielded, listed);
+              expect(syncs).toBeLessThanOrEqual(listed.length + MAX_SHORT_STOPS + 1);
+            } else {
+              const { yielded } = await runPass(provider, ctx, cursor, !incremental, []);
+              expectExactlyOnce(yielded, listed);
+            }
           } finally {
             sandbox.setHideFromList(null);
             sandbox.onListActivities(null);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('a webhook-less app converges: after finitely many syncs with no new uploads, stored equals listed', async () => {
+    // New activities hidden from the list (in runs of up to a page less one: a short page may then hold
+    // only the re-read of the high-water second while later pages still hold activities), either order,
+    // kills: every listed activity is yielded exactly once within u + MAX_SHORT_STOPS + 1 incremental syncs
+    // (u = listed activities not stored yet: a sync that stores nothing ends on a short page at most
+    // MAX_SHORT_STOPS times in a row, and the next reads to the empty page). Then more syncs yield nothing.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 6 }),
+        groupsArb(5, 8),
+        groupsArb(5, 10),
+        fc.array(fc.boolean(), { maxLength: 60 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+        async (perPage, before, after, hide, ascending, kills) => {
+          const sandbox = ascending ? oldestFirst : newestFirst;
+          const old = startsOf(before, BASE_S);
+          const { provider, ctx, providerUserId } = await connect(sandbox, perPage, old);
+          const first = await runPass(provider, ctx, null, true, []);
+          const newest = old.length > 0 ? old[old.length - 1]! : BASE_S;
+          // uploaded since: in the newest synced second and later, some hidden (oldest first)
+          const added: string[] = [];
+          for (const s of [newest, ...startsOf(after, newest)])
+            added.push(await sandbox.addActivity(providerUserId, { startDate: s }));
+          // Hidden in runs shorter than a page (in list order): a raw page of hidden ones only would come
+          // back empty and end any walk, for every Strava client (ADR 0003).
+          // Only activities alone in their second: hidden ones among tied seconds can be lost by a
+          // newest-first walk, rule of ADR 0003 (found here, reported in ADR 0022, not fixed yet).
+          const all = sandbox.activityIds(providerUserId);
+          const second = (id: string) => sandbox.getActivity(providerUserId, id)!.start_date;
+          const alone = (id: string) => all.filter((other) => second(other) === second(id)).length === 1;
+          const hidden = new Set<string>();
+          let run = 0;
+          for (const id of all) {
+            const k = added.indexOf(id);
+            run = k >= 0 && hide[k] === true && alone(id) && run < perPage - 1 ? run + 1 : 0;
+            if (run > 0) hidden.add(id);
+          }
+          sandbox.setHideFromList((a) => hidden.has(a.id));
+          try {
+            const listed = sandbox.listedActivityIds(providerUserId);
+            const stored = new Set(first.yielded);
+            const u = listed.filter((id) => !stored.has(id)).length;
+            const { yielded, syncs, cursor } = await syncUntilStored(
+              provider,
+              ctx,
+              first.cursor,
+              listed,
+              kills,
+              first.yielded,
+            );
+            expectExactlyOnce([...first.yielded, ...yielded], listed);
+            expect(syncs).toBeLessThanOrEqual(u + MAX_SHORT_STOPS + 1);
+            // stable: nothing new, nothing yielded again
+            for (let k = 0; k <= MAX_SHORT_STOPS; k++) {
+              expect((await runPass(provider, ctx, cursor, false, [])).yielded).toEqual([]);
+            }
+          } finally {
+            sandbox.setHideFromList(null);
           }
         },
       ),
