@@ -1,8 +1,15 @@
-export { type EnqueueDueOptions, type EnqueueDueReport, enqueueDueConnections } from './enqueue-due';
+export {
+  type DueQueryable,
+  type EnqueueDueOptions,
+  type EnqueueDueReport,
+  enqueueDueConnections,
+  selectDueConnectionIds,
+} from './enqueue-due';
 export { type LeaseRecovery, withLeaseRecovery } from './lease-recovery';
 export {
   createSyncQueue,
   type DeadSyncJob,
+  ENQUEUE_BATCH,
   type EnqueueSyncOptions,
   SYNC_QUEUE,
   type SyncJobData,
