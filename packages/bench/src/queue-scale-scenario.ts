@@ -56,7 +56,7 @@ export interface QueueScaleResult {
   steady: TickFigure[];
   /** The same due connections again before any worker took them (every job already waiting). */
   requeue: TickFigure;
-  /** Every connection never synced (first start): ticks of at most 10,000 until none is left. */
+  /** Every connection never synced (first start): ticks of at most the default limit until none is left. */
   coldStart: TickFigure[];
   throughput: ThroughputFigure[];
   peakRssMiB: number;

@@ -1,3 +1,4 @@
+import { formatQueueScale } from './queue-scale-report';
 import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
 
 export interface Machine {
@@ -13,7 +14,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The Markdown tables `npm run bench` prints and BENCHMARKS.md records. */
 export function formatReport(results: ScenarioResult[], machine: Machine): string {
-  const all = results.filter((r): r is BackfillResult => r.scenario !== 'incremental');
+  const all = results.filter((r): r is BackfillResult => r.scenario === 'backfill' || r.scenario === 'naive');
   const backfills = all.filter((r) => !r.heapCapMiB);
   const capped = all.filter((r) => r.heapCapMiB);
   const lines: string[] = [
@@ -59,5 +60,6 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
       `| ${int(inc.providerRequests)} | ${int(inc.maxRequestsInAWindow)} (${int(inc.limit)}) | ${inc.tooManyRequests} | ${int(inc.stored)} | ${int(inc.syncsSucceeded)} | ${seconds(inc.wallMs)} | ${seconds(inc.rateLimitFloorMs)} | ${int(inc.statements)} | ${inc.peakRssMiB} MiB |`,
     );
   }
+  lines.push(...formatQueueScale(results));
   return lines.join('\n');
 }

@@ -12,10 +12,12 @@ import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
  * postgres://postgres@127.0.0.1:5432/postgres; each run creates and drops its own database) and PGlite.
  * Prints the tables and writes them, with the raw figures, to packages/bench/results/latest.{md,json}.
  *
- * `BENCH_QUICK=1` runs small sizes (a smoke run).
+ * `BENCH_QUICK=1` runs small sizes (a smoke run); `BENCH_ONLY=a,b` only the scenarios named.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
+/** `BENCH_ONLY=queue-scale,simulated-day`: run only these scenarios (by their first argument). */
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const sizes = quick ? [1_000, 5_000] : [10_000, 100_000];
 const incremental = quick
   ? { connections: 50, newActivities: 50, limit: 100, windowMs: 3_000, concurrency: 8 }
@@ -47,7 +49,7 @@ function runScenario(args: string[], heapCapMiB?: number): Promise<ScenarioResul
       if (code !== 0 || !line) reject(new Error(`Scenario ${args.join(' ')} failed (exit ${code})`));
       else {
         const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ScenarioResult;
-        resolve(heapCapMiB && result.scenario !== 'incremental' ? { ...result, heapCapMiB } : result);
+        resolve(heapCapMiB && result.scenario === 'backfill' ? { ...result, heapCapMiB } : result);
       }
     });
   });
@@ -74,10 +76,14 @@ async function main(): Promise<void> {
       String(incremental.concurrency),
     ],
   });
+  // issue 17 goal 4: the job queue at 100,000 connections, and a simulated day of webhooks and repair polls
+  plan.push({ args: ['queue-scale', String(quick ? 5_000 : 100_000), ...(quick ? ['quick'] : [])] });
+  plan.push({ args: ['simulated-day', String(quick ? 10 : 150)] });
   for (const { args, heapCapMiB } of plan) {
     process.stderr.write(
       `bench: ${args.join(' ')}${heapCapMiB ? ` (heap capped at ${heapCapMiB} MiB)` : ''}…\n`,
     );
+    if (only && !only.includes(args[0]!)) continue;
     results.push(await runScenario(args, heapCapMiB));
   }
   const machine = {

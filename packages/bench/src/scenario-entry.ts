@@ -1,11 +1,14 @@
 import { runBackfill, runNaive } from './backfill-scenario';
 import { runIncremental } from './incremental-scenario';
+import { runQueueScale } from './queue-scale-scenario';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
+import { SIMULATED_DAY, simulateDay } from './simulated-day';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
  * `scenario-entry.ts backfill|naive <activities> postgres|pglite` or
- * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>`.
+ * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>`,
+ * `scenario-entry.ts queue-scale <connections> [quick]` or `scenario-entry.ts simulated-day <connections>`.
  */
 async function main(args: string[]): Promise<ScenarioResult> {
   const [kind, ...rest] = args;
@@ -33,8 +36,12 @@ async function main(args: string[]): Promise<ScenarioResult> {
         windowMs: n(3),
         concurrency: n(4),
       });
+    case 'queue-scale':
+      return runQueueScale({ connections: n(0), quick: rest[1] === 'quick' });
+    case 'simulated-day':
+      return simulateDay({ ...SIMULATED_DAY, connections: n(0) });
     default:
-      throw new Error(`Unknown scenario ${kind}: backfill, naive or incremental`);
+      throw new Error(`Unknown scenario ${kind}: backfill, naive, incremental, queue-scale or simulated-day`);
   }
 }
 

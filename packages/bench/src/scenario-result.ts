@@ -1,3 +1,6 @@
+import type { QueueScaleResult } from './queue-scale-scenario';
+import type { SimulatedDayResult } from './simulated-day';
+
 export interface BackfillResult {
   scenario: 'backfill' | 'naive';
   database: 'postgres' | 'pglite';
@@ -32,7 +35,7 @@ export interface IncrementalResult {
   peakRssMiB: number;
 }
 
-export type ScenarioResult = BackfillResult | IncrementalResult;
+export type ScenarioResult = BackfillResult | IncrementalResult | QueueScaleResult | SimulatedDayResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -6,13 +6,24 @@ export interface DueQueryable {
   query(text: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
+/**
+ * How often `serve --queue` runs `enqueueDueConnections` (at most; less often when the interval is shorter).
+ * Short ticks keep each tick's batch small: at 100,000 connections polled every 15 minutes about 1,700 fall
+ * due every 15 s (a 60 s tick would insert 6,700 jobs at once, over a second on a loaded 2-core machine).
+ */
+export const QUEUE_TICK_MS = 15_000;
+
+/** The most connections one tick enqueues by default (`EnqueueDueOptions.limit`). */
+export const DEFAULT_ENQUEUE_LIMIT = 2_500;
+
 export interface EnqueueDueOptions {
   /** A connection is due when its last sync is older than this (default 15 minutes, as the scheduler). */
   intervalMs?: number;
   now?: Date;
   /**
-   * The most connections one tick enqueues (default 10,000): the most overdue first, the rest at the next
-   * tick, so a tick stays short however many connections are due at once (after an outage, at first start).
+   * The most connections one tick enqueues (default 2,500, i.e. 10,000 a minute with `QUEUE_TICK_MS`): the
+   * most overdue first, the rest at the next tick, so a tick stays short however many connections are due
+   * at once (after an outage, at first start).
    */
   limit?: number;
   /**
@@ -56,7 +67,7 @@ export async function selectDueConnectionIds(
  * The scheduler's tick in queue mode: instead of syncing the due connections in this process, enqueue one
  * job each for the workers — one query for the due connections and one batched insert into pg-boss
  * (`SyncQueue.enqueueSyncs`). Safe to run from every host process at once (a connection's waiting job is
- * a singleton), e.g. every minute.
+ * a singleton), e.g. every `QUEUE_TICK_MS`.
  */
 export async function enqueueDueConnections(
   trainlytics: Trainlytics,
@@ -65,7 +76,7 @@ export async function enqueueDueConnections(
 ): Promise<EnqueueDueReport> {
   const intervalMs = options.intervalMs ?? 15 * 60_000;
   const now = options.now ?? new Date();
-  const limit = options.limit ?? 10_000;
+  const limit = options.limit ?? DEFAULT_ENQUEUE_LIMIT;
   if (!Number.isInteger(limit) || limit <= 0) {
     throw new Error(`enqueueDueConnections needs a positive integer limit, got ${limit}`);
   }

@@ -1,8 +1,10 @@
 export {
+  DEFAULT_ENQUEUE_LIMIT,
   type DueQueryable,
   type EnqueueDueOptions,
   type EnqueueDueReport,
   enqueueDueConnections,
+  QUEUE_TICK_MS,
   selectDueConnectionIds,
 } from './enqueue-due';
 export { type LeaseRecovery, withLeaseRecovery } from './lease-recovery';
