@@ -80,10 +80,10 @@ async function main(): Promise<void> {
   plan.push({ args: ['queue-scale', String(quick ? 5_000 : 100_000), ...(quick ? ['quick'] : [])] });
   plan.push({ args: ['simulated-day', String(quick ? 10 : 150)] });
   for (const { args, heapCapMiB } of plan) {
+    if (only && !only.includes(args[0]!)) continue;
     process.stderr.write(
       `bench: ${args.join(' ')}${heapCapMiB ? ` (heap capped at ${heapCapMiB} MiB)` : ''}…\n`,
     );
-    if (only && !only.includes(args[0]!)) continue;
     results.push(await runScenario(args, heapCapMiB));
   }
   const machine = {
