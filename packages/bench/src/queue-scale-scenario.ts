@@ -92,9 +92,6 @@ async function tick(
 
 /** What workers would leave behind: the jobs done and the connections synced at `now`. */
 async function drain(pool: Pool, ids: number[], now: Date): Promise<void> {
-  await pool.query(`update pgboss.job set state = 'completed', completed_on = now() where name = $1`, [
-    SYNC_QUEUE,
-  ]);
   await pool.query(`delete from pgboss.job where name = $1`, [SYNC_QUEUE]);
   await pool.query('update provider_connections set last_sync_at = $2 where id = any($1::int[])', [ids, now]);
 }
@@ -262,10 +259,12 @@ export async function runQueueScale(options: {
     await pool.query('update provider_connections set last_sync_at = null');
     await pool.query('analyze provider_connections');
     const coldStart: TickFigure[] = [];
-    for (;;) {
-      now = new Date(now.getTime() + TICK_MS);
-      const figure = await tick(trainlytics, queue, db, now, TICK_MS / 1000);
-      if (figure.due === 0) break;
+    // until every connection had its first job (15 s ticks: the batches come back due after 15 minutes)
+    for (let total = 0; total < connections; ) {
+      now = new Date(now.getTime() + TICK_MS / 4);
+      const figure = await tick(trainlytics, queue, db, now, TICK_MS / 4 / 1000);
+      if (figure.due === 0) throw new Error(`cold start: nothing due after ${total} of ${connections}`);
+      total += figure.enqueued;
       coldStart.push(figure);
       await drain(pool, db.lastIds, now);
     }
