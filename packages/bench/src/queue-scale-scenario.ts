@@ -84,9 +84,15 @@ async function tick(
   db: ReturnType<typeof timedQueryable>,
   now: Date,
   tickSeconds: number,
+  limit?: number,
 ): Promise<TickFigure> {
   const started = performance.now();
-  const report = await enqueueDueConnections(trainlytics, queue, { intervalMs: INTERVAL_MS, now, db });
+  const report = await enqueueDueConnections(trainlytics, queue, {
+    intervalMs: INTERVAL_MS,
+    now,
+    db,
+    ...(limit ? { limit } : {}),
+  });
   return { tickSeconds, ...report, queryMs: round(db.lastMs), tickMs: round(performance.now() - started) };
 }
 
@@ -249,9 +255,10 @@ export async function runQueueScale(options: {
     for (const tickMs of [TICK_MS, TICK_MS / 4]) {
       for (let i = 1; i <= ticks; i++) {
         now = new Date(now.getTime() + tickMs);
-        steady.push(await tick(trainlytics, queue, db, now, tickMs / 1000));
+        // the whole natural batch (no limit): what the tick period alone makes of it
+        steady.push(await tick(trainlytics, queue, db, now, tickMs / 1000, connections));
         const ids = db.lastIds;
-        if (!requeue) requeue = await tick(trainlytics, queue, db, now, 0);
+        if (!requeue) requeue = await tick(trainlytics, queue, db, now, 0, connections);
         await drain(pool, ids, now);
       }
     }
