@@ -1,4 +1,5 @@
 import { formatRttReport } from './rtt-report';
+import { formatQueueScale } from './queue-scale-report';
 import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
 import { formatWriteRate } from './write-rate-report';
 
@@ -65,5 +66,6 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
   const rtt = formatRttReport(results);
   if (rtt) lines.push('', rtt);
   lines.push(...formatWriteRate(results));
+  lines.push(...formatQueueScale(results));
   return lines.join('\n');
 }

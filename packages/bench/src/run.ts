@@ -16,9 +16,12 @@ import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
  * `BENCH_QUICK=1` runs small sizes (a smoke run). Arguments pick the scenarios to run by the start of their
  * arguments (default: all), e.g. `npm run bench -- rtt` for the RTT sweep alone, `-- 'rtt 10000 5'` for
  * one of its points; `BENCH_RTT_REPEATS=n` sets the sweep's paired runs per point.
+ * `BENCH_ONLY=a,b` runs only the scenarios named (by their first argument).
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
+/** `BENCH_ONLY=queue-scale,simulated-day`: run only these scenarios (by their first argument). */
+const onlyKinds = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const sizes = quick ? [1_000, 5_000] : [10_000, 100_000];
 const incremental = quick
   ? { connections: 50, newActivities: 50, limit: 100, windowMs: 3_000, concurrency: 8 }
@@ -100,9 +103,13 @@ async function main(): Promise<void> {
       }
     }
   }
+  // issue 17 goal 4: the job queue at 100,000 connections, and a simulated day of webhooks and repair polls
+  plan.push({ args: ['queue-scale', String(quick ? 5_000 : 100_000), ...(quick ? ['quick'] : [])] });
+  plan.push({ args: ['simulated-day', String(quick ? 10 : 150)] });
   for (const { args, heapCapMiB } of plan.filter(
     (p) => only.length === 0 || only.some((o) => `${p.args.join(' ')} `.startsWith(`${o} `)),
   )) {
+    if (onlyKinds && !onlyKinds.includes(args[0]!)) continue;
     process.stderr.write(
       `bench: ${args.join(' ')}${heapCapMiB ? ` (heap capped at ${heapCapMiB} MiB)` : ''}…\n`,
     );

@@ -3,13 +3,16 @@ import { runIncremental } from './incremental-scenario';
 import { runRttPair } from './rtt-scenario';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
 import { runWriteRate } from './write-rate-scenario';
+import { runQueueScale } from './queue-scale-scenario';
+import { SIMULATED_DAY, simulateDay } from './simulated-day';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
  * `scenario-entry.ts backfill|naive <activities> postgres|pglite` or
  * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>` or
  * `scenario-entry.ts rtt <activities> <rttMs> naive|backfill` (the paired run over a slow network, the
- * path named last runs first).
+ * path named last runs first),
+ * `scenario-entry.ts queue-scale <connections> [quick]` or `scenario-entry.ts simulated-day <connections>`.
  */
 async function main(args: string[]): Promise<ScenarioResult> {
   const [kind, ...rest] = args;
@@ -48,8 +51,14 @@ async function main(args: string[]): Promise<ScenarioResult> {
         throw new Error(`First is naive or backfill, got ${first}`);
       return runRttPair(n(0), rttMs, first);
     }
+    case 'queue-scale':
+      return runQueueScale({ connections: n(0), quick: rest[1] === 'quick' });
+    case 'simulated-day':
+      return simulateDay({ ...SIMULATED_DAY, connections: n(0) });
     default:
-      throw new Error(`Unknown scenario ${kind}: backfill, naive, write-rate, incremental or rtt`);
+      throw new Error(
+        `Unknown scenario ${kind}: backfill, naive, write-rate, incremental, rtt, queue-scale or simulated-day`,
+      );
   }
 }
 

@@ -1,4 +1,6 @@
 import type { WriteRateResult } from './write-rate-scenario';
+import type { QueueScaleResult } from './queue-scale-scenario';
+import type { SimulatedDayResult } from './simulated-day';
 
 export interface BackfillResult {
   scenario: 'backfill' | 'naive';
@@ -46,7 +48,13 @@ export interface RttResult {
   trainlytics: BackfillResult;
 }
 
-export type ScenarioResult = BackfillResult | IncrementalResult | RttResult | WriteRateResult;
+export type ScenarioResult =
+  | BackfillResult
+  | IncrementalResult
+  | RttResult
+  | WriteRateResult
+  | QueueScaleResult
+  | SimulatedDayResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

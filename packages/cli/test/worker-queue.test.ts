@@ -3,16 +3,23 @@ import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing';
 import { strava } from '@trainlytics/provider-strava';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncQueue, enqueueDueConnections, SYNC_QUEUE, type SyncQueue } from '../src/worker';
+import {
+  createSyncQueue,
+  enqueueDueConnections,
+  SYNC_QUEUE,
+  type SyncQueue,
+  selectDueConnectionIds,
+} from '../src/worker';
 
 let database: TestDatabase;
 let queue: SyncQueue;
 let trainlytics: Trainlytics;
-const ids: Record<'never' | 'old' | 'recent' | 'inactive', number> = {
+const ids: Record<'never' | 'old' | 'recent' | 'inactive' | 'reauth', number> = {
   never: 0,
   old: 0,
   recent: 0,
   inactive: 0,
+  reauth: 0,
 };
 const NOW = new Date();
 
@@ -29,6 +36,7 @@ beforeAll(async () => {
     old: new Date(NOW.getTime() - 60 * 60_000),
     recent: new Date(NOW.getTime() - 60_000),
     inactive: null,
+    reauth: null,
   };
   for (const [i, key] of (Object.keys(ids) as Array<keyof typeof ids>).entries()) {
     const { rows } = await database.pool.query<{ id: number }>(
@@ -50,8 +58,8 @@ beforeAll(async () => {
       NOW,
     );
     await database.pool.query(
-      'update provider_connections set last_sync_at = $2, is_active = $3 where id = $1',
-      [connection.id, lastSync[key], key !== 'inactive'],
+      'update provider_connections set last_sync_at = $2, is_active = $3, reauth_required = $4 where id = $1',
+      [connection.id, lastSync[key], key !== 'inactive', key === 'reauth'],
     );
     ids[key] = connection.id;
   }
@@ -84,5 +92,44 @@ describe('enqueueDueConnections (the scheduler in queue mode)', () => {
 
   it('refuses an id that is not a connection id', async () => {
     await expect(queue.enqueueSync(0)).rejects.toThrow(/positive integer/);
+    await expect(queue.enqueueSyncs([ids.old, -1])).rejects.toThrow(/positive integer/);
+  });
+
+  it('selects the most overdue first, at most `limit`, never an inactive or re-authorization one', async () => {
+    const cutoff = new Date(NOW.getTime() - 15 * 60_000);
+    const all = await selectDueConnectionIds(database.pool, { providers: ['strava'], cutoff, limit: 10 });
+    expect(all).toEqual([ids.never, ids.old]);
+    expect(await selectDueConnectionIds(database.pool, { providers: ['strava'], cutoff, limit: 1 })).toEqual([
+      ids.never,
+    ]);
+    // a provider the app does not have is never due
+    expect(await selectDueConnectionIds(database.pool, { providers: ['garmin'], cutoff, limit: 10 })).toEqual(
+      [],
+    );
+    // synced a minute ago: due once the cutoff passes it
+    const later = new Date(NOW.getTime() + 15 * 60_000);
+    expect(
+      await selectDueConnectionIds(database.pool, { providers: ['strava'], cutoff: later, limit: 10 }),
+    ).toEqual([ids.never, ids.old, ids.recent]);
+  });
+
+  it('enqueues a batch in one go: one job per connection, duplicates collapsed, waiting ones counted', async () => {
+    // ids.never and ids.old wait since the first test; ids.recent does not
+    const report = await queue.enqueueSyncs([ids.recent, ids.never, ids.recent, ids.old]);
+    expect(report).toEqual({ enqueued: 1, alreadyQueued: 2 });
+    const { rows } = await database.pool.query<{ n: number }>(
+      `select count(*)::int as n from pgboss.job where name = $1 and state = 'created' and singleton_key = $2`,
+      [SYNC_QUEUE, String(ids.recent)],
+    );
+    expect(rows[0]!.n).toBe(1);
+    expect(await queue.enqueueSyncs([ids.recent])).toEqual({ enqueued: 0, alreadyQueued: 1 });
+    expect(await queue.enqueueSyncs([])).toEqual({ enqueued: 0, alreadyQueued: 0 });
+  });
+
+  it('never lets a tick enqueue more than its limit (the rest waits for the next tick)', async () => {
+    await database.pool.query(`delete from pgboss.job where name = $1`, [SYNC_QUEUE]);
+    const first = await enqueueDueConnections(trainlytics, queue, { now: NOW, limit: 1 });
+    expect(first).toEqual({ due: 1, enqueued: 1, alreadyQueued: 0 });
+    await expect(enqueueDueConnections(trainlytics, queue, { now: NOW, limit: 0 })).rejects.toThrow(/limit/);
   });
 });

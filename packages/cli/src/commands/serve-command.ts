@@ -10,7 +10,7 @@ import { openTrainlytics } from '../open-trainlytics';
 import { configuredProviderIds, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { createScheduler } from '../scheduler';
 import { UserError } from '../user-error';
-import { createSyncQueue, enqueueDueConnections, sharedRateLimitTracker } from '../worker';
+import { createSyncQueue, enqueueDueConnections, QUEUE_TICK_MS, sharedRateLimitTracker } from '../worker';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface ServeFlags extends DatabaseFlag {
@@ -197,7 +197,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
             (error: unknown) => logger.warn('could not enqueue due syncs', { error: String(error) }),
           );
         void tick();
-        enqueueTimer = setInterval(tick, Math.min(intervalMinutes * 60_000, 60_000));
+        enqueueTimer = setInterval(tick, Math.min(intervalMinutes * 60_000, QUEUE_TICK_MS));
       } else if (flags.scheduler !== false) scheduler.start();
       writeLine(
         io.stdout,

@@ -1,8 +1,17 @@
-export { type EnqueueDueOptions, type EnqueueDueReport, enqueueDueConnections } from './enqueue-due';
+export {
+  DEFAULT_ENQUEUE_LIMIT,
+  type DueQueryable,
+  type EnqueueDueOptions,
+  type EnqueueDueReport,
+  enqueueDueConnections,
+  QUEUE_TICK_MS,
+  selectDueConnectionIds,
+} from './enqueue-due';
 export { type LeaseRecovery, withLeaseRecovery } from './lease-recovery';
 export {
   createSyncQueue,
   type DeadSyncJob,
+  ENQUEUE_BATCH,
   type EnqueueSyncOptions,
   SYNC_QUEUE,
   type SyncJobData,

@@ -3,6 +3,9 @@ import PgBoss from 'pg-boss';
 /** The pg-boss queue of sync jobs. */
 export const SYNC_QUEUE = 'trainlytics-sync';
 
+/** Jobs one pg-boss `insert` statement of `enqueueSyncs` carries. */
+export const ENQUEUE_BATCH = 5_000;
+
 /** What a sync job carries. */
 export interface SyncJobData {
   connectionId: number;
@@ -60,6 +63,13 @@ export interface SyncQueue {
    * connection waits, another enqueue returns null (it is already queued).
    */
   enqueueSync(connectionId: number, options?: EnqueueSyncOptions): Promise<string | null>;
+  /**
+   * Enqueues an incremental sync of each connection in a few statements (one query for the connections
+   * that already have a waiting job, then pg-boss `insert` of the others, `ENQUEUE_BATCH` jobs a statement):
+   * the scheduler's tick in queue mode. The singleton key still holds: a job another process enqueued
+   * meanwhile is collapsed by pg-boss (and counted in `enqueued` here).
+   */
+  enqueueSyncs(connectionIds: readonly number[]): Promise<{ enqueued: number; alreadyQueued: number }>;
   /** Jobs that failed every attempt, newest first (the dashboard's dead jobs). */
   listDeadJobs(options?: { limit?: number }): Promise<DeadSyncJob[]>;
   /** Sends a dead job back to the queue. */
@@ -93,6 +103,11 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
   const retryDelay = options.retryDelaySeconds ?? 30;
   const expireInSeconds = options.expireInSeconds ?? 3_600;
   let started = false;
+  const checkId = (connectionId: number) => {
+    if (!Number.isInteger(connectionId) || connectionId <= 0) {
+      throw new Error(`enqueueSync needs a connection id (a positive integer), got ${connectionId}`);
+    }
+  };
 
   return {
     boss,
@@ -112,9 +127,7 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
       else await boss.createQueue(SYNC_QUEUE, queue);
     },
     async enqueueSync(connectionId, enqueueOptions = {}) {
-      if (!Number.isInteger(connectionId) || connectionId <= 0) {
-        throw new Error(`enqueueSync needs a connection id (a positive integer), got ${connectionId}`);
-      }
+      checkId(connectionId);
       const data: SyncJobData = { connectionId, full: Boolean(enqueueOptions.full) };
       return boss.send(SYNC_QUEUE, data, {
         singletonKey: String(connectionId),
@@ -124,6 +137,32 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
         expireInSeconds,
         ...(enqueueOptions.startAfter ? { startAfter: enqueueOptions.startAfter } : {}),
       });
+    },
+    async enqueueSyncs(connectionIds) {
+      for (const id of connectionIds) checkId(id);
+      const keys = [...new Set(connectionIds)].map(String);
+      if (keys.length === 0) return { enqueued: 0, alreadyQueued: 0 };
+      const { rows } = await boss
+        .getDb()
+        .executeSql(
+          `select singleton_key from ${schema}.job where name = $1 and state = 'created' and singleton_key = any($2::text[])`,
+          [SYNC_QUEUE, keys],
+        );
+      const queued = new Set(rows.map((row: { singleton_key: string }) => row.singleton_key));
+      const jobs: PgBoss.JobInsert<SyncJobData>[] = keys
+        .filter((key) => !queued.has(key))
+        .map((key) => ({
+          name: SYNC_QUEUE,
+          data: { connectionId: Number(key), full: false },
+          singletonKey: key,
+          retryLimit,
+          retryDelay,
+          retryBackoff: true,
+          expireInSeconds,
+        }));
+      for (let i = 0; i < jobs.length; i += ENQUEUE_BATCH)
+        await boss.insert(jobs.slice(i, i + ENQUEUE_BATCH));
+      return { enqueued: jobs.length, alreadyQueued: keys.length - jobs.length };
     },
     async listDeadJobs(listOptions = {}) {
       const limit = Math.max(1, Math.min(1_000, listOptions.limit ?? 100));
