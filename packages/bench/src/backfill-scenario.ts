@@ -3,12 +3,12 @@ import { postgresStore } from '@trainlytics/core/postgres';
 import { startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { openBenchDatabase } from './databases';
 import { countStatements, peakRssMiB, sampleRss } from './measure';
-import type { BackfillResult } from './scenario-result';
+import type { BackfillResult, BenchDatabaseKind } from './scenario-result';
 
 const TOKENS = { accessToken: 'bench-access-token', refreshToken: 'bench-refresh-token' };
 
 /** One athlete with `activities` in their history, and a connection to it (tokens the sandbox accepts). */
-async function setUp(activities: number, kind: 'postgres' | 'pglite') {
+async function setUp(activities: number, kind: BenchDatabaseKind) {
   // the benchmark measures the backfill, not a rate-limit wait: generous limits here
   const sandbox = await startStravaSandbox({ rateLimit: { limit: 1_000_000, dailyLimit: 10_000_000 } });
   const { providerUserId } = await sandbox.registerAthlete({
@@ -26,7 +26,7 @@ async function setUp(activities: number, kind: 'postgres' | 'pglite') {
 }
 
 /** Trainlytics: `sync(id, { full: true })` — streamed pages, one commit per page. */
-export async function runBackfill(activities: number, kind: 'postgres' | 'pglite'): Promise<BackfillResult> {
+export async function runBackfill(activities: number, kind: BenchDatabaseKind): Promise<BackfillResult> {
   const { sandbox, providerUserId, database, userId } = await setUp(activities, kind);
   const counter = { count: 0 };
   const store = postgresStore(countStatements(database.target, counter) as never);
@@ -51,6 +51,8 @@ export async function runBackfill(activities: number, kind: 'postgres' | 'pglite
     );
     sandbox.resetCounters();
     counter.count = 0;
+    // garbage from setup (PGlite's initdb runs in a second WASM instance) is not the backfill's memory
+    (globalThis as { gc?: () => void }).gc?.();
     const rss = sampleRss();
     const started = performance.now();
     const result = await trainlytics.sync(connection.id, { full: true });
@@ -96,7 +98,7 @@ interface StravaSummary {
  * The legacy way, as the code before Trainlytics did it: page through `/athlete/activities` and upsert
  * each activity on its own (`supabase.from('activities').upsert(row)`: one statement, one round trip).
  */
-export async function runNaive(activities: number, kind: 'postgres' | 'pglite'): Promise<BackfillResult> {
+export async function runNaive(activities: number, kind: BenchDatabaseKind): Promise<BackfillResult> {
   const { sandbox, database, userId } = await setUp(activities, kind);
   let statements = 0;
   try {

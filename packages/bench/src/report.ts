@@ -1,4 +1,9 @@
-import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
+import {
+  type BackfillResult,
+  describeBenchDatabase,
+  type IncrementalResult,
+  type ScenarioResult,
+} from './scenario-result';
 
 export interface Machine {
   date: string;
@@ -31,7 +36,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
     );
     const ratio = r.scenario === 'backfill' && pair ? `${(pair.wallMs / r.wallMs).toFixed(1)}× faster` : '';
     lines.push(
-      `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
+      `| ${describeBenchDatabase(r.database)} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
     );
   }
   if (capped.length > 0) {
@@ -44,7 +49,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
     );
     for (const r of capped) {
       lines.push(
-        `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${seconds(r.wallMs)} | ${int(r.stored)} | ${r.syncRssMiB} MiB |`,
+        `| ${describeBenchDatabase(r.database)} | ${int(r.activities)} | ${seconds(r.wallMs)} | ${int(r.stored)} | ${r.syncRssMiB} MiB |`,
       );
     }
   }
