@@ -1,14 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '@trainlytics/cli';
-import {
-  applyMigrations,
-  createTestDatabase,
-  createTestPGlite,
-  type TestDatabase,
-} from '@trainlytics/core/testing';
+import { createTestDatabase, createTestPGlite, type TestDatabase } from '@trainlytics/core/testing';
 import type { Pool } from 'pg';
 import type { BenchDatabaseKind } from './scenario-result';
 
@@ -19,6 +17,8 @@ export interface BenchDatabase {
   query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   close(): Promise<void>;
 }
+
+const require = createRequire(import.meta.url);
 
 /** A fresh migrated database: real PostgreSQL (`tl_bench_<random>`, dropped afterwards) or PGlite. */
 export async function openBenchDatabase(kind: BenchDatabaseKind): Promise<BenchDatabase> {
@@ -32,10 +32,20 @@ export async function openBenchDatabase(kind: BenchDatabaseKind): Promise<BenchD
     };
   }
   if (kind === 'pglite') {
+    // as a user runs it: `trainlytics migrate up` creates the folder in its own process, then the command
+    // that syncs opens the existing database (creating one runs initdb in a second WASM instance: ADR 0026)
     const cwd = await mkdtemp(path.join(tmpdir(), 'tl-bench-'));
+    const cli = path.join(
+      path.dirname(require.resolve('@trainlytics/cli/package.json')),
+      'bin',
+      'trainlytics.mjs',
+    );
+    await promisify(execFile)(process.execPath, [cli, 'migrate', 'up'], {
+      cwd,
+      env: { ...process.env, DATABASE_URL: '' },
+    });
     const opened = await openDatabase({ env: {}, cwd });
     const db = opened.pglite!;
-    await applyMigrations(db);
     return {
       kind,
       target: db,
