@@ -3,12 +3,12 @@ import { postgresStore } from '@trainlytics/core/postgres';
 import { startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { openBenchDatabase } from './databases';
 import { countStatements, peakRssMiB, sampleRss } from './measure';
-import type { BackfillResult } from './scenario-result';
+import type { BackfillResult, BenchDatabaseKind } from './scenario-result';
 
 const TOKENS = { accessToken: 'bench-access-token', refreshToken: 'bench-refresh-token' };
 
 /** One athlete with `activities` in their history, and a connection to it (tokens the sandbox accepts). */
-async function setUp(activities: number, kind: 'postgres' | 'pglite', options: BenchOptions) {
+async function setUp(activities: number, kind: BenchDatabaseKind, options: BenchOptions) {
   // the benchmark measures the backfill, not a rate-limit wait: generous limits here
   const sandbox = await startStravaSandbox({ rateLimit: { limit: 1_000_000, dailyLimit: 10_000_000 } });
   const { providerUserId } = await sandbox.registerAthlete({
@@ -33,7 +33,7 @@ export interface BenchOptions {
 /** Trainlytics: `sync(id, { full: true })` — streamed pages, one commit per page. */
 export async function runBackfill(
   activities: number,
-  kind: 'postgres' | 'pglite',
+  kind: BenchDatabaseKind,
   options: BenchOptions = {},
 ): Promise<BackfillResult> {
   const { sandbox, providerUserId, database, userId } = await setUp(activities, kind, options);
@@ -60,6 +60,8 @@ export async function runBackfill(
     );
     sandbox.resetCounters();
     counter.count = 0;
+    // garbage from setup (PGlite's initdb runs in a second WASM instance) is not the backfill's memory
+    (globalThis as { gc?: () => void }).gc?.();
     const rss = sampleRss();
     const started = performance.now();
     const result = await trainlytics.sync(connection.id, { full: true });
@@ -112,7 +114,7 @@ interface StravaSummary {
  */
 export async function runNaive(
   activities: number,
-  kind: 'postgres' | 'pglite',
+  kind: BenchDatabaseKind,
   options: BenchOptions = {},
 ): Promise<BackfillResult> {
   const { sandbox, database, userId } = await setUp(activities, kind, options);

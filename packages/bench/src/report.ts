@@ -1,6 +1,11 @@
-import { formatRttReport } from './rtt-report';
 import { formatQueueScale } from './queue-scale-report';
-import type { BackfillResult, IncrementalResult, ScenarioResult } from './scenario-result';
+import { formatRttReport } from './rtt-report';
+import {
+  type BackfillResult,
+  describeBenchDatabase,
+  type IncrementalResult,
+  type ScenarioResult,
+} from './scenario-result';
 import { formatWriteRate } from './write-rate-report';
 
 export interface Machine {
@@ -34,7 +39,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
     );
     const ratio = r.scenario === 'backfill' && pair ? `${(pair.wallMs / r.wallMs).toFixed(1)}× faster` : '';
     lines.push(
-      `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
+      `| ${describeBenchDatabase(r.database)} | ${int(r.activities)} | ${r.scenario === 'backfill' ? 'Trainlytics' : 'naive baseline'} | ${seconds(r.wallMs)} | ${int(r.activitiesPerSecond)} | ${int(r.providerRequests)} (${int(floor)}) | ${int(r.statements)} | ${r.syncRssMiB} MiB (${r.peakRssMiB} MiB) | ${ratio} |`,
     );
   }
   if (backfills.length === 0) lines.splice(1); // a run of other scenarios only (`npm run bench -- rtt`)
@@ -48,7 +53,7 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
     );
     for (const r of capped) {
       lines.push(
-        `| ${r.database === 'postgres' ? 'PostgreSQL 15' : 'PGlite'} | ${int(r.activities)} | ${seconds(r.wallMs)} | ${int(r.stored)} | ${r.syncRssMiB} MiB |`,
+        `| ${describeBenchDatabase(r.database)} | ${int(r.activities)} | ${seconds(r.wallMs)} | ${int(r.stored)} | ${r.syncRssMiB} MiB |`,
       );
     }
   }

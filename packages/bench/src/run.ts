@@ -46,6 +46,7 @@ function runScenario(args: string[], heapCapMiB?: number): Promise<ScenarioResul
       process.execPath,
       [
         ...(heapCapMiB ? [`--max-old-space-size=${heapCapMiB}`] : []),
+        '--expose-gc',
         '--import',
         'tsx',
         '--conditions=@trainlytics/source',
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
       plan.push({ args: ['naive', String(n), database] });
     }
   }
+  // the embedded database before ADR 0026 (stock PGlite in memory), beside the embedded default above
+  plan.push({ args: ['backfill', String(sizes.at(-1)), 'pglite-stock'] });
   // the same backfills with the heap capped: memory that grew with the history would fail here
   for (const n of sizes) plan.push({ args: ['backfill', String(n), 'postgres'], heapCapMiB: HEAP_CAP_MIB });
   // the backfill against its own store's write rate (write-rate-scenario.ts)

@@ -1,14 +1,19 @@
 import { runBackfill, runNaive } from './backfill-scenario';
 import { runIncremental } from './incremental-scenario';
-import { runRttPair } from './rtt-scenario';
-import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
-import { runWriteRate } from './write-rate-scenario';
 import { runQueueScale } from './queue-scale-scenario';
+import { runRttPair } from './rtt-scenario';
+import {
+  BENCH_DATABASE_KINDS,
+  type BenchDatabaseKind,
+  RESULT_PREFIX,
+  type ScenarioResult,
+} from './scenario-result';
 import { SIMULATED_DAY, simulateDay } from './simulated-day';
+import { runWriteRate } from './write-rate-scenario';
 
 /**
  * One scenario in its own process (so its peak RSS is its own):
- * `scenario-entry.ts backfill|naive <activities> postgres|pglite` or
+ * `scenario-entry.ts backfill|naive <activities> postgres|pglite|pglite-stock` or
  * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>` or
  * `scenario-entry.ts rtt <activities> <rttMs> naive|backfill` (the paired run over a slow network, the
  * path named last runs first),
@@ -23,8 +28,9 @@ async function main(args: string[]): Promise<ScenarioResult> {
     return v;
   };
   const db = () => {
-    const v = rest[1] ?? 'postgres';
-    if (v !== 'postgres' && v !== 'pglite') throw new Error(`The database is postgres or pglite, got ${v}`);
+    const v = (rest[1] ?? 'postgres') as BenchDatabaseKind;
+    if (!BENCH_DATABASE_KINDS.includes(v))
+      throw new Error(`The database is ${BENCH_DATABASE_KINDS.join(', ')}, got ${v}`);
     return v;
   };
   switch (kind) {

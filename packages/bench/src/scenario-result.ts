@@ -1,10 +1,25 @@
-import type { WriteRateResult } from './write-rate-scenario';
 import type { QueueScaleResult } from './queue-scale-scenario';
 import type { SimulatedDayResult } from './simulated-day';
+import type { WriteRateResult } from './write-rate-scenario';
+
+/**
+ * `postgres`: the real server. `pglite`: the embedded default as the CLI opens it (`./.trainlytics/db` on disk,
+ * under its lock, with the embedded settings of ADR 0026). `pglite-stock`: `new PGlite()` in memory with
+ * PGlite's own defaults (the embedded database before ADR 0026), for the before/after comparison.
+ */
+export type BenchDatabaseKind = 'postgres' | 'pglite' | 'pglite-stock';
+
+export const BENCH_DATABASE_KINDS: readonly BenchDatabaseKind[] = ['postgres', 'pglite', 'pglite-stock'];
+
+/** How the report names a kind. */
+export function describeBenchDatabase(kind: BenchDatabaseKind): string {
+  if (kind === 'postgres') return 'PostgreSQL 15';
+  return kind === 'pglite' ? 'PGlite (embedded default)' : 'PGlite (stock, in memory)';
+}
 
 export interface BackfillResult {
   scenario: 'backfill' | 'naive';
-  database: 'postgres' | 'pglite';
+  database: BenchDatabaseKind;
   activities: number;
   stored: number;
   wallMs: number;

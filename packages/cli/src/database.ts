@@ -3,6 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import {
   type Database,
   describeConnectionFailure,
+  embeddedPGliteOptions,
   openEmbeddedDatabase,
   toDatabase,
 } from '@trainlytics/migrations';
@@ -76,8 +77,10 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
 
 async function openPGlite(options: DatabaseOptions): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // the embedded database's memory settings (ADR 0026), on disk and in memory alike
+  const settings = embeddedPGliteOptions(PGlite.defaultStartParams);
   if (options.memory) {
-    const pglite = new PGlite();
+    const pglite = new PGlite(settings);
     await pglite.waitReady;
     const description = 'in-memory PGlite database';
     return {
@@ -95,7 +98,7 @@ async function openPGlite(options: DatabaseOptions): Promise<OpenedDatabase> {
   const { pglite, close } = await openEmbeddedDatabase({
     dir,
     where: description,
-    create: (d) => new PGlite(d),
+    create: (d) => new PGlite(d, settings),
   });
   return { kind: 'pglite', description, pool: null, pglite, db: toDatabase(pglite), close };
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Database, toDatabase } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
+import { embeddedPGliteOptions } from './embedded-pglite-options.js';
 import { MigrationError, MigrationTargetError } from './errors.js';
 import { checkTarget, migrate, planDown, status } from './runner.js';
 import { dropLegacy, verify } from './verify.js';
@@ -112,7 +113,13 @@ async function openDatabase(
   }
   const dir = path.resolve(io.cwd ?? process.cwd(), '.trainlytics', 'db');
   await mkdir(dir, { recursive: true });
-  let PGlite: new (dataDir: string) => { waitReady: Promise<void>; close(): Promise<void> };
+  let PGlite: {
+    new (
+      dataDir: string,
+      options: { startParams: string[] },
+    ): { waitReady: Promise<void>; close(): Promise<void> };
+    defaultStartParams: string[];
+  };
   try {
     ({ PGlite } = (await import('@electric-sql/pglite')) as unknown as { PGlite: typeof PGlite });
   } catch {
@@ -121,7 +128,11 @@ async function openDatabase(
     );
   }
   const where = `embedded PGlite database ${path.relative(io.cwd ?? process.cwd(), dir) || dir}`;
-  const { pglite, close } = await openEmbeddedDatabase({ dir, where, create: (d) => new PGlite(d) });
+  const { pglite, close } = await openEmbeddedDatabase({
+    dir,
+    where,
+    create: (d) => new PGlite(d, embeddedPGliteOptions(PGlite.defaultStartParams)),
+  });
   return { db: toDatabase(pglite as never), where, close };
 }
 

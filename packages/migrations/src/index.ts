@@ -16,6 +16,7 @@ export {
   lockEmbeddedDatabase,
   openEmbeddedDatabase,
 } from './embedded-database.js';
+export { EMBEDDED_PGLITE_SETTINGS, embeddedPGliteOptions } from './embedded-pglite-options.js';
 export {
   type DownLoss,
   LegacyDropRefusedError,
