@@ -91,7 +91,11 @@ describe('Supabase client roles after `migrate up` (PostgreSQL, roles and defaul
     expect(tables.map((r) => r.name)).toEqual(
       expect.arrayContaining(['strava_connections', 'provider_connections', 'trainlytics_migrations']),
     );
-    expect(views.map((r) => r.name)).toEqual(['canonical_activities', 'recent_activities', 'user_connections_summary']);
+    expect(views.map((r) => r.name)).toEqual([
+      'canonical_activities',
+      'recent_activities',
+      'user_connections_summary',
+    ]);
     expect(sequences.length).toBeGreaterThan(0);
 
     // What the catalog says each role may do ...

@@ -1,5 +1,6 @@
 export * from './activity';
 export * from './json';
 export * from './profile';
+export * from './sport-family';
 export * from './sport-type';
 export * from './time';
