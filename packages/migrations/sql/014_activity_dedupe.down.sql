@@ -94,6 +94,7 @@ from activities a
 left join provider_connections pc on pc.id = a.connection_id
 order by a.start_date desc nulls last, a.id desc;
 
+drop function if exists trainlytics_list_canonical_activities(jsonb);
 drop view if exists canonical_activities;
 drop function if exists trainlytics_decide_match(jsonb);
 drop function if exists trainlytics_dedupe(jsonb);

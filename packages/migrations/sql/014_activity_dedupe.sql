@@ -546,7 +546,7 @@ where not exists (select 1 from activity_group_members g where g.activity_id = a
 union all
 select
   g.group_id as id,
-  (array_agg(a.user_id order by g.member_rank))[1],
+  g.user_id,
   (array_agg(a.connection_id order by g.member_rank))[1],
   (array_agg(coalesce(a.provider, pc.provider) order by g.member_rank))[1],
   (array_agg(a.provider_activity_id order by g.member_rank))[1],
@@ -573,7 +573,27 @@ select
 from activity_group_members g
 join activities a on a.id = g.activity_id
 left join provider_connections pc on pc.id = a.connection_id
-group by g.group_id;
+group by g.group_id, g.user_id;
+
+-- args: { user_id?, connection_id? (the canonical copy's), before?, limit? } -> canonical_activities rows as a
+-- JSON array, newest first (providers as text).
+create or replace function trainlytics_list_canonical_activities(args jsonb default '{}')
+returns jsonb
+language sql
+stable
+set search_path from current
+as $$
+  select coalesce(jsonb_agg(s.activity order by s.start_date desc nulls last, s.id desc), '[]'::jsonb)
+  from (
+    select to_jsonb(c) || jsonb_build_object('providers', c.providers::text[]) as activity, c.start_date, c.id
+    from canonical_activities c
+    where (args ->> 'user_id' is null or c.user_id = (args ->> 'user_id')::int)
+      and (args ->> 'connection_id' is null or c.connection_id = (args ->> 'connection_id')::int)
+      and (args ->> 'before' is null or c.start_date < (args ->> 'before')::timestamptz)
+    order by c.start_date desc nulls last, c.id desc
+    limit (args ->> 'limit')::int
+  ) s
+$$;
 
 -- 002's columns, one row per workout.
 create or replace view recent_activities with (security_invoker = true) as
@@ -669,7 +689,7 @@ begin
     'trainlytics_sport_family(text)', 'trainlytics_sport_indoor(text)',
     'trainlytics_dedupe_xref(text, text, jsonb)',
     'trainlytics_dedupe_region(int[], timestamptz[], timestamptz[])', 'trainlytics_dedupe_after_write()',
-    'trainlytics_dedupe(jsonb)', 'trainlytics_decide_match(jsonb)'
+    'trainlytics_dedupe(jsonb)', 'trainlytics_decide_match(jsonb)', 'trainlytics_list_canonical_activities(jsonb)'
   ] loop
     execute format('revoke all on function %s from public', fn);
     foreach role_name in array array['anon', 'authenticated'] loop

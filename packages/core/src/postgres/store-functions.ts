@@ -1,4 +1,10 @@
-import { ConfigurationError, ConnectionConflictError, NotFoundError, StoreError } from '../errors/errors';
+import {
+  ConfigurationError,
+  ConnectionConflictError,
+  MatchDecisionError,
+  NotFoundError,
+  StoreError,
+} from '../errors/errors';
 import { TrainlyticsError } from '../errors/trainlytics-error';
 import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 
@@ -27,6 +33,9 @@ export const STORE_FUNCTIONS = [
   'trainlytics_record_webhook_event',
   'trainlytics_forget_webhook_event',
   'trainlytics_token_forms',
+  'trainlytics_list_canonical_activities',
+  'trainlytics_dedupe',
+  'trainlytics_decide_match',
 ] as const;
 
 export type StoreFunction = (typeof STORE_FUNCTIONS)[number];
@@ -54,6 +63,7 @@ export const STORE_ERROR_CODES = {
   connectionConflict: 'TL001',
   notFound: 'TL404',
   unknownProvider: 'TL422',
+  matchDecision: 'TL409',
 } as const;
 
 const MISSING_FUNCTION_HINT =
@@ -97,6 +107,11 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
           cause: error,
         },
       );
+    case STORE_ERROR_CODES.matchDecision:
+      return new MatchDecisionError(message, {
+        hint: 'link activities of one user from two different connections (or unlink instead)',
+        cause: error,
+      });
     case STORE_ERROR_CODES.unknownProvider:
       return new ConfigurationError(message, { hint: e.hint, cause: error });
     case '42883': // undefined_function
