@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type CliIO, processIO } from './cli-io';
 import { registerConnectionsCommand } from './commands/connections-command';
+import { registerDedupeCommand } from './commands/dedupe-command';
 import { registerDemoCommand } from './commands/demo-command';
 import { registerMigrateCommand } from './commands/migrate-command';
 import { registerServeCommand } from './commands/serve-command';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIO, setExitCode: (code: number) => void): C
   registerMigrateCommand(program, io, setExitCode);
   registerConnectionsCommand(program, io);
   registerSyncCommand(program, io, setExitCode);
+  registerDedupeCommand(program, io);
   registerServeCommand(program, io, setExitCode);
   registerDemoCommand(program, io, setExitCode);
   registerWorkerCommand(program, { io, setExitCode });

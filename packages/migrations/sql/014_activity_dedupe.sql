@@ -58,8 +58,7 @@ create table if not exists trainlytics_dedupe_policy (
   min_overlap double precision not null default 0.6 check (min_overlap > 0 and min_overlap <= 1),
   min_distance_ratio double precision not null default 0.8 check (min_distance_ratio >= 0 and min_distance_ratio <= 1),
   -- the canonical copy's provider, best first; a provider not listed comes after the listed ones
-  provider_order text[] not null default array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava'],
-  updated_at timestamptz not null default now()
+  provider_order text[] not null default array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava']
 );
 insert into trainlytics_dedupe_policy (id) values (true) on conflict (id) do nothing;
 
@@ -174,7 +173,7 @@ declare
 begin
   select * into pol from trainlytics_dedupe_policy where id;
   if not found then
-    pol := row(true, 0.7, 300, 0.6, 0.8, array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava'], now());
+    pol := row(true, 0.7, 300, 0.6, 0.8, array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava']);
   end if;
   v_tol := make_interval(secs => pol.start_tolerance_s);
 
