@@ -205,11 +205,16 @@ begin
   pairs as (
     select distinct least(x.id, b.id) as lo, greatest(x.id, b.id) as hi
     from ctx x
-    join activities b on b.user_id = x.user_id
-      and b.start_date >= x.start_date - case when x.external_id is null then v_tol else interval '1 day' end
-      and b.start_date <= x.start_date + case when x.external_id is null then v_tol else interval '1 day' end
-      and b.id <> x.id
-      and coalesce(b.connection_id, -b.user_id) <> x.conn
+    -- per activity, an index range scan on (user_id, start_date) (a lateral with a limit keeps it one)
+    cross join lateral (
+      select b.id, b.connection_id, b.user_id
+      from activities b
+      where b.user_id = x.user_id
+        and b.start_date >= x.start_date - case when x.external_id is null then v_tol else interval '1 day' end
+        and b.start_date <= x.start_date + case when x.external_id is null then v_tol else interval '1 day' end
+      limit 1000
+    ) b
+    where b.id <> x.id and coalesce(b.connection_id, -b.user_id) <> x.conn
   ),
   candidates as (
     select c.lo, c.hi, p.user_id, p.conn as conn_lo, q.conn as conn_hi,
@@ -261,7 +266,7 @@ begin
   decided as (
     select d.activity_id as lo, d.other_activity_id as hi, d.decision
     from activity_match_decisions d
-    where d.activity_id = any (v_region) or d.other_activity_id = any (v_region)
+    join ctx on ctx.id = d.activity_id
   ),
   auto_pairs as (
     select s.* from scored s
@@ -289,8 +294,8 @@ begin
            end || jsonb_build_object('providers', jsonb_build_array(s.provider_lo, s.provider_hi),
                                      'threshold', pol.threshold) as evidence
     from auto_pairs s
-    where exists (select 1 from best b where b.x = s.lo and b.y = s.hi and b.r = 1)
-      and exists (select 1 from best b where b.x = s.hi and b.y = s.lo and b.r = 1)
+    join best b1 on b1.x = s.lo and b1.y = s.hi and b1.r = 1
+    join best b2 on b2.x = s.hi and b2.y = s.lo and b2.r = 1
   ),
   manual as (
     select d.lo, d.hi, a.user_id, 1.0::double precision as score,
@@ -328,9 +333,11 @@ begin
            (a.detail is distinct from 'summary') as complete,
            num_nonnulls(a.name, a.elapsed_time_s, a.moving_time_s, a.distance_m, a.total_elevation_gain_m,
              a.average_heartrate, a.max_heartrate, a.calories, a.average_speed_mps, a.max_speed_mps, a.device_name) as richness,
-           (select bool_or(e.manual) from edge e where e.x = a.id) as has_manual,
-           (select max(e.score) from edge e where e.x = a.id) as best_score
-    from component c join activities a on a.id = c.node
+           n.has_manual, n.best_score
+    from component c
+    join activities a on a.id = c.node
+    join (select e.x, bool_or(e.manual) as has_manual, max(e.score) as best_score from edge e group by e.x) n
+      on n.x = c.node
   ),
   one_per_connection as (
     select m.*
@@ -354,22 +361,23 @@ begin
 
   -- Rewrite: the old matches and groups touching the region (and the members of the new groups) go.
   delete from activity_matches m
-  where m.activity_id = any (v_region) or m.other_activity_id = any (v_region)
-     or m.activity_id in (select (u).activity_id from unnest(v_members) u)
-     or m.other_activity_id in (select (u).activity_id from unnest(v_members) u);
+  using (select unnest(v_region) as id union select u.activity_id from unnest(v_members) u) r
+  where m.activity_id = r.id;
+  delete from activity_matches m
+  using (select unnest(v_region) as id union select u.activity_id from unnest(v_members) u) r
+  where m.other_activity_id = r.id;
   delete from activity_group_members g
-  where g.group_id in (
-    select o.group_id from activity_group_members o
-    where o.activity_id = any (v_region) or o.activity_id in (select (u).activity_id from unnest(v_members) u)
-  );
+  using (
+    select distinct o.group_id from activity_group_members o
+    join (select unnest(v_region) as id union select u.activity_id from unnest(v_members) u) r on r.id = o.activity_id
+  ) old
+  where g.group_id = old.group_id;
   insert into activity_group_members select * from unnest(v_members);
   get diagnostics v_grouped = row_count;
   insert into activity_matches
   select e.* from unnest(v_edges) e
-  where exists (
-    select 1 from unnest(v_members) a join unnest(v_members) b on (a).group_id = (b).group_id
-    where (a).activity_id = e.activity_id and (b).activity_id = e.other_activity_id
-  )
+  join unnest(v_members) a on a.activity_id = e.activity_id
+  join unnest(v_members) b on b.activity_id = e.other_activity_id and b.group_id = a.group_id
   on conflict (activity_id, other_activity_id) do update
     set score = excluded.score, evidence = excluded.evidence, manual = excluded.manual, matched_at = excluded.matched_at;
   get diagnostics v_matches = row_count;
