@@ -65,7 +65,7 @@ insert into trainlytics_dedupe_policy (id) values (true) on conflict (id) do not
 create table if not exists activity_matches (
   activity_id int not null references activities on delete cascade,
   other_activity_id int not null references activities on delete cascade,
-  user_id int not null references users on delete cascade,
+  user_id int not null, -- the activities' (derived rows: no second foreign key check per write)
   score double precision not null check (score >= 0 and score <= 1),
   evidence jsonb not null,
   manual boolean not null default false,
@@ -91,7 +91,7 @@ create index if not exists activity_match_decisions_user_idx on activity_match_d
 create table if not exists activity_group_members (
   activity_id int primary key references activities on delete cascade,
   group_id int not null,
-  user_id int not null references users on delete cascade,
+  user_id int not null, -- the activity's (derived rows: no second foreign key check per write)
   member_rank int not null check (member_rank >= 0)
 );
 create index if not exists activity_group_members_group_idx on activity_group_members (group_id, member_rank);
@@ -226,12 +226,8 @@ begin
   ),
   judged as (
     select c.lo, c.hi, c.user_id, c.conn_lo, c.conn_hi,
-           coalesce(
-             trainlytics_dedupe_xref(c.ext_p, c.pid_q, c.raw_q),
-             trainlytics_dedupe_xref(c.ext_q, c.pid_p, c.raw_p)
-           ) as xref_id,
-           case when trainlytics_dedupe_xref(c.ext_p, c.pid_q, c.raw_q) is not null
-                then c.ext_p else c.ext_q end as xref_external_id,
+           coalesce(x.p_names_q, x.q_names_p) as xref_id,
+           case when x.p_names_q is not null then c.ext_p else c.ext_q end as xref_external_id,
            abs(extract(epoch from c.start_q - c.start_p))::double precision as start_delta_s,
            case when c.dur_p > 0 and c.dur_q > 0 then
              greatest(0, extract(epoch from
@@ -249,6 +245,10 @@ begin
            c.sport_p as sport_lo, c.sport_q as sport_hi,
            c.provider_p as provider_lo, c.provider_q as provider_hi
     from candidates c
+    cross join lateral (
+      select case when c.ext_p is not null then trainlytics_dedupe_xref(c.ext_p, c.pid_q, c.raw_q) end as p_names_q,
+             case when c.ext_q is not null then trainlytics_dedupe_xref(c.ext_q, c.pid_p, c.raw_p) end as q_names_p
+    ) x
   ),
   scored as (
     select j.*,
@@ -283,6 +283,13 @@ begin
            row_number() over (partition by o.x, o.conn_y order by o.score desc, o.y) as r
     from oriented o
   ),
+  mutual as (
+    -- each is the other's best: both orientations ranked first
+    select least(b.x, b.y) as lo, greatest(b.x, b.y) as hi
+    from best b where b.r = 1
+    group by 1, 2
+    having count(*) = 2
+  ),
   kept_auto as (
     select s.lo, s.hi, s.user_id, s.score,
            case when s.xref_id is not null then
@@ -294,8 +301,7 @@ begin
            end || jsonb_build_object('providers', jsonb_build_array(s.provider_lo, s.provider_hi),
                                      'threshold', pol.threshold) as evidence
     from auto_pairs s
-    join best b1 on b1.x = s.lo and b1.y = s.hi and b1.r = 1
-    join best b2 on b2.x = s.hi and b2.y = s.lo and b2.r = 1
+    join mutual m on m.lo = s.lo and m.hi = s.hi
   ),
   manual as (
     select d.lo, d.hi, a.user_id, 1.0::double precision as score,
