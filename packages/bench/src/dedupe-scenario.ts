@@ -133,7 +133,7 @@ async function measure(users: number, pages: number): Promise<DedupeBenchResult>
       const on: number[] = [];
       for (let p = 0; p < pages * 2; p++) {
         const matching = p % 2 === 1;
-        await page.query(matching ? 'reset trainlytics.dedupe' : `set trainlytics.dedupe = 'off'`);
+        await page.query(`set trainlytics.dedupe = '${matching ? 'on' : 'off'}'`);
         const activitiesJson = Array.from({ length: pageSize }, (_, i) => {
           const d = (p * pageSize + i) % 10000;
           return {

@@ -26,8 +26,10 @@
 --   intervals match their own copies. A group never holds two activities of one connection.
 -- * Incremental: statement-level AFTER INSERT / UPDATE / DELETE triggers on `activities` (transition tables)
 --   re-match the affected users around the written start times, inside the page write's transaction, in a
---   few set-based statements (trainlytics_commit_page is not changed). `set trainlytics.dedupe = 'off'`
---   skips them (bulk loads: run `trainlytics dedupe --all` afterwards).
+--   few set-based statements (trainlytics_commit_page is not changed). OFF by default
+--   (`trainlytics_dedupe_policy.incremental`): on a long history they still cost many times the page write;
+--   `update trainlytics_dedupe_policy set incremental = true` turns them on, and `set trainlytics.dedupe =
+--   'on' | 'off'` decides for one session. Without them, run `trainlytics dedupe --all` after syncs.
 -- * Views: `canonical_activities` (one row per workout: the canonical copy's identity, every other field the
 --   first non-null value in member order — the "never lose richer data" rule of ADR 0015 — plus `providers`
 --   and `activity_ids`); `recent_activities` and `user_connections_summary.activity_count` count each
@@ -58,7 +60,11 @@ create table if not exists trainlytics_dedupe_policy (
   min_overlap double precision not null default 0.6 check (min_overlap > 0 and min_overlap <= 1),
   min_distance_ratio double precision not null default 0.8 check (min_distance_ratio >= 0 and min_distance_ratio <= 1),
   -- the canonical copy's provider, best first; a provider not listed comes after the listed ones
-  provider_order text[] not null default array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava']
+  provider_order text[] not null default array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava'],
+  -- match on every write to `activities` (statement triggers). Off by default: on a long history the
+  -- incremental matcher still costs many times the page write itself (BENCHMARKS.md, "One timeline");
+  -- run `trainlytics dedupe --all` after syncs instead, or turn it on where histories are short.
+  incremental boolean not null default false
 );
 insert into trainlytics_dedupe_policy (id) values (true) on conflict (id) do nothing;
 
@@ -173,7 +179,7 @@ declare
 begin
   select * into pol from trainlytics_dedupe_policy where id;
   if not found then
-    pol := row(true, 0.7, 300, 0.6, 0.8, array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava']);
+    pol := row(true, 0.7, 300, 0.6, 0.8, array['garmin', 'polar', 'wahoo', 'coros', 'suunto', 'strava'], false);
   end if;
   v_tol := make_interval(secs => pol.start_tolerance_s);
 
@@ -407,7 +413,10 @@ declare
   v_from timestamptz[];
   v_to timestamptz[];
 begin
-  if coalesce(current_setting('trainlytics.dedupe', true), '') = 'off' then
+  -- `set trainlytics.dedupe = 'off' | 'on'` decides for the session; otherwise the policy's `incremental`
+  if coalesce(current_setting('trainlytics.dedupe', true), '') = 'off'
+     or (coalesce(current_setting('trainlytics.dedupe', true), '') <> 'on'
+         and not coalesce((select p.incremental from trainlytics_dedupe_policy p where p.id), false)) then
     return null;
   end if;
   if tg_op = 'INSERT' then

@@ -13,6 +13,8 @@ const SETUP = `
   insert into provider_connections (id, user_id, provider, provider_user_id, access_token) values
     (1, 1, 'garmin', 'g-ana', 't'), (2, 1, 'strava', 's-ana', 't'), (3, 2, 'strava', 's-bob', 't'),
     (4, 1, 'polar', 'p-ana', 't');
+  -- most tests here exercise matching on write, which is off by default (see the test that says so)
+  update trainlytics_dedupe_policy set incremental = true;
 `;
 
 /** One activity row: id, connection, provider id, sport, start, seconds, metres, raw, calories. */
@@ -130,6 +132,41 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
     // Deleting a copy dissolves its group (the delete trigger re-matches).
     await t.db.exec('delete from activities where id = 4');
     expect(await groups()).toEqual([[1, 2]]);
+  });
+
+  it('does not match on write by default (the policy turns it on); trainlytics_dedupe groups what is stored', async () => {
+    await migrate(t.input);
+    await t.db.exec(SETUP.replace('update trainlytics_dedupe_policy set incremental = true;', ''));
+    expect(
+      (await t.rows<{ incremental: boolean }>('select incremental from trainlytics_dedupe_policy'))[0],
+    ).toEqual({
+      incremental: false,
+    });
+    const page = (connection: number, activities: object[]) =>
+      t.db.query('select trainlytics_commit_page($1::jsonb) as r', [
+        JSON.stringify({ connection_id: connection, activities }),
+      ]);
+    const ride = {
+      sport_type: 'ride',
+      start_date: '2026-02-01T08:00:00Z',
+      elapsed_time_s: 3600,
+      distance_m: 30000,
+    };
+    await page(1, [{ ...ride, provider_activity_id: 'g1' }]);
+    await page(2, [{ ...ride, provider_activity_id: 's1', start_date: '2026-02-01T08:00:20Z' }]);
+    expect(await groups()).toEqual([]);
+    await t.rows(`select trainlytics_dedupe('{}'::jsonb)`);
+    expect((await groups()).map((g) => g.length)).toEqual([2]);
+    // a session (here one transaction) may still ask for it
+    const commit = (connection: number, id: string, start: string) =>
+      `select trainlytics_commit_page('${JSON.stringify({
+        connection_id: connection,
+        activities: [{ ...ride, provider_activity_id: id, start_date: start }],
+      })}'::jsonb);`;
+    await t.db.exec(
+      `begin; set local trainlytics.dedupe = 'on'; ${commit(1, 'g2', '2026-02-03T08:00:00Z')} ${commit(2, 's2', '2026-02-03T08:00:10Z')} commit;`,
+    );
+    expect((await groups()).map((g) => g.length)).toEqual([2, 2]);
   });
 
   it('a page commit matches in the same transaction, and Polar → Strava with a clock skew and an indoor ride', async () => {

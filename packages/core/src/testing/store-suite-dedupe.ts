@@ -2,7 +2,7 @@ import { MatchDecisionError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { ConnectionRecord, ConnectionUpsert, Store } from '../store/store';
 import type { StoreSuiteDatabase } from './store-suite';
-import { expect, it } from './vitest-api';
+import { beforeEach, expect, it } from './vitest-api';
 
 /** What the one-timeline tests need from the conformance suite. */
 export interface DedupeSuiteContext {
@@ -39,6 +39,11 @@ function workout(
  * link / unlink survives `dedupe`, and the typed errors.
  */
 export function runDedupeTests(ctx: DedupeSuiteContext): void {
+  // a page write matches when the policy says so (off by default, ADR 0024)
+  beforeEach(async () => {
+    await ctx.db().query('update trainlytics_dedupe_policy set incremental = true');
+  });
+
   const { store } = ctx;
 
   async function athlete() {

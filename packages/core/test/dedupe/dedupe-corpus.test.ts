@@ -14,6 +14,8 @@ let store: Store;
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: true, prefix: 'tl_dedupe_corpus' });
+  // the corpus is matched as it is written (page by page), which the policy turns on
+  await database.pool.query('update trainlytics_dedupe_policy set incremental = true');
   store = postgresStore({ pool: database.pool });
 });
 afterAll(async () => {
