@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDedupeBench } from './dedupe-scenario';
 import { formatIncrementalRequests, runIncrementalRequests } from './incremental-requests';
 import { formatReport } from './report';
 import { RESULT_PREFIX, type ScenarioResult } from './scenario-result';
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
-  const report = `${formatReport(results, machine)}\n\n${formatIncrementalRequests(await runIncrementalRequests())}`;
+  const report = `${formatReport(results, machine)}\n\n${formatIncrementalRequests(await runIncrementalRequests())}${await runDedupeBench(quick)}`;
   process.stdout.write(`${report}\n`);
   const dir = path.resolve(here, '../results');
   await mkdir(dir, { recursive: true });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type CliIO, processIO } from './cli-io';
 import { registerConnectionsCommand } from './commands/connections-command';
+import { registerDedupeCommand } from './commands/dedupe-command';
 import { registerDemoCommand } from './commands/demo-command';
 import { registerDetailCommand } from './commands/detail-command';
 import { registerMigrateCommand } from './commands/migrate-command';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIO, setExitCode: (code: number) => void): C
   registerConnectionsCommand(program, io);
   registerSyncCommand(program, io, setExitCode);
   registerDetailCommand(program, io, setExitCode);
+  registerDedupeCommand(program, io);
   registerServeCommand(program, io, setExitCode);
   registerDemoCommand(program, io, setExitCode);
   registerWorkerCommand(program, { io, setExitCode });

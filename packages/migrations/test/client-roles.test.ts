@@ -22,6 +22,10 @@ const GRANTS: Record<
       workouts: 'all',
       user_connections_summary: 'all',
       recent_activities: 'all',
+      canonical_activities: 'all',
+      activity_matches: 'all',
+      activity_match_decisions: 'all',
+      activity_group_members: 'all',
       provider_connections: [
         'id',
         'user_id',
@@ -88,7 +92,11 @@ describe('Supabase client roles after `migrate up` (PostgreSQL, roles and defaul
     expect(tables.map((r) => r.name)).toEqual(
       expect.arrayContaining(['strava_connections', 'provider_connections', 'trainlytics_migrations']),
     );
-    expect(views.map((r) => r.name)).toEqual(['recent_activities', 'user_connections_summary']);
+    expect(views.map((r) => r.name)).toEqual([
+      'canonical_activities',
+      'recent_activities',
+      'user_connections_summary',
+    ]);
     expect(sequences.length).toBeGreaterThan(0);
 
     // What the catalog says each role may do ...

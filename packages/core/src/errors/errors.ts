@@ -175,6 +175,19 @@ export class NotFoundError extends TrainlyticsError {
   }
 }
 
+/**
+ * Two activities cannot be linked as one workout: they are the same activity, belong to two users, or come
+ * from the same connection (docs/decisions/0024-cross-provider-dedupe.md). Nothing was changed.
+ */
+export class MatchDecisionError extends TrainlyticsError {
+  constructor(message: string, options: TrainlyticsErrorOptions = {}) {
+    super('MatchDecisionError', message, options);
+  }
+  static override isInstance(error: unknown): error is MatchDecisionError {
+    return isNamedError(error, 'MatchDecisionError');
+  }
+}
+
 /** Another sync of the same connection is running (only thrown with `ifLocked: 'skip'` or a lock timeout). */
 export class SyncInProgressError extends TrainlyticsError {
   constructor(message: string, options: TrainlyticsErrorOptions = {}) {

@@ -8,7 +8,9 @@ import {
   oauthStateArgs,
   rowsOf,
   toActivityRow,
+  toCanonicalActivityRow,
   toConnectionRecord,
+  toDedupeBatchResult,
   tokenArgs,
   toLeaseRecord,
   toOAuthStateRecord,
@@ -243,6 +245,37 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
 
     async countStreamsBacklog(query) {
       return Number(await call('trainlytics_count_streams_backlog', backlogArgs(query)));
+    },
+
+    async listCanonicalActivities(query) {
+      const rows = await call('trainlytics_list_canonical_activities', {
+        user_id: query.userId,
+        connection_id: query.connectionId,
+        before: query.before?.toISOString(),
+        limit: query.limit,
+      });
+      return rowsOf(rows).map(toCanonicalActivityRow);
+    },
+
+    async dedupe(options = {}) {
+      const result = (await call('trainlytics_dedupe', {
+        user_id: options.userId,
+        after_user_id: options.afterUserId,
+        limit: options.limit,
+      })) as JsonRow;
+      return toDedupeBatchResult(result);
+    },
+
+    async decideMatch(activityId, otherActivityId, decision) {
+      const result = (await call('trainlytics_decide_match', {
+        activity_id: activityId,
+        other_activity_id: otherActivityId,
+        decision,
+      })) as JsonRow;
+      return {
+        groupId: result.group_id == null ? null : Number(result.group_id),
+        activityIds: rowsOf(result.activity_ids).map(Number),
+      };
     },
 
     async countTokens() {

@@ -3,9 +3,11 @@ import type { JsonObject, JsonValue } from '../model/json';
 import type { SportType } from '../model/sport-type';
 import type {
   ActivityRow,
+  CanonicalActivityRow,
   ConnectionPatch,
   ConnectionRecord,
   ConnectionUpsert,
+  DedupeBatchResult,
   LeaseRecord,
   OAuthStateRecord,
   SyncRecord,
@@ -138,6 +140,42 @@ export function toActivityRow(row: JsonRow): ActivityRow {
     // NULL: written before migration 011, how complete is unknown (merged as a detail)
     detail: row.detail === 'summary' ? 'summary' : 'detail',
     updatedAt: date(row.updated_at),
+  };
+}
+
+/** A row of `trainlytics_list_canonical_activities` (migration 014). */
+export function toCanonicalActivityRow(row: JsonRow): CanonicalActivityRow {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    connectionId: numberOrNull(row.connection_id),
+    provider: stringOrNull(row.provider),
+    providerActivityId: String(row.provider_activity_id ?? ''),
+    name: stringOrNull(row.name),
+    sportType: (row.sport_type ?? 'other') as SportType,
+    startDate: date(row.start_date),
+    elapsedTimeS: numberOrNull(row.elapsed_time_s),
+    movingTimeS: numberOrNull(row.moving_time_s),
+    distanceM: numberOrNull(row.distance_m),
+    totalElevationGainM: numberOrNull(row.total_elevation_gain_m),
+    averageHeartrate: numberOrNull(row.average_heartrate),
+    maxHeartrate: numberOrNull(row.max_heartrate),
+    calories: numberOrNull(row.calories),
+    deviceName: stringOrNull(row.device_name),
+    providers: rowsOf(row.providers).map(String),
+    activityIds: rowsOf(row.activity_ids).map(Number),
+  };
+}
+
+/** The result of `trainlytics_dedupe` (migration 014). */
+export function toDedupeBatchResult(row: JsonRow): DedupeBatchResult {
+  return {
+    users: Number(row.users ?? 0),
+    lastUserId: numberOrNull(row.last_user_id),
+    activities: Number(row.activities ?? 0),
+    groups: Number(row.groups ?? 0),
+    grouped: Number(row.grouped ?? 0),
+    matches: Number(row.matches ?? 0),
   };
 }
 

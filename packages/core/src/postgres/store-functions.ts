@@ -1,4 +1,10 @@
-import { ConfigurationError, ConnectionConflictError, NotFoundError, StoreError } from '../errors/errors';
+import {
+  ConfigurationError,
+  ConnectionConflictError,
+  MatchDecisionError,
+  NotFoundError,
+  StoreError,
+} from '../errors/errors';
 import { TrainlyticsError } from '../errors/trainlytics-error';
 import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 
@@ -32,6 +38,9 @@ export const STORE_FUNCTIONS = [
   'trainlytics_get_activity',
   'trainlytics_list_streams_backlog',
   'trainlytics_count_streams_backlog',
+  'trainlytics_list_canonical_activities',
+  'trainlytics_dedupe',
+  'trainlytics_decide_match',
 ] as const;
 
 export type StoreFunction = (typeof STORE_FUNCTIONS)[number];
@@ -61,6 +70,8 @@ export const STORE_ERROR_CODES = {
   unknownProvider: 'TL422',
   /** trainlytics_commit_page (013): the page's lease is held by another owner; nothing was written. */
   leaseTaken: 'TL409',
+  /** trainlytics_decide_match (014): a link of one connection's, two users' or the same activity. */
+  matchDecision: 'TL410',
 } as const;
 
 const MISSING_FUNCTION_HINT =
@@ -104,6 +115,11 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
           cause: error,
         },
       );
+    case STORE_ERROR_CODES.matchDecision:
+      return new MatchDecisionError(message, {
+        hint: 'link activities of one user from two different connections (or unlink instead)',
+        cause: error,
+      });
     case STORE_ERROR_CODES.unknownProvider:
       return new ConfigurationError(message, { hint: e.hint, cause: error });
     case '42883': // undefined_function

@@ -1,6 +1,7 @@
 import type { NormalizedActivity } from '../model/activity';
 import type { ActivityStreams } from '../model/activity-streams';
 import type { JsonObject, JsonValue } from '../model/json';
+import type { SportType } from '../model/sport-type';
 
 /**
  * A row of `provider_connections` as the store reads it. `accessToken`/`refreshToken` are the stored
@@ -203,6 +204,57 @@ export interface StreamsBacklogItem {
 }
 
 /**
+ * One real workout: the activities that several providers stored for it, merged (migration 014,
+ * docs/decisions/0024-cross-provider-dedupe.md). `id`, the owner, provider and provider id are the canonical
+ * copy's (the recording platform over an aggregator, by `trainlytics_dedupe_policy`); every other field is the
+ * first non-null value in member order, so no copy's richer value is lost. An activity matched with no other
+ * is a workout of its own (`providers` has one entry).
+ */
+export interface CanonicalActivityRow {
+  id: number;
+  userId: number;
+  connectionId: number | null;
+  provider: string | null;
+  providerActivityId: string;
+  name: string | null;
+  sportType: SportType;
+  startDate: Date;
+  elapsedTimeS: number | null;
+  movingTimeS: number | null;
+  distanceM: number | null;
+  totalElevationGainM: number | null;
+  averageHeartrate: number | null;
+  maxHeartrate: number | null;
+  calories: number | null;
+  deviceName: string | null;
+  /** The providers of the copies, canonical first. */
+  providers: string[];
+  /** The stored activities' ids, canonical first. */
+  activityIds: number[];
+}
+
+/** Which stored copies are one workout after a decision (`groupId` null: the activity stands alone). */
+export interface ActivityGroup {
+  groupId: number | null;
+  activityIds: number[];
+}
+
+/** What one batch of {@link Store.dedupe} did. */
+export interface DedupeBatchResult {
+  /** Users matched in this batch (0: none left after `afterUserId`). */
+  users: number;
+  /** The last user id of the batch: pass it as `afterUserId` for the next one. */
+  lastUserId: number | null;
+  /** Activities re-matched. */
+  activities: number;
+  /** Groups of two or more copies, and the activities in them. */
+  groups: number;
+  grouped: number;
+  /** Matched pairs written (with their evidence). */
+  matches: number;
+}
+
+/**
  * Persistence behind Trainlytics. Every implementation passes `runStoreConformanceSuite` from
  * `@trainlytics/core/testing`. Implementations store what they are given: encryption happens in core.
  */
@@ -283,6 +335,26 @@ export interface Store {
   getActivityStreams?(activityId: number): Promise<StoredActivityStreams | null>;
   listStreamsBacklog?(query: StreamsBacklogQuery): Promise<StreamsBacklogItem[]>;
   countStreamsBacklog?(query: Omit<StreamsBacklogQuery, 'limit' | 'beforeId'>): Promise<number>;
+
+  // one timeline (migration 014; optional for stores written before it)
+  /** One row per workout, newest first (same filters and paging as `listActivities`, without `provider`). */
+  listCanonicalActivities?(query: Omit<ActivityQuery, 'provider'>): Promise<CanonicalActivityRow[]>;
+  /**
+   * Re-matches stored activities with the current policy: one user (`userId`), or the next `limit` users
+   * (default 500) after `afterUserId`; call again with `lastUserId` until `users` is 0. People's decisions
+   * are kept. Page writes match incrementally; this is for existing data and after a policy change.
+   */
+  dedupe?(options?: { userId?: number; afterUserId?: number; limit?: number }): Promise<DedupeBatchResult>;
+  /**
+   * A person's decision that two stored activities are (`link`) or are not (`unlink`) one workout. Applied at
+   * once and never undone by the matcher. Throws `MatchDecisionError` for a link of one connection's, two
+   * users' or the same activity, `NotFoundError` for an unknown id.
+   */
+  decideMatch?(
+    activityId: number,
+    otherActivityId: number,
+    decision: 'link' | 'unlink',
+  ): Promise<ActivityGroup>;
 
   // tokens
   /**

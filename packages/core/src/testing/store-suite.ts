@@ -2,6 +2,7 @@ import { ConnectionConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
+import { runDedupeTests } from './store-suite-dedupe';
 import { runActivityMergeTests } from './store-suite-merge';
 import { runActivityStreamsTests } from './store-suite-streams';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
@@ -855,6 +856,16 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         connect: () => connect(),
         commit: (connection, activities, deletedIds = []) =>
           commit(connection, null, activities, { deletedIds }),
+      });
+    });
+
+    describe('one timeline: the same workout from several providers (migration 014)', () => {
+      runDedupeTests({
+        store,
+        db,
+        createUser: () => createUser(),
+        connect: (overrides) => connect(overrides),
+        commit: (connection, activities) => commit(connection, null, activities),
       });
     });
 
