@@ -15,11 +15,11 @@ export type * from './registry/types';
 export * from './runtime';
 export type * from './store';
 export type { ActivityDetail, ActivityDetailOptions } from './streams/activity-detail';
+export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION, SampleCodecError } from './streams/sample-codec';
 export type {
   StreamsBacklogOptions,
   StreamsBacklogPlan,
   StreamsBacklogRun,
 } from './streams/streams-backlog';
-export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION, SampleCodecError } from './streams/sample-codec';
 export { VERSION } from './version';
 export type { WebhookBodyBytes } from './webhooks/body-budget';

@@ -8,7 +8,11 @@ import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { ActivityQuery, ActivityRow, Store, SyncRecord, SyncType } from '../store/store';
 import type { ActivityDetail, ActivityDetailOptions } from '../streams/activity-detail';
-import type { StreamsBacklogOptions, StreamsBacklogPlan, StreamsBacklogRun } from '../streams/streams-backlog';
+import type {
+  StreamsBacklogOptions,
+  StreamsBacklogPlan,
+  StreamsBacklogRun,
+} from '../streams/streams-backlog';
 import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */

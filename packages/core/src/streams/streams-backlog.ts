@@ -91,7 +91,8 @@ export async function runStreamsBacklog(
         else if (detail.status === 'none') run.none++;
         else if (detail.status === 'requested') run.requested++;
       } catch (error) {
-        if (RateLimitError.isInstance(error)) return { ...run, stoppedBy: 'rate-limit', resumeAt: error.retryAt };
+        if (RateLimitError.isInstance(error))
+          return { ...run, stoppedBy: 'rate-limit', resumeAt: error.retryAt };
         const failure = describeFailure(error);
         if (needsReauthorization(error)) {
           run.errors.push({ activityId: item.id, name: failure.name, message: failure.message });
