@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from '@trainlytics/migrations';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
@@ -11,6 +10,8 @@ import { decodePolyline } from '../src/app/streams-svg';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { axeViolations } from './helpers/axe';
+import { launchChromium } from './helpers/chromium';
 import { connectAccount } from './helpers/connect';
 
 let database: OpenedDatabase;
@@ -41,10 +42,7 @@ beforeAll(async () => {
   const { providerUserId } = await strava.seedAccount({ activityCount: 20, seed: 5 });
   connectionId = (await connectAccount(opened.trainlytics, 'strava', strava, { userId, providerUserId })).id;
   await opened.trainlytics.sync(connectionId, { full: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -56,19 +54,6 @@ afterAll(async () => {
 
 const ARTIFACTS = path.join(process.cwd(), 'test-results', 'dashboard');
 mkdirSync(ARTIFACTS, { recursive: true });
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The WCAG 2.x A/AA rules axe-core finds violated on the page (evaluated in the page). */
-async function axeViolations(page: import('playwright-core').Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(async () => {
-    ${AXE_SOURCE}
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      resultTypes: ['violations'],
-    });
-    return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })()`);
-}
 
 describe('the activity page in Chromium', () => {
   it.each([

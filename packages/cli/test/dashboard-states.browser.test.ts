@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
@@ -18,6 +17,7 @@ import { SPORT_FAMILIES, sportFamily, sportFamilyLabel } from '../src/app/sport-
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { axeViolations } from './helpers/axe';
 import { launchChromium } from './helpers/chromium';
 
 // The dashboard's states as a person meets them in Chromium: a Garmin history that arrives later by
@@ -80,20 +80,6 @@ const H = 3600;
 /** Screenshots of each state, kept as test artifacts (git-ignored `test-results/dashboard/`). */
 const ARTIFACTS = path.join(process.cwd(), 'test-results', 'dashboard');
 mkdirSync(ARTIFACTS, { recursive: true });
-/** axe-core's browser build, evaluated in the page (DevTools evaluation is not subject to the page's CSP). */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The WCAG 2.x A/AA rules axe-core finds violated on the page as it is now: `rule: selectors`. */
-async function axeViolations(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`(async () => {
-    ${AXE_SOURCE}
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      resultTypes: ['violations'],
-    });
-    return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })()`);
-}
 
 /** Each state: kept as a screenshot, and checked by axe-core (no violation). */
 async function shot(page: Page, name: string) {
