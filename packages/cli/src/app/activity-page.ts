@@ -65,7 +65,7 @@ export function activityDetailPage(model: { detail: ActivityDetail; backHref: st
       ${s ? routeSvg(routePoints(s)) : ''}
       ${s ? html`<section aria-labelledby="charts-title"><h2 id="charts-title">Over time</h2>${charts.map((c) => channelChart(s.time, c))}</section>` : ''}
       ${
-        s && s.laps.length
+        s?.laps.length
           ? html`<section aria-labelledby="laps-title">
               <h2 id="laps-title">Laps</h2>
               <table data-testid="laps">
