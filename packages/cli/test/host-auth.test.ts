@@ -48,6 +48,8 @@ let alice: AppUser;
 let bob: AppUser;
 let aliceConnection: number;
 let bobConnection: number;
+let bobActivity: number;
+let aliceActivity: number;
 let bobAthlete: string;
 
 /** A test sign-in: `x-test-user: <id>` is that user, `x-test-user: admin` the admin, nothing refuses. */
@@ -78,6 +80,9 @@ beforeAll(async () => {
   for (const id of [aliceConnection, bobConnection]) {
     expect((await opened.trainlytics.sync(id, { full: true })).status).toBe('success');
   }
+  bobActivity = (await opened.trainlytics.activities.list({ connectionId: bobConnection, limit: 1 }))[0]!.id;
+  aliceActivity = (await opened.trainlytics.activities.list({ connectionId: aliceConnection, limit: 1 }))[0]!
+    .id;
 });
 afterAll(async () => {
   await opened?.close();
@@ -109,10 +114,12 @@ const key = (e: Endpoint) => `${e.method} ${e.path}`;
 /** A request to `endpoint` aimed at `target`'s data: its connection as `:id`, `user=` in the query and form. */
 function requestFor(
   endpoint: Endpoint,
-  target: { user: AppUser; connectionId: number },
+  target: { user: AppUser; connectionId: number; activityId: number },
   headers: Record<string, string>,
 ): Request {
-  const path = endpoint.path.replace(':id', String(target.connectionId)).replace(':provider', 'strava');
+  // an activity route gets the target's activity, every other `:id` the target's connection
+  const id = /\/activities\/:id/.test(endpoint.path) ? target.activityId : target.connectionId;
+  const path = endpoint.path.replace(':id', String(id)).replace(':provider', 'strava');
   const url = new URL(path, BASE);
   url.searchParams.set('user', String(target.user.id));
   const init: RequestInit = {
@@ -164,7 +171,7 @@ describe('createHostApp: every page, API route and action needs a sign-in', () =
     expect(protectedRoutes.length).toBeGreaterThanOrEqual(12);
     for (const endpoint of protectedRoutes) {
       const response = await app.request(
-        requestFor(endpoint, { user: bob, connectionId: bobConnection }, {}),
+        requestFor(endpoint, { user: bob, connectionId: bobConnection, activityId: bobActivity }, {}),
       );
       expect(response.status, key(endpoint)).toBe(401);
       const text = await response.text();
@@ -182,7 +189,11 @@ describe('createHostApp: every page, API route and action needs a sign-in', () =
     const statesBefore = await oauthStates();
     for (const endpoint of endpoints(app).filter((e) => !PUBLIC.has(key(e)))) {
       const response = await app.request(
-        requestFor(endpoint, { user: bob, connectionId: bobConnection }, { 'x-test-user': String(alice.id) }),
+        requestFor(
+          endpoint,
+          { user: bob, connectionId: bobConnection, activityId: bobActivity },
+          { 'x-test-user': String(alice.id) },
+        ),
       );
       if (response.status >= 300 && response.status < 400) {
         // a plain redirect within the app (GET / → /dashboard) that names nobody
@@ -217,7 +228,7 @@ describe('createHostApp: every page, API route and action needs a sign-in', () =
       const response = await app.request(
         requestFor(
           endpoint,
-          { user: alice, connectionId: aliceConnection },
+          { user: alice, connectionId: aliceConnection, activityId: aliceActivity },
           { 'x-test-user': String(alice.id) },
         ),
       );
@@ -308,7 +319,7 @@ describe('adminTokenAuth: TRAINLYTICS_ADMIN_TOKEN as a bearer token and a signed
     const app = tokenApp();
     for (const endpoint of endpoints(app).filter((e) => !PUBLIC.has(key(e)) && !SIGN_IN.has(key(e)))) {
       const response = await app.request(
-        requestFor(endpoint, { user: bob, connectionId: bobConnection }, {}),
+        requestFor(endpoint, { user: bob, connectionId: bobConnection, activityId: bobActivity }, {}),
       );
       if (endpoint.method === 'GET' && !endpoint.path.startsWith('/api/')) {
         expect(response.status, key(endpoint)).toBe(303);
