@@ -318,6 +318,12 @@ export function advanceStravaCursor(
     before: descending ? last + 1 : pass.before,
   };
   const boundary = items.filter((item) => startSeconds(item) === last);
+  if (window.after === pass.after && window.before === pass.before) {
+    // No narrower window: only a start outside the window (a malformed item) can make a page span seconds
+    // that end at its edge. Page on by number instead of re-reading page 1 for ever.
+    out.pass = { ...tracked, page: pass.page + 1, seen: idsOf(items, pass.seen) };
+    return { fresh, cursor: out, done: false };
+  }
   out.pass = { ...tracked, ...window, page: 1, seen: idsOf(boundary, markIds(out, window)) };
   return { fresh, cursor: out, done: false };
 }

@@ -72,6 +72,20 @@ describe('the Strava sync cursor', () => {
     expect(asc.cursor.order).toBe('asc');
   });
 
+  it('never asks for the same window and page twice, even when a malformed start puts an item outside it', () => {
+    // found by the payload property (seed 516374561): a listing whose every page had one item with a start
+    // outside the window re-read the same page 1 until the rate limit stopped it (636 requests for 8 items)
+    const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
+    const narrowed = advanceStravaCursor(start, [at('3', D3), at('2', D2)]).cursor;
+    expect(narrowed.pass).toMatchObject({ before: secs(D2) + 1, page: 1 });
+    // the provider now claims a start after the window (malformed), and the page ends at its edge
+    const page = [at('9', D3), at('2', D2)];
+    const next = advanceStravaCursor(narrowed, page).cursor;
+    expect(next.pass).toMatchObject({ before: secs(D2) + 1, page: 2 });
+    const after = advanceStravaCursor(next, page).cursor;
+    expect(after.pass).toMatchObject({ before: secs(D2) + 1, page: 3 });
+  });
+
   it('pages by number within a window when a page holds a single second', () => {
     const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
     const tied = advanceStravaCursor(start, [at('a', D2), at('b', D2)]);
