@@ -964,9 +964,10 @@ export class StravaSandbox implements ConformanceSandbox {
       return this.listActivities(res, url, account, can('activity:read_all'), headers);
     }
 
-    const inside = /^\/activities\/(\d+)\/(streams|laps)$/.exec(path);
-    if (method === 'GET' && inside) {
-      const activity = this.getActivity(account.athleteId, inside[1]!);
+    // `/activities/{id}`, and its `/streams` and `/laps`: the same visibility rules for all three
+    const match = /^\/activities\/(\d+)(?:\/(streams|laps))?$/.exec(path);
+    if (method === 'GET' && match) {
+      const activity = this.getActivity(account.athleteId, match[1]!);
       const visible =
         activity &&
         (activity.private !== true || can('activity:read_all')) &&
@@ -974,8 +975,9 @@ export class StravaSandbox implements ConformanceSandbox {
       if (!activity || !visible) {
         return sendJson(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
       }
+      if (!match[2]) return sendJson(res, 200, toDetailed(activity), headers);
       const generated = generateStreams(activity);
-      if (inside[2] === 'laps') return sendJson(res, 200, generated.laps, headers);
+      if (match[2] === 'laps') return sendJson(res, 200, generated.laps, headers);
       if (url.searchParams.get('key_by_type') !== 'true') {
         return sendJson(
           res,
@@ -989,19 +991,6 @@ export class StravaSandbox implements ConformanceSandbox {
         Object.entries(generated.streams).filter(([type]) => type === 'distance' || keys.includes(type)),
       );
       return sendJson(res, 200, wanted, headers);
-    }
-
-    const match = /^\/activities\/(\d+)$/.exec(path);
-    if (method === 'GET' && match) {
-      const activity = this.getActivity(account.athleteId, match[1]!);
-      const visible =
-        activity &&
-        (activity.private !== true || can('activity:read_all')) &&
-        can('activity:read', 'activity:read_all');
-      if (!activity || !visible) {
-        return sendJson(res, 404, stravaError('Record Not Found', 'Activity', 'id', 'invalid'), headers);
-      }
-      return sendJson(res, 200, toDetailed(activity), headers);
     }
     sendJson(res, 404, stravaError('Record Not Found', 'resource', 'path', 'invalid'), headers);
   }
