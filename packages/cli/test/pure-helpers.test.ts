@@ -1,3 +1,8 @@
+import {
+  LegacyDropRefusedError,
+  LegacySchemaMissingError,
+  MigrationTargetError,
+} from '@trainlytics/migrations';
 import { describe, expect, it } from 'vitest';
 import { safeReturnTo } from '../src/app/security';
 import { formatDistance, formatDuration, formatTable, parsePositiveInt } from '../src/format';
@@ -120,5 +125,22 @@ describe('describeError', () => {
     expect(describeError(new UserError('Bad input'))).toBe('Bad input');
     const unexpected = describeError(new TypeError('x is undefined\n    at somewhere'));
     expect(unexpected).toBe('Unexpected error: x is undefined (set TRAINLYTICS_DEBUG=1 for details)');
+  });
+
+  it('prints every migration error as its message, the legacy ones and a lookalike only when marked', () => {
+    const refused = new LegacyDropRefusedError(
+      'strava_connections still holds 3 rows that were not migrated',
+    );
+    expect(describeError(refused)).toBe('strava_connections still holds 3 rows that were not migrated');
+    const missing = new LegacySchemaMissingError('002_multi_provider.sql', 'no users table', 'run 001 first');
+    expect(describeError(missing)).toBe(missing.message);
+    expect(describeError(new MigrationTargetError('9', ['001', '002']))).toMatch(
+      /^Unknown migration target "9"/,
+    );
+    // an error that only borrows the name is not one of ours
+    const lookalike = Object.assign(new Error('secret detail'), { name: 'MigrationFailedError' });
+    expect(describeError(lookalike)).toBe(
+      'Unexpected error: secret detail (set TRAINLYTICS_DEBUG=1 for details)',
+    );
   });
 });
