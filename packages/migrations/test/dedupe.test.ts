@@ -13,8 +13,7 @@ const SETUP = `
   insert into provider_connections (id, user_id, provider, provider_user_id, access_token) values
     (1, 1, 'garmin', 'g-ana', 't'), (2, 1, 'strava', 's-ana', 't'), (3, 2, 'strava', 's-bob', 't'),
     (4, 1, 'polar', 'p-ana', 't');
-  -- most tests here exercise matching on write, which is off by default (see the test that says so)
-  update trainlytics_dedupe_policy set incremental = true;
+  -- matching on write is on by default since 017 (the test that turns it off says so)
 `;
 
 /** One activity row: id, connection, provider id, sport, start, seconds, metres, raw, calories. */
@@ -134,14 +133,15 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
     expect(await groups()).toEqual([[1, 2]]);
   });
 
-  it('does not match on write by default (the policy turns it on); trainlytics_dedupe groups what is stored', async () => {
+  it('matches on write by default (017); with the policy off it does not, and trainlytics_dedupe groups what is stored', async () => {
     await migrate(t.input);
-    await t.db.exec(SETUP.replace('update trainlytics_dedupe_policy set incremental = true;', ''));
+    await t.db.exec(SETUP);
     expect(
       (await t.rows<{ incremental: boolean }>('select incremental from trainlytics_dedupe_policy'))[0],
     ).toEqual({
-      incremental: false,
+      incremental: true,
     });
+    await t.db.exec('update trainlytics_dedupe_policy set incremental = false');
     const page = (connection: number, activities: object[]) =>
       t.db.query('select trainlytics_commit_page($1::jsonb) as r', [
         JSON.stringify({ connection_id: connection, activities }),
