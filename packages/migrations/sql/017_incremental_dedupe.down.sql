@@ -1,6 +1,7 @@
 -- Trainlytics 017 (down) — back to 014's matching on write: 014's trigger function (the window matcher
 -- trainlytics_dedupe_region a day around each written start), `trainlytics_dedupe_policy.incremental` off by
--- default again, and off on the row where it holds 014's defaults (as 017 found it). Nothing is lost: matches
+-- default again, and off on the row where it holds 014's defaults (as 017 found it); 017's index and functions
+-- dropped. Nothing is lost: matches
 -- and groups are derived (`trainlytics dedupe --all` computes them again), and people's decisions stay.
 --
 -- One transaction, idempotent (a second run changes nothing).
@@ -73,6 +74,7 @@ begin
 end
 $$;
 
+drop index if exists activities_external_id_start_idx;
 drop function if exists trainlytics_dedupe_incremental(int[]);
 drop function if exists trainlytics_dedupe_nodes(int[]);
 
