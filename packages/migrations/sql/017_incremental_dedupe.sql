@@ -19,6 +19,9 @@
 --   `trainlytics dedupe --all` gives (packages/migrations/test/dedupe-incremental.test.ts states it as a
 --   property over histories arriving in random page orders and splits). People's decisions are applied as
 --   the batch applies them; never one connection's two activities, never two users.
+-- * Batch and people's decisions the same way: trainlytics_dedupe_region (behind `trainlytics dedupe` and
+--   trainlytics_decide_match) now seeds the same reach with the activities of its window, so there is one
+--   set of matching rules (014's copy of them is replaced, not kept beside).
 -- * Rewrite only what changed: when the reached activities' stored matches and groups are already the new
 --   ones (a page of activities that match nothing, a page that re-sends what is stored), nothing is written.
 --
@@ -382,6 +385,32 @@ begin
     return jsonb_build_object('activities', 0, 'matches', 0, 'groups', 0, 'grouped', 0, 'written', false);
   end if;
   return trainlytics_dedupe_nodes(v_nodes);
+end
+$$;
+
+-- 014's window matcher (the batch `trainlytics_dedupe`, a person's decision) now reaches and matches the same
+-- way: the activities of each user `p_users[i]` that start in [p_from[i], p_to[i]] (null: from the first / to the
+-- last) are the seeds. One set of rules for writes, batches and decisions; a window no longer needs a day of
+-- context either side (what it reaches is its context). Returns { activities, matches, groups, grouped }.
+create or replace function trainlytics_dedupe_region(p_users int[], p_from timestamptz[], p_to timestamptz[])
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path from current
+as $$
+declare
+  v_ids int[];
+begin
+  select coalesce(array_agg(a.id), '{}') into v_ids
+  from (
+    select w.u, coalesce(min(w.f), '-infinity') as f, coalesce(max(w.t), 'infinity') as t
+    from unnest(p_users, p_from, p_to) as w(u, f, t)
+    where w.u is not null
+    group by w.u
+  ) w
+  join activities a on a.user_id = w.u and a.start_date >= w.f and a.start_date <= w.t;
+  return trainlytics_dedupe_incremental(v_ids) - 'written';
 end
 $$;
 
