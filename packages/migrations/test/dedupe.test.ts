@@ -201,6 +201,34 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
     expect(rows).toEqual([{ providers: ['polar', 'strava'], average_heartrate: 141, distance_m: 0 }]);
   });
 
+  it('moving an activity away re-matches the neighbours it left, even those it was not grouped with (017)', async () => {
+    await up();
+    // garmin D2 (id 1) at 0 s and D (2) at 60 s; strava Y (3) at 0 s, B (4) at 25 s, X (5) at 100 s; all 1 h, 10 km.
+    // B prefers D2, which prefers Y: B is in no group, yet D prefers B to X, so X and D stay apart while B is there.
+    const at = (s: number) => new Date(Date.UTC(2026, 3, 1, 7, 0, s)).toISOString();
+    await t.db.exec(
+      `${INSERT} ${[
+        activity(1, 1, 'd2', 'run', at(0), 3600, 10000),
+        activity(2, 1, 'd', 'run', at(60), 3600, 10000),
+        activity(3, 2, 'y', 'run', at(0), 3600, 10000),
+        activity(4, 2, 'b', 'run', at(25), 3600, 10000),
+        activity(5, 2, 'x', 'run', at(100), 3600, 10000),
+      ].join(', ')}`,
+    );
+    expect(await groups()).toEqual([[1, 3]]);
+    // B's clock was two days off: once it leaves, D and X are each other's best (only B's old neighbours show it)
+    await t.db.exec(`update activities set start_date = start_date + interval '2 days' where id = 4`);
+    expect(await groups()).toEqual([
+      [1, 3],
+      [2, 5],
+    ]);
+    await t.rows(`select trainlytics_dedupe('{}'::jsonb)`);
+    expect(await groups()).toEqual([
+      [1, 3],
+      [2, 5],
+    ]);
+  });
+
   it('a person’s unlink and link survive every re-run; link refuses one connection and two users', async () => {
     await up();
     await t.db.exec(
