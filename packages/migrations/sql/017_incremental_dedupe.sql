@@ -10,14 +10,17 @@
 --   user's activities a day around the old start (the old row's neighbours, which may now pair otherwise).
 -- * Closure (trainlytics_dedupe_incremental): the seeds' candidates — same user, another connection, starts
 --   within `start_tolerance_s`, or within a day with an external id naming the other — a person's link, and the
---   members of the groups they are in, repeated until nothing new is reached. One index range scan on
---   activities (user_id, start_date) per reached activity and round, no temporary table, no round trip. A
---   workout and its copies are usually reached in two rounds.
+--   members of the groups they are in, repeated until nothing new is reached. Two index range scans per
+--   reached activity and round (within the tolerance on (user_id, start_date); a day around among activities
+--   with an external id, new partial index activities_external_id_start_idx), no temporary table, no round
+--   trip. A workout and its copies are reached in two rounds; written activities that reach no candidate, link
+--   or group end the work after the first (the page of an athlete on one provider).
 -- * Matching (trainlytics_dedupe_nodes): 014's rules, word for word, over exactly the reached activities.
 --   The batch result splits over the groups of candidates (a pair is judged only on its two activities and
 --   their other candidates), and the reached set holds whole groups of candidates, so the result is the one
---   `trainlytics dedupe --all` gives (packages/migrations/test/dedupe-incremental.test.ts states it as a
---   property over histories arriving in random page orders and splits). People's decisions are applied as
+--   `trainlytics dedupe --all` gives (packages/core/test/dedupe/dedupe-corpus.test.ts states it as a property
+--   over histories written, moved and deleted in random page orders and splits; the old-neighbour case is an
+--   example in packages/migrations/test/dedupe.test.ts). People's decisions are applied as
 --   the batch applies them; never one connection's two activities, never two users.
 -- * Batch and people's decisions the same way: trainlytics_dedupe_region (behind `trainlytics dedupe` and
 --   trainlytics_decide_match) now seeds the same reach with the activities of its window, so there is one
@@ -31,8 +34,8 @@
 -- `incremental`. `set trainlytics.dedupe = 'off'` still skips matching for one session (bulk loads; run
 -- `trainlytics dedupe --all` after).
 --
--- One transaction, idempotent. Reverse with 017_incremental_dedupe.down.sql (014's trigger function back, the
--- policy off again where this file turned it on; nothing is lost: matches are derived).
+-- One transaction, idempotent. Reverse with 017_incremental_dedupe.down.sql (014's window matcher and trigger
+-- function back, the policy off again where this file turned it on; nothing is lost: matches are derived).
 
 begin;
 
