@@ -12,8 +12,10 @@ import {
 } from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
 import { renderConsentPage } from './consent-page';
+import { generateExerciseDetail } from './generate-samples';
 import {
   decodeExerciseId,
+  type ExerciseFacts,
   encodeExerciseId,
   generateExercise,
   localString,
@@ -676,14 +678,26 @@ export class PolarSandbox implements ConformanceSandbox {
         ) {
           throw new HttpError(404, { status: 404, message: `Exercise ${id} not found` });
         }
-        return this.json(
-          res,
-          200,
-          toSnakeExercise(this.facts(account, decoded.index), this.apiUrl, account.polarUserId),
-        );
+        const facts = this.facts(account, decoded.index);
+        return this.json(res, 200, {
+          ...toSnakeExercise(facts, this.apiUrl, account.polarUserId),
+          ...this.exerciseDetail(facts, url.searchParams),
+        });
       }
     }
     throw new HttpError(404, { status: 404, message: `No route for ${method} ${url.pathname}` });
+  }
+
+  /** The optional parts of an exercise its query asks for (`samples`, `zones`, `route`), when it has them. */
+  private exerciseDetail(facts: ExerciseFacts, query: URLSearchParams): Record<string, unknown> {
+    const asked = (name: string) => query.get(name) === 'true';
+    if (!asked('samples') && !asked('zones') && !asked('route')) return {};
+    const detail = generateExerciseDetail(facts);
+    const out: Record<string, unknown> = {};
+    if (asked('zones') && detail.heart_rate_zones.length > 0) out.heart_rate_zones = detail.heart_rate_zones;
+    if (asked('samples') && detail.samples.length > 0) out.samples = detail.samples;
+    if (asked('route') && detail.route.length > 0) out.route = detail.route;
+    return out;
   }
 
   private register(account: Account, body: string, res: ServerResponse) {
