@@ -12,7 +12,7 @@ import {
 } from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
 import { renderConsentPage } from './consent-page';
-import { generateExerciseDetail } from './generate-samples';
+import { generateExerciseDetail, type SandboxExerciseDetail } from './generate-samples';
 import {
   decodeExerciseId,
   type ExerciseFacts,
@@ -342,6 +342,19 @@ export class PolarSandbox implements ConformanceSandbox {
       if (this.visible(account, i, now, true)) out.push(encodeExerciseId(account.polarUserId, i));
     }
     return out;
+  }
+
+  /**
+   * What `GET /v3/exercises/{id}?samples=true&zones=true&route=true` adds for an exercise (empty parts for
+   * a manual entry), or null for an id the account does not have: the provider's side of a detail check.
+   */
+  exerciseDetail(providerUserId: string, exerciseId: string): SandboxExerciseDetail | null {
+    const account = this.account(providerUserId);
+    const decoded = decodeExerciseId(exerciseId);
+    if (!decoded || decoded.polarUserId !== account.polarUserId || decoded.index >= this.total(account)) {
+      return null;
+    }
+    return generateExerciseDetail(this.facts(account, decoded.index));
   }
 
   async activityCount(providerUserId: string): Promise<number> {
@@ -681,7 +694,7 @@ export class PolarSandbox implements ConformanceSandbox {
         const facts = this.facts(account, decoded.index);
         return this.json(res, 200, {
           ...toSnakeExercise(facts, this.apiUrl, account.polarUserId),
-          ...this.exerciseDetail(facts, url.searchParams),
+          ...this.detailParts(facts, url.searchParams),
         });
       }
     }
@@ -689,7 +702,7 @@ export class PolarSandbox implements ConformanceSandbox {
   }
 
   /** The optional parts of an exercise its query asks for (`samples`, `zones`, `route`), when it has them. */
-  private exerciseDetail(facts: ExerciseFacts, query: URLSearchParams): Record<string, unknown> {
+  private detailParts(facts: ExerciseFacts, query: URLSearchParams): Record<string, unknown> {
     const asked = (name: string) => query.get(name) === 'true';
     if (!asked('samples') && !asked('zones') && !asked('route')) return {};
     const detail = generateExerciseDetail(facts);
@@ -697,7 +710,7 @@ export class PolarSandbox implements ConformanceSandbox {
     if (asked('zones') && detail.heart_rate_zones.length > 0) out.heart_rate_zones = detail.heart_rate_zones;
     if (asked('samples') && detail.samples.length > 0) out.samples = detail.samples;
     if (asked('route') && detail.route.length > 0) out.route = detail.route;
-    return out;
+    return asked('samples') ? this.maybeMalformed(out, 'samples') : out;
   }
 
   private register(account: Account, body: string, res: ServerResponse) {
