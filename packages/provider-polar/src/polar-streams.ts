@@ -242,9 +242,12 @@ function parseValues(
   return { values, decimals };
 }
 
-/** Seconds from the start, to the millisecond (`PT210.026S` → 210.026). */
+const SECONDS_ONLY = /^PT(\d+(?:\.\d+)?)S$/;
+
+/** Seconds from the start, to the millisecond (`PT210.026S` → 210.026; `PT1H2M3.5S` too). */
 function offsetSeconds(time: string): number {
-  return Math.round(parseIsoDuration(time)! * 1000) / 1000;
+  const seconds = SECONDS_ONLY.exec(time)?.[1];
+  return Math.round((seconds === undefined ? parseIsoDuration(time)! : Number(seconds)) * 1000) / 1000;
 }
 
 function placeRoute(
