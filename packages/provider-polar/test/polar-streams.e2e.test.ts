@@ -58,11 +58,11 @@ async function connectAndSync(activityCount: number) {
 
 describe('Polar exercise samples end to end', () => {
   it('stores what Polar sent, exactly, in requestsPerActivity requests per exercise', async () => {
-    const { connectionId, providerUserId } = await connectAndSync(30);
+    const { connectionId, providerUserId } = await connectAndSync(16);
     const provider = sandbox.createProvider();
     expect(provider.streams).toMatchObject({ delivery: 'pull', requestsPerActivity: 1 });
     const activities = await trainlytics.activities.list({ connectionId, limit: 100 });
-    expect(activities).toHaveLength(30);
+    expect(activities).toHaveLength(16);
     const seen = { manual: 0, indoor: 0, route: 0, gaps: 0, noPower: 0 };
     for (const row of activities) {
       sandbox.resetCounters();
@@ -101,7 +101,7 @@ describe('Polar exercise samples end to end', () => {
       `select status, sample_count, octet_length(samples) as bytes, cardinality(channels) as channels
          from activity_streams`,
     );
-    expect(rows).toHaveLength(30);
+    expect(rows).toHaveLength(16);
     const stored = rows.filter((r) => r.status === 'stored');
     const bytes = stored.reduce((sum, r) => sum + Number(r.bytes), 0);
     const values = stored.reduce((sum, r) => sum + Number(r.sample_count) * (Number(r.channels) + 1), 0);
@@ -115,12 +115,16 @@ describe('Polar exercise samples end to end', () => {
 
   it('refetches with refresh; an exercise gone at Polar (deleted, or past its 30 days) has none', async () => {
     const { connectionId, providerUserId } = await connectAndSync(6);
-    const [row] = await trainlytics.activities.list({ connectionId, limit: 1 });
+    const [row, other] = await trainlytics.activities.list({ connectionId, limit: 2 });
     const again = await trainlytics.activities.detail(row!.id, { refresh: true });
     expect(again.requests).toBe(1);
     await sandbox.deleteActivity(providerUserId, row!.providerActivityId);
     const gone = await trainlytics.activities.detail(row!.id, { refresh: true });
     expect(gone).toMatchObject({ status: 'none', streams: null, requests: 1 });
+    // 31 days later Polar no longer serves the exercise: none, remembered (no request the next time)
+    clock.advance(31 * 86_400_000);
+    expect(await trainlytics.activities.detail(other!.id)).toMatchObject({ status: 'none', requests: 1 });
+    expect(await trainlytics.activities.detail(other!.id)).toMatchObject({ status: 'none', requests: 0 });
   }, 60_000);
 
   it('answers a malformed sample series with a ValidationError and stores nothing', async () => {

@@ -13,7 +13,7 @@ import { hash32, randomFor } from './sandbox-random';
  * - gaps: a heart-rate strap losing contact (empty entries and `NULL`), power-meter dropouts (`NULL`);
  * - a pause: a stop at a crossing, speed 0 and the heart rate falling, the recording going on;
  * - devices without power or cadence; indoor exercises (no `has_route`) without route or altitude;
- * - a manual entry (about one in twelve) has no samples at all;
+ * - a manual entry (one in twelve: index 5, 17, …) has no samples at all;
  * - `route`: a point about every second at a millisecond offset (`PT210.026S`), with a stretch of lost
  *   GPS signal, `satellites` and `fix`.
  */
@@ -27,9 +27,9 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 const text = (values: Array<number | null>, gap: (i: number) => string) =>
   values.map((v, i) => (v === null ? gap(i) : String(v))).join(',');
 
-/** Whether the generated exercise is a manual entry (no samples, no route). */
+/** Whether the generated exercise is a manual entry (no samples, no route): one in twelve, from the 6th. */
 export function isManualEntry(facts: ExerciseFacts): boolean {
-  return hash32(`manual:${facts.hashedId}`) % 12 === 0;
+  return facts.index % 12 === 5;
 }
 
 export function generateExerciseDetail(facts: ExerciseFacts): SandboxExerciseDetail {

@@ -683,11 +683,12 @@ export class PolarSandbox implements ConformanceSandbox {
       if (id === undefined) return this.listExercises(account, res);
       if (parts.length === 2) {
         const decoded = decodeExerciseId(id);
+        // "Only Exercises uploaded to Flow in the last 30 days are available" (Get exercise)
         if (
           !decoded ||
           decoded.polarUserId !== account.polarUserId ||
           decoded.index >= this.total(account) ||
-          !this.visible(account, decoded.index, this.clock.now().getTime(), false)
+          !this.visible(account, decoded.index, this.clock.now().getTime(), true)
         ) {
           throw new HttpError(404, { status: 404, message: `Exercise ${id} not found` });
         }
