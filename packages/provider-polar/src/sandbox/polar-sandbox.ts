@@ -917,7 +917,7 @@ export class PolarSandbox implements ConformanceSandbox {
     };
     if (params.get('response_type') !== 'code') return back({ error: 'unsupported_response_type' });
     const scope = params.get('scope');
-    if (scope && scope.split(/[\s,]+/).some((s) => s && s !== 'accesslink.read_all')) {
+    if (scope?.split(/[\s,]+/).some((s) => s && s !== 'accesslink.read_all')) {
       return back({ error: 'invalid_scope' });
     }
     if (method === 'GET') {
