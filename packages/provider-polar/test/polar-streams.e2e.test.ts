@@ -127,6 +127,19 @@ describe('Polar exercise samples end to end', () => {
     expect(await trainlytics.activities.detail(other!.id)).toMatchObject({ status: 'none', requests: 0 });
   }, 60_000);
 
+  it('has none for an exercise synced with the transactional flow (an integer id /v3/exercises does not know)', async () => {
+    await trainlytics.close();
+    trainlytics = createTrainlytics({
+      store: postgresStore({ pool: database.pool }),
+      providers: [sandbox.createProvider({ exerciseFlow: 'transactional' })],
+      clock,
+    });
+    const { connectionId } = await connectAndSync(3);
+    const [row] = await trainlytics.activities.list({ connectionId, limit: 1 });
+    expect(row!.providerActivityId).toMatch(/^\d+$/);
+    expect(await trainlytics.activities.detail(row!.id)).toMatchObject({ status: 'none', requests: 1 });
+  }, 60_000);
+
   it('answers a malformed sample series with a ValidationError and stores nothing', async () => {
     const { connectionId } = await connectAndSync(3);
     const activities = await trainlytics.activities.list({ connectionId, limit: 10 });
