@@ -64,8 +64,19 @@ describe('mapPolarStreams properties', () => {
       env: {},
     });
     const streams = createPolarStreams(settings);
+    // a valid payload with one foreign token in one series' data ("1e3", "abc", " 7", "NaN", …)
+    const foreignToken = fc
+      .tuple(payload, fc.nat(), fc.string({ maxLength: 6 }))
+      .filter(([p]) => p.samples.length > 0)
+      .map(([p, at, token]) => {
+        const samples = p.samples.map((s) => ({ ...s }));
+        const s = samples[at % samples.length]!;
+        s.data = s.data ? `${s.data},${token}` : token;
+        return { ...p, samples };
+      });
     const corrupt = fc.oneof(
       fc.anything(),
+      foreignToken,
       payload.chain((p) =>
         fc.record({
           ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, fc.constant(v)])),
@@ -89,6 +100,15 @@ describe('mapPolarStreams properties', () => {
         try {
           const result = await streams.fetch(ctx, activity);
           expect(['stored', 'none']).toContain(result.status);
+          if (result.status !== 'stored') return;
+          // whatever was accepted is sound: finite numbers or gaps, aligned with time
+          const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+          expect(result.streams.time.every(finite)).toBe(true);
+          for (const values of Object.values(result.streams.channels) as unknown[][]) {
+            expect(values).toHaveLength(result.streams.time.length);
+            const sound = (v: unknown) => v === null || finite(v) || (Array.isArray(v) && v.every(finite));
+            expect(values.every(sound)).toBe(true);
+          }
         } catch (error) {
           expect(ValidationError.isInstance(error)).toBe(true);
           expect(error).toMatchObject({ provider: 'polar' });
