@@ -750,7 +750,8 @@ export class GarminSandbox implements ConformanceSandbox {
     const perRequest = p.summaryType === 'activityDetails' ? Math.max(1, Math.floor(max / 20)) : max;
     for (let i = 0; i < summaries.length; i += perRequest) {
       const slice = summaries.slice(i, i + perRequest);
-      if (p.summaryType === 'activityDetails' && this.itemsOf('activityDetails', slice).length === 0) continue;
+      if (p.summaryType === 'activityDetails' && this.itemsOf('activityDetails', slice).length === 0)
+        continue;
       requests.push(this.notificationRequest(this.pushBody(user, slice, p.summaryType), options.url));
     }
     return { requests, summaries: summaries.length };

@@ -97,11 +97,7 @@ export function generateActivityDetails(summary: GarminSummaryPayload): SandboxA
     }
     if (hasCadence) {
       const cadence = stopped ? 0 : swim ? 25 + rnd() * 10 : ride ? 75 + rnd() * 20 : 80 + rnd() * 12;
-      const field = swim
-        ? 'swimCadenceInStrokesPerMinute'
-        : ride
-          ? 'bikeCadenceInRPM'
-          : 'stepsPerMinute';
+      const field = swim ? 'swimCadenceInStrokesPerMinute' : ride ? 'bikeCadenceInRPM' : 'stepsPerMinute';
       sample[field] = ride ? Math.round(cadence) : f32(Math.round(cadence * 2) / 2);
     }
     if (hasPower && rnd() > 0.03) sample.powerInWatts = stopped ? 0 : Math.round(150 + rnd() * 150);
