@@ -11,11 +11,7 @@ import {
   ValidationError,
   validatePayload,
 } from '@trainlytics/core';
-import {
-  type GarminActivityDetail,
-  type GarminActivityDetailSample,
-  garminActivityDetailSchema,
-} from './garmin-api';
+import { type GarminActivityDetail, garminActivityDetailSchema } from './garmin-api';
 import { garminRawPayload, mapGarminActivity } from './map-garmin-activity';
 
 const PROVIDER = 'garmin';
