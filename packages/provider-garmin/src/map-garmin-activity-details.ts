@@ -12,7 +12,7 @@ import {
   validatePayload,
 } from '@trainlytics/core';
 import { type GarminActivityDetail, garminActivityDetailSchema } from './garmin-api';
-import { garminRawPayload, mapGarminActivity } from './map-garmin-activity';
+import { foreignUserError, garminRawPayload, mapGarminActivity } from './map-garmin-activity';
 
 const PROVIDER = 'garmin';
 const DETAIL_SUFFIX = '-detail';
@@ -179,25 +179,15 @@ export async function mapGarminActivityDetails(
 ): Promise<DeliveredStreamsBatch> {
   const batch: DeliveredStreamsBatch = { items: [], rejected: [] };
   for (const item of items) {
+    const foreign = foreignUserError(item, options.expectedUserId, 'activity details');
+    if (foreign) {
+      batch.rejected.push(foreign);
+      continue;
+    }
     const id = isRecord(item)
       ? [item.summaryId, item.activityId].find((v) => typeof v === 'string' || typeof v === 'number')
       : undefined;
     const itemId = id === undefined ? undefined : String(id);
-    const owner = isRecord(item) && typeof item.userId === 'string' ? item.userId : null;
-    if (options.expectedUserId && owner !== null && owner !== options.expectedUserId) {
-      batch.rejected.push(
-        new ValidationError(
-          `garmin activity details${itemId ? ` ${itemId}` : ''} belong to Garmin user ${owner}, not to this connection's user ${options.expectedUserId}: not stored`,
-          {
-            provider: PROVIDER,
-            entity: 'activity details',
-            ...(itemId === undefined ? {} : { itemId }),
-            issues: [{ path: 'userId', message: `expected ${options.expectedUserId}, got ${owner}` }],
-          },
-        ),
-      );
-      continue;
-    }
     try {
       const detail = await validatePayload(garminActivityDetailSchema, item, {
         provider: PROVIDER,

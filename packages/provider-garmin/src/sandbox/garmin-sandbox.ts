@@ -624,7 +624,7 @@ export class GarminSandbox implements ConformanceSandbox {
 
   /**
    * A delivery exactly as Garmin would send it: `activity.created` as a push (full summary) or a ping
-   * (`callbackURL`, per `notificationMode`), `deauthorized` as `deregistrations`, `permissions.changed` as
+   * (`callbackURL`, per `notificationMode`), `activity.details` likewise with the activity's Activity Details, `deauthorized` as `deregistrations`, `permissions.changed` as
    * `userPermissionsChange` (the user's permissions are updated). Garmin has no deletion notification.
    */
   async webhookRequest(
@@ -633,34 +633,21 @@ export class GarminSandbox implements ConformanceSandbox {
   ): Promise<Request | null> {
     const user = this.user(event.providerUserId);
     switch (event.type) {
-      case 'activity.created': {
-        const found = this.findSummary(user, event.providerActivityId);
-        if (!found)
-          throw new Error(`Garmin sandbox user ${user.userId} has no summary ${event.providerActivityId}`);
-        const mode = options.mode ?? this.notificationMode;
-        const body =
-          mode === 'push'
-            ? this.pushBody(user, [found])
-            : this.pingBody(
-                user,
-                { start: found.uploadTimeInSeconds, end: found.uploadTimeInSeconds + 1 },
-                () => [found],
-              );
-        return this.notificationRequest(body, options.url);
-      }
+      case 'activity.created':
       case 'activity.details': {
         const found = this.findSummary(user, event.providerActivityId);
         if (!found)
           throw new Error(`Garmin sandbox user ${user.userId} has no summary ${event.providerActivityId}`);
+        const summaryType = event.type === 'activity.created' ? 'activities' : 'activityDetails';
         const mode = options.mode ?? this.notificationMode;
         const body =
           mode === 'push'
-            ? this.pushBody(user, [found], 'activityDetails')
+            ? this.pushBody(user, [found], summaryType)
             : this.pingBody(
                 user,
                 { start: found.uploadTimeInSeconds, end: found.uploadTimeInSeconds + 1 },
                 () => [found],
-                'activityDetails',
+                summaryType,
               );
         return this.notificationRequest(body, options.url);
       }
