@@ -171,7 +171,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Validates and maps a list of Activity Details (a push, a ping's callback). A malformed item, or one of
- * another Garmin user than `expectedUserId`, is rejected (named by its `summaryId`); the others are mapped.
+ * another Garmin user than `expectedUserId`, is rejected (named by its `summaryId`); a multisport parent's
+ * (`summary.isParent`) is left out, as its summary is; the others are mapped.
  */
 export async function mapGarminActivityDetails(
   items: readonly unknown[],
@@ -194,6 +195,9 @@ export async function mapGarminActivityDetails(
         entity: 'activity details',
         ...(itemId === undefined ? {} : { itemId }),
       });
+      // a multisport parent is not stored (its legs are, ADR 0015 / map-garmin-activity.ts): its samples
+      // repeat the legs', so they are left out rather than stored under a parent activity
+      if (detail.summary.isParent === true) continue;
       batch.items.push(mapGarminActivityDetail(detail, item));
     } catch (error) {
       if (!ValidationError.isInstance(error)) throw error;

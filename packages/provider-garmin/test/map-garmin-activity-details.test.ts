@@ -98,6 +98,14 @@ describe('mapGarminActivityDetails: the Activity API documentation example (sect
     expect(batch.rejected.map((e) => e.itemId)).toEqual(['broken-detail', 'x-detail']);
   });
 
+  it('leaves out a multisport parent’s details, as the parent summary is not stored', async () => {
+    const good = pushDetails.activityDetails[0]!;
+    const parent = { ...good, summaryId: '9-detail', summary: { ...good.summary, isParent: true } };
+    const batch = await mapGarminActivityDetails([parent, good], { expectedUserId: USER });
+    expect(batch.items.map((i) => i.providerActivityId)).toEqual(['5001968355']);
+    expect(batch.rejected).toEqual([]);
+  });
+
   it('finds the activity summary id from the detail id, else the activityId', () => {
     expect(garminDetailActivityId({ summaryId: '77-detail', activityId: 77 })).toBe('77');
     expect(garminDetailActivityId({ summaryId: 'abc', activityId: '12345678901234567890' })).toBe(
