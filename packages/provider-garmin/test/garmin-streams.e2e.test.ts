@@ -1,9 +1,8 @@
-import { createTrainlytics, FakeClock, type Store, type Trainlytics } from '@trainlytics/core';
-import { postgresStore } from '@trainlytics/core/postgres';
-import { createTestDatabase, createTestPGlite, resetDatabase } from '@trainlytics/core/testing';
+import { createTrainlytics, FakeClock, type Trainlytics } from '@trainlytics/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GarminSandbox, startGarminSandbox } from '../src/sandbox';
 import { generateActivityDetails } from '../src/sandbox/generate-activity-details';
+import { type EndToEndDatabase, endToEndDatabases } from './databases';
 
 // Activity Details (ADR 0033) through a real Trainlytics on PostgreSQL and PGlite, against the sandbox over
 // HTTP: `activities.detail(id)` requests a backfill of activityDetails (one request) and answers
@@ -11,41 +10,7 @@ import { generateActivityDetails } from '../src/sandbox/generate-activity-detail
 // summary is not lost.
 
 const redirectUri = 'https://app.example.com/oauth/garmin/callback';
-type Row = Record<string, unknown>;
-
-interface StreamsDatabase {
-  store: Store;
-  query(sql: string, params?: unknown[]): Promise<Row[]>;
-  reset(): Promise<void>;
-  close(): Promise<void>;
-}
-
-const databases: Array<{ name: string; open: () => Promise<StreamsDatabase> }> = [
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const db = await createTestDatabase({ migrate: true, prefix: 'tl_garmin_streams' });
-      return {
-        store: postgresStore({ pool: db.pool }),
-        query: async (sql, params = []) => (await db.pool.query(sql, params)).rows as Row[],
-        reset: () => resetDatabase(db.pool),
-        close: () => db.drop(),
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    open: async () => {
-      const db = await createTestPGlite({ migrate: true });
-      return {
-        store: postgresStore(db),
-        query: async (sql, params = []) => (await db.query<Row>(sql, params)).rows,
-        reset: () => resetDatabase(db),
-        close: () => db.close(),
-      };
-    },
-  },
-];
+const databases = endToEndDatabases('tl_garmin_streams');
 
 const RUN = {
   activityType: 'RUNNING',
@@ -61,7 +26,7 @@ const RUN = {
 };
 
 describe.each(databases)('Garmin activity details end to end ($name)', ({ open }) => {
-  let database: StreamsDatabase;
+  let database: EndToEndDatabase;
   let clock: FakeClock;
   let sandbox: GarminSandbox;
   let trainlytics: Trainlytics;
