@@ -15,6 +15,7 @@ export type * from './registry/types';
 export * from './runtime';
 export type * from './store';
 export type { ActivityDetail, ActivityDetailOptions } from './streams/activity-detail';
+export { encodePolyline } from './streams/polyline';
 export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION, SampleCodecError } from './streams/sample-codec';
 export type {
   StreamsBacklogOptions,
