@@ -9,6 +9,7 @@ import {
   createTrainlytics,
   encodeSamples,
   type Provider,
+  SAMPLE_CHANNEL_NAMES,
   type SampleChannels,
   silentLogger,
 } from '@trainlytics/core';
@@ -17,15 +18,11 @@ import { createTestDatabase } from '@trainlytics/core/testing';
 import { startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { median, percentile } from './streams-report';
 
-/** The six channels of a typical 1 Hz run (a GPS watch with a heart-rate strap and a footpod). */
-export const TYPICAL_RUN_CHANNELS = [
-  'latlng',
-  'distance',
-  'altitude',
-  'speed',
-  'heartrate',
-  'cadence',
-] as const;
+/**
+ * The six channels of a typical 1 Hz run (a GPS watch with a heart-rate strap and a footpod): latlng,
+ * distance, altitude, speed, heartrate, cadence — the first six of core's channel order.
+ */
+export const TYPICAL_RUN_CHANNELS = SAMPLE_CHANNEL_NAMES.slice(0, 6);
 
 export interface StreamsRequestsRow {
   provider: string;

@@ -155,9 +155,9 @@ export function generateStreams(activity: SandboxActivity): SandboxStreams {
 
 /**
  * Strava's stream types → core's channel names, written from the API reference for the detail suite
- * (`SandboxStreamsControl`: which channels a recording holds). The sandbox never imports the plugin.
+ * (`SandboxStreamsControl`) and the end-to-end test. The sandbox never imports the plugin.
  */
-const CORE_CHANNEL: Record<string, SampleChannelName> = {
+export const STRAVA_STREAM_CHANNELS: Readonly<Record<string, SampleChannelName>> = {
   latlng: 'latlng',
   distance: 'distance',
   altitude: 'altitude',
@@ -181,7 +181,7 @@ export function recordedSamples(
   if (!time) return null;
   const channels: Record<string, unknown[]> = {};
   for (const [type, stream] of Object.entries(generated.streams)) {
-    const name = CORE_CHANNEL[type];
+    const name = STRAVA_STREAM_CHANNELS[type];
     if (name) channels[name] = stream.data;
   }
   return { time, channels: channels as SampleChannels };
