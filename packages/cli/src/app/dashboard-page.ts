@@ -281,7 +281,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
         : ''
     }
     ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill, status === 'active') : ''}
-    ${panel.streamsPlan && status === 'active' ? streamsLine(panel, panel.streamsPlan) : ''}
+    ${panel.streamsPlan && status === 'active' && (panel.activityCount ?? 0) > 0 ? streamsLine(panel, panel.streamsPlan) : ''}
     </div>
     <p class="state" role="status" data-live-text="state-${panel.id}" data-testid="state-${panel.id}">${stateText(
       { running, awaitingFirstSync, first: running && !connection?.lastSyncAt, progress: panel.progress },
