@@ -141,7 +141,12 @@ describe('the streams backfill flags and their estimate in words', () => {
         streamsReserve: '50',
         streamsPerTick: '5',
       }),
-    ).toEqual({ reserve: 0.5, maxAgeDays: 90, sportTypes: ['run', 'trail_run', 'ride'], maxActivitiesPerTick: 5 });
+    ).toEqual({
+      reserve: 0.5,
+      maxAgeDays: 90,
+      sportTypes: ['run', 'trail_run', 'ride'],
+      maxActivitiesPerTick: 5,
+    });
     expect(() => streamsPolicyFromFlags({ streamsSports: 'run,running' })).toThrow(
       /--streams-sports: unknown sport "running"/,
     );

@@ -1,8 +1,8 @@
 import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
 import { html } from 'hono/html';
 import {
-  describeStreamsPlan,
   type DistanceUnits,
+  describeStreamsPlan,
   exactDuration,
   formatDistance,
   formatDuration,

@@ -46,7 +46,9 @@ export function registerConnectionsCommand(program: Command, io: CliIO): void {
       if (flags.json)
         writeLine(
           io.stdout,
-          JSON.stringify(list.map((c) => ({ ...connectionJson(c), streamsBacklog: planJson(plans.get(c.id)) }))),
+          JSON.stringify(
+            list.map((c) => ({ ...connectionJson(c), streamsBacklog: planJson(plans.get(c.id)) })),
+          ),
         );
       else {
         // a provider-wide condition (Strava app Inactive) once above the table, not on every row

@@ -27,7 +27,10 @@ export function withStreamsOptions(command: Command, { withSwitch }: { withSwitc
   }
   return command
     .option('--streams-max-age <days>', 'activity detail only for activities at most this many days old')
-    .option('--streams-sports <list>', 'activity detail only for these sports, comma-separated (e.g. run,ride)')
+    .option(
+      '--streams-sports <list>',
+      'activity detail only for these sports, comma-separated (e.g. run,ride)',
+    )
     .option(
       '--streams-reserve <percent>',
       'the share of every rate-limit window left to summary syncs and webhooks',
@@ -55,7 +58,9 @@ export function streamsPolicyFromFlags(flags: StreamsFlags): StreamsPolicy {
   }
   return {
     reserve: reserve / 100,
-    ...(flags.streamsMaxAge ? { maxAgeDays: parsePositiveInt(flags.streamsMaxAge, '--streams-max-age') } : {}),
+    ...(flags.streamsMaxAge
+      ? { maxAgeDays: parsePositiveInt(flags.streamsMaxAge, '--streams-max-age') }
+      : {}),
     ...(sports.length > 0 ? { sportTypes: sports } : {}),
     ...(flags.streamsPerTick
       ? { maxActivitiesPerTick: parsePositiveInt(flags.streamsPerTick, '--streams-per-tick') }

@@ -1,9 +1,9 @@
 import {
   type Logger,
   NotFoundError,
+  type StreamsTickReport,
   SyncInProgressError,
   type SyncResult,
-  type StreamsTickReport,
   silentLogger,
   type Trainlytics,
 } from '@trainlytics/core';

@@ -225,9 +225,7 @@ describe('streamsAllowance and streamsFilter', () => {
     expect(streamsAllowance({ snapshots: [], blockedUntil: null }, undefined, 0.3, at)).toBe(
       Number.POSITIVE_INFINITY,
     );
-    expect(
-      streamsAllowance({ snapshots: [], blockedUntil: new Date(NOW + 1) }, defaults, 0.3, at),
-    ).toBe(0);
+    expect(streamsAllowance({ snapshots: [], blockedUntil: new Date(NOW + 1) }, defaults, 0.3, at)).toBe(0);
   });
 
   it('takes the later of `since` and the age limit, and drops an empty sport list', () => {
