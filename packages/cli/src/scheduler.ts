@@ -173,7 +173,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
       }
     });
-    if (options.streams) report.streams = await backfillStreams(report, due);
+    if (options.streams) {
+      // the summary syncs' report stands whatever happens to the backfill (a database error: next tick)
+      report.streams = await backfillStreams(report, due).catch((error: unknown) => {
+        logger.error('streams backfill could not run', { message: String(error) });
+        return undefined;
+      });
+    }
     return report;
   };
 
