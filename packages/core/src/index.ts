@@ -22,5 +22,16 @@ export type {
   StreamsBacklogPlan,
   StreamsBacklogRun,
 } from './streams/streams-backlog';
+export {
+  checkStreamsPolicy,
+  planStreamsTick,
+  type StreamsPolicy,
+  type StreamsTickCandidate,
+  type StreamsTickInput,
+  type StreamsTickOptions,
+  type StreamsTickReport,
+  streamsAllowance,
+  streamsFilter,
+} from './streams/streams-tick';
 export { VERSION } from './version';
 export type { WebhookBodyBytes } from './webhooks/body-budget';
