@@ -429,7 +429,7 @@ function activitiesTable(
     </p>
     <table class="activities stack" data-testid="activities">
     <thead>
-      <tr><th>Link</th><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th><th>Elevation</th></tr>
+      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th><th>Elevation</th><th>Link</th></tr>
     </thead>
     <tbody>
       ${activities.map(
@@ -438,8 +438,6 @@ function activitiesTable(
         ) => html`<tr data-provider="${a.provider ?? ''}" data-providers="${a.providers.join(' ')}" data-activity-id="${a.id}"${
           a.connectionId !== null && disconnected.has(a.connectionId) ? html` data-disconnected="true"` : ''
         }>
-          <td data-label="Link"><input type="checkbox" class="link-pick" value="${a.id}" data-testid="pick-${a.id}"
-            aria-label="Select ${a.name || 'Untitled'} (${a.startDate.toISOString().slice(0, 16).replace('T', ' ')} UTC) to link" /></td>
           <td data-label="Start" class="start">${instantHtml(a.startDate, { localAt: a })}</td>
           <td data-label="Provider">${providersHtml(a)}${
             a.connectionId !== null && disconnected.has(a.connectionId)
@@ -451,6 +449,8 @@ function activitiesTable(
           <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType, units)}</td>
           <td data-label="Duration" class="number">${durationHtml(a.movingTimeS ?? a.elapsedTimeS)}</td>
           <td data-label="Elevation" class="number">${formatElevation(a.totalElevationGainM, units)}</td>
+          <td data-label="Link"><input type="checkbox" class="link-pick" value="${a.id}" data-testid="pick-${a.id}"
+            aria-label="Select ${a.name || 'Untitled'} (${a.startDate.toISOString().slice(0, 16).replace('T', ' ')} UTC) to link" /></td>
         </tr>`,
       )}
     </tbody>
