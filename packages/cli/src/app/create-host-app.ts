@@ -76,6 +76,12 @@ export interface HostAppOptions extends HostAuthOptions {
    * sync after a connect); the dashboard shows a running sync's "page 3 · 412 activities so far".
    */
   syncProgress?: SyncProgressBoard;
+  /**
+   * Group the user's copies (`Store.dedupe` for that user) before the dashboard lists their workouts, when
+   * the number of their stored activities changed since it last did. For a database where matching on write is off (ADR
+   * 0024's addendum) and histories are small, e.g. `trainlytics demo`; off by default.
+   */
+  dedupeOnView?: boolean;
 }
 
 /** A sync the provider's rate limit deferred, to be run again at `retryAt`. */
@@ -141,6 +147,16 @@ export function createHostApp(options: HostAppOptions): Hono {
   const redirectUri = (provider: string) => new URL(`/connect/${provider}/callback`, origin).toString();
   const app: HostApp = new Hono<HostEnv>();
   const progress = options.syncProgress ?? new SyncProgressBoard();
+  /** With `dedupeOnView`: each user's stored activity count when their copies were last grouped. */
+  const groupedAt = new Map<number, number>();
+  async function regroup(userId: number) {
+    const store = trainlytics.store;
+    if (!options.dedupeOnView || !store.dedupe) return;
+    const count = await store.countActivities({ userId });
+    if (groupedAt.get(userId) === count) return;
+    await store.dedupe({ userId });
+    groupedAt.set(userId, count);
+  }
 
   // Webhooks first: providers post from their servers, with their own verification (no CSRF, no cookies).
   app.all('/webhooks/:provider', async (c) => {
@@ -250,6 +266,7 @@ export function createHostApp(options: HostAppOptions): Hono {
         secure: secureCookie,
       });
     }
+    if (user) await regroup(user.id);
     const model = {
       units,
       users,
