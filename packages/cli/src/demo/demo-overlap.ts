@@ -54,7 +54,7 @@ export interface PlannedUpload {
 
 /**
  * Garmin Connect's auto-upload in the demo: of the Garmin account's activities (at most `limit`), two in
- * three (the ones of a sport Strava names, chosen by their id, so every run is the same) are uploaded to
+ * three (of the ones of a sport Strava names, by their position, so every run is the same) are uploaded to
  * Strava as Garmin Connect does: same start, duration and distance, and `external_id`
  * `garmin_push_<activityId>` — for one upload in four none (an export uploaded by hand), so that copy is
  * matched by its times.
@@ -70,11 +70,14 @@ export function planGarminUploads(
     Math.floor(Date.now() / 1000) + 86_400,
   );
   const out: PlannedUpload[] = [];
+  let candidate = 0;
   for (const s of summaries) {
     if (out.length >= limit) break;
     const sport = STRAVA_SPORT[s.activityType];
-    if (!sport || s.isParent || s.activityId % 3 === 0) continue;
-    const byHand = s.activityId % 4 === 1;
+    if (!sport || s.isParent) continue;
+    // by position among the candidates (the sandbox's ids share residues): two in three, a fourth of those by hand
+    if (candidate++ % 3 === 2) continue;
+    const byHand = out.length % 4 === 3;
     out.push({
       startDate: new Date(s.startTimeInSeconds * 1000),
       fields: {
