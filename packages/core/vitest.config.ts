@@ -7,6 +7,7 @@ const SECOND_TIME_ZONE = 'America/St_Johns';
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         resolve,

@@ -12,9 +12,11 @@ import { peakRssMiB } from './measure';
  *   twice: Garmin and its Strava upload, half with `external_id`), loaded with matching off, then matched by
  *   `trainlytics_dedupe` in batches of 500 users, as `trainlytics dedupe --all` does. Wall time, Node peak
  *   RSS (the work is set-based, in the server), the server's temporary-file bytes.
- * - **incremental**: the added cost of matching on a page write: `pages` pages of 200 new Strava activities
- *   (each the copy of a stored Garmin workout) through `trainlytics_commit_page`, alternately with the
- *   triggers on and with `trainlytics.dedupe = 'off'`, on an athlete with 10,000 stored activities.
+ * - **incremental**: the added cost of matching on a page write (migration 017): `pages` pages of 200 new
+ *   Strava activities through `trainlytics_commit_page`, alternately with matching on (the default) and with
+ *   `trainlytics.dedupe = 'off'`, on an athlete with 10,000 stored Garmin activities: pages whose every
+ *   activity is the copy of a stored workout (the worst case), and pages of workouts recorded on Strava alone
+ *   (no stored activity within the tolerance: the common page).
  *
  * `node --import tsx src/dedupe-scenario.ts <users> <pages>` prints one JSON line; `npm run bench` runs it
  * through `runDedupeBench` (10,000 users = 1,000,000 activities; `BENCH_QUICK=1`: 200 users).
@@ -32,6 +34,9 @@ export interface DedupeBenchResult {
   pageSize: number;
   pageMsOff: number;
   pageMsOn: number;
+  /** pages whose activities match nothing stored */
+  aloneMsOff: number;
+  aloneMsOn: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -129,27 +134,33 @@ async function measure(users: number, pages: number): Promise<DedupeBenchResult>
           )
         ).rows[0].id,
       );
-      const off: number[] = [];
-      const on: number[] = [];
-      for (let p = 0; p < pages * 2; p++) {
-        const matching = p % 2 === 1;
-        await page.query(`set trainlytics.dedupe = '${matching ? 'on' : 'off'}'`);
-        const activitiesJson = Array.from({ length: pageSize }, (_, i) => {
-          const d = (p * pageSize + i) % 10000;
-          return {
-            provider_activity_id: `sb-${p}-${i}`,
-            sport_type: 'run',
-            start_date: new Date(Date.UTC(2020, 0, 1, 6) + d * 4 * 3_600_000 + 2000).toISOString(),
-            elapsed_time_s: 2995,
-            distance_m: 10010,
-          };
-        });
-        const started = performance.now();
-        await page.query('select trainlytics_commit_page($1::jsonb)', [
-          JSON.stringify({ connection_id: strava, activities: activitiesJson }),
-        ]);
-        (matching ? on : off).push(performance.now() - started);
-      }
+      // copies of stored workouts (2 s later), or workouts of their own (2 h away from every stored one)
+      const replay = async (prefix: string, offsetMs: number) => {
+        const off: number[] = [];
+        const on: number[] = [];
+        for (let p = 0; p < pages * 2; p++) {
+          const matching = p % 2 === 1;
+          await page.query(`set trainlytics.dedupe = '${matching ? 'on' : 'off'}'`);
+          const activitiesJson = Array.from({ length: pageSize }, (_, i) => {
+            const d = (p * pageSize + i) % 10000;
+            return {
+              provider_activity_id: `${prefix}-${p}-${i}`,
+              sport_type: 'run',
+              start_date: new Date(Date.UTC(2020, 0, 1, 6) + d * 4 * 3_600_000 + offsetMs).toISOString(),
+              elapsed_time_s: 2995,
+              distance_m: 10010,
+            };
+          });
+          const started = performance.now();
+          await page.query('select trainlytics_commit_page($1::jsonb)', [
+            JSON.stringify({ connection_id: strava, activities: activitiesJson }),
+          ]);
+          (matching ? on : off).push(performance.now() - started);
+        }
+        return { off: median(off), on: median(on) };
+      };
+      const copies = await replay('sb', 2000);
+      const alone = await replay('sn', 2 * 3_600_000);
       return {
         users,
         activities,
@@ -161,8 +172,10 @@ async function measure(users: number, pages: number): Promise<DedupeBenchResult>
         peakRssMiB: peakRssMiB(),
         pages,
         pageSize,
-        pageMsOff: median(off),
-        pageMsOn: median(on),
+        pageMsOff: copies.off,
+        pageMsOn: copies.on,
+        aloneMsOff: alone.off,
+        aloneMsOn: alone.on,
       };
     } finally {
       page.release();
@@ -202,7 +215,7 @@ export function runDedupeBench(quick: boolean): Promise<string> {
 
 export function formatDedupe(r: DedupeBenchResult): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const added = ((r.pageMsOn - r.pageMsOff) / r.pageMsOff) * 100;
+  const added = (on: number, off: number) => `${(((on - off) / off) * 100).toFixed(1)} %`;
   return [
     '',
     `### One timeline: cross-provider matching (${r.users.toLocaleString('en-US')} users, 3 providers)`,
@@ -211,9 +224,10 @@ export function formatDedupe(r: DedupeBenchResult): string {
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${r.activities.toLocaleString('en-US')} | ${s(r.loadMs)} | ${s(r.batchMs)} (${Math.round(r.activities / (r.batchMs / 1000)).toLocaleString('en-US')} activities/s) | ${r.groups.toLocaleString('en-US')} (${r.grouped.toLocaleString('en-US')}) | ${r.tempMiB} MiB | ${r.peakRssMiB} MiB |`,
     '',
-    `| page write (${r.pageSize} new activities, athlete with 10,000 stored) | median, matching off | median, matching on | added |`,
+    `| page write (${r.pageSize} new activities, athlete with 10,000 stored; trainlytics_commit_page × ${r.pages} each) | median, matching off | median, matching on | added |`,
     '| --- | ---: | ---: | ---: |',
-    `| trainlytics_commit_page × ${r.pages} each | ${r.pageMsOff.toFixed(1)} ms | ${r.pageMsOn.toFixed(1)} ms | ${added.toFixed(1)} % |`,
+    `| every activity the copy of a stored one | ${r.pageMsOff.toFixed(1)} ms | ${r.pageMsOn.toFixed(1)} ms | ${added(r.pageMsOn, r.pageMsOff)} |`,
+    `| no activity with a copy stored | ${r.aloneMsOff.toFixed(1)} ms | ${r.aloneMsOn.toFixed(1)} ms | ${added(r.aloneMsOn, r.aloneMsOff)} |`,
   ].join('\n');
 }
 

@@ -6,6 +6,7 @@ import {
   type IncrementalResult,
   type ScenarioResult,
 } from './scenario-result';
+import { formatStreams } from './streams-report';
 import { formatWriteRate } from './write-rate-report';
 
 export interface Machine {
@@ -72,5 +73,6 @@ export function formatReport(results: ScenarioResult[], machine: Machine): strin
   if (rtt) lines.push('', rtt);
   lines.push(...formatWriteRate(results));
   lines.push(...formatQueueScale(results));
+  lines.push(...formatStreams(results));
   return lines.join('\n');
 }

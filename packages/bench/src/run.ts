@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   // issue 17 goal 4: the job queue at 100,000 connections, and a simulated day of webhooks and repair polls
   plan.push({ args: ['queue-scale', String(quick ? 5_000 : 100_000), ...(quick ? ['quick'] : [])] });
   plan.push({ args: ['simulated-day', String(quick ? 10 : 150)] });
+  // issue 14: activity detail — storage, write rate against COPY, read latency, requests per activity
+  plan.push({ args: ['streams', ...(quick ? ['50', '600'] : ['1000', '3600'])] });
   for (const { args, heapCapMiB } of plan.filter(
     (p) => only.length === 0 || only.some((o) => `${p.args.join(' ')} `.startsWith(`${o} `)),
   )) {

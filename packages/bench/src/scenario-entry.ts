@@ -9,6 +9,7 @@ import {
   type ScenarioResult,
 } from './scenario-result';
 import { SIMULATED_DAY, simulateDay } from './simulated-day';
+import { runStreams } from './streams-scenario';
 import { runWriteRate } from './write-rate-scenario';
 
 /**
@@ -17,7 +18,8 @@ import { runWriteRate } from './write-rate-scenario';
  * `scenario-entry.ts incremental <connections> <newActivities> <limit> <windowMs> <concurrency>` or
  * `scenario-entry.ts rtt <activities> <rttMs> naive|backfill` (the paired run over a slow network, the
  * path named last runs first),
- * `scenario-entry.ts queue-scale <connections> [quick]` or `scenario-entry.ts simulated-day <connections>`.
+ * `scenario-entry.ts queue-scale <connections> [quick]`, `scenario-entry.ts simulated-day <connections>` or
+ * `scenario-entry.ts streams <activities> <seconds>` (activity detail, issue 14).
  */
 async function main(args: string[]): Promise<ScenarioResult> {
   const [kind, ...rest] = args;
@@ -61,9 +63,11 @@ async function main(args: string[]): Promise<ScenarioResult> {
       return runQueueScale({ connections: n(0), quick: rest[1] === 'quick' });
     case 'simulated-day':
       return simulateDay({ ...SIMULATED_DAY, connections: n(0) });
+    case 'streams':
+      return runStreams(n(0), n(1));
     default:
       throw new Error(
-        `Unknown scenario ${kind}: backfill, naive, write-rate, incremental, rtt, queue-scale or simulated-day`,
+        `Unknown scenario ${kind}: backfill, naive, write-rate, incremental, rtt, queue-scale, simulated-day or streams`,
       );
   }
 }

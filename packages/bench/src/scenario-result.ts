@@ -1,5 +1,6 @@
 import type { QueueScaleResult } from './queue-scale-scenario';
 import type { SimulatedDayResult } from './simulated-day';
+import type { StreamsResult } from './streams-scenario';
 import type { WriteRateResult } from './write-rate-scenario';
 
 /**
@@ -69,7 +70,8 @@ export type ScenarioResult =
   | RttResult
   | WriteRateResult
   | QueueScaleResult
-  | SimulatedDayResult;
+  | SimulatedDayResult
+  | StreamsResult;
 
 /** The line a scenario process prints for `run.ts`. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -102,3 +102,25 @@ export function parsePositiveInt(value: string, what: string): number {
   }
   return Number(value);
 }
+
+/** How long a backfill takes, in words a person reads at a glance: "under an hour", "about 6 hours", "about 3 days". */
+export function describeBacklogDuration(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours < 1) return 'under an hour';
+  if (hours < 36) return `about ${Math.round(hours)} hour${Math.round(hours) === 1 ? '' : 's'}`;
+  const days = Math.round(hours / 24);
+  return `about ${days} days`;
+}
+
+/**
+ * The activity detail backlog of a connection in a few words (`connections list`, the dashboard):
+ * "complete", "120 activities, about 3 days", or "120 activities" when the budget is unknown.
+ */
+export function describeStreamsPlan(
+  plan: { remaining: number; estimatedMs: number | null } | null | undefined,
+): string {
+  if (!plan) return '—';
+  if (plan.remaining === 0) return 'complete';
+  const count = `${plan.remaining.toLocaleString('en-US')} ${plan.remaining === 1 ? 'activity' : 'activities'}`;
+  return plan.estimatedMs === null ? count : `${count}, ${describeBacklogDuration(plan.estimatedMs)}`;
+}

@@ -7,6 +7,7 @@ import {
   type Logger,
   type Provider,
   type RateLimitTracker,
+  type StreamsPolicy,
   silentLogger,
   type Trainlytics,
 } from '@trainlytics/core';
@@ -37,6 +38,8 @@ export interface OpenTrainlyticsOptions extends DatabaseOptions {
    * (refuse when encrypted tokens exist and no key is set) and pass the plaintext warning to this.
    */
   checkEncryption?: (warning: string) => void;
+  /** The background streams backfill policy (`--streams-*` flags; ADR 0032). */
+  streams?: StreamsPolicy;
 }
 
 /** How a command names its process in the leases it holds: `trainlytics sync (pid 1234 on host)`. */
@@ -74,6 +77,7 @@ export async function openTrainlytics(options: OpenTrainlyticsOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.webhookProcessing ? { webhookProcessing: options.webhookProcessing } : {}),
       ...(options.enqueueSync ? { enqueueSync: options.enqueueSync } : {}),
+      ...(options.streams ? { streams: options.streams } : {}),
       ...(options.command ? { lease: { holderName: leaseHolderName(options.command) } } : {}),
     });
     if (options.checkEncryption) await checkTokenEncryption(trainlytics, options.checkEncryption);

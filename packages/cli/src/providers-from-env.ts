@@ -101,3 +101,11 @@ export function providersFromEnv(
   for (const id of ids) assertCredentials(id, env);
   return ids.map((id) => PROVIDERS[id]!.create(env, options.fetch));
 }
+
+/**
+ * Every known plugin, credentials or not (they read them lazily, when a request is made): for what needs
+ * only a plugin's declarations, such as the streams backfill estimate of `connections list`.
+ */
+export function declaredProviders(env: Env): Provider[] {
+  return KNOWN_PROVIDER_IDS.map((id) => PROVIDERS[id]!.create(env, undefined));
+}

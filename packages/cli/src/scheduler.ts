@@ -3,6 +3,7 @@ import {
   type Connection,
   type Logger,
   type RateLimitTracker,
+  type StreamsTickReport,
   SyncInProgressError,
   type SyncResult,
   silentLogger,
@@ -29,6 +30,11 @@ export interface SchedulerOptions {
    * (Strava's quarter hour) never holds a connection's lease, nor a slot of the scheduler, for minutes.
    */
   maxRateLimitWaitMs?: number;
+  /**
+   * Backfill activity streams after the due summary syncs of each tick (`trainlytics.streams.tick`, within
+   * the `streams` policy given to `createTrainlytics`; ADR 0032). Default false.
+   */
+  streams?: boolean;
 }
 
 export interface TickReport {
@@ -38,6 +44,8 @@ export interface TickReport {
   /** Connections not synced this time, and why. */
   skipped: { connectionId: number; reason: 'rate-limited' | 'in-progress' | 'backoff' }[];
   errors: { connectionId: number; message: string }[];
+  /** The streams backfill of this tick (with `streams: true`), run after the summary syncs. */
+  streams?: StreamsTickReport;
 }
 
 export interface Scheduler {
@@ -165,7 +173,35 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
       }
     });
+    if (options.streams) {
+      // the summary syncs' report stands whatever happens to the backfill (a database error: next tick)
+      report.streams = await backfillStreams(report, due).catch((error: unknown) => {
+        logger.error('streams backfill could not run', { message: String(error) });
+        return undefined;
+      });
+    }
     return report;
+  };
+
+  /**
+   * After the summary syncs: the streams backlog, except for providers whose summary sync is still due
+   * (skipped because another process runs it or the rate limit holds it, or deferred by the rate limit).
+   */
+  const backfillStreams = async (report: TickReport, due: Connection[]): Promise<StreamsTickReport> => {
+    const provider = new Map(due.map((c) => [c.id, c.provider]));
+    const stillDue = new Set<string>();
+    for (const skip of report.skipped)
+      if (skip.reason !== 'backoff') stillDue.add(provider.get(skip.connectionId) ?? '');
+    for (const result of report.results)
+      if (result.status === 'deferred') stillDue.add(provider.get(result.connectionId) ?? '');
+    const streams = await trainlytics.streams.tick({ isSummaryDue: (id) => stillDue.has(id) });
+    if (streams.failed > 0) {
+      logger.warn('streams backfill: some activities failed (they stay in the backlog)', {
+        failed: streams.failed,
+        first: streams.errors[0]?.message,
+      });
+    }
+    return streams;
   };
 
   const scheduler: Scheduler = {

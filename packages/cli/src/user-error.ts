@@ -1,5 +1,5 @@
 import { TrainlyticsError } from '@trainlytics/core';
-import { describeConnectionFailure } from '@trainlytics/migrations';
+import { describeConnectionFailure, MigrationError } from '@trainlytics/migrations';
 
 /**
  * A mistake the person running the command can fix (bad input, missing configuration, an unreachable
@@ -23,7 +23,7 @@ export class UserError extends Error {
 export function describeError(error: unknown, env: Record<string, string | undefined> = {}): string {
   if (error instanceof UserError) return error.message;
   if (TrainlyticsError.isInstance(error)) return firstLine(error.userMessage);
-  if (error instanceof Error && /^Migration\w*Error$/.test(error.name)) return firstLine(error.message);
+  if (MigrationError.isInstance(error)) return firstLine(error.message);
   const reason = describeConnectionFailure(error); // the same words as `migrate`
   if (reason !== null) return `Could not reach ${describeTarget(error)}: ${reason}`;
   const message = error instanceof Error ? error.message : String(error);

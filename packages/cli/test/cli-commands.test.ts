@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUser } from '../src/app/users';
 import { PLAINTEXT_WARNING } from '../src/encryption-check';
@@ -225,6 +226,43 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'success', activitiesCreated: 0 });
     expect(JSON.parse(again.stdout).syncId).toBeGreaterThan(result.syncId);
+  });
+
+  it('lists each connection’s activity detail backlog and how long it takes under the rate budget', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const counts = await client
+      .query<{ all: number; runs: number }>(
+        `select count(*)::int as all, (count(*) filter (where sport_type = 'run'))::int as runs
+           from activities where connection_id = $1`,
+        [connectionId],
+      )
+      .finally(() => client.end());
+    const { all, runs } = counts.rows[0]!;
+    expect(all).toBe(ACTIVITIES);
+    const run = await runCli(['connections', 'list', '--json'], { cwd, env });
+    expect(run.code).toBe(0);
+    // Strava's documented defaults (nothing reported yet in this process): 100 per 15 min and 1,000 a day;
+    // the day binds, less the 30 % reserve: 700 requests a day for two requests an activity
+    const [listed] = JSON.parse(run.stdout) as Array<{ streamsBacklog: Record<string, number> }>;
+    expect(listed!.streamsBacklog).toEqual({
+      remaining: ACTIVITIES,
+      requests: 2 * ACTIVITIES,
+      requestsPerDay: 700,
+      estimatedMs: Math.round(((2 * ACTIVITIES) / 700) * 86_400_000),
+    });
+    const runsOnly = await runCli(
+      ['connections', 'list', '--json', '--streams-sports', 'run', '--streams-reserve', '50'],
+      { cwd, env },
+    );
+    expect(JSON.parse(runsOnly.stdout)[0].streamsBacklog).toMatchObject({
+      remaining: runs,
+      requestsPerDay: 500,
+    });
+    const table = await runCli(['connections', 'list'], { cwd, env });
+    expect(table.stdout).toMatch(/detail backlog/);
+    const hours = Math.round((2 * ACTIVITIES * 24) / 700);
+    expect(table.stdout).toContain(`${ACTIVITIES} activities, about ${hours} hours`);
   });
 
   it('prints a readable line without --json and syncs --all', async () => {

@@ -88,6 +88,7 @@ describe('the connections dashboard in Chromium', () => {
     expect(await page.getByTestId('status-strava').textContent()).toBe('connected');
     expect(await page.getByTestId('last-sync-strava').textContent()).toBe('never');
     expect(await page.getByTestId('no-activities').isVisible()).toBe(true);
+    expect(await page.getByTestId('streams-backlog-strava').count()).toBe(0); // nothing to fetch yet
 
     // Sync now: the activities appear with their normalized sport type (its display name), distance and duration.
     await page.getByTestId('sync-strava').click();
@@ -112,6 +113,11 @@ describe('the connections dashboard in Chromium', () => {
     expect(await history.count()).toBe(1);
     expect(await history.first().locator('td').nth(3).textContent()).toBe('success');
     expect(await history.first().locator('td').nth(4).textContent()).toBe('18');
+    // the activity detail backfill: how many activities still lack their detail, and how long that takes
+    // under the rate limit the sandbox reported (less the 30 % kept for summary syncs)
+    expect(await page.getByTestId('streams-backlog-strava').textContent()).toMatch(
+      /^\s*Activity detail \(route, heart rate, pace\) still to fetch: 18 activities, (under an hour|about \d+ hours?|about \d+ days) at the current rate limit\.\s*$/,
+    );
 
     // Disconnect: it says what it does first, and nothing happens when the person declines.
     const dialogs: string[] = [];

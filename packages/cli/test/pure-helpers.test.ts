@@ -1,6 +1,19 @@
+import {
+  LegacyDropRefusedError,
+  LegacySchemaMissingError,
+  MigrationTargetError,
+} from '@trainlytics/migrations';
 import { describe, expect, it } from 'vitest';
 import { safeReturnTo } from '../src/app/security';
-import { formatDistance, formatDuration, formatTable, parsePositiveInt } from '../src/format';
+import { streamsPolicyFromFlags } from '../src/commands/streams-options';
+import {
+  describeBacklogDuration,
+  describeStreamsPlan,
+  formatDistance,
+  formatDuration,
+  formatTable,
+  parsePositiveInt,
+} from '../src/format';
 import { assertCredentials, configuredProviderIds, providersFromEnv } from '../src/providers-from-env';
 import { runConcurrently } from '../src/run-concurrently';
 import { describeError, UserError } from '../src/user-error';
@@ -120,5 +133,61 @@ describe('describeError', () => {
     expect(describeError(new UserError('Bad input'))).toBe('Bad input');
     const unexpected = describeError(new TypeError('x is undefined\n    at somewhere'));
     expect(unexpected).toBe('Unexpected error: x is undefined (set TRAINLYTICS_DEBUG=1 for details)');
+  });
+
+  it('prints every migration error as its message, the legacy ones and a lookalike only when marked', () => {
+    const refused = new LegacyDropRefusedError(
+      'strava_connections still holds 3 rows that were not migrated',
+    );
+    expect(describeError(refused)).toBe('strava_connections still holds 3 rows that were not migrated');
+    const missing = new LegacySchemaMissingError('002_multi_provider.sql', 'no users table', 'run 001 first');
+    expect(describeError(missing)).toBe(missing.message);
+    expect(describeError(new MigrationTargetError('9', ['001', '002']))).toMatch(
+      /^Unknown migration target "9"/,
+    );
+    // an error that only borrows the name is not one of ours
+    const lookalike = Object.assign(new Error('secret detail'), { name: 'MigrationFailedError' });
+    expect(describeError(lookalike)).toBe(
+      'Unexpected error: secret detail (set TRAINLYTICS_DEBUG=1 for details)',
+    );
+  });
+});
+
+describe('the streams backfill flags and their estimate in words', () => {
+  it('turns the flags into a policy, refusing what cannot work with the flag’s name', () => {
+    expect(streamsPolicyFromFlags({})).toEqual({ reserve: 0.3 });
+    expect(
+      streamsPolicyFromFlags({
+        streamsMaxAge: '90',
+        streamsSports: 'run, trail_run,,ride',
+        streamsReserve: '50',
+        streamsPerTick: '5',
+      }),
+    ).toEqual({
+      reserve: 0.5,
+      maxAgeDays: 90,
+      sportTypes: ['run', 'trail_run', 'ride'],
+      maxActivitiesPerTick: 5,
+    });
+    expect(() => streamsPolicyFromFlags({ streamsSports: 'run,running' })).toThrow(
+      /--streams-sports: unknown sport "running"/,
+    );
+    expect(() => streamsPolicyFromFlags({ streamsReserve: '100' })).toThrow(/--streams-reserve/);
+    expect(() => streamsPolicyFromFlags({ streamsReserve: '-1' })).toThrow(/--streams-reserve/);
+    expect(() => streamsPolicyFromFlags({ streamsMaxAge: '0' })).toThrow(/--streams-max-age/);
+    expect(() => streamsPolicyFromFlags({ streamsPerTick: 'many' })).toThrow(/--streams-per-tick/);
+  });
+
+  it('says how long the rest takes in words a person reads at a glance', () => {
+    expect(describeStreamsPlan(null)).toBe('—');
+    expect(describeStreamsPlan({ remaining: 0, estimatedMs: 0 })).toBe('complete');
+    expect(describeStreamsPlan({ remaining: 1, estimatedMs: null })).toBe('1 activity');
+    expect(describeStreamsPlan({ remaining: 2000, estimatedMs: 5.7 * 86_400_000 })).toBe(
+      '2,000 activities, about 6 days',
+    );
+    expect(describeBacklogDuration(20 * 60_000)).toBe('under an hour');
+    expect(describeBacklogDuration(3_600_000)).toBe('about 1 hour');
+    expect(describeBacklogDuration(30 * 3_600_000)).toBe('about 30 hours');
+    expect(describeBacklogDuration(48 * 3_600_000)).toBe('about 2 days');
   });
 });

@@ -262,3 +262,131 @@ describe('scheduled sync', () => {
     expect(one.results).toHaveLength(1);
   });
 });
+
+describe('streams backfill after the summary syncs (ADR 0032)', () => {
+  const QUARTER = 15 * 60_000;
+  /** A Strava sandbox on the test's clock, with a small window: 20 requests a quarter-hour. */
+  let tight: StravaSandbox;
+  /** Every API request in order: which tick, what kind, its status. */
+  const calls: Array<{ tick: number; kind: 'summary' | 'streams' | 'other'; status: number }> = [];
+  let tickNo = 0;
+  const recordingFetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await fetch(input, init);
+    const path = new URL(input instanceof Request ? input.url : input).pathname;
+    const kind = /\/activities\/\d+\/(streams|laps)$/.test(path)
+      ? 'streams'
+      : path.endsWith('/athlete/activities')
+        ? 'summary'
+        : 'other';
+    calls.push({ tick: tickNo, kind, status: response.status });
+    return response;
+  };
+  beforeAll(async () => {
+    tight = await startStravaSandbox({
+      clock: { now: () => clock.now(), sleep: (ms, signal) => clock.sleep(ms, signal) },
+      rateLimit: { limit: 20, dailyLimit: 100_000 },
+    });
+  });
+  afterAll(async () => {
+    await tight?.close();
+  });
+
+  const openStreamsInstance = () =>
+    openTrainlytics({
+      env: {},
+      cwd: process.cwd(),
+      database,
+      clock,
+      providers: [tight.createProvider({ fetch: recordingFetch })],
+      streams: { maxActivitiesPerTick: 20 },
+    });
+
+  it('drains the backlog over ticks within 70 % of each window, resumes after a restart, and never delays a due sync', async () => {
+    // a minute into a quarter-hour window of the sandbox (its windows are aligned on the clock)
+    clock.set(new Date(Math.ceil(clock.now().getTime() / QUARTER) * QUARTER + 60_000));
+    await app.close();
+    app = await openStreamsInstance();
+    const connections = [];
+    for (let i = 0; i < 2; i++) {
+      const user = await ensureUser(database.db, { email: `${randomUUID()}@example.com` });
+      const { providerUserId } = await tight.seedAccount({ activityCount: 8, seed: 40 + i });
+      connections.push(
+        await connectAccount(app.trainlytics, 'strava', tight, { userId: user.id, providerUserId }),
+      );
+    }
+    const total = async () =>
+      (
+        await database.db.query<{ activities: number; streams: number }>(
+          `select (select count(*)::int from activities) as activities,
+                  (select count(*)::int from activity_streams) as streams`,
+        )
+      ).rows[0]!;
+    let scheduler = createScheduler({
+      trainlytics: app.trainlytics,
+      intervalMs: INTERVAL,
+      clock,
+      rateLimitTracker: app.rateLimitTracker,
+      streams: true,
+    });
+    const streamsPerConnection = async () =>
+      (
+        await database.db.query<{ connection_id: number; n: number }>(
+          `select a.connection_id, count(*)::int as n from activity_streams s
+             join activities a on a.id = s.activity_id group by a.connection_id order by 1`,
+        )
+      ).rows;
+
+    const reports = [];
+    for (tickNo = 1; tickNo <= 12; tickNo++) {
+      if (tickNo === 3) {
+        // a restart: a new process with a fresh (in-memory) rate-limit state and no memory of whom it served
+        await app.close();
+        app = await openStreamsInstance();
+        scheduler = createScheduler({
+          trainlytics: app.trainlytics,
+          intervalMs: INTERVAL,
+          clock,
+          rateLimitTracker: app.rateLimitTracker,
+          streams: true,
+        });
+      }
+      const report = await scheduler.tick();
+      reports.push(report);
+      // every due summary sync ran, and succeeded, before a single streams request of the tick
+      expect(report.due).toBe(2);
+      expect(report.results.map((r) => r.status)).toEqual(['success', 'success']);
+      const mine = calls.filter((c) => c.tick === tickNo);
+      const firstStreams = mine.findIndex((c) => c.kind === 'streams');
+      if (firstStreams >= 0) expect(mine.slice(firstStreams).some((c) => c.kind === 'summary')).toBe(false);
+      // the whole window (summaries included) stays within the sandbox's 20: the backlog kept 30 % free
+      const streamsRequests = mine.filter((c) => c.kind === 'streams').length;
+      expect(streamsRequests).toBe(report.streams!.requests);
+      expect(streamsRequests).toBeLessThanOrEqual(Math.floor(20 * 0.7));
+      if (tickNo === 1) {
+        // round-robin: both connections were served in the first tick already
+        expect((await streamsPerConnection()).map((r) => r.connection_id).sort()).toEqual(
+          connections.map((c) => c.id).sort(),
+        );
+      }
+      const { activities, streams } = await total();
+      if (streams === activities) break;
+      clock.advance(QUARTER); // the next window; both connections are due again
+    }
+    expect(calls.filter((c) => c.status === 429)).toEqual([]);
+    // drained over several ticks (the budget did bound each), each activity handled exactly once
+    expect(tickNo).toBeGreaterThan(2);
+    expect(tickNo).toBeLessThanOrEqual(12);
+    const { activities, streams } = await total();
+    expect(activities).toBe(16);
+    expect(streams).toBe(16);
+    const handled = reports.reduce((n, r) => n + r.streams!.stored + r.streams!.none, 0);
+    expect(handled).toBe(16);
+    for (const c of connections) expect((await app.trainlytics.streams.plan(c.id))?.remaining).toBe(0);
+
+    // nothing left: a later tick makes no streams request
+    clock.advance(QUARTER);
+    tickNo++;
+    const idle = await scheduler.tick();
+    expect(idle.streams).toMatchObject({ planned: 0, requests: 0 });
+  }, 120_000);
+});

@@ -5,6 +5,7 @@ import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-st
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSyncQueue,
+  STREAMS_QUEUE,
   type SyncQueue,
   type SyncWorker,
   type SyncWorkerEvent,
@@ -109,4 +110,85 @@ describe('a deferred sync in the worker', () => {
     const history = await trainlytics.history.list({ connectionId: connection.id });
     expect(history.map((h) => h.status)).toEqual(['success', 'deferred']);
   });
+});
+
+describe('the streams backfill queue (trainlytics-streams, ADR 0032)', () => {
+  it('never runs ahead of waiting sync jobs, and drains the backlog once they are done', async () => {
+    await worker?.stop();
+    worker = undefined;
+    const connections = [];
+    for (const name of ['streams-a', 'streams-b', 'streams-c']) {
+      const { rows } = await database.pool.query<{ id: number }>(
+        'insert into users (email) values ($1) returning id',
+        [`${name}@example.test`],
+      );
+      const { providerUserId } = await sandbox.seedAccount({ activityCount: 2 });
+      connections.push(
+        await connectAccount(trainlytics, 'strava', sandbox, { userId: rows[0]!.id, providerUserId }),
+      );
+    }
+    // a has its summaries (a streams backlog); b and c wait for their first sync as jobs
+    await trainlytics.sync(connections[0]!.id, { full: true });
+    for (const c of connections.slice(1)) await queue.enqueueSync(c.id, { full: true });
+    expect(await queue.syncJobsWaiting('strava')).toBe(true);
+    expect(await queue.syncJobsWaiting('garmin')).toBe(false);
+    // a tick while sync jobs wait leaves the provider alone: no request at all
+    const streamsRequests = () => sandbox.requestLog().filter((r) => /\/(streams|laps)$/.test(r.path)).length;
+    const held = await trainlytics.streams.tick({ isSummaryDue: (p) => queue.syncJobsWaiting(p) });
+    expect(held).toMatchObject({ planned: 0, requests: 0, waitedForSummary: ['strava'] });
+    expect(streamsRequests()).toBe(0);
+
+    // one streams tick and two sync jobs are waiting when the worker starts: the syncs go first
+    expect(await queue.enqueueStreamsTick()).toEqual(expect.any(String));
+    expect(await queue.enqueueStreamsTick()).toBeNull(); // one tick waits at a time
+    const order: string[] = [];
+    worker = await startSyncWorker({
+      trainlytics,
+      queue,
+      concurrency: 1,
+      pollingIntervalSeconds: 0.5,
+      streams: true,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.type === 'finished') order.push(`sync ${event.connectionId}`);
+        if (event.type === 'streams') order.push(`streams ${event.report.requests}`);
+      },
+    });
+    const total = async () =>
+      (
+        await database.pool.query<{ activities: number; streams: number }>(
+          `select (select count(*)::int from activities) as activities,
+                  (select count(*)::int from activity_streams) as streams`,
+        )
+      ).rows[0]!;
+    // serve --queue enqueues a streams tick at each of its ticks; the test plays that part until drained
+    await until('the backlog drained', async () => {
+      const counts = await total();
+      if (counts.streams === counts.activities && order.filter((o) => o.startsWith('sync')).length === 2)
+        return true;
+      await queue.enqueueStreamsTick();
+      return false;
+    });
+    const lastSync = order.findLastIndex((o) => o.startsWith('sync'));
+    const firstFetch = order.findIndex((o) => o.startsWith('streams') && o !== 'streams 0');
+    expect(firstFetch).toBeGreaterThan(lastSync);
+    const { activities, streams } = await total();
+    expect(streams).toBe(activities);
+    const mine = await database.pool.query<{ n: number }>(
+      'select count(*)::int as n from activities where connection_id = any($1::int[])',
+      [connections.map((c) => c.id)],
+    );
+    expect(mine.rows[0]!.n).toBe(6);
+    // each activity's streams fetched once: two requests each (one when the sandbox has none, a manual entry)
+    const rows = await database.pool.query<{ status: string; n: number }>(
+      'select status, count(*)::int as n from activity_streams group by status',
+    );
+    const none = rows.rows.find((r) => r.status === 'none')?.n ?? 0;
+    expect(streamsRequests()).toBe(2 * (activities - none) + none);
+    const { rows: failed } = await database.pool.query(
+      `select id from pgboss.job where name = $1 and state = 'failed'`,
+      [STREAMS_QUEUE],
+    );
+    expect(failed).toEqual([]);
+  }, 60_000);
 });

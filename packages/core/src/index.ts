@@ -15,11 +15,23 @@ export type * from './registry/types';
 export * from './runtime';
 export type * from './store';
 export type { ActivityDetail, ActivityDetailOptions } from './streams/activity-detail';
+export { encodePolyline } from './streams/polyline';
 export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION, SampleCodecError } from './streams/sample-codec';
 export type {
   StreamsBacklogOptions,
   StreamsBacklogPlan,
   StreamsBacklogRun,
 } from './streams/streams-backlog';
+export {
+  checkStreamsPolicy,
+  planStreamsTick,
+  type StreamsPolicy,
+  type StreamsTickCandidate,
+  type StreamsTickInput,
+  type StreamsTickOptions,
+  type StreamsTickReport,
+  streamsAllowance,
+  streamsFilter,
+} from './streams/streams-tick';
 export { VERSION } from './version';
 export type { WebhookBodyBytes } from './webhooks/body-budget';

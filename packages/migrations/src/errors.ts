@@ -1,11 +1,37 @@
+const marker = Symbol.for('trainlytics.migration-error');
+
 /**
  * Typed errors of the migration runner. Every message says what went wrong and
  * what to do about it; `name` is stable so callers (and the CLI) can branch on it.
+ *
+ * Recognise them with the static `isInstance()` helpers rather than `instanceof`: they are marked with a
+ * registered symbol, so they work across two installed copies of `@trainlytics/migrations` (the CLI's and
+ * the app's).
  */
 export class MigrationError extends Error {
   override name = 'MigrationError';
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the registered symbol by isInstance()
+  private readonly [marker] = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+
+  /**
+   * True for an error of this class (or a subclass) from any copy of the package: marked by the symbol and,
+   * below the base class, named as the class or one of its subclasses.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any constructor of a subclass, whatever its parameters
+  static isInstance<T extends MigrationError>(
+    this: abstract new (
+      ...args: any[]
+    ) => T,
+    error: unknown,
+  ): error is T {
+    if (error == null || typeof error !== 'object' || (error as Record<symbol, unknown>)[marker] !== true)
+      return false;
+    if ((this as unknown) === MigrationError) return true;
+    const name = (error as { name?: unknown }).name;
+    return typeof name === 'string' && (SUBCLASSES[this.name] ?? [this.name]).includes(name);
   }
 }
 
@@ -115,3 +141,8 @@ export class MigrationDatabaseInUseError extends MigrationError {
     super(message);
   }
 }
+
+/** Each class's name and its subclasses' (an error of a subclass is an instance of its parent). */
+const SUBCLASSES: Record<string, readonly string[]> = {
+  MigrationFailedError: ['MigrationFailedError', 'LegacySchemaMissingError'],
+};

@@ -13,8 +13,7 @@ const SETUP = `
   insert into provider_connections (id, user_id, provider, provider_user_id, access_token) values
     (1, 1, 'garmin', 'g-ana', 't'), (2, 1, 'strava', 's-ana', 't'), (3, 2, 'strava', 's-bob', 't'),
     (4, 1, 'polar', 'p-ana', 't');
-  -- most tests here exercise matching on write, which is off by default (see the test that says so)
-  update trainlytics_dedupe_policy set incremental = true;
+  -- matching on write is on by default since 017 (the test that turns it off says so)
 `;
 
 /** One activity row: id, connection, provider id, sport, start, seconds, metres, raw, calories. */
@@ -134,14 +133,15 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
     expect(await groups()).toEqual([[1, 2]]);
   });
 
-  it('does not match on write by default (the policy turns it on); trainlytics_dedupe groups what is stored', async () => {
+  it('matches on write by default (017); with the policy off it does not, and trainlytics_dedupe groups what is stored', async () => {
     await migrate(t.input);
-    await t.db.exec(SETUP.replace('update trainlytics_dedupe_policy set incremental = true;', ''));
+    await t.db.exec(SETUP);
     expect(
       (await t.rows<{ incremental: boolean }>('select incremental from trainlytics_dedupe_policy'))[0],
     ).toEqual({
-      incremental: false,
+      incremental: true,
     });
+    await t.db.exec('update trainlytics_dedupe_policy set incremental = false');
     const page = (connection: number, activities: object[]) =>
       t.db.query('select trainlytics_commit_page($1::jsonb) as r', [
         JSON.stringify({ connection_id: connection, activities }),
@@ -199,6 +199,34 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
       'select providers::text[] as providers, average_heartrate, distance_m from canonical_activities',
     );
     expect(rows).toEqual([{ providers: ['polar', 'strava'], average_heartrate: 141, distance_m: 0 }]);
+  });
+
+  it('moving an activity away re-matches the neighbours it left, even those it was not grouped with (017)', async () => {
+    await up();
+    // garmin D2 (id 1) at 0 s and D (2) at 60 s; strava Y (3) at 0 s, B (4) at 25 s, X (5) at 100 s; all 1 h, 10 km.
+    // B prefers D2, which prefers Y: B is in no group, yet D prefers B to X, so X and D stay apart while B is there.
+    const at = (s: number) => new Date(Date.UTC(2026, 3, 1, 7, 0, s)).toISOString();
+    await t.db.exec(
+      `${INSERT} ${[
+        activity(1, 1, 'd2', 'run', at(0), 3600, 10000),
+        activity(2, 1, 'd', 'run', at(60), 3600, 10000),
+        activity(3, 2, 'y', 'run', at(0), 3600, 10000),
+        activity(4, 2, 'b', 'run', at(25), 3600, 10000),
+        activity(5, 2, 'x', 'run', at(100), 3600, 10000),
+      ].join(', ')}`,
+    );
+    expect(await groups()).toEqual([[1, 3]]);
+    // B's clock was two days off: once it leaves, D and X are each other's best (only B's old neighbours show it)
+    await t.db.exec(`update activities set start_date = start_date + interval '2 days' where id = 4`);
+    expect(await groups()).toEqual([
+      [1, 3],
+      [2, 5],
+    ]);
+    await t.rows(`select trainlytics_dedupe('{}'::jsonb)`);
+    expect(await groups()).toEqual([
+      [1, 3],
+      [2, 5],
+    ]);
   });
 
   it('a person’s unlink and link survive every re-run; link refuses one connection and two users', async () => {

@@ -45,6 +45,46 @@ export const garminActivitySummarySchema = z.looseObject({
 });
 export type GarminActivitySummary = z.infer<typeof garminActivitySummarySchema>;
 
+/**
+ * One sample of an Activity Details summary (Activity API 7.3). Every field but the start is optional: a
+ * device leaves out what it did not record (no GPS in a pool, no power without a meter). The temperature
+ * is spelled `airTemperatureCelcius` by Garmin.
+ */
+export const garminActivityDetailSampleSchema = z.looseObject({
+  startTimeInSeconds: z.number().int(),
+  latitudeInDegree: optionalNumber,
+  longitudeInDegree: optionalNumber,
+  elevationInMeters: optionalNumber,
+  airTemperatureCelcius: optionalNumber,
+  heartRate: optionalNumber,
+  speedMetersPerSecond: optionalNumber,
+  stepsPerMinute: optionalNumber,
+  totalDistanceInMeters: optionalNumber,
+  timerDurationInSeconds: optionalNumber,
+  clockDurationInSeconds: optionalNumber,
+  movingDurationInSeconds: optionalNumber,
+  powerInWatts: optionalNumber,
+  bikeCadenceInRPM: optionalNumber,
+  directWheelchairCadence: optionalNumber,
+  swimCadenceInStrokesPerMinute: optionalNumber,
+});
+export type GarminActivityDetailSample = z.infer<typeof garminActivityDetailSampleSchema>;
+
+/**
+ * An Activity Details summary (`activityDetails` push, its ping's `callbackURL`, `GET /activityDetails`):
+ * the activity's `summary` (the activity summary's fields, without its ids), `samples` and `laps`
+ * (`startTimeInSeconds` only). Its `summaryId` is the activity summary's with `-detail` appended.
+ */
+export const garminActivityDetailSchema = z.looseObject({
+  summaryId: z.union([z.string().min(1), z.number().int()]).transform(String),
+  userId: optionalString,
+  activityId: z.union([z.number(), z.string()]).nullish(),
+  summary: garminActivitySummarySchema.omit({ summaryId: true }),
+  samples: z.array(garminActivityDetailSampleSchema).nullish(),
+  laps: z.array(z.looseObject({ startTimeInSeconds: z.number().int() })).nullish(),
+});
+export type GarminActivityDetail = z.infer<typeof garminActivityDetailSchema>;
+
 /** A ping notification item: where to fetch the summaries from. */
 export const garminPingItemSchema = z.looseObject({
   userId: z.string().min(1),
@@ -69,6 +109,7 @@ export const garminPermissionsChangeSchema = z.looseObject({
 export const garminNotificationSchema = z.looseObject({
   activities: z.array(z.unknown()).optional(),
   manuallyUpdatedActivities: z.array(z.unknown()).optional(),
+  activityDetails: z.array(z.unknown()).optional(),
   deregistrations: z.array(z.unknown()).optional(),
   userPermissionsChange: z.array(z.unknown()).optional(),
 });

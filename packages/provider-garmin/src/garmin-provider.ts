@@ -10,6 +10,7 @@ import {
 } from './garmin-oauth';
 import { garminRateLimit } from './garmin-rate-limit';
 import { type GarminProviderOptions, resolveGarminSettings } from './garmin-settings';
+import { createGarminStreams } from './garmin-streams';
 import { fetchGarminChanged, listGarminActivities } from './garmin-sync';
 import { garminWebhooks } from './garmin-webhooks';
 import { mapGarminProfile } from './map-garmin-profile';
@@ -46,6 +47,7 @@ export function garmin(options: GarminProviderOptions = {}) {
     listActivities: (ctx, request) => listGarminActivities(settings, ctx, request),
     fetchChanged: (ctx, ref) => fetchGarminChanged(settings, ctx, ref),
     webhooks: garminWebhooks(settings),
+    streams: createGarminStreams(settings),
     rateLimit: garminRateLimit,
     describeError: describeGarminError,
   });

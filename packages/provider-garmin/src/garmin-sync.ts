@@ -78,7 +78,7 @@ const listSchema = z.array(z.unknown());
  * notification reaching us, so the stored permissions still list it): reported as `InsufficientScopeError`,
  * which core turns into `reauth_required` (the user must share it again or reconnect).
  */
-async function withPermission<T>(
+export async function withPermission<T>(
   ctx: ConnectionContext,
   permission: string,
   call: () => Promise<T>,
@@ -233,14 +233,15 @@ export interface GarminPingRef {
 }
 
 /**
- * Fetches a ping's `callbackURL` with the connection's token. The URL must be on the configured Garmin
- * API (a notification must not make us send a user's token elsewhere).
+ * Fetches a ping's `callbackURL` with the connection's token and returns its (int64-exact) JSON list. The
+ * URL must be on the configured Garmin API (a notification must not make us send a user's token elsewhere).
  */
-export async function fetchGarminChanged(
+export async function fetchGarminCallback(
   settings: GarminSettings,
   ctx: ConnectionContext,
   ref: JsonValue,
-): Promise<ActivityBatch> {
+  operation: string,
+): Promise<unknown[]> {
   const callbackURL =
     ref && typeof ref === 'object' && !Array.isArray(ref) && typeof ref.callbackURL === 'string'
       ? ref.callbackURL
@@ -268,10 +269,20 @@ export async function fetchGarminChanged(
     ctx.http.request({
       url: target,
       auth: 'user',
-      operation: 'ping callback',
+      operation,
       schema: listSchema,
       parse: parseJsonExact,
     }),
   );
-  return mapGarminSummaries(res.data, { expectedUserId: ctx.connection.providerUserId });
+  return res.data;
+}
+
+/** Fetches an activity ping's `callbackURL` (see `fetchGarminCallback`) and maps the summaries. */
+export async function fetchGarminChanged(
+  settings: GarminSettings,
+  ctx: ConnectionContext,
+  ref: JsonValue,
+): Promise<ActivityBatch> {
+  const items = await fetchGarminCallback(settings, ctx, ref, 'ping callback');
+  return mapGarminSummaries(items, { expectedUserId: ctx.connection.providerUserId });
 }

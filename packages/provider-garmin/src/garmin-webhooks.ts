@@ -21,6 +21,7 @@ import {
 import { fetchGarminPermissions } from './garmin-oauth';
 import type { GarminSettings } from './garmin-settings';
 import { mapGarminSummaries } from './map-garmin-activity';
+import { mapGarminActivityDetails } from './map-garmin-activity-details';
 
 const PROVIDER = 'garmin';
 
@@ -34,9 +35,11 @@ export const GARMIN_NOTIFICATION_TYPES = [
   { type: 'User Permissions Change', envelope: 'userPermissionsChange', mode: 'push' },
   { type: 'Activities', envelope: 'activities', mode: 'push or ping' },
   { type: 'Manually Updated Activities', envelope: 'manuallyUpdatedActivities', mode: 'push or ping' },
+  { type: 'Activity Details', envelope: 'activityDetails', mode: 'push or ping' },
 ] as const;
 
-const ACTIVITY_ENVELOPES = ['activities', 'manuallyUpdatedActivities'] as const;
+/** Envelopes of activity summaries (`activity.changed`) and of Activity Details (`activity.streams`). */
+const ENVELOPES = ['activities', 'manuallyUpdatedActivities', 'activityDetails'] as const;
 
 const digest = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
@@ -84,8 +87,9 @@ export function verifyGarminNotification(settings: GarminSettings, request: Webh
  * Turns a notification into events:
  * - push (`{"activities":[{…summary…}]}`): `activity.changed` with the mapped `batch`, one per user;
  * - ping (`{"activities":[{"callbackURL":…}]}`): `activity.changed` with `ref: {callbackURL}`;
+ * - `activityDetails` (ADR 0033): `activity.streams`, pushed (`delivered`, mapped) or pinged (`ref`);
  * - `deregistrations`: `connection.deauthorized`; `userPermissionsChange`: `connection.permissions_changed`.
- * Other summary types (dailies, sleeps, activityDetails, …) are ignored.
+ * Other summary types (dailies, sleeps, …) are ignored.
  */
 export async function parseGarminNotification(
   request: WebhookRequest,
@@ -97,8 +101,9 @@ export async function parseGarminNotification(
   });
   const events: WebhookEvent[] = [];
 
-  for (const envelope of ACTIVITY_ENVELOPES) {
+  for (const envelope of ENVELOPES) {
     const items = body[envelope] ?? [];
+    const details = envelope === 'activityDetails';
     const pushed = new Map<string, unknown[]>();
     for (const item of items) {
       if (isRecord(item) && 'callbackURL' in item) {
@@ -108,7 +113,7 @@ export async function parseGarminNotification(
           continue;
         }
         events.push({
-          type: 'activity.changed',
+          type: details ? 'activity.streams' : 'activity.changed',
           providerUserId: ping.data.userId,
           eventKey: `ping:${envelope}:${ping.data.userId}:${digest(withoutToken(item))}`,
           ref: { callbackURL: ping.data.callbackURL },
@@ -125,12 +130,22 @@ export async function parseGarminNotification(
       pushed.set(userId, list);
     }
     for (const [userId, list] of pushed) {
-      events.push({
-        type: 'activity.changed',
-        providerUserId: userId,
-        eventKey: `push:${envelope}:${userId}:${digest(list.map(withoutToken))}`,
-        batch: await mapGarminSummaries(list, { expectedUserId: userId }),
-      });
+      const eventKey = `push:${envelope}:${userId}:${digest(list.map(withoutToken))}`;
+      events.push(
+        details
+          ? {
+              type: 'activity.streams',
+              providerUserId: userId,
+              eventKey,
+              delivered: await mapGarminActivityDetails(list, { expectedUserId: userId }),
+            }
+          : {
+              type: 'activity.changed',
+              providerUserId: userId,
+              eventKey,
+              batch: await mapGarminSummaries(list, { expectedUserId: userId }),
+            },
+      );
     }
   }
 

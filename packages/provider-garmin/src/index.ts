@@ -1,5 +1,7 @@
-export type { GarminActivitySummary } from './garmin-api';
+export type { GarminActivityDetail, GarminActivitySummary } from './garmin-api';
 export {
+  garminActivityDetailSampleSchema,
+  garminActivityDetailSchema,
   garminActivitySummarySchema,
   garminNotificationSchema,
   garminPermissionsSchema,
@@ -23,6 +25,7 @@ export {
   GARMIN_SPORT_TYPES,
   mapGarminSportType,
 } from './garmin-sport-types';
+export { createGarminStreams, MAX_DETAIL_DURATION_S } from './garmin-streams';
 export {
   BACKFILL_WINDOW_S,
   type GarminCursor,
@@ -36,5 +39,11 @@ export {
   verifyGarminNotification,
 } from './garmin-webhooks';
 export { garminRawPayload, mapGarminActivity, mapGarminSummaries } from './map-garmin-activity';
+export {
+  garminDetailActivityId,
+  mapGarminActivityDetail,
+  mapGarminActivityDetailStreams,
+  mapGarminActivityDetails,
+} from './map-garmin-activity-details';
 export { mapGarminProfile } from './map-garmin-profile';
 export { VERSION } from './version';

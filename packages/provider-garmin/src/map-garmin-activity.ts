@@ -72,6 +72,32 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
+ * A `ValidationError` for an item of another Garmin user than `expectedUserId` (null when it is not one),
+ * named as the validator names items (a string or number `summaryId`, else `activityId`), so a malformed
+ * `summaryId` (`[]`) does not make the rejection name no item.
+ */
+export function foreignUserError(
+  item: unknown,
+  expectedUserId: string | null | undefined,
+  entity: string,
+): ValidationError | null {
+  const owner = isRecord(item) && typeof item.userId === 'string' ? item.userId : null;
+  if (!expectedUserId || owner === null || owner === expectedUserId) return null;
+  const itemId = (isRecord(item) ? [item.summaryId, item.activityId] : [])
+    .find((v) => typeof v === 'string' || typeof v === 'number')
+    ?.toString();
+  return new ValidationError(
+    `garmin ${entity}${itemId ? ` ${itemId}` : ''} belongs to Garmin user ${owner}, not to this connection's user ${expectedUserId}: not stored`,
+    {
+      provider: PROVIDER,
+      entity,
+      ...(itemId === undefined ? {} : { itemId }),
+      issues: [{ path: 'userId', message: `expected ${expectedUserId}, got ${owner}` }],
+    },
+  );
+}
+
+/**
  * Validates and maps a list of summaries (a pull response, a push notification, a ping's callback).
  *
  * - Each item is validated on its own: a malformed one is rejected (provider, `summaryId`, field), the rest
@@ -98,24 +124,9 @@ export async function mapGarminSummaries(
       }
       continue;
     }
-    const owner = isRecord(item) && typeof item.userId === 'string' ? item.userId : null;
-    if (options.expectedUserId && owner !== null && owner !== options.expectedUserId) {
-      // named as the validator names items (a string or number `summaryId`, else `activityId`), so a malformed
-      // `summaryId` (`[]`) does not make the rejection name no item
-      const itemId = (isRecord(item) ? [item.summaryId, item.activityId] : [])
-        .find((v) => typeof v === 'string' || typeof v === 'number')
-        ?.toString();
-      foreign.push(
-        new ValidationError(
-          `garmin activity${itemId ? ` ${itemId}` : ''} belongs to Garmin user ${owner}, not to this connection's user ${options.expectedUserId}: not stored`,
-          {
-            provider: PROVIDER,
-            entity: 'activity',
-            ...(itemId === undefined ? {} : { itemId }),
-            issues: [{ path: 'userId', message: `expected ${options.expectedUserId}, got ${owner}` }],
-          },
-        ),
-      );
+    const foreignItem = foreignUserError(item, options.expectedUserId, 'activity');
+    if (foreignItem) {
+      foreign.push(foreignItem);
       continue;
     }
     leaves.push(item);

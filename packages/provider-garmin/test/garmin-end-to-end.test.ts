@@ -1,8 +1,7 @@
-import { createTrainlytics, FakeClock, type Store, type Trainlytics } from '@trainlytics/core';
-import { postgresStore } from '@trainlytics/core/postgres';
-import { createTestDatabase, createTestPGlite, resetDatabase } from '@trainlytics/core/testing';
+import { createTrainlytics, FakeClock, type Trainlytics } from '@trainlytics/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GarminSandbox, startGarminSandbox } from '../src/sandbox';
+import { type EndToEndDatabase, endToEndDatabases } from './databases';
 
 // The whole Garmin flow through a real Trainlytics instance on a real PostgreSQL database and on PGlite,
 // against the sandbox over HTTP, on one FakeClock: connect, a full sync whose backfill arrives by push, an
@@ -11,42 +10,7 @@ import { type GarminSandbox, startGarminSandbox } from '../src/sandbox';
 const MINUTE_MS = 60_000;
 const redirectUri = 'https://app.example.com/oauth/garmin/callback';
 
-type Row = Record<string, unknown>;
-
-/** A migrated database: its store, and raw SQL to check what really landed. */
-interface EndToEndDatabase {
-  store: Store;
-  query(sql: string, params?: unknown[]): Promise<Row[]>;
-  reset(): Promise<void>;
-  close(): Promise<void>;
-}
-
-const databases: Array<{ name: string; open: () => Promise<EndToEndDatabase> }> = [
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const db = await createTestDatabase({ migrate: true, prefix: 'tl_garmin_e2e' });
-      return {
-        store: postgresStore({ pool: db.pool }),
-        query: async (sql, params = []) => (await db.pool.query(sql, params)).rows as Row[],
-        reset: () => resetDatabase(db.pool),
-        close: () => db.drop(),
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    open: async () => {
-      const db = await createTestPGlite({ migrate: true });
-      return {
-        store: postgresStore(db),
-        query: async (sql, params = []) => (await db.query<Row>(sql, params)).rows,
-        reset: () => resetDatabase(db),
-        close: () => db.close(),
-      };
-    },
-  },
-];
+const databases = endToEndDatabases('tl_garmin_e2e');
 
 describe.each(databases)('Garmin end to end ($name)', ({ open }) => {
   let database: EndToEndDatabase;

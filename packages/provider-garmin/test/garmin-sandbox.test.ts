@@ -569,3 +569,79 @@ describe('CLI', () => {
     );
   });
 });
+
+describe('Activity Details (ADR 0033)', () => {
+  it('a backfill of activityDetails is posted by itself as activityDetails pushes, one per non-manual activity', async () => {
+    const receiver = await startReceiver();
+    const scheduler = new ManualScheduler();
+    await sandbox.close();
+    sandbox = await startGarminSandbox({ clock, seed: 3, webhookUrl: receiver.url, scheduler });
+    try {
+      const { providerUserId } = await sandbox.seedAccount({ activityCount: 12, days: 5 });
+      const access = await userToken(providerUserId);
+      const end = nowS();
+      const query = `summaryStartTimeInSeconds=${end - 30 * DAY_S}&summaryEndTimeInSeconds=${end}`;
+      expect((await api(`/backfill/activityDetails?${query}`, access)).status).toBe(202);
+      expect((await api(`/backfill/activityDetails?${query}`, access)).status).toBe(409);
+      // the same range of activity summaries is another request
+      expect((await api(`/backfill/activities?${query}`, access)).status).toBe(202);
+      await scheduler.runDue();
+      const details = receiver.bodies.flatMap(
+        (b) => (b as { activityDetails?: Array<Record<string, unknown>> }).activityDetails ?? [],
+      );
+      const summaries = sandbox
+        .summariesStartedBetween(providerUserId, end - 30 * DAY_S, end)
+        .filter((s) => !s.isParent && s.manual !== true);
+      expect(summaries.length).toBeGreaterThan(5);
+      expect(details.map((d) => d.summaryId).sort()).toEqual(
+        summaries.map((s) => `${s.summaryId}-detail`).sort(),
+      );
+      for (const d of details) {
+        const samples = d.samples as Array<{ startTimeInSeconds: number; heartRate?: number }>;
+        const summary = d.summary as { startTimeInSeconds: number; durationInSeconds: number };
+        // about one sample a second, less the pause and the gaps
+        expect(samples.length).toBeGreaterThan(summary.durationInSeconds * 0.7);
+        expect(samples.length).toBeLessThanOrEqual(summary.durationInSeconds + 1);
+        expect(samples[0]!.startTimeInSeconds).toBe(summary.startTimeInSeconds);
+        expect(d.userAccessToken).toBeDefined();
+      }
+      expect(
+        sandbox
+          .deliveries()
+          .map((x) => x.summaryType)
+          .sort(),
+      ).toEqual(['activities', 'activityDetails']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('serves details on the pull and on a ping callback; a callback of another summary type is refused', async () => {
+    const { providerUserId } = await sandbox.seedAccount({ activityCount: 0 });
+    const summaryId = await sandbox.addActivity(providerUserId, {
+      fields: { activityType: 'LAP_SWIMMING', manual: false, durationInSeconds: 1800 },
+    });
+    const access = await userToken(providerUserId);
+    const pulled = await api(
+      `/activityDetails?uploadStartTimeInSeconds=${nowS() - 60}&uploadEndTimeInSeconds=${nowS() + 1}`,
+      access,
+    );
+    expect(pulled.status).toBe(200);
+    const [detail] = pulled.body as Array<{ summaryId: string; samples: Array<Record<string, number>> }>;
+    expect(detail!.summaryId).toBe(`${summaryId}-detail`);
+    // a pool swim: no position, no heart rate, no moving time (not supported in a pool)
+    for (const field of ['latitudeInDegree', 'heartRate', 'movingDurationInSeconds'])
+      expect(detail!.samples.some((s) => field in s)).toBe(false);
+
+    const ping = await sandbox.webhookRequest(
+      { type: 'activity.details', providerUserId, providerActivityId: summaryId },
+      { mode: 'ping' },
+    );
+    const { activityDetails } = (await ping!.json()) as { activityDetails: Array<{ callbackURL: string }> };
+    const callback = new URL(activityDetails[0]!.callbackURL);
+    expect(callback.pathname).toBe('/wellness-api/rest/activityDetails');
+    const fetched = await api(`/activityDetails${callback.search}`, access);
+    expect(fetched.body).toEqual(pulled.body);
+    expect((await api(`/activities${callback.search}`, access)).status).toBe(400);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import deregistrations from '../src/__fixtures__/deregistrations.json';
 import pingActivities from '../src/__fixtures__/ping-activities.json';
 import pushActivities from '../src/__fixtures__/push-activities.json';
+import pushDetails from '../src/__fixtures__/push-activity-details.json';
 import pushMultisport from '../src/__fixtures__/push-multisport.json';
 import permissionsChange from '../src/__fixtures__/user-permissions-change.json';
 import { garmin } from '../src/garmin-provider';
@@ -192,5 +193,35 @@ describe('rate-limit headers', () => {
     expect(garminRateLimit.retryAt?.(new Headers({ 'x-ratelimit-reset': 'soon' }), now)).toEqual(
       new Date('2026-01-01T00:01:00Z'),
     );
+  });
+});
+
+describe('activityDetails notifications (ADR 0033)', () => {
+  it('a push becomes one activity.streams event per user with the mapped details, keyed without the token', async () => {
+    const events = await provider.webhooks.parse(await notification(pushDetails), ctx);
+    expect(events).toHaveLength(1);
+    const event = events[0]!;
+    expect(event).toMatchObject({ type: 'activity.streams', providerUserId: USER });
+    if (event.type !== 'activity.streams') throw new Error('unreachable');
+    expect(event.eventKey).not.toContain(pushDetails.activityDetails[0]!.userAccessToken);
+    expect(event.delivered!.items.map((i) => i.providerActivityId)).toEqual(['5001968355']);
+    expect(event.delivered!.items[0]!.streams.time).toHaveLength(2);
+    // a redelivery with another token is the same delivery
+    const again = structuredClone(pushDetails);
+    again.activityDetails[0]!.userAccessToken = 'another-token';
+    const [redelivered] = await provider.webhooks.parse(await notification(again), ctx);
+    expect(redelivered!.eventKey).toBe(event.eventKey);
+  });
+
+  it('a ping becomes an activity.streams event with the callbackURL to fetch', async () => {
+    const callbackURL =
+      'https://apis.garmin.com/wellness-api/rest/activityDetails?uploadStartTimeInSeconds=1&uploadEndTimeInSeconds=2&token=t';
+    const events = await provider.webhooks.parse(
+      await notification({ activityDetails: [{ userId: USER, callbackURL }] }),
+      ctx,
+    );
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'activity.streams', providerUserId: USER, ref: { callbackURL } }),
+    ]);
   });
 });

@@ -35,6 +35,13 @@ export {
   POLAR_SPORT_TYPES,
 } from './polar-sport-types';
 export {
+  createPolarStreams,
+  encodePolyline,
+  mapPolarStreams,
+  type PolarExerciseDetail,
+  polarExerciseDetailSchema,
+} from './polar-streams';
+export {
   activatePolarWebhook,
   type CreatedPolarWebhook,
   createPolarWebhook,

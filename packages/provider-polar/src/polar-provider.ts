@@ -10,6 +10,7 @@ import {
 } from './polar-oauth';
 import { polarRateLimit } from './polar-rate-limit';
 import { createPolarSettings, POLAR_SCOPE_READ_ALL, type PolarSettingsOptions } from './polar-settings';
+import { createPolarStreams } from './polar-streams';
 import {
   createPolarWebhook,
   createPolarWebhookHandler,
@@ -77,6 +78,8 @@ export function polar(options: PolarProviderOptions = {}) {
         : listPolarExercises(settings, options, ctx, request);
     },
     fetchChanged: (ctx, ref) => fetchPolarExercise(settings, ctx, ref),
+    /** Samples, route and laps: one `GET /v3/exercises/{id}?samples=true&zones=true&route=true` (ADR 0034). */
+    streams: createPolarStreams(settings),
     webhooks: createPolarWebhookHandler(settings),
     rateLimit: polarRateLimit,
     describeError: describePolarError,

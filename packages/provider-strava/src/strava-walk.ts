@@ -24,7 +24,9 @@ import type { JsonValue } from '@trainlytics/core';
  * - **A short page of one second** (the rest of the window fits a page, or Strava filtered some) pages by
  *   `page` = 2, 3, … in the window, narrowed to that second's side once the order is known; the order of an
  *   `after`-only window is learned from the first page that spans two seconds, or from two one-second pages
- *   in a row (`pass.second`), and kept in `order`.
+ *   in a row (`pass.second`), and kept in `order`. A narrowing that changes the window reads its page 1
+ *   (the page just read is not that page 1 when hidden activities of the seconds it drops took slots of it;
+ *   ADR 0022, addendum), with the page's ids in `seen`.
  * - **End.** Strava filters what a token may not see after paging, so a page can hold fewer than
  *   `per_page` items (even only the re-read boundary activities) while later pages still hold more: a short
  *   page is not proof of the end. A pass ends on an empty page, or (ADR 0022) on a short page where
@@ -45,7 +47,8 @@ import type { JsonValue } from '@trainlytics/core';
  * the next page without skipping (at worst it re-reads the boundary second). Request cost for n activities
  * at N per page without ties: ⌈(n−1)/(N−1)⌉ pages (each page after the first re-reads one boundary
  * activity) + 1 that re-reads the last second + 1 empty; at most one more for each group of tied starts
- * that straddles a page; a second holding m ≥ N activities costs about 2·(⌈m/N⌉ + 1) (walked twice). An
+ * that straddles a page; a second holding m ≥ N activities costs about 2·(⌈m/N⌉ + 1) (walked twice); one
+ * more for each narrowing re-read of a one-second short page (once a pass without hidden activities). An
  * incremental sync whose new activities fit one page (with the re-read of the high-water second) makes
  * 1 request when Strava answers `after`-only requests oldest first (3 before ADR 0022), and one that finds
  * nothing new makes 1 in either order (2 before), every (`MAX_SHORT_STOPS` + 1)-th such sync in a row 2.
@@ -281,8 +284,8 @@ export function advanceStravaCursor(
   }
   if (first === undefined || last === undefined || first === last) {
     // One start second (or none readable) on a short page: page by number within the window, narrowing it
-    // to that second's side once the order is known (this page is then the narrowed window's page 1). Its
-    // ids join `seen`: a full page of that second found later walks it again from its page 1.
+    // to that second's side once the order is known. Its ids join `seen`: the narrowed window reads them
+    // again, and a full page of that second found later walks it again from its page 1.
     const next: StravaPass = { ...tracked, page: pass.page + 1, seen: idsOf(items, pass.seen) };
     if (last === undefined) {
       out.pass = next;
@@ -298,9 +301,14 @@ export function advanceStravaCursor(
     const stop = shortStop(out, tracked, items, last, afterOnly && order === 'asc', perPage, options);
     if (stop) return { fresh, cursor: stop, done: true };
     if (order && narrow) {
-      if (order === 'desc') next.before = last + 1;
-      else next.after = last - 1;
-      next.page = 2;
+      // This page is not the narrowed window's page 1 when it is short because Strava filtered activities
+      // of seconds the narrowing drops (hidden ones take slots): their slots hold activities of this second
+      // on the narrowed window's page 1, which page 2 would skip. So a narrowing re-reads page 1 (`seen`
+      // drops what this page yielded); a window that already is this second's side pages on.
+      const window: StravaWindow =
+        order === 'desc' ? { after: pass.after, before: last + 1 } : { after: last - 1, before: pass.before };
+      if (window.after !== pass.after || window.before !== pass.before)
+        Object.assign(next, window, { page: 1 });
     } else if (!order) {
       next.second = last;
     }
@@ -442,7 +450,10 @@ function nextWindow(out: StravaSyncCursor, pass: StravaPass, fresh: unknown[]): 
   const [next, ...later] = pass.queued ?? [];
   if (!next) return { fresh, cursor: finishStravaPass({ ...out, pass }), done: true };
   const { queued: _queued, second: _second, ...kept } = pass;
-  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen: markIds(out, next) };
+  // `seen` stays: the window may hold a second this pass already read (a tie walk begun before the order of
+  // an `after`-only window was known queues the older side, which can hold what earlier pages yielded).
+  const seen = idsOf([], [...markIds(out, next), ...pass.seen]);
+  out.pass = { ...kept, after: next.after, before: next.before, page: 1, seen };
   if (later.length > 0) out.pass.queued = later;
   return { fresh, cursor: out, done: false };
 }

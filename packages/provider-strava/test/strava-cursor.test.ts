@@ -89,11 +89,41 @@ describe('the Strava sync cursor', () => {
   it('pages by number within a window when a page holds a single second', () => {
     const start = startStravaPass({ v: 2, after: null, afterIds: [] }, true);
     const tied = advanceStravaCursor(start, [at('a', D2), at('b', D2)]);
-    expect(tied.cursor.pass).toMatchObject({ before: secs(D2) + 1, after: null, page: 2 });
-    const more = advanceStravaCursor(tied.cursor, [at('c', D2), at('d', D2)]);
+    // the narrowing changes the window: its page 1 is read again (hidden activities of newer seconds may
+    // have taken slots of this page: ADR 0022, addendum); what this page yielded is `seen`
+    expect(tied.cursor.pass).toMatchObject({ before: secs(D2) + 1, after: null, page: 1, seen: ['a', 'b'] });
+    const reread = advanceStravaCursor(tied.cursor, [at('a', D2), at('b', D2)]);
+    expect(reread.fresh).toEqual([]);
+    // the window already is that second's side: page on
+    expect(reread.cursor.pass).toMatchObject({ before: secs(D2) + 1, after: null, page: 2 });
+    const more = advanceStravaCursor(reread.cursor, [at('c', D2), at('d', D2)]);
     expect(more.cursor.pass).toMatchObject({ before: secs(D2) + 1, page: 3 });
     const unreadable = advanceStravaCursor(more.cursor, [{ id: 'e', start_date: 12 }, { id: 'f' }]);
     expect(unreadable.cursor.pass).toMatchObject({ page: 4, newest: secs(D2) });
+  });
+
+  it('a short page of one second that narrows the window is read again as the narrowed page 1 (hidden slots)', () => {
+    // ADR 0022, addendum (property seed -1341962711): pages of 3, oldest first, order not known yet. Page 2
+    // of `(D1 - 1, ∞)` held two hidden D2 activities and 'z' of D3; the narrowed window `(D3 - 1, ∞)` holds
+    // 'z' and 'w' on its page 1, so going on at its page 2 skipped 'w'.
+    const start = startStravaPass({ v: 2, after: secs(D1), afterIds: [], shortStops: 3 }, false);
+    const first = advanceStravaCursor(start, [at('x', D1), at('y', D1)], 3);
+    expect(first.cursor.pass).toMatchObject({ after: secs(D1) - 1, page: 2, second: secs(D1) });
+    const short = advanceStravaCursor(first.cursor, [at('z', D3)], 3);
+    expect(short.cursor.order).toBe('asc');
+    expect(short.cursor.pass).toMatchObject({ after: secs(D3) - 1, before: null, page: 1 });
+    const reread = advanceStravaCursor(short.cursor, [at('z', D3), at('w', D3), at('v', D3)], 3);
+    expect(reread.fresh).toEqual([at('w', D3), at('v', D3)]);
+    // newest first the same: hidden newer activities took slots of a window's page 1
+    const desc = advanceStravaCursor(
+      startStravaPass({ v: 2, after: null, afterIds: [] }, true),
+      [at('a', D1)],
+      3,
+    );
+    expect(desc.cursor.pass).toMatchObject({ after: null, before: secs(D1) + 1, page: 1, seen: ['a'] });
+    const again = advanceStravaCursor(desc.cursor, [at('a', D1), at('b', D1)], 3);
+    expect(again.fresh).toEqual([at('b', D1)]);
+    expect(again.cursor.pass).toMatchObject({ before: secs(D1) + 1, page: 2 });
   });
 
   it('walks a second that fills a page exactly, twice, then the rest of the window without it', () => {
@@ -121,7 +151,8 @@ describe('the Strava sync cursor', () => {
     const reread = advanceStravaCursor(walked.cursor, [at('b', D2), at('c', D2)], 2);
     expect(reread.fresh).toEqual([]);
     const rest = advanceStravaCursor(reread.cursor, [], 2);
-    expect(rest.cursor.pass).toMatchObject({ after: null, before: secs(D2), page: 1, seen: [] });
+    // `seen` stays (it can hold what the queued window holds when the order was not known: ADR 0022)
+    expect(rest.cursor.pass).toMatchObject({ after: null, before: secs(D2), page: 1, seen: ['a', 'b', 'c'] });
     expect(rest.cursor.pass?.tie).toBeUndefined();
     expect(rest.cursor.pass?.queued).toBeUndefined();
     const end = advanceStravaCursor(rest.cursor, [], 2);

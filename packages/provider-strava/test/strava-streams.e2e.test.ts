@@ -3,23 +3,18 @@ import { createTrainlytics, FakeClock, type Trainlytics, ValidationError } from 
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStreams, type StravaSandbox, startStravaSandbox, toStravaJson } from '../src/sandbox';
+import {
+  generateStreams,
+  STRAVA_STREAM_CHANNELS,
+  type StravaSandbox,
+  startStravaSandbox,
+  toStravaJson,
+} from '../src/sandbox';
 import { mapStravaStreams } from '../src/strava-streams';
 import { redirectUri } from './harness';
 
-/** Strava's type → the normalized channel, written here from the API reference (not imported). */
-const CHANNEL: Record<string, string> = {
-  latlng: 'latlng',
-  distance: 'distance',
-  altitude: 'altitude',
-  velocity_smooth: 'speed',
-  heartrate: 'heartrate',
-  cadence: 'cadence',
-  watts: 'power',
-  temp: 'temperature',
-  moving: 'moving',
-  grade_smooth: 'grade',
-};
+/** Strava's type → the normalized channel, as the sandbox writes it from the API reference (not the plugin's). */
+const CHANNEL: Record<string, string> = STRAVA_STREAM_CHANNELS;
 
 /**
  * Activity streams through the sandbox over real sockets into PGlite: every activity's stored streams

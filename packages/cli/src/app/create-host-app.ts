@@ -563,6 +563,9 @@ export function createHostApp(options: HostAppOptions): Hono {
             : {}),
           backfillPending:
             backfill !== null && now().getTime() - backfill.requestedAt.getTime() < BACKFILL_WATCH_MS,
+          ...(connection && configured && connection.status === 'active'
+            ? { streamsPlan: await trainlytics.streams.plan(connection.id) }
+            : {}),
         };
       }),
     );

@@ -2,6 +2,7 @@ import type { Connection, SyncRecord } from '@trainlytics/core';
 import { html } from 'hono/html';
 import {
   type DistanceUnits,
+  describeStreamsPlan,
   exactDuration,
   formatDistance,
   formatDuration,
@@ -37,6 +38,8 @@ export interface ProviderPanel {
   backfillPending?: boolean;
   /** While a sync runs: how far it got (`page 3 · 412 activities so far`, see `progressText`). */
   progress?: string;
+  /** The activity detail (streams) still to fetch and how long it takes under the rate budget (ADR 0032). */
+  streamsPlan?: { remaining: number; estimatedMs: number | null } | null;
 }
 
 export interface DashboardModel {
@@ -281,6 +284,7 @@ function providerCard(panel: ProviderPanel, user: AppUser, csrfToken: string, sy
         : ''
     }
     ${panel.backfill && status !== 'never' ? backfillLine(panel, panel.backfill, status === 'active') : ''}
+    ${panel.streamsPlan && status === 'active' && (panel.activityCount ?? 0) > 0 ? streamsLine(panel, panel.streamsPlan) : ''}
     </div>
     <p class="state" role="status" data-live-text="state-${panel.id}" data-testid="state-${panel.id}">${stateText(
       { running, awaitingFirstSync, first: running && !connection?.lastSyncAt, progress: panel.progress },
@@ -318,6 +322,17 @@ function stateText(state: {
   }
   if (state.awaitingFirstSync) return 'First sync starting…';
   return '';
+}
+
+/** The activity detail (routes, heart rate, pace…) still to fetch in the background, and for how long. */
+function streamsLine(panel: ProviderPanel, plan: { remaining: number; estimatedMs: number | null }) {
+  return html`<p class="streams-backlog" data-testid="streams-backlog-${panel.id}">
+    ${
+      plan.remaining === 0
+        ? 'Activity detail (route, heart rate, pace): all fetched.'
+        : `Activity detail (route, heart rate, pace) still to fetch: ${describeStreamsPlan(plan)}${plan.estimatedMs === null ? '' : ' at the current rate limit'}.`
+    }
+  </p>`;
 }
 
 /** What an asynchronous backfill (Garmin) is doing: requested windows, activities arrived so far. */

@@ -12,8 +12,9 @@ import { createScheduler } from '../scheduler';
 import { UserError } from '../user-error';
 import { createSyncQueue, enqueueDueConnections, QUEUE_TICK_MS, sharedRateLimitTracker } from '../worker';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
+import { type StreamsFlags, streamsPolicyFromFlags, withStreamsOptions } from './streams-options';
 
-interface ServeFlags extends DatabaseFlag {
+interface ServeFlags extends DatabaseFlag, StreamsFlags {
   port?: string;
   host?: string;
   baseUrl?: string;
@@ -66,7 +67,7 @@ export function serveAuth(
 
 /** `trainlytics serve [--port N]`: the host app with its dashboard, webhooks and scheduled sync. */
 export function registerServeCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
-  withDatabaseOption(
+  const command = withDatabaseOption(
     program
       .command('serve')
       .description('run the host app: connect routes, webhooks, the connections dashboard and scheduled sync')
@@ -83,7 +84,9 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         '--queue',
         'enqueue due syncs (and show failed jobs) on the pg-boss job queue that `trainlytics worker` processes consume, instead of syncing in this process (PostgreSQL only)',
       ),
-  ).action(async (flags: ServeFlags) => {
+  );
+  withStreamsOptions(command, { withSwitch: true }).action(async (flags: ServeFlags) => {
+    const streamsPolicy = streamsPolicyFromFlags(flags);
     const port = flags.port ?? io.env.PORT ?? '3000';
     const portNumber = port === '0' ? 0 : parsePositiveInt(port, '--port');
     const intervalMinutes = parsePositiveInt(flags.syncInterval ?? '15', '--sync-interval');
@@ -121,6 +124,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       cwd: io.cwd,
       logger,
       command: 'serve',
+      streams: streamsPolicy,
       // printed once the server listens: a refused start (e.g. a port in use) stays one line
       checkEncryption: (warning) => {
         plaintextWarning = warning;
@@ -145,6 +149,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         concurrency,
         rateLimitTracker: opened.rateLimitTracker,
         logger,
+        streams: Boolean(flags.streams),
       });
       // a sync the rate limit deferred ("sync now", a first sync) runs again at its retryAt
       const onSyncDeferred = (deferred: DeferredSync) => {
@@ -192,10 +197,11 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       });
       if (flags.scheduler !== false && queue) {
         // queue mode: this process only enqueues due connections; workers sync them (one job per connection)
+        // then one low-priority streams tick (workers run it only while no sync job waits)
         const tick = () =>
-          enqueueDueConnections(opened.trainlytics, queue, { intervalMs: intervalMinutes * 60_000 }).catch(
-            (error: unknown) => logger.warn('could not enqueue due syncs', { error: String(error) }),
-          );
+          enqueueDueConnections(opened.trainlytics, queue, { intervalMs: intervalMinutes * 60_000 })
+            .then(() => (flags.streams ? queue.enqueueStreamsTick() : null))
+            .catch((error: unknown) => logger.warn('could not enqueue due syncs', { error: String(error) }));
         void tick();
         enqueueTimer = setInterval(tick, Math.min(intervalMinutes * 60_000, QUEUE_TICK_MS));
       } else if (flags.scheduler !== false) scheduler.start();
@@ -215,6 +221,14 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
             ? `Scheduled sync: due connections enqueued every ${intervalMinutes} min for \`trainlytics worker\``
             : `Scheduled sync: every ${intervalMinutes} min, ${concurrency} at a time`,
       );
+      if (flags.streams && flags.scheduler !== false) {
+        writeLine(
+          io.stdout,
+          queue
+            ? 'Activity detail backfill: enqueued on trainlytics-streams for `trainlytics worker --streams`, after summary syncs'
+            : `Activity detail backfill: after each round of summary syncs, within ${100 - Math.round((streamsPolicy.reserve ?? 0.3) * 100)} % of the rate budget`,
+        );
+      }
       await waitForShutdown();
       writeLine(io.stdout, 'Stopping…');
       if (enqueueTimer) clearInterval(enqueueTimer);

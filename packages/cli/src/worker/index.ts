@@ -13,6 +13,7 @@ export {
   type DeadSyncJob,
   ENQUEUE_BATCH,
   type EnqueueSyncOptions,
+  STREAMS_QUEUE,
   SYNC_QUEUE,
   type SyncJobData,
   type SyncQueue,

@@ -3,6 +3,12 @@ import PgBoss from 'pg-boss';
 /** The pg-boss queue of sync jobs. */
 export const SYNC_QUEUE = 'trainlytics-sync';
 
+/**
+ * The low-priority queue of the streams backfill (ADR 0032): one job at a time (`stately`, one key), each
+ * a tick of `trainlytics.streams.tick`, which never runs while sync jobs wait.
+ */
+export const STREAMS_QUEUE = 'trainlytics-streams';
+
 /** Jobs one pg-boss `insert` statement of `enqueueSyncs` carries. */
 export const ENQUEUE_BATCH = 5_000;
 
@@ -70,6 +76,16 @@ export interface SyncQueue {
    * meanwhile is collapsed by pg-boss (and counted in `enqueued` here).
    */
   enqueueSyncs(connectionIds: readonly number[]): Promise<{ enqueued: number; alreadyQueued: number }>;
+  /**
+   * Enqueues one tick of the streams backfill on `STREAMS_QUEUE` (at most one waiting and one running: a
+   * tick already waiting absorbs this one, so null). Idempotent: the backlog lives in the database.
+   */
+  enqueueStreamsTick(options?: { startAfter?: Date }): Promise<string | null>;
+  /**
+   * Whether sync jobs of the provider (or of any provider without one) are waiting to run now (created or
+   * retrying, their start time passed): the streams backfill waits for them.
+   */
+  syncJobsWaiting(provider?: string): Promise<boolean>;
   /** Jobs that failed every attempt, newest first (the dashboard's dead jobs). */
   listDeadJobs(options?: { limit?: number }): Promise<DeadSyncJob[]>;
   /** Sends a dead job back to the queue. */
@@ -125,6 +141,10 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
       };
       if (await boss.getQueue(SYNC_QUEUE)) await boss.updateQueue(SYNC_QUEUE, queue);
       else await boss.createQueue(SYNC_QUEUE, queue);
+      // a failed tick is not retried: the next one (every enqueue tick of `serve --queue`) does the same work
+      const streams = { name: STREAMS_QUEUE, policy: 'stately' as const, retryLimit: 0, expireInSeconds };
+      if (await boss.getQueue(STREAMS_QUEUE)) await boss.updateQueue(STREAMS_QUEUE, streams);
+      else await boss.createQueue(STREAMS_QUEUE, streams);
     },
     async enqueueSync(connectionId, enqueueOptions = {}) {
       checkId(connectionId);
@@ -163,6 +183,32 @@ export function createSyncQueue(options: SyncQueueOptions): SyncQueue {
       for (let i = 0; i < jobs.length; i += ENQUEUE_BATCH)
         await boss.insert(jobs.slice(i, i + ENQUEUE_BATCH));
       return { enqueued: jobs.length, alreadyQueued: keys.length - jobs.length };
+    },
+    async enqueueStreamsTick(tickOptions = {}) {
+      return boss.send(
+        STREAMS_QUEUE,
+        {},
+        {
+          singletonKey: 'tick',
+          retryLimit: 0,
+          expireInSeconds,
+          ...(tickOptions.startAfter ? { startAfter: tickOptions.startAfter } : {}),
+        },
+      );
+    },
+    async syncJobsWaiting(provider) {
+      // the sync job carries only the connection id: its provider is the connection's
+      const { rows } = await boss.getDb().executeSql(
+        `select exists (
+           select 1 from ${schema}.job j
+            where j.name = $1 and j.state in ('created', 'retry') and j.start_after <= now()
+              and ($2::text is null or exists (
+                select 1 from provider_connections c
+                 where c.id = (j.data->>'connectionId')::int and c.provider::text = $2))
+         ) as waiting`,
+        [SYNC_QUEUE, provider ?? null],
+      );
+      return Boolean((rows[0] as { waiting?: boolean } | undefined)?.waiting);
     },
     async listDeadJobs(listOptions = {}) {
       const limit = Math.max(1, Math.min(1_000, listOptions.limit ?? 100));

@@ -1,13 +1,14 @@
 import {
   type Logger,
   NotFoundError,
+  type StreamsTickReport,
   SyncInProgressError,
   type SyncResult,
   silentLogger,
   type Trainlytics,
 } from '@trainlytics/core';
 import type PgBoss from 'pg-boss';
-import { SYNC_QUEUE, type SyncJobData, type SyncQueue } from './sync-queue';
+import { STREAMS_QUEUE, SYNC_QUEUE, type SyncJobData, type SyncQueue } from './sync-queue';
 
 export interface SyncWorkerOptions {
   trainlytics: Trainlytics;
@@ -26,6 +27,11 @@ export interface SyncWorkerOptions {
    * quarter hour) and nothing is lost.
    */
   maxRateLimitWaitMs?: number;
+  /**
+   * Also consume the low-priority `trainlytics-streams` queue (one tick at a time per process): each job is
+   * a `trainlytics.streams.tick` that leaves alone every provider with sync jobs waiting (ADR 0032).
+   */
+  streams?: boolean;
 }
 
 export type SyncWorkerEvent =
@@ -41,7 +47,8 @@ export type SyncWorkerEvent =
       reason?: string | null;
     }
   | { type: 'skipped'; jobId: string; connectionId: number; reason: 'in-progress' | 'not-found' }
-  | { type: 'failed'; jobId: string; connectionId: number; message: string };
+  | { type: 'failed'; jobId: string; connectionId: number; message: string }
+  | { type: 'streams'; jobId: string; report: StreamsTickReport };
 
 export interface SyncWorker {
   /** Stops taking jobs and waits for the running ones. */
@@ -137,6 +144,31 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
           pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
         },
         async ([job]) => (job ? runJob(job) : undefined),
+      ),
+    );
+  }
+
+  if (options.streams) {
+    workerIds.push(
+      await queue.boss.work(
+        STREAMS_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+        async ([job]) => {
+          if (!job) return undefined;
+          // sync jobs waiting now go first: the tick leaves their provider alone, before and between fetches
+          const report = await trainlytics.streams.tick({
+            isSummaryDue: (provider) => queue.syncJobsWaiting(provider),
+          });
+          emit({ type: 'streams', jobId: job.id, report });
+          return {
+            planned: report.planned,
+            stored: report.stored,
+            none: report.none,
+            failed: report.failed,
+            requests: report.requests,
+            waitedForSummary: report.waitedForSummary,
+          };
+        },
       ),
     );
   }

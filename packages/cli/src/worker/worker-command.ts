@@ -3,6 +3,7 @@ import { postgresRateLimitTracker } from '@trainlytics/core/postgres';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
 import { withDatabaseOption } from '../commands/shared-options';
+import { type StreamsFlags, streamsPolicyFromFlags, withStreamsOptions } from '../commands/streams-options';
 import { assertMigrated, openDatabase } from '../database';
 import { checkTokenEncryption } from '../encryption-check';
 import { parsePositiveInt } from '../format';
@@ -14,7 +15,7 @@ import { withLeaseRecovery } from './lease-recovery';
 import { createSyncQueue } from './sync-queue';
 import { type SyncWorkerEvent, startSyncWorker } from './sync-worker';
 
-interface WorkerFlags {
+interface WorkerFlags extends StreamsFlags {
   databaseUrl?: string;
   concurrency?: string;
   retryLimit?: string;
@@ -83,6 +84,8 @@ function describeEvent(event: SyncWorkerEvent): string {
       return `connection ${event.connectionId}: skipped (${event.reason === 'in-progress' ? 'a sync of it is running on another worker' : 'the connection no longer exists'})`;
     case 'failed':
       return `connection ${event.connectionId}: job failed — ${event.message}`;
+    case 'streams':
+      return `activity detail: ${event.report.stored + event.report.none} of ${event.report.planned} planned fetched, ${event.report.requests} requests${event.report.failed ? `, ${event.report.failed} failed (they stay in the backlog)` : ''}${event.report.waitedForSummary.length ? ` — waited for summary syncs of ${event.report.waitedForSummary.join(', ')}` : ''}`;
     case 'deferred':
       return `connection ${event.connectionId}: deferred ${event.reason === 'AppSuspendedError' ? 'because the provider suspended the app (see sync_history for the fix)' : 'by the rate limit'}, ${event.requeued ? 'enqueued again' : 'a queued job takes over'} to run at ${event.retryAt.toISOString()}`;
   }
@@ -107,7 +110,7 @@ function waitForSignal(): Promise<void> {
  */
 export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps): Command {
   const { io } = deps;
-  return withDatabaseOption(
+  const command = withDatabaseOption(
     program
       .command('worker')
       .description('run sync jobs from the queue (pg-boss in your PostgreSQL); run as many as you need')
@@ -119,7 +122,9 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
       .option('--maintenance-interval <seconds>', 'how often expired jobs are looked for', '60')
       .option('--list-dead', 'print the jobs that failed every attempt and exit')
       .option('--json', 'one JSON object per line'),
-  ).action(async (flags: WorkerFlags) => {
+  );
+  return withStreamsOptions(command, { withSwitch: true }).action(async (flags: WorkerFlags) => {
+    const streamsPolicy = streamsPolicyFromFlags(flags);
     const url = flags.databaseUrl || io.env.DATABASE_URL;
     if (!url) {
       throw new UserError(
@@ -167,6 +172,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         logger,
         rateLimitTracker: sharedRateLimitTracker(pool, io.env),
         lease: { holderName: leaseHolderName('worker') },
+        streams: streamsPolicy,
       });
       await checkTokenEncryption(trainlytics, (warning) => writeLine(io.stderr, warning)).catch(
         async (error: unknown) => {
@@ -181,6 +187,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         concurrency,
         pollingIntervalSeconds: Number(flags.pollInterval ?? '2') || 2,
         logger,
+        streams: Boolean(flags.streams),
         onEvent: (event) => print(describeEvent(event), { event: event.type, ...event, type: undefined }),
       });
       print(`Worker ready: ${concurrency} at once on ${database.description}`, {

@@ -8,6 +8,7 @@ import { systemClock } from '../runtime/clock';
 import { silentLogger } from '../runtime/logger';
 import { activityDetail } from '../streams/activity-detail';
 import { planStreamsBacklog, runStreamsBacklog } from '../streams/streams-backlog';
+import { createStreamsRunner, DEFAULT_STREAMS_RESERVE, streamsFilter } from '../streams/streams-tick';
 import { runSync } from '../sync/sync-engine';
 import { reencryptAllTokens } from '../tokens/reencrypt-all';
 import {
@@ -32,6 +33,8 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
   const rt = createRuntime(options);
   const connect = createConnectFlow(rt);
+  const streamsPolicy = options.streams ?? {};
+  const streamsRunner = createStreamsRunner(rt, streamsPolicy);
   const webhooks = createWebhookHandler(
     rt,
     options.webhookProcessing ?? 'background',
@@ -62,7 +65,16 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     },
     streams: {
       backlog: (connectionId, backlogOptions) => runStreamsBacklog(rt, connectionId, backlogOptions),
-      plan: (connectionId, planOptions) => planStreamsBacklog(rt, connectionId, planOptions),
+      plan: (connectionId, planOptions) =>
+        planStreamsBacklog(
+          rt,
+          connectionId,
+          planOptions ?? {
+            ...streamsFilter(streamsPolicy, rt.clock.now()),
+            reserve: streamsPolicy.reserve ?? DEFAULT_STREAMS_RESERVE,
+          },
+        ),
+      tick: (tickOptions) => streamsRunner.tick(tickOptions),
     },
     webhooks: { handle: webhooks.handle, idle: webhooks.idle, bodyBytes: webhooks.bodyBytes },
     tokens: { reencryptAll: () => reencryptAllTokens(rt) },

@@ -13,6 +13,7 @@ import type {
   StreamsBacklogPlan,
   StreamsBacklogRun,
 } from '../streams/streams-backlog';
+import type { StreamsPolicy, StreamsTickOptions, StreamsTickReport } from '../streams/streams-tick';
 import type { WebhookBodyBytes } from '../webhooks/body-budget';
 
 /** The public view of a connection: everything but the tokens, which never leave core. */
@@ -81,6 +82,13 @@ export interface TrainlyticsOptions {
    * received the webhook. Pushed activities, deletions and deauthorizations are still applied at once.
    */
   enqueueSync?: (connectionId: number) => Promise<void>;
+  /**
+   * The background streams backfill policy (ADR 0032): which activities `streams.tick()` fetches streams
+   * for (`maxAgeDays`, `since`, `sportTypes`), the share of each rate-limit window it leaves to summary
+   * syncs and webhooks (`reserve`, default 0.3) and the most activities a tick fetches
+   * (`maxActivitiesPerTick`, default 20). `streams.plan()` uses the same filters and reserve by default.
+   */
+  streams?: StreamsPolicy;
 }
 
 export interface ConnectStartOptions {
@@ -201,11 +209,21 @@ export interface Trainlytics {
   readonly streams: {
     /** Fetches missing streams, newest first, leaving `reserve` of the rate budget to summary syncs. */
     backlog(connectionId: number, options?: StreamsBacklogOptions): Promise<StreamsBacklogRun>;
-    /** How many are left and how long they take under the budget; null when the provider has no streams. */
+    /**
+     * How many are left and how long they take under the budget; null when the provider has no streams.
+     * Without options, the `streams` policy of `createTrainlytics` (age, sports, reserve) applies.
+     */
     plan(
       connectionId: number,
       options?: Pick<StreamsBacklogOptions, 'since' | 'sportTypes' | 'reserve'>,
     ): Promise<StreamsBacklogPlan | null>;
+    /**
+     * One tick of the background backfill (ADR 0032): fetches, across all connections, what the `streams`
+     * policy and each provider's budget share allow now, least recently served connection first, and
+     * nothing for a provider whose summary sync is due (`isSummaryDue`). Call it after your summary syncs
+     * (the CLI's scheduler and its `trainlytics-streams` queue do). Never throws for a provider failure.
+     */
+    tick(options?: StreamsTickOptions): Promise<StreamsTickReport>;
   };
   readonly webhooks: {
     /** Fetch API in, Fetch API out: verifies, answers handshakes, dedupes, processes (in the background by default). */

@@ -1,3 +1,4 @@
+import type { ActivityStreams } from '../model/activity-streams';
 import type { Provider } from '../provider/v1/provider-v1';
 import type { FetchFunction } from '../provider-utils/http-client';
 
@@ -67,5 +68,53 @@ export interface ConformanceSandbox {
    * such event (e.g. Polar has no deauthorization event).
    */
   webhookRequest(event: ConformanceWebhookEvent, options?: { url?: string }): Promise<Request | null>;
+  /**
+   * Activity detail (issue 14, ADR 0030): what the provider detail suite (`runProviderDetailSuite`) needs.
+   * Optional: a sandbox whose plugin has no `streams` capability leaves it out.
+   */
+  readonly streams?: SandboxStreamsControl;
   close(): Promise<void>;
+}
+
+/**
+ * What an activity recorded: `outdoor` (GPS and the device's sensors), `indoor` (no GPS: a trainer, a
+ * treadmill; sensors only) or `manual` (entered by hand: no samples at all).
+ */
+export type SandboxRecording = 'outdoor' | 'indoor' | 'manual';
+
+/** An activity the sandbox added with a recording, and what that recording holds. */
+export interface SandboxRecordedActivity {
+  providerActivityId: string;
+  /**
+   * The samples the device recorded, in core's channel names and normalized units (degrees, metres, m/s,
+   * bpm, …: `model/activity-streams.ts`), exactly as the plugin should return them: `time`, and only the
+   * channels the device had (`null` where it recorded a sample without that value). The suite expects
+   * these values (equal up to floating-point rounding, so a documented unit conversion may be done in any
+   * order) — no channel dropped, misaligned, converted wrongly, invented or zero-filled. Null for `manual`.
+   */
+  recorded: Pick<ActivityStreams, 'time' | 'channels'> | null;
+}
+
+/**
+ * The sandbox side of the provider detail suite (`runProviderDetailSuite`).
+ *
+ * - `addRecordedActivity` adds to an account one activity uploaded now (like `addActivities`), with a
+ *   recording of the given kind, and returns what it recorded in core's terms (a sandbox generates the
+ *   recording in physical units first, then writes it in the provider's format). Devices may vary
+ *   from one call to the next (some record cadence, power, temperature; some not): that is the point.
+ * - `deliverRequestedStreams` — **push delivery only** (`ProviderStreamsV1.delivery === 'push'`, Garmin):
+ *   called after the plugin's `streams.fetch` answered `{ status: 'requested' }` for the activity. It
+ *   returns the webhook deliveries the provider sends once the detail it was asked for is ready, exactly
+ *   as it would send them (signed where the provider signs; a push carrying the samples, or a ping whose
+ *   callback URL the plugin then pulls from the sandbox), as Fetch `Request`s that the suite hands to
+ *   `trainlytics.webhooks.handle(providerId, request)` before `trainlytics.webhooks.idle()`. An empty list
+ *   means the provider sends nothing (the suite then fails: the requested detail never arrives). Requests
+ *   the plugin makes while handling them count towards `requestsPerActivity`.
+ */
+export interface SandboxStreamsControl {
+  addRecordedActivity(
+    providerUserId: string,
+    options: { recording: SandboxRecording },
+  ): Promise<SandboxRecordedActivity>;
+  deliverRequestedStreams?(providerUserId: string, providerActivityId: string): Promise<Request[]>;
 }

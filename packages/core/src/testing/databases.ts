@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool } from 'pg';
 import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
@@ -14,7 +18,19 @@ import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
  *
  * Real PostgreSQL is reached through `TRAINLYTICS_TEST_PG_URL` (an admin URL whose user may create
  * databases), default `postgres://postgres@127.0.0.1:5432/postgres`. `pg` and `@electric-sql/pglite`
- * are loaded only when used; `@trainlytics/migrations` only by `applyMigrations`.
+ * are loaded only when used; `@trainlytics/migrations` only by `applyMigrations` and the caches below.
+ *
+ * Migrated databases are copies, not re-runs (issue 17, goal 6): the migrations run once per set of
+ * migration files, and every later test database is copied from that result.
+ * - PostgreSQL: a template database `tl_tpl_<key>` is built once per server (under an advisory lock, by
+ *   running every migration on a scratch database that is then renamed) and each test database is
+ *   `CREATE DATABASE … TEMPLATE tl_tpl_<key>`. Nothing ever connects to the template afterwards.
+ * - PGlite: the data directory of a fresh (and of a migrated) instance is dumped once (`dumpDataDir`),
+ *   kept in memory and in the OS temp folder, and each instance starts from it (`loadDataDir`), which
+ *   skips PGlite's initdb.
+ * `<key>` hashes every migration file's name and checksum (and, for PGlite, its version), so a changed
+ * migration builds a new copy. `TRAINLYTICS_TEST_DB_CACHE=off` turns both off (every database migrated
+ * from scratch, as before).
  */
 
 /** The node-postgres Pool of a test database. */
@@ -92,7 +108,8 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const prefix = (options.prefix ?? 'tl_test').toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await admin([`create database ${name}`]);
+  const template = options.migrate && cacheEnabled() ? await migratedTemplate() : null;
+  await admin([template ? `create database ${name} template ${template}` : `create database ${name}`]);
   const url = new URL(testAdminUrl());
   url.pathname = `/${name}`;
   const connectionString = url.toString();
@@ -112,7 +129,7 @@ export async function createTestDatabase(
       await admin([`drop database if exists ${name} with (force)`]);
     },
   };
-  if (options.migrate) {
+  if (options.migrate && !template) {
     try {
       await applyMigrations(pool);
     } catch (error) {
@@ -126,10 +143,186 @@ export async function createTestDatabase(
 /** A fresh in-memory PGlite database (optionally migrated). Close it with `await db.close()`. */
 export async function createTestPGlite(options: { migrate?: boolean } = {}): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite();
+  if (!cacheEnabled()) {
+    const db = new PGlite();
+    await db.waitReady;
+    if (options.migrate) await applyMigrations(db);
+    return db;
+  }
+  const kind = options.migrate ? 'migrated' : 'fresh';
+  const image = await readImage(kind);
+  if (image) return startFrom(PGlite, image);
+  // not cached yet: this instance is the one whose data directory is kept (no second start)
+  const fresh = kind === 'migrated' ? await readImage('fresh') : null;
+  const db = fresh ? await startFrom(PGlite, fresh) : new PGlite();
   await db.waitReady;
-  if (options.migrate) await applyMigrations(db);
+  if (!fresh) await saveImage('fresh', db);
+  if (kind === 'migrated') {
+    await applyMigrations(db);
+    await saveImage('migrated', db);
+  }
   return db;
+}
+
+async function startFrom(PGliteClass: typeof PGlite, image: Uint8Array): Promise<PGlite> {
+  const db = new PGliteClass({ loadDataDir: new Blob([image]) });
+  await db.waitReady;
+  return db;
+}
+
+/**
+ * Builds the migrated copies once, before any test file asks for them (a vitest `globalSetup`), so no
+ * test's hook pays for PGlite's initdb or the migrations:
+ *
+ * ```ts
+ * // vitest.config.ts: test: { globalSetup: ['test/global-setup.ts'] }
+ * export default () => prepareTestDatabases();
+ * ```
+ *
+ * An unreachable PostgreSQL is not an error here: the tests that need it say so themselves.
+ */
+export async function prepareTestDatabases(
+  options: { postgres?: boolean; pglite?: boolean } = {},
+): Promise<void> {
+  if (!cacheEnabled()) return;
+  if (options.pglite !== false) {
+    const db = await createTestPGlite({ migrate: true });
+    await db.close();
+  }
+  if (options.postgres !== false) {
+    try {
+      await migratedTemplate();
+    } catch {
+      // reported by the first test that connects
+    }
+  }
+}
+
+function cacheEnabled(): boolean {
+  return process.env.TRAINLYTICS_TEST_DB_CACHE !== 'off';
+}
+
+/** sha256 of every migration file's name and checksum: changes whenever a migration does. */
+let migrationsKeyPromise: Promise<string> | undefined;
+function migrationsKey(): Promise<string> {
+  migrationsKeyPromise ??= (async () => {
+    const specifier = '@trainlytics/migrations';
+    const migrations = (await import(/* @vite-ignore */ specifier)) as {
+      listMigrations(): Promise<Array<{ file: string; checksum: string }>>;
+    };
+    const files = await migrations.listMigrations();
+    const hash = createHash('sha256');
+    for (const f of files) hash.update(`${f.file}:${f.checksum}\n`);
+    return hash.digest('hex').slice(0, 16);
+  })();
+  return migrationsKeyPromise;
+}
+
+/**
+ * The name of a template database holding every migration, built once per server and key. Built on a
+ * scratch database renamed into place, so a template that exists is complete; the advisory lock keeps
+ * concurrent test processes from building it twice.
+ */
+const templates = new Map<string, Promise<string>>();
+function migratedTemplate(): Promise<string> {
+  const adminUrl = testAdminUrl();
+  let pending = templates.get(adminUrl);
+  if (!pending) {
+    pending = buildTemplate().catch((error: unknown) => {
+      templates.delete(adminUrl);
+      throw error;
+    });
+    templates.set(adminUrl, pending);
+  }
+  return pending;
+}
+
+async function buildTemplate(): Promise<string> {
+  const template = `tl_tpl_${await migrationsKey()}`;
+  const pg = await loadPg();
+  const client = new pg.Client({ connectionString: testAdminUrl() }) as unknown as {
+    connect(): Promise<void>;
+    query(text: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
+    end(): Promise<void>;
+  };
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [template]);
+    const exists = await client.query('select 1 from pg_database where datname = $1', [template]);
+    if (!exists.rowCount) {
+      const scratch = `tl_tplbuild_${randomBytes(6).toString('hex')}`;
+      await client.query(`create database ${scratch}`);
+      const url = new URL(testAdminUrl());
+      url.pathname = `/${scratch}`;
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+      try {
+        await applyMigrations(pool);
+      } catch (error) {
+        await pool.end();
+        await client.query(`drop database if exists ${scratch} with (force)`);
+        throw error;
+      }
+      await pool.end();
+      await client.query(`alter database ${scratch} rename to ${template}`);
+      await client.query(`alter database ${template} is_template true`);
+    }
+    return template;
+  } finally {
+    await client.query('select pg_advisory_unlock(hashtext($1))', [template]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** Dumped PGlite data directories (`fresh`: after initdb; `migrated`), kept in memory and in the temp folder. */
+const images = new Map<string, Uint8Array>();
+const IMAGE_DIR = path.join(tmpdir(), 'trainlytics-test-pglite');
+
+async function imageFile(kind: 'fresh' | 'migrated'): Promise<string> {
+  const key = `${pgliteVersion()}-${kind === 'migrated' ? await migrationsKey() : 'fresh'}`;
+  return path.join(IMAGE_DIR, `${key}.tar`);
+}
+
+async function readImage(kind: 'fresh' | 'migrated'): Promise<Uint8Array | null> {
+  const file = await imageFile(kind);
+  const known = images.get(file);
+  if (known) return known;
+  try {
+    const image = new Uint8Array(await readFile(file));
+    images.set(file, image);
+    return image;
+  } catch {
+    return null;
+  }
+}
+
+async function saveImage(kind: 'fresh' | 'migrated', db: PGlite): Promise<void> {
+  const file = await imageFile(kind);
+  const image = new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer());
+  images.set(file, image);
+  await mkdir(IMAGE_DIR, { recursive: true });
+  // written whole, then renamed into place: another process never reads half an image
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(partial, image);
+  await rename(partial, file);
+}
+
+function pgliteVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = path.dirname(require.resolve('@electric-sql/pglite'));
+    for (let i = 0; i < 5; i++) {
+      try {
+        const pkg = require(path.join(dir, 'package.json')) as { name?: string; version?: string };
+        if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
+      } catch {
+        // not here: one folder up
+      }
+      dir = path.dirname(dir);
+    }
+  } catch {
+    // unresolvable: fall through
+  }
+  return 'unknown';
 }
 
 /**

@@ -1,9 +1,16 @@
 export { FakeClock } from '../runtime/clock';
+export {
+  activityStreamsViolations,
+  CHANNEL_RANGES,
+  type StreamsExpectation,
+} from './activity-streams-checks';
 export type * from './conformance-sandbox';
 export * from './databases';
 export { type PrivatePostgres, startPrivatePostgres } from './private-postgres';
+export { type ProviderDetailSuiteOptions, runProviderDetailSuite } from './provider-detail-suite';
 export {
   type ConformanceDatabase,
+  defaultConformanceDatabase,
   type ProviderConformanceOptions,
   runProviderConformanceSuite,
 } from './provider-suite';

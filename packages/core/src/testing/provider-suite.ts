@@ -54,7 +54,8 @@ export interface ProviderConformanceOptions {
   };
 }
 
-async function defaultDatabase(): Promise<ConformanceDatabase> {
+/** An in-memory PGlite with every migration applied: the conformance suites' default database. */
+export async function defaultConformanceDatabase(): Promise<ConformanceDatabase> {
   const pglite = await createTestPGlite({ migrate: true });
   return {
     store: postgresStore(pglite),
@@ -105,7 +106,7 @@ export function runProviderConformanceSuite(options: ProviderConformanceOptions)
 
     beforeAll(async () => {
       sandbox = await options.startSandbox();
-      database = await (options.createDatabase ?? defaultDatabase)();
+      database = await (options.createDatabase ?? defaultConformanceDatabase)();
       provider = sandbox.createProvider();
       refresh = options.capabilities?.refresh ?? provider.capabilities.refresh;
       backfill = options.capabilities?.backfill ?? provider.capabilities.backfill;

@@ -34,14 +34,15 @@ function workout(
 }
 
 /**
- * Migration 014 through the store (docs/decisions/0024-cross-provider-dedupe.md): a page write groups the same
+ * Migrations 014 and 017 through the store (docs/decisions/0024-cross-provider-dedupe.md): a page write groups the same
  * workout from two providers, the canonical row keeps the richer values and names both providers, a person's
  * link / unlink survives `dedupe`, and the typed errors.
  */
 export function runDedupeTests(ctx: DedupeSuiteContext): void {
-  // a page write matches when the policy says so (off by default, ADR 0024)
+  // a page write matches by default since migration 017 (ADR 0024, second addendum)
   beforeEach(async () => {
-    await ctx.db().query('update trainlytics_dedupe_policy set incremental = true');
+    const { rows } = await ctx.db().query('select incremental from trainlytics_dedupe_policy');
+    expect(rows).toEqual([{ incremental: true }]);
   });
 
   const { store } = ctx;

@@ -4,6 +4,7 @@ import type { Provider } from '../provider/v1/provider-v1';
 import type { WebhookEvent, WebhookResponse } from '../provider/v1/webhook';
 import { createProviderContext } from '../registry/provider-http';
 import type { Runtime } from '../registry/runtime';
+import { applyDeliveredStreams } from '../streams/apply-delivered-streams';
 import { applyBatch } from '../sync/apply-batch';
 import {
   type BodyBudget,
@@ -114,6 +115,9 @@ export function createWebhookHandler(
         });
         return true;
       }
+      case 'activity.streams':
+        // inline even in queue mode: a summary sync does not fetch streams (ADR 0033)
+        return applyDeliveredStreams(rt, provider, connection, event);
       case 'activity.deleted': {
         const deletedIds = [event.providerActivityId];
         const result = await applyBatch(rt, provider, connection, async () => ({

@@ -17,6 +17,7 @@ import {
   toSandboxWebhookResponse,
 } from '@trainlytics/core/testing';
 import { type GarminProvider, garmin } from '../garmin-provider';
+import { generateActivityDetails } from './generate-activity-details';
 import { GARMIN_PERMISSIONS, renderConsentPage, renderErrorPage } from './sandbox-consent-page';
 import { type GarminSummaryPayload, GeneratedHistory, type StoredSummary } from './sandbox-history';
 
@@ -102,9 +103,16 @@ export const timerScheduler: SandboxScheduler = {
 /** Automatic backfill deliveries are attempted this many times before they are left pending. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
 
+/**
+ * The summary types the sandbox delivers: activity summaries, and Activity Details (samples and laps,
+ * ADR 0033), each with its pull endpoint, backfill, push envelope and ping `callbackURL`.
+ */
+export type GarminSummaryType = 'activities' | 'activityDetails';
+
 /** One automatic delivery of a requested backfill (see `deliveries()`). */
 export interface BackfillDelivery {
   providerUserId: string;
+  summaryType: GarminSummaryType;
   start: number;
   end: number;
   attempt: number;
@@ -132,6 +140,8 @@ export interface AddedGarminActivity {
 /** A sandbox event: the conformance events plus Garmin's permission change. */
 export type GarminSandboxEvent =
   | ConformanceWebhookEvent
+  /** The activity's Activity Details, pushed (or pinged) on their own (e.g. before the summary). */
+  | { type: 'activity.details'; providerUserId: string; providerActivityId: string }
   | { type: 'permissions.changed'; providerUserId: string; permissions: string[] };
 
 interface SandboxUser {
@@ -161,11 +171,12 @@ interface IssuedToken {
 }
 
 type PendingNotification =
-  | { kind: 'backfill'; userId: string; start: number; end: number }
+  | { kind: 'backfill'; summaryType: GarminSummaryType; userId: string; start: number; end: number }
   | { kind: 'deregistration'; userId: string };
 
 interface CallbackDelivery {
   userId: string;
+  summaryType: GarminSummaryType;
   summaries: () => StoredSummary[];
 }
 
@@ -564,23 +575,42 @@ export class GarminSandbox implements ConformanceSandbox {
     return token ? { userAccessToken: token } : {};
   }
 
-  private pushBody(user: SandboxUser, summaries: StoredSummary[]) {
-    return { activities: summaries.map((s) => ({ ...s.summary, ...this.withToken(user.userId) })) };
+  /** The items of a summary type for stored summaries (Activity Details: none for manual activities). */
+  private itemsOf(summaryType: GarminSummaryType, summaries: StoredSummary[]): unknown[] {
+    if (summaryType === 'activities') return summaries.map((s) => s.summary);
+    return summaries.flatMap((s) => {
+      const detail = generateActivityDetails(s.summary);
+      return detail ? [{ userId: s.summary.userId, ...detail }] : [];
+    });
+  }
+
+  private pushBody(
+    user: SandboxUser,
+    summaries: StoredSummary[],
+    summaryType: GarminSummaryType = 'activities',
+  ) {
+    return {
+      [summaryType]: this.itemsOf(summaryType, summaries).map((item) => ({
+        ...(item as object),
+        ...this.withToken(user.userId),
+      })),
+    };
   }
 
   private pingBody(
     user: SandboxUser,
     window: { start: number; end: number },
     summaries: () => StoredSummary[],
+    summaryType: GarminSummaryType = 'activities',
   ) {
     const token = randomBytes(12).toString('hex');
-    this.callbacks.set(token, { userId: user.userId, summaries });
-    const callback = new URL(`${this.apiUrl}/activities`);
+    this.callbacks.set(token, { userId: user.userId, summaries, summaryType });
+    const callback = new URL(`${this.apiUrl}/${summaryType}`);
     callback.searchParams.set('uploadStartTimeInSeconds', String(window.start));
     callback.searchParams.set('uploadEndTimeInSeconds', String(window.end));
     callback.searchParams.set('token', token);
     return {
-      activities: [
+      [summaryType]: [
         {
           userId: user.userId,
           ...this.withToken(user.userId),
@@ -594,7 +624,7 @@ export class GarminSandbox implements ConformanceSandbox {
 
   /**
    * A delivery exactly as Garmin would send it: `activity.created` as a push (full summary) or a ping
-   * (`callbackURL`, per `notificationMode`), `deauthorized` as `deregistrations`, `permissions.changed` as
+   * (`callbackURL`, per `notificationMode`), `activity.details` likewise with the activity's Activity Details, `deauthorized` as `deregistrations`, `permissions.changed` as
    * `userPermissionsChange` (the user's permissions are updated). Garmin has no deletion notification.
    */
   async webhookRequest(
@@ -603,18 +633,21 @@ export class GarminSandbox implements ConformanceSandbox {
   ): Promise<Request | null> {
     const user = this.user(event.providerUserId);
     switch (event.type) {
-      case 'activity.created': {
+      case 'activity.created':
+      case 'activity.details': {
         const found = this.findSummary(user, event.providerActivityId);
         if (!found)
           throw new Error(`Garmin sandbox user ${user.userId} has no summary ${event.providerActivityId}`);
+        const summaryType = event.type === 'activity.created' ? 'activities' : 'activityDetails';
         const mode = options.mode ?? this.notificationMode;
         const body =
           mode === 'push'
-            ? this.pushBody(user, [found])
+            ? this.pushBody(user, [found], summaryType)
             : this.pingBody(
                 user,
                 { start: found.uploadTimeInSeconds, end: found.uploadTimeInSeconds + 1 },
                 () => [found],
+                summaryType,
               );
         return this.notificationRequest(body, options.url);
       }
@@ -692,7 +725,7 @@ export class GarminSandbox implements ConformanceSandbox {
       return {
         requests: [
           this.notificationRequest(
-            this.pingBody(user, p, () => summaries),
+            this.pingBody(user, p, () => summaries, p.summaryType),
             options.url,
           ),
         ],
@@ -700,8 +733,13 @@ export class GarminSandbox implements ConformanceSandbox {
       };
     }
     const requests: Request[] = [];
-    for (let i = 0; i < summaries.length; i += max) {
-      requests.push(this.notificationRequest(this.pushBody(user, summaries.slice(i, i + max)), options.url));
+    // Activity Details are large (thousands of samples each): fewer per notification
+    const perRequest = p.summaryType === 'activityDetails' ? Math.max(1, Math.floor(max / 20)) : max;
+    for (let i = 0; i < summaries.length; i += perRequest) {
+      const slice = summaries.slice(i, i + perRequest);
+      if (p.summaryType === 'activityDetails' && this.itemsOf('activityDetails', slice).length === 0)
+        continue;
+      requests.push(this.notificationRequest(this.pushBody(user, slice, p.summaryType), options.url));
     }
     return { requests, summaries: summaries.length };
   }
@@ -737,6 +775,7 @@ export class GarminSandbox implements ConformanceSandbox {
     if (p.kind === 'backfill') {
       this.deliveryLog.push({
         providerUserId: p.userId,
+        summaryType: p.summaryType,
         start: p.start,
         end: p.end,
         attempt,
@@ -1047,7 +1086,9 @@ export class GarminSandbox implements ConformanceSandbox {
       this.pending.push({ kind: 'deregistration', userId: user.userId });
       return this.send(res, 204, undefined, headers);
     }
-    if (path === '/activities' && method === 'GET') {
+    const pulled = path === '/activities' || path === '/activityDetails';
+    if (pulled && method === 'GET') {
+      const summaryType: GarminSummaryType = path === '/activities' ? 'activities' : 'activityDetails';
       if (!user.permissions.includes('ACTIVITY_EXPORT')) {
         return reply(403, { errorMessage: 'User has not granted ACTIVITY_EXPORT' });
       }
@@ -1055,7 +1096,7 @@ export class GarminSandbox implements ConformanceSandbox {
       let summaries: StoredSummary[];
       if (callbackToken) {
         const delivery = this.callbacks.get(callbackToken);
-        if (!delivery || delivery.userId !== user.userId) {
+        if (!delivery || delivery.userId !== user.userId || delivery.summaryType !== summaryType) {
           return reply(400, { errorMessage: 'Unknown or foreign callback token' });
         }
         summaries = delivery.summaries();
@@ -1083,8 +1124,8 @@ export class GarminSandbox implements ConformanceSandbox {
         }
         summaries = this.uploadedBetween(user, start, end);
       }
-      const items: unknown[] = summaries.map((s) => s.summary);
-      if (f.malformedItems && f.malformedItems > 0) {
+      const items = this.itemsOf(summaryType, summaries);
+      if (summaryType === 'activities' && f.malformedItems && f.malformedItems > 0) {
         let broken = 0;
         for (let i = 0; i < items.length && broken < f.malformedItems; i++) {
           const item = items[i] as GarminSummaryPayload;
@@ -1097,7 +1138,10 @@ export class GarminSandbox implements ConformanceSandbox {
       }
       return reply(200, items);
     }
-    if (path === '/backfill/activities' && method === 'GET') {
+    const backfilled = path === '/backfill/activities' || path === '/backfill/activityDetails';
+    if (backfilled && method === 'GET') {
+      const summaryType: GarminSummaryType =
+        path === '/backfill/activities' ? 'activities' : 'activityDetails';
       if (!user.permissions.includes('HISTORICAL_DATA_EXPORT')) {
         return reply(403, { errorMessage: 'User has not granted HISTORICAL_DATA_EXPORT' });
       }
@@ -1114,7 +1158,7 @@ export class GarminSandbox implements ConformanceSandbox {
           errorMessage: `Invalid time range: the backfill window is ${end - start} seconds, the maximum is 30 days`,
         });
       }
-      const key = `${start}-${end}`;
+      const key = `${summaryType}:${start}-${end}`;
       if (user.backfills.has(key)) return reply(409, { errorMessage: 'Duplicate backfill request' });
       const allowance = this.options.backfillDaysPerMinute;
       if (allowance !== undefined) {
@@ -1138,7 +1182,13 @@ export class GarminSandbox implements ConformanceSandbox {
         this.backfillWindow.days += days;
       }
       user.backfills.add(key);
-      const requested: PendingNotification = { kind: 'backfill', userId: user.userId, start, end };
+      const requested: PendingNotification = {
+        kind: 'backfill',
+        summaryType,
+        userId: user.userId,
+        start,
+        end,
+      };
       this.pending.push(requested);
       this.scheduleDelivery(requested, 1);
       return this.send(res, 202, undefined, headers);

@@ -1,7 +1,9 @@
 export type { ConformanceWebhookEvent, SandboxFaults } from '@trainlytics/core/testing';
 export { renderConsentPage } from './consent-page';
+export { generateExerciseDetail, isManualEntry, type SandboxExerciseDetail } from './generate-samples';
 export {
   decodeExerciseId,
+  type ExerciseFacts,
   encodeExerciseId,
   generateExercise,
   isoDuration,

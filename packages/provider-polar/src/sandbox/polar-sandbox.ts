@@ -12,8 +12,10 @@ import {
 } from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
 import { renderConsentPage } from './consent-page';
+import { generateExerciseDetail, type SandboxExerciseDetail } from './generate-samples';
 import {
   decodeExerciseId,
+  type ExerciseFacts,
   encodeExerciseId,
   generateExercise,
   localString,
@@ -342,6 +344,19 @@ export class PolarSandbox implements ConformanceSandbox {
     return out;
   }
 
+  /**
+   * What `GET /v3/exercises/{id}?samples=true&zones=true&route=true` adds for an exercise (empty parts for
+   * a manual entry), or null for an id the account does not have: the provider's side of a detail check.
+   */
+  exerciseDetail(providerUserId: string, exerciseId: string): SandboxExerciseDetail | null {
+    const account = this.account(providerUserId);
+    const decoded = decodeExerciseId(exerciseId);
+    if (!decoded || decoded.polarUserId !== account.polarUserId || decoded.index >= this.total(account)) {
+      return null;
+    }
+    return generateExerciseDetail(this.facts(account, decoded.index));
+  }
+
   async activityCount(providerUserId: string): Promise<number> {
     const account = this.account(providerUserId);
     return account.generated + account.addedUploads.length - account.deleted.size;
@@ -668,22 +683,35 @@ export class PolarSandbox implements ConformanceSandbox {
       if (id === undefined) return this.listExercises(account, res);
       if (parts.length === 2) {
         const decoded = decodeExerciseId(id);
+        // "Only Exercises uploaded to Flow in the last 30 days are available" (Get exercise)
         if (
           !decoded ||
           decoded.polarUserId !== account.polarUserId ||
           decoded.index >= this.total(account) ||
-          !this.visible(account, decoded.index, this.clock.now().getTime(), false)
+          !this.visible(account, decoded.index, this.clock.now().getTime(), true)
         ) {
           throw new HttpError(404, { status: 404, message: `Exercise ${id} not found` });
         }
-        return this.json(
-          res,
-          200,
-          toSnakeExercise(this.facts(account, decoded.index), this.apiUrl, account.polarUserId),
-        );
+        const facts = this.facts(account, decoded.index);
+        return this.json(res, 200, {
+          ...toSnakeExercise(facts, this.apiUrl, account.polarUserId),
+          ...this.detailParts(facts, url.searchParams),
+        });
       }
     }
     throw new HttpError(404, { status: 404, message: `No route for ${method} ${url.pathname}` });
+  }
+
+  /** The optional parts of an exercise its query asks for (`samples`, `zones`, `route`), when it has them. */
+  private detailParts(facts: ExerciseFacts, query: URLSearchParams): Record<string, unknown> {
+    const asked = (name: string) => query.get(name) === 'true';
+    if (!asked('samples') && !asked('zones') && !asked('route')) return {};
+    const detail = generateExerciseDetail(facts);
+    const out: Record<string, unknown> = {};
+    if (asked('zones') && detail.heart_rate_zones.length > 0) out.heart_rate_zones = detail.heart_rate_zones;
+    if (asked('samples') && detail.samples.length > 0) out.samples = detail.samples;
+    if (asked('route') && detail.route.length > 0) out.route = detail.route;
+    return asked('samples') ? this.maybeMalformed(out, 'samples') : out;
   }
 
   private register(account: Account, body: string, res: ServerResponse) {
@@ -889,7 +917,7 @@ export class PolarSandbox implements ConformanceSandbox {
     };
     if (params.get('response_type') !== 'code') return back({ error: 'unsupported_response_type' });
     const scope = params.get('scope');
-    if (scope && scope.split(/[\s,]+/).some((s) => s && s !== 'accesslink.read_all')) {
+    if (scope?.split(/[\s,]+/).some((s) => s && s !== 'accesslink.read_all')) {
       return back({ error: 'invalid_scope' });
     }
     if (method === 'GET') {

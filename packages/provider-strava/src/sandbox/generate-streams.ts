@@ -1,3 +1,4 @@
+import type { ActivityStreams, SampleChannelName, SampleChannels } from '@trainlytics/core';
 import { random, type SandboxActivity } from './generate-history';
 
 /**
@@ -150,4 +151,38 @@ export function generateStreams(activity: SandboxActivity): SandboxStreams {
     lapStart = i;
   }
   return { streams, laps };
+}
+
+/**
+ * Strava's stream types → core's channel names, written from the API reference for the detail suite
+ * (`SandboxStreamsControl`) and the end-to-end test. The sandbox never imports the plugin.
+ */
+export const STRAVA_STREAM_CHANNELS: Readonly<Record<string, SampleChannelName>> = {
+  latlng: 'latlng',
+  distance: 'distance',
+  altitude: 'altitude',
+  velocity_smooth: 'speed',
+  heartrate: 'heartrate',
+  cadence: 'cadence',
+  watts: 'power',
+  temp: 'temperature',
+  moving: 'moving',
+  grade_smooth: 'grade',
+};
+
+/**
+ * A generated recording in core's names and units (Strava's are core's: seconds, degrees, metres, m/s, bpm,
+ * rpm, watts, °C, percent), for the detail suite's `SandboxRecordedActivity.recorded`; null without streams.
+ */
+export function recordedSamples(
+  generated: SandboxStreams,
+): Pick<ActivityStreams, 'time' | 'channels'> | null {
+  const time = generated.streams.time?.data as number[] | undefined;
+  if (!time) return null;
+  const channels: Record<string, unknown[]> = {};
+  for (const [type, stream] of Object.entries(generated.streams)) {
+    const name = STRAVA_STREAM_CHANNELS[type];
+    if (name) channels[name] = stream.data;
+  }
+  return { time, channels: channels as SampleChannels };
 }

@@ -9,7 +9,12 @@ export {
   toStravaJson,
   UNSAFE_ID_BASE,
 } from './generate-history';
-export { generateStreams, type SandboxStreams } from './generate-streams';
+export {
+  generateStreams,
+  recordedSamples,
+  type SandboxStreams,
+  STRAVA_STREAM_CHANNELS,
+} from './generate-streams';
 export { runSandboxCli } from './sandbox-cli';
 export {
   type ActivityPatch,

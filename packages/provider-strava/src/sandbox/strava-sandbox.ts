@@ -7,6 +7,9 @@ import {
   type ConformanceWebhookEvent,
   handleSandboxControl,
   type SandboxFaults,
+  type SandboxRecordedActivity,
+  type SandboxRecording,
+  type SandboxStreamsControl,
   type SandboxWebhookResponse,
   toSandboxWebhookResponse,
 } from '@trainlytics/core/testing';
@@ -27,7 +30,7 @@ import {
   toDetailed,
   toStravaJson,
 } from './generate-history';
-import { generateStreams } from './generate-streams';
+import { generateStreams, recordedSamples } from './generate-streams';
 import {
   basicCredentials,
   bearerToken,
@@ -268,6 +271,18 @@ export class StravaSandbox implements ConformanceSandbox {
   private listCalls = 0;
   private listHook: ((call: ListActivitiesCall) => void | Promise<void>) | null = null;
   private hideFromList: ((activity: SandboxActivity) => boolean) | null;
+  private recordings = 0;
+
+  /**
+   * The detail suite's control (`runProviderDetailSuite`): adds an activity uploaded now whose recording is
+   * outdoor (a run or a ride alternately, GPS, heart rate on two in three), indoor (a trainer ride: no GPS)
+   * or manual (no streams), and says what its generated streams hold. Strava delivers by pull: no
+   * `deliverRequestedStreams`.
+   */
+  readonly streams: SandboxStreamsControl = {
+    addRecordedActivity: (providerUserId, options) =>
+      this.addRecordedActivity(providerUserId, options.recording),
+  };
 
   /** @internal use `startStravaSandbox` */
   constructor(
@@ -454,6 +469,49 @@ export class StravaSandbox implements ConformanceSandbox {
       ids.push(this.insert(account, startMs, {}));
     }
     return ids;
+  }
+
+  private async addRecordedActivity(
+    providerUserId: string,
+    recording: SandboxRecording,
+  ): Promise<SandboxRecordedActivity> {
+    const [id] = await this.addActivities(providerUserId, 1);
+    const k = this.recordings++;
+    const sport = recording === 'outdoor' && k % 2 === 0 ? 'Run' : 'Ride';
+    const noGps = {
+      start_latlng: [],
+      end_latlng: [],
+      map: { id: `a${id}`, summary_polyline: '', resource_state: 2 },
+    };
+    const patch: ActivityPatch = {
+      outdoor: {
+        sport_type: sport,
+        type: sport,
+        trainer: false,
+        manual: false,
+        has_heartrate: k % 3 !== 2,
+        start_latlng: [48.85, 2.35],
+      },
+      indoor: {
+        sport_type: 'Ride',
+        type: 'Ride',
+        trainer: true,
+        manual: false,
+        has_heartrate: true,
+        ...noGps,
+      },
+      manual: {
+        sport_type: 'Run',
+        type: 'Run',
+        trainer: false,
+        manual: true,
+        has_heartrate: false,
+        ...noGps,
+      },
+    }[recording];
+    await this.updateActivity(providerUserId, id as string, patch);
+    const activity = this.getActivity(providerUserId, id as string) as SandboxActivity;
+    return { providerActivityId: id as string, recorded: recordedSamples(generateStreams(activity)) };
   }
 
   /**

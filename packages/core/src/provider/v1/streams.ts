@@ -1,3 +1,5 @@
+import type { ValidationError } from '../../errors/errors';
+import type { NormalizedActivity } from '../../model/activity';
 import type { ActivityStreams } from '../../model/activity-streams';
 import type { JsonValue } from '../../model/json';
 import type { ConnectionContext } from './context';
@@ -26,6 +28,34 @@ export interface ProviderStreamsV1 {
    * is not what the provider documents.
    */
   fetch(ctx: ConnectionContext, activity: StreamsActivity): Promise<StreamsFetchResult>;
+  /**
+   * Push delivery only, optional (core 0.3, ADR 0033): fetches streams a webhook announced by reference
+   * (an `activity.streams` event with `ref`, e.g. Garmin's ping `callbackURL` for `activityDetails`).
+   * Validates what the provider sent; a malformed item goes to `rejected`, the others are delivered.
+   */
+  fetchDelivered?(ctx: ConnectionContext, ref: JsonValue): Promise<DeliveredStreamsBatch>;
+}
+
+/**
+ * One activity's streams as the provider delivered them (push delivery, ADR 0033). Core stores `streams`
+ * for the connection's activity with `providerActivityId`. When no such activity is stored yet (the
+ * detail arrived before its summary), core first stores `activity` — the activity as the delivery
+ * describes it, best as `detail: 'summary'` so the real summary replaces it — and then the streams, so a
+ * delivery is never lost; `activity` never overwrites a stored activity.
+ */
+export interface DeliveredStreams {
+  providerActivityId: string;
+  /** The activity's start: the stored activity is found by its start and id (one indexed query). */
+  startDate: Date;
+  activity?: NormalizedActivity;
+  streams: ActivityStreams;
+}
+
+/** What one delivery carried: the valid items, and the items that failed validation. */
+export interface DeliveredStreamsBatch {
+  items: DeliveredStreams[];
+  /** Recorded in the webhook's `sync_history` row, never silently dropped. */
+  rejected: ValidationError[];
 }
 
 /** The stored activity whose streams are asked for. */

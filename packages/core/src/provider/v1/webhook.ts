@@ -1,5 +1,6 @@
 import type { JsonValue } from '../../model/json';
 import type { ActivityBatch } from './activities';
+import type { DeliveredStreamsBatch } from './streams';
 
 /** What is known of a webhook request before its body is read (`ProviderWebhooksV1.verifyHeaders`). */
 export interface WebhookRequestHead {
@@ -48,6 +49,18 @@ export interface ActivityDeletedEvent extends WebhookEventBase {
   providerActivityId: string;
 }
 
+/**
+ * An activity's streams arrived by push delivery (core 0.3, ADR 0033; Garmin's `activityDetails`): either
+ * in the body (`delivered`), or to be fetched via `ref` with the plugin's `streams.fetchDelivered`. Core
+ * stores them for the matching activity (creating it from `DeliveredStreams.activity` when the summary has
+ * not arrived yet). Fetched inline even in queue mode: a summary sync does not fetch streams.
+ */
+export interface ActivityStreamsEvent extends WebhookEventBase {
+  type: 'activity.streams';
+  delivered?: DeliveredStreamsBatch;
+  ref?: JsonValue;
+}
+
 /** The user revoked access at the provider: core deactivates the connection. */
 export interface DeauthorizedEvent extends WebhookEventBase {
   type: 'connection.deauthorized';
@@ -62,5 +75,6 @@ export interface PermissionsChangedEvent extends WebhookEventBase {
 export type WebhookEvent =
   | ActivityChangedEvent
   | ActivityDeletedEvent
+  | ActivityStreamsEvent
   | DeauthorizedEvent
   | PermissionsChangedEvent;
