@@ -78,8 +78,9 @@ export interface HostAppOptions extends HostAuthOptions {
   syncProgress?: SyncProgressBoard;
   /**
    * Group the user's copies (`Store.dedupe` for that user) before the dashboard lists their workouts, when
-   * the number of their stored activities changed since it last did. For a database where matching on write is off (ADR
-   * 0024's addendum) and histories are small, e.g. `trainlytics demo`; off by default.
+   * the number of their stored activities changed since it last did. For a database where matching on write
+   * is off (a policy that turned it off; ADR 0024) and histories are small, e.g. `trainlytics demo`; off by
+   * default (since migration 017 pages are grouped as they are written).
    */
   dedupeOnView?: boolean;
 }

@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       // On a terminal a person connects from the dashboard: start the backfill at once. Headless, the demo
       // runs each sync itself to show and check it.
       syncAfterConnect: !options.headless,
-      // matching on write is off by default (ADR 0024): the dashboard groups the demo user's copies itself
+      // whatever the policy says of matching on write (ADR 0024), the dashboard shows the demo user grouped
       dedupeOnView: true,
       // on a terminal the demo syncs every 15 minutes (below): the dashboard shows when
       ...(options.headless ? {} : { syncIntervalMs: DEMO_SYNC_INTERVAL_MS }),
