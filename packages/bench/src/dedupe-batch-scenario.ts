@@ -43,13 +43,45 @@ export interface DedupeBatchBenchResult {
 
 const PAIRS_PER_USER = 40;
 
-/** Loads `users` × 100 activities with `generate_series` (matching off). */
-export async function loadDedupeCorpus(pool: pg.Pool, users: number): Promise<void> {
+/** Users 1…`users`, each with a Garmin, a Strava and a Polar connection (the dedupe benchmarks' athletes). */
+export async function insertAthletes(pool: pg.Pool, users: number): Promise<void> {
   await pool.query(`
     insert into users (id, email) select u, 'u' || u || '@example.com' from generate_series(1, ${users}) u;
     insert into provider_connections (user_id, provider, provider_user_id, access_token)
     select u, p::provider_type, p || '-' || u, 't'
     from generate_series(1, ${users}) u cross join unnest(array['garmin', 'strava', 'polar']) p;`);
+}
+
+/** The bytes of temporary files the server wrote for this database so far. */
+export async function tempBytes(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query(
+    'select temp_bytes::bigint as t from pg_stat_database where datname = current_database()',
+  );
+  return Number(rows[0].t);
+}
+
+/** `trainlytics dedupe --all`: `trainlytics_dedupe` over batches of 500 users until none is left. */
+export async function dedupeAllUsers(
+  db: Pick<pg.Pool, 'query'>,
+): Promise<{ groups: number; grouped: number }> {
+  let afterUserId = 0;
+  let groups = 0;
+  let grouped = 0;
+  for (;;) {
+    const { rows } = await db.query('select trainlytics_dedupe($1::jsonb) as r', [
+      JSON.stringify({ after_user_id: afterUserId, limit: 500 }),
+    ]);
+    const r = rows[0].r as { users: number; last_user_id: number; groups: number; grouped: number };
+    if (r.users === 0) return { groups, grouped };
+    groups += r.groups;
+    grouped += r.grouped;
+    afterUserId = r.last_user_id;
+  }
+}
+
+/** Loads `users` × 100 activities with `generate_series` (matching off). */
+export async function loadDedupeCorpus(pool: pg.Pool, users: number): Promise<void> {
+  await insertAthletes(pool, users);
   const client = await pool.connect();
   try {
     await client.query(`set trainlytics.dedupe = 'off'`);
@@ -140,15 +172,7 @@ export async function measureBatchDedupe(users: number): Promise<DedupeBatchBenc
     await loadDedupeCorpus(pool, users);
     const loadMs = performance.now() - loadStart;
     const activities = Number((await pool.query('select count(*)::int as n from activities')).rows[0].n);
-    const temp = async () =>
-      Number(
-        (
-          await pool.query(
-            'select temp_bytes::bigint as t from pg_stat_database where datname = current_database()',
-          )
-        ).rows[0].t,
-      );
-    const tempBefore = await temp();
+    const tempBefore = await tempBytes(pool);
 
     const client = await pool.connect();
     let batchMs: number;
@@ -158,23 +182,14 @@ export async function measureBatchDedupe(users: number): Promise<DedupeBatchBenc
       const pid = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
       const batchStart = performance.now();
       const sampled = await sampleBackend(pid, async () => {
-        let afterUserId = 0;
-        for (;;) {
-          const { rows } = await client.query('select trainlytics_dedupe($1::jsonb) as r', [
-            JSON.stringify({ after_user_id: afterUserId, limit: 500 }),
-          ]);
-          const r = rows[0].r as { users: number; last_user_id: number; groups: number };
-          if (r.users === 0) break;
-          groups += r.groups;
-          afterUserId = r.last_user_id;
-        }
+        groups = (await dedupeAllUsers(client)).groups;
       });
       batchMs = performance.now() - batchStart;
       backend = sampled;
     } finally {
       client.release();
     }
-    const tempMiB = Math.round(((await temp()) - tempBefore) / 2 ** 20);
+    const tempMiB = Math.round(((await tempBytes(pool)) - tempBefore) / 2 ** 20);
 
     // the result, checked: pairs of one group, by whether their workout keys agree
     const { rows } = await pool.query(`
