@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@trainlytics/core/testing';
 import type pg from 'pg';
+import { dedupeAllUsers, insertAthletes, tempBytes } from './dedupe-batch-scenario';
 import { peakRssMiB } from './measure';
 
 /**
@@ -47,11 +48,7 @@ async function measure(users: number, pages: number): Promise<DedupeBenchResult>
   try {
     // users × (34 Garmin + 33 Strava copies, 17 of them with external_id + 33 Polar) = 100 per user
     const loadStart = performance.now();
-    await pool.query(`
-      insert into users (id, email) select u, 'u' || u || '@example.com' from generate_series(1, ${users}) u;
-      insert into provider_connections (user_id, provider, provider_user_id, access_token)
-      select u, p::provider_type, p || '-' || u, 't'
-      from generate_series(1, ${users}) u cross join unnest(array['garmin', 'strava', 'polar']) p;`);
+    await insertAthletes(pool, users);
     const client = await pool.connect();
     try {
       await client.query(`set trainlytics.dedupe = 'off'`);
@@ -82,31 +79,11 @@ async function measure(users: number, pages: number): Promise<DedupeBenchResult>
     const loadMs = performance.now() - loadStart;
     const activities = Number((await pool.query('select count(*)::int as n from activities')).rows[0].n);
 
-    const temp = async () =>
-      Number(
-        (
-          await pool.query(
-            'select temp_bytes::bigint as t from pg_stat_database where datname = current_database()',
-          )
-        ).rows[0].t,
-      );
-    const tempBefore = await temp();
+    const tempBefore = await tempBytes(pool);
     const batchStart = performance.now();
-    let afterUserId = 0;
-    let groups = 0;
-    let grouped = 0;
-    for (;;) {
-      const { rows } = await pool.query('select trainlytics_dedupe($1::jsonb) as r', [
-        JSON.stringify({ after_user_id: afterUserId, limit: 500 }),
-      ]);
-      const r = rows[0].r as { users: number; last_user_id: number; groups: number; grouped: number };
-      if (r.users === 0) break;
-      groups += r.groups;
-      grouped += r.grouped;
-      afterUserId = r.last_user_id;
-    }
+    const { groups, grouped } = await dedupeAllUsers(pool);
     const batchMs = performance.now() - batchStart;
-    const tempMiB = Math.round(((await temp()) - tempBefore) / 2 ** 20);
+    const tempMiB = Math.round(((await tempBytes(pool)) - tempBefore) / 2 ** 20);
 
     // Incremental: an athlete with 10,000 stored Garmin activities; pages of 200 Strava copies of them.
     const pageSize = 200;

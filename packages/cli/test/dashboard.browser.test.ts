@@ -1,5 +1,6 @@
 import { isSportType, sportTypeDisplayName } from '@trainlytics/core';
 import { migrate } from '@trainlytics/migrations';
+import { type GarminSandbox, startGarminSandbox } from '@trainlytics/provider-garmin/sandbox';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,10 @@ import { loopbackDemoAuth } from '../src/app/auth';
 import { type HostServer, startHostServer } from '../src/app/host-server';
 import { ensureUser } from '../src/app/users';
 import { type OpenedDatabase, openDatabase } from '../src/database';
+import { connectOverHttp } from '../src/demo/connect-over-http';
+import { planGarminUploads, uploadToStrava } from '../src/demo/demo-overlap';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
+import { axeViolations } from './helpers/axe';
 import { launchChromium } from './helpers/chromium';
 
 let database: OpenedDatabase;
@@ -161,5 +165,133 @@ describe('the connections dashboard in Chromium', () => {
       await page.locator('[data-provider="strava"] table.history tbody tr td').nth(2).textContent(),
     ).toBe('full');
     await page.close();
+  });
+});
+
+describe('one timeline in Chromium: each workout once, with the providers it came from', () => {
+  let db2: OpenedDatabase;
+  let both: OpenedTrainlytics;
+  let garmin: GarminSandbox;
+  let strava2: StravaSandbox;
+  let app: HostServer;
+  beforeAll(async () => {
+    db2 = await openDatabase({ env: {}, cwd: process.cwd(), memory: true });
+    await migrate(db2.db, { direction: 'up' });
+    // no scheduler: the Garmin backfill is delivered when the test flushes it
+    garmin = await startGarminSandbox({ scheduler: { schedule: () => ({ cancel: () => {} }) } });
+    strava2 = await startStravaSandbox();
+    both = await openTrainlytics({
+      env: {},
+      cwd: process.cwd(),
+      database: db2,
+      providers: [garmin.createProvider(), strava2.createProvider()],
+    });
+    app = await startHostServer({
+      ...loopbackDemoAuth(),
+      trainlytics: both.trainlytics,
+      db: db2.db,
+      port: 0,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await both?.close();
+    await garmin?.close();
+    await strava2?.close();
+    await db2?.close();
+  });
+
+  it('groups Garmin Connect’s Strava uploads; Unlink and Link selected decide, and dedupe keeps the decisions', async () => {
+    const user = await ensureUser(db2.db, { email: 'timeline@example.com' });
+    // the demo's overlap: Strava holds Garmin Connect's uploads of some Garmin activities, with and without external_id
+    const g = await garmin.seedAccount({ activityCount: 12, seed: 31 });
+    const uploads = planGarminUploads(garmin, g.providerUserId, 6);
+    expect(uploads.length).toBeGreaterThanOrEqual(2);
+    const s = await strava2.seedAccount({ activityCount: 3, seed: 32 });
+    await uploadToStrava(strava2, s.providerUserId, uploads);
+    for (const [providerId, sandbox, account] of [
+      ['garmin', garmin, g],
+      ['strava', strava2, s],
+    ] as const) {
+      await connectOverHttp({
+        appUrl: app.baseUrl,
+        providerId,
+        userId: user.id,
+        sandbox,
+        providerUserId: account.providerUserId,
+      });
+      const [connection] = await both.trainlytics.connections.list({ userId: user.id, provider: providerId });
+      expect((await both.trainlytics.sync(connection!.id, { full: true })).status).toBe('success');
+    }
+    await garmin.flushNotifications({ url: `${app.baseUrl}/webhooks/garmin` });
+    await both.trainlytics.webhooks.idle();
+    const stored = await both.trainlytics.store.countActivities({ userId: user.id });
+    expect(stored).toBe(12 + 3 + uploads.length);
+    await both.trainlytics.store.dedupe!({ userId: user.id });
+
+    const page = await browser.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    await page.goto(`${app.baseUrl}/dashboard?user=${user.id}`);
+    const rows = page.locator('[data-testid="activities"] tbody tr');
+    const shared = page.locator('[data-testid="activities"] tbody tr[data-providers="garmin strava"]');
+    // every upload is one row with both marks, canonical (the recording platform) first
+    expect(await rows.count()).toBe(stored - uploads.length);
+    expect(await shared.count()).toBe(uploads.length);
+    expect(
+      await shared
+        .first()
+        .locator('[data-provider-mark]')
+        .evaluateAll((m) => m.map((x) => x.getAttribute('data-provider-mark'))),
+    ).toEqual(['garmin', 'strava']);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // the provider filter keeps a workout any copy of which came from the provider
+    await page.goto(`${app.baseUrl}/dashboard?user=${user.id}&provider=strava`);
+    expect(await rows.count()).toBe(3 + uploads.length);
+    await page.goto(`${app.baseUrl}/dashboard?user=${user.id}`);
+
+    // Unlink the Strava copy of the first shared workout: two rows now, a notice says so
+    const first = shared.first();
+    const garminId = Number(await first.getAttribute('data-activity-id'));
+    const unlink = first.getByRole('button', { name: /^Unlink the Strava copy/ });
+    const stravaId = Number((await unlink.getAttribute('data-testid'))!.replace('unlink-', ''));
+    await unlink.click();
+    await expect.poll(() => rows.count()).toBe(stored - uploads.length + 1);
+    expect(await page.getByTestId('notice-activities').textContent()).toMatch(/^Unlinked/);
+    expect(await shared.count()).toBe(uploads.length - 1);
+    // the matcher never undoes it
+    await both.trainlytics.store.dedupe!({ userId: user.id });
+    await page.reload();
+    expect(await shared.count()).toBe(uploads.length - 1);
+    expect(await page.locator(`tr[data-activity-id="${stravaId}"]`).getAttribute('data-providers')).toBe(
+      'strava',
+    );
+    expect(await axeViolations(page)).toEqual([]);
+
+    // Link selected: one ticked row is refused; two of one connection are refused with the server's reason
+    const garminOnly = page.locator(
+      '[data-testid="activities"] tbody tr[data-providers="garmin"] input.link-pick',
+    );
+    await garminOnly.nth(0).check();
+    await page.getByTestId('link-selected').click();
+    expect(await page.getByTestId('notice-activities').textContent()).toMatch(/^Tick exactly two workouts/);
+    await garminOnly.nth(1).check();
+    await page.getByTestId('link-selected').click();
+    await expect
+      .poll(() => page.getByTestId('notice-activities').textContent())
+      .toMatch(/^Link failed: .*same connection/);
+    await page.reload();
+    // two copies of one workout, ticked, become one row again
+    await page.getByTestId(`pick-${garminId}`).check();
+    await page.getByTestId(`pick-${stravaId}`).check();
+    await page.getByTestId('link-selected').click();
+    await expect.poll(() => rows.count()).toBe(stored - uploads.length);
+    expect(await page.getByTestId('notice-activities').textContent()).toBe(
+      'Linked: one workout from 2 copies.',
+    );
+    expect(await shared.count()).toBe(uploads.length);
+    await page.close();
+    expect(scriptErrors).toEqual([]);
   });
 });

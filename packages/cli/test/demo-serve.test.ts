@@ -52,6 +52,11 @@ describe('trainlytics demo --serve (the terminal mode)', () => {
         /^Dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard\?user=\d+)$/m,
       );
       await demo.waitFor(/Press Ctrl\+C to stop/);
+      // the Strava account holds Garmin Connect's uploads of some Garmin activities (the same workouts)
+      const [, uploads] = await demo.waitFor(
+        /^Strava sandbox on \S+: account \d+ with 10 activities \((\d+) of them uploaded by Garmin Connect, \d+ without external_id\)$/m,
+      );
+      expect(Number(uploads)).toBeGreaterThan(0);
       const url = new URL(dashboardUrl!);
       const userId = Number(url.searchParams.get('user'));
       const client = new AppClient(url.origin);
@@ -95,6 +100,13 @@ describe('trainlytics demo --serve (the terminal mode)', () => {
       const page = (await client.dashboard(userId)).html;
       expect(page).toMatch(/History requested for 25 windows \(730 days\)/);
       expect(page).toMatch(/data-testid="backfill-arrived-garmin">10</);
+      // one timeline: each upload is one row naming both providers, the Garmin recording first
+      expect(page.match(/<tr data-provider="garmin" data-providers="garmin strava"/g)).toHaveLength(
+        Number(uploads),
+      );
+      expect(page.match(/<tr data-provider=/g)).toHaveLength(20 - Number(uploads));
+      const workouts = await client.json(`/api/workouts?user=${userId}&provider=garmin`);
+      expect(workouts).toHaveLength(10);
     } finally {
       const stopped = await demo.stop();
       expect(stopped.code).toBe(0);

@@ -24,6 +24,11 @@ describe('trainlytics demo --headless', () => {
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(true);
     expect(report.problems).toEqual([]);
+    // one timeline: every Garmin workout the Strava sandbox holds an upload of is one workout of two providers
+    const { garminUploads, shared, activities, workouts } = report.timeline;
+    expect(garminUploads).toBeGreaterThan(20);
+    expect(shared).toBe(garminUploads);
+    expect([activities, workouts]).toEqual([243, 243 - garminUploads]);
     expect(report.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dashboard\?user=\d+$/);
     expect(report.providers.map((p: { provider: string }) => p.provider).sort()).toEqual([
       'garmin',

@@ -122,6 +122,8 @@ function requestFor(
   const path = endpoint.path.replace(':id', String(id)).replace(':provider', 'strava');
   const url = new URL(path, BASE);
   url.searchParams.set('user', String(target.user.id));
+  // a link or unlink names a second activity: the target's own again
+  url.searchParams.set('other', String(target.activityId));
   const init: RequestInit = {
     method: endpoint.method,
     headers: { cookie: `tl_csrf=${CSRF}`, 'x-csrf-token': CSRF, origin: BASE, ...headers },
@@ -232,6 +234,12 @@ describe('createHostApp: every page, API route and action needs a sign-in', () =
           { 'x-test-user': String(alice.id) },
         ),
       );
+      if (/\/(link|unlink)$/.test(endpoint.path)) {
+        // past the ownership checks: the store refuses an activity matched with itself
+        expect(response.status, key(endpoint)).toBe(409);
+        expect(((await response.json()) as { error: string }).error).toBe('MatchDecisionError');
+        continue;
+      }
       expect(response.status, key(endpoint)).toBeLessThan(400);
     }
     const mine = await app.request(`${BASE}/api/connections`, {

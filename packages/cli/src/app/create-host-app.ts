@@ -1,5 +1,4 @@
 import {
-  type ActivityRow,
   type Clock,
   type Connection,
   ConnectionLimitError,
@@ -39,6 +38,7 @@ import { dashboardPage, messagePage, type ProviderPanel } from './dashboard-page
 import { csrfToken, requireCsrf, safeReturnTo, securityHeaders } from './security';
 import { parseSportFamily, type SportFamily, sportFamily } from './sport-families';
 import { progressText, SyncProgressBoard } from './sync-progress';
+import { listMatchingWorkouts, listWorkouts, unlinkActivities, type Workout } from './timeline';
 import { resolveUnits, UNITS_COOKIE } from './units-preference';
 import { type AppUser, ensureUser, getUser, listUsers } from './users';
 import { weeklyVolume, weekStartOf } from './weekly-volume';
@@ -76,6 +76,13 @@ export interface HostAppOptions extends HostAuthOptions {
    * sync after a connect); the dashboard shows a running sync's "page 3 · 412 activities so far".
    */
   syncProgress?: SyncProgressBoard;
+  /**
+   * Group the user's copies (`Store.dedupe` for that user) before the dashboard lists their workouts, when
+   * the number of their stored activities changed since it last did. For a database where matching on write
+   * is off (a policy that turned it off; ADR 0024) and histories are small, e.g. `trainlytics demo`; off by
+   * default (since migration 017 pages are grouped as they are written).
+   */
+  dedupeOnView?: boolean;
 }
 
 /** A sync the provider's rate limit deferred, to be run again at `retryAt`. */
@@ -97,6 +104,8 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
   ConfigurationError: 400,
   // the app may connect nobody else at the provider (Strava's athlete cap)
   ConnectionLimitError: 409,
+  // a link of one connection's activities, of two users' or of an activity with itself
+  MatchDecisionError: 409,
   // the provider refuses every call of the app (an Inactive Strava app): nothing the user can do
   AppSuspendedError: 503,
 };
@@ -114,6 +123,10 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
  *   straight to core, which checks the provider's own verification).
  * - `GET /api/users`, `GET /api/connections[?user=]`, `GET /api/connections/:id`, `GET /api/connections/:id/history`,
  *   `GET /api/activities[?user=&provider=&limit=]`, `GET /api/dead-jobs` — the JSON API.
+ * - `GET /api/workouts[?user=&provider=&limit=&before=]` — one row per real workout (the copies several
+ *   providers stored of it grouped, docs/decisions/0024 and 0035), with its `providers` and `activityIds`.
+ * - `POST /api/activities/:id/link?other=ID`, `POST /api/activities/:id/unlink?other=ID` — a person's decision
+ *   that two stored activities are (not) one workout, which the matcher never undoes; answers the group.
  * - `POST /api/connections/:id/sync` (`?full=1`), `POST /api/connections/:id/disconnect` — CSRF-protected actions.
  *   A sync answers 200 when it finished, 202 `{ status: 'deferred', retryAt }` when a provider's rate limit
  *   stopped it (see `syncMaxRateLimitWaitMs`), 502 when it failed.
@@ -135,6 +148,16 @@ export function createHostApp(options: HostAppOptions): Hono {
   const redirectUri = (provider: string) => new URL(`/connect/${provider}/callback`, origin).toString();
   const app: HostApp = new Hono<HostEnv>();
   const progress = options.syncProgress ?? new SyncProgressBoard();
+  /** With `dedupeOnView`: each user's stored activity count when their copies were last grouped. */
+  const groupedAt = new Map<number, number>();
+  async function regroup(userId: number) {
+    const store = trainlytics.store;
+    if (!options.dedupeOnView || !store.dedupe) return;
+    const count = await store.countActivities({ userId });
+    if (groupedAt.get(userId) === count) return;
+    await store.dedupe({ userId });
+    groupedAt.set(userId, count);
+  }
 
   // Webhooks first: providers post from their servers, with their own verification (no CSRF, no cookies).
   app.all('/webhooks/:provider', async (c) => {
@@ -244,6 +267,7 @@ export function createHostApp(options: HostAppOptions): Hono {
         secure: secureCookie,
       });
     }
+    if (user) await regroup(user.id);
     const model = {
       units,
       users,
@@ -378,6 +402,49 @@ export function createHostApp(options: HostAppOptions): Hono {
       }),
     );
   });
+  app.get('/api/workouts', async (c) => {
+    const scope = scopedUserId(principalOf(c), userParam(c.req.query('user')));
+    const userId = scope === 'all' ? undefined : scope;
+    const provider = c.req.query('provider');
+    const limit = Math.min(parseId(c.req.query('limit')) ?? 50, 500);
+    const raw = c.req.query('before');
+    const before = raw && !Number.isNaN(Date.parse(raw)) ? new Date(raw) : null;
+    const rows = provider
+      ? await listMatchingWorkouts(
+          trainlytics.store,
+          userId,
+          (w) => w.providers.includes(provider),
+          before,
+          limit,
+        )
+      : await listWorkouts(trainlytics.store, {
+          ...(userId === undefined ? {} : { userId }),
+          limit,
+          ...(before ? { before } : {}),
+        });
+    return c.json(rows.slice(0, limit));
+  });
+  /** A person's link or unlink of two activities the principal may both see. */
+  const decide = (decision: 'link' | 'unlink') => async (c: Context<HostEnv>) => {
+    const principal = principalOf(c);
+    const activity = await visibleActivity(principal, c.req.param('id') ?? '');
+    const other = await visibleActivity(principal, c.req.query('other') ?? '');
+    const decideMatch = trainlytics.store.decideMatch?.bind(trainlytics.store);
+    if (!decideMatch) {
+      return c.json(
+        { error: 'NotSupported', message: 'This store does not group activities (migration 014)' },
+        501,
+      );
+    }
+    const group =
+      decision === 'link'
+        ? await decideMatch(activity.id, other.id, 'link')
+        : await unlinkActivities(decideMatch, activity.id, other.id);
+    logger.info('match decided', { decision, activityId: activity.id, otherActivityId: other.id });
+    return c.json(group);
+  };
+  app.post('/api/activities/:id/link', decide('link'));
+  app.post('/api/activities/:id/unlink', decide('unlink'));
   /** An activity the principal may see (404 otherwise, so ids of others are not revealed). */
   async function visibleActivity(principal: HostPrincipal, rawId: string) {
     const id = parseId(rawId);
@@ -508,7 +575,8 @@ export function createHostApp(options: HostAppOptions): Hono {
   /** The user's training time over the last 8 weeks (at most their 1,000 newest activities). */
   async function weeks(user: AppUser) {
     const cutoff = weekStartOf(new Date(now().getTime() - 7 * 7 * 86_400_000));
-    const recent = await trainlytics.activities.list({ userId: user.id, limit: 1000 });
+    // each workout once, however many providers stored it
+    const recent = await listWorkouts(trainlytics.store, { userId: user.id, limit: 1000 });
     return weeklyVolume(
       recent.filter((a) => a.startDate >= cutoff),
       now(),
@@ -516,7 +584,8 @@ export function createHostApp(options: HostAppOptions): Hono {
   }
 
   /**
-   * One page of the user's activities, newest first, optionally of one provider and one sport family,
+   * One page of the user's workouts (one row per real workout, whichever providers stored it), newest
+   * first, optionally of one provider (a workout any of whose copies came from it) and one sport family,
    * before an instant.
    */
   async function activityPage(
@@ -526,14 +595,15 @@ export function createHostApp(options: HostAppOptions): Hono {
     const perPage = options.activitiesPerPage ?? 25;
     const only = filter.provider && KNOWN_PROVIDER_IDS.includes(filter.provider) ? filter.provider : null;
     const until = filter.before && !Number.isNaN(Date.parse(filter.before)) ? new Date(filter.before) : null;
-    const query = { userId: user.id, ...(only ? { provider: only } : {}) };
+    const keep = (w: Workout) =>
+      (!only || w.providers.includes(only)) && (!filter.sport || sportFamily(w.sportType) === filter.sport);
     const list = (limit: number) =>
-      filter.sport
-        ? listOfFamily(query, filter.sport, until, limit)
-        : trainlytics.activities.list({ ...query, limit, ...(until ? { before: until } : {}) });
-    // The next page starts strictly before this page's last start: activities sharing that start instant
+      only || filter.sport
+        ? listMatchingWorkouts(trainlytics.store, user.id, keep, until, limit)
+        : listWorkouts(trainlytics.store, { userId: user.id, limit, ...(until ? { before: until } : {}) });
+    // The next page starts strictly before this page's last start: workouts sharing that start instant
     // all stay on this page (it grows past perPage), so none falls between two pages.
-    const sameStart = (a: ActivityRow, b: ActivityRow) => a.startDate.getTime() === b.startDate.getTime();
+    const sameStart = (a: Workout, b: Workout) => a.startDate.getTime() === b.startDate.getTime();
     let limit = perPage + 1;
     let rows = await list(limit);
     let size = Math.min(perPage, rows.length);
@@ -555,41 +625,6 @@ export function createHostApp(options: HostAppOptions): Hono {
         older: rows.length > size && last ? last.startDate.toISOString() : null,
       },
     };
-  }
-
-  /**
-   * At least `limit` activities of one sport family (or all that are left), newest first, starting before
-   * `until`. The store filters by user and provider only, so this reads the user's activities in batches
-   * (keyset on the start) and keeps the family's: a batch that ends inside a group of activities sharing
-   * a start keeps that group for the next batch, so none is skipped or read twice. It reads at most the
-   * user's whole history (a rare sport on a long history costs a scan of it).
-   */
-  async function listOfFamily(
-    query: { userId: number; provider?: string },
-    family: SportFamily,
-    until: Date | null,
-    limit: number,
-  ): Promise<ActivityRow[]> {
-    const out: ActivityRow[] = [];
-    let before = until;
-    let batch = Math.max(200, limit);
-    for (;;) {
-      const rows = await trainlytics.activities.list({
-        ...query,
-        limit: batch,
-        ...(before ? { before } : {}),
-      });
-      const exhausted = rows.length < batch;
-      const lastStart = rows.at(-1)?.startDate.getTime();
-      const complete = exhausted ? rows : rows.filter((r) => r.startDate.getTime() !== lastStart);
-      if (complete.length === 0 && !exhausted) {
-        batch *= 2; // one start instant fills the batch: read it whole
-        continue;
-      }
-      out.push(...complete.filter((r) => sportFamily(r.sportType) === family));
-      if (exhausted || out.length >= limit) return out;
-      before = complete.at(-1)!.startDate;
-    }
   }
 
   /** The JSON API's connection: a connection that needs the user names the action that fixes it. */

@@ -11,6 +11,8 @@
  *   ("page 3 · 412 activities so far") in the card's status line.
  * - "Sync now" and "Disconnect" POST with the page's CSRF token; their outcome (the server's reason on
  *   failure) replaces the card's one notice, and the history is refreshed.
+ * - "Unlink" (a copy that is not the same workout) and "Link selected as one workout" (the two ticked rows)
+ *   POST the same way; their outcome is the activity list's notice, and the list is refreshed.
  */
 export const DASHBOARD_SCRIPT = `'use strict';
 const POLL_MS = 1500;
@@ -135,6 +137,14 @@ function notify(article, text, kind, retry) {
     box.append(again);
   }
 }
+const BUSY = { sync: 'Syncing…', disconnect: 'Disconnecting…', link: 'Linking…', unlink: 'Unlinking…' };
+const FAILED = { sync: 'Sync failed: ', disconnect: 'Disconnect failed: ', link: 'Link failed: ', unlink: 'Unlink failed: ' };
+function describe(action, body) {
+  if (action === 'sync') return describeSync(body);
+  if (action === 'link') return 'Linked: one workout from ' + (body.activityIds || []).length + ' copies.';
+  if (action === 'unlink') return 'Unlinked: the copies are separate workouts now.';
+  return 'Disconnected.';
+}
 function describeSync(body) {
   if (body.status === 'deferred') {
     return 'Paused by the provider\\'s rate limit: it resumes by itself' +
@@ -152,16 +162,25 @@ document.addEventListener('click', async (event) => {
   // an action that changes more than a sync says what it does first (Disconnect, Full re-sync)
   if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
-  const article = button.closest('article');
+  const article = button.closest('article') || button.closest('section');
   const label = button.textContent;
-  const sync = button.dataset.action === 'sync';
+  const action = button.dataset.action;
+  let url = button.dataset.url;
+  if (action === 'link') {
+    const picked = [...document.querySelectorAll('input.link-pick:checked')].map((box) => box.value);
+    if (picked.length !== 2) {
+      notify(article, 'Tick exactly two workouts to link (' + picked.length + ' ticked).', 'error');
+      return;
+    }
+    url = '/api/activities/' + picked[0] + '/link?other=' + picked[1];
+  }
   button.setAttribute('aria-disabled', 'true');
-  button.textContent = sync ? 'Syncing…' : 'Disconnecting…';
+  button.textContent = BUSY[action] || label;
   notify(article, '');
   inFlight++;
   schedule();
   try {
-    const response = await fetch(button.dataset.url, {
+    const response = await fetch(url, {
       method: 'POST',
       headers: { 'x-csrf-token': token, accept: 'application/json' },
       credentials: 'same-origin',
@@ -170,9 +189,9 @@ document.addEventListener('click', async (event) => {
     if (!response.ok) {
       // the reason the server gave (a failed sync's errorMessage, an error's message), not the status text
       const reason = body.errorMessage || body.message || response.statusText || 'HTTP ' + response.status;
-      notify(article, (sync ? 'Sync failed: ' : 'Disconnect failed: ') + reason, 'error', button.dataset.testid);
+      notify(article, (FAILED[action] || '') + reason, 'error', button.dataset.testid);
     } else {
-      notify(article, sync ? describeSync(body) : 'Disconnected.', 'status');
+      notify(article, describe(action, body), 'status');
     }
   } catch (error) {
     notify(article, 'The server could not be reached: ' + error.message, 'error', button.dataset.testid);
@@ -215,6 +234,9 @@ tr[data-disconnected] { color: #5b6475; }
 .icon, .mark { width: 1.1em; height: 1.1em; vertical-align: -0.2em; flex: none; }
 .icon { color: #2457c5; }
 .sport-name, .provider-name { display: inline-flex; align-items: center; gap: 0.35em; }
+.copies { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.15rem; }
+button.small { font-size: 0.75rem; padding: 0 0.4rem; }
+.link-bar { margin: 0.5rem 0 0; }
 .paging { display: flex; gap: 1rem; margin-top: 0.5rem; }
 .weekly { margin: 0.5rem 0; max-width: 32rem; }
 .weekly svg { width: 100%; height: 8rem; display: block; }

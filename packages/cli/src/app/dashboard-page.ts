@@ -1,4 +1,4 @@
-import type { ActivityRow, Connection, SyncRecord } from '@trainlytics/core';
+import type { Connection, SyncRecord } from '@trainlytics/core';
 import { html } from 'hono/html';
 import {
   type DistanceUnits,
@@ -15,6 +15,7 @@ import type { BackfillStatus } from './backfill-status';
 import { instantHtml } from './dashboard-time';
 import { providerHtml } from './provider-marks';
 import { SPORT_FAMILIES, type SportFamily, sportHtml, sportIconSprite } from './sport-families';
+import type { Workout } from './timeline';
 import { type AppUser, displayName } from './users';
 import { type WeekVolume, weeklyChart } from './weekly-volume';
 
@@ -45,7 +46,8 @@ export interface DashboardModel {
   users: AppUser[];
   user: AppUser | null;
   providers: ProviderPanel[];
-  activities: ActivityRow[];
+  /** One row per real workout (its copies from several providers grouped), newest first. */
+  activities: Workout[];
   /** Training time per week (the chart above the activities), oldest first. */
   weekly?: WeekVolume[];
   /**
@@ -207,6 +209,7 @@ function userSection(model: DashboardModel, user: AppUser) {
       <h2 id="activities-heading">Recent activities</h2>
       ${model.weekly ? html`<div data-live="weekly">${weeklyChart(model.weekly, model.units ?? 'km')}</div>` : ''}
       ${activityFilterForm(model, user)}
+      <div class="card-notice" data-notice="activities" data-testid="notice-activities"></div>
       <div data-live="activities">${activitiesTable(
         model.activities,
         disconnectedIds(model.providers),
@@ -426,7 +429,7 @@ function disconnectedIds(providers: ProviderPanel[]): Set<number> {
 }
 
 function activitiesTable(
-  activities: ActivityRow[],
+  activities: Workout[],
   disconnected: Set<number>,
   units: DistanceUnits,
   filtered: boolean,
@@ -434,17 +437,24 @@ function activitiesTable(
   if (activities.length === 0) {
     return html`<p data-testid="no-activities">${filtered ? 'No activities match these filters.' : 'No activities yet.'}</p>`;
   }
-  return html`<table class="activities stack" data-testid="activities">
+  return html`<p class="hint link-bar">
+      One row per workout: one that several providers stored names each of them. Two rows that are one
+      workout: tick both, then
+      <button type="button" data-action="link" data-testid="link-selected">Link selected as one workout</button>
+    </p>
+    <table class="activities stack" data-testid="activities">
     <thead>
-      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th><th>Elevation</th></tr>
+      <tr><th>Start</th><th>Provider</th><th>Name</th><th>Sport</th><th>Distance</th><th>Duration</th><th>Elevation</th><th>Link</th></tr>
     </thead>
     <tbody>
       ${activities.map(
-        (a) => html`<tr data-provider="${a.provider ?? ''}"${
+        (
+          a,
+        ) => html`<tr data-provider="${a.provider ?? ''}" data-providers="${a.providers.join(' ')}" data-activity-id="${a.id}"${
           a.connectionId !== null && disconnected.has(a.connectionId) ? html` data-disconnected="true"` : ''
         }>
           <td data-label="Start" class="start">${instantHtml(a.startDate, { localAt: a })}</td>
-          <td data-label="Provider">${a.provider ? providerHtml(a.provider, providerName(a.provider)) : '—'}${
+          <td data-label="Provider">${providersHtml(a)}${
             a.connectionId !== null && disconnected.has(a.connectionId)
               ? html` <span class="tag" data-testid="disconnected-tag">disconnected</span>`
               : ''
@@ -454,10 +464,32 @@ function activitiesTable(
           <td data-label="Distance" class="number">${formatDistance(a.distanceM, a.sportType, units)}</td>
           <td data-label="Duration" class="number">${durationHtml(a.movingTimeS ?? a.elapsedTimeS)}</td>
           <td data-label="Elevation" class="number">${formatElevation(a.totalElevationGainM, units)}</td>
+          <td data-label="Link"><input type="checkbox" class="link-pick" value="${a.id}" data-testid="pick-${a.id}"
+            aria-label="Select ${a.name || 'Untitled'} (${a.startDate.toISOString().slice(0, 16).replace('T', ' ')} UTC) to link" /></td>
         </tr>`,
       )}
     </tbody>
   </table>`;
+}
+
+/**
+ * The providers a workout came from, canonical first, each with its mark; a grouped workout offers to
+ * separate each other copy ("not the same workout", a decision the matcher keeps).
+ */
+function providersHtml(w: Workout) {
+  if (w.providers.length === 0) return '—';
+  if (w.activityIds.length < 2) return providerHtml(w.providers[0]!, providerName(w.providers[0]!));
+  return html`<ul class="copies" data-testid="copies-${w.id}">
+    ${w.providers.map((p, i) => {
+      const copy = w.activityIds[i]!;
+      return html`<li>${providerHtml(p, providerName(p))}${
+        i === 0
+          ? ''
+          : html` <button type="button" class="small" data-action="unlink" data-url="/api/activities/${copy}/unlink?other=${w.id}"
+              data-testid="unlink-${copy}" aria-label="Unlink the ${providerName(p)} copy: not the same workout">Unlink</button>`
+      }</li>`;
+    })}
+  </ul>`;
 }
 
 /**

@@ -25,7 +25,11 @@ export function weekStartOf(date: Date): Date {
  * its start falls in (UTC), with its moving time (elapsed when absent) and distance. Activities before the
  * first week or after `now`'s week are left out.
  */
-export function weeklyVolume(activities: ActivityRow[], now: Date, weeks = 8): WeekVolume[] {
+export function weeklyVolume(
+  activities: ReadonlyArray<Pick<ActivityRow, 'startDate' | 'movingTimeS' | 'elapsedTimeS' | 'distanceM'>>,
+  now: Date,
+  weeks = 8,
+): WeekVolume[] {
   const last = weekStartOf(now).getTime();
   const out: WeekVolume[] = Array.from({ length: weeks }, (_, i) => ({
     weekStart: new Date(last - (weeks - 1 - i) * WEEK_MS),

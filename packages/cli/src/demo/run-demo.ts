@@ -51,6 +51,8 @@ export interface DemoReport {
     incrementalSync: ReturnType<typeof brief>;
     webhookActivities: number;
   })[];
+  /** One timeline: the stored activities, the workouts they are, and those stored by more than one provider. */
+  timeline: { activities: number; workouts: number; shared: number; garminUploads: number };
   problems: string[];
 }
 
@@ -94,8 +96,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const sandboxes = await startDemoSandboxes(sandboxIds, { activityCount: options.activityCount });
     closers.unshift(() => Promise.all(sandboxes.map((s) => s.sandbox.close())));
     for (const s of sandboxes) {
+      const uploads = s.fromGarmin
+        ? ` (${s.fromGarmin.uploads} of them uploaded by Garmin Connect, ${s.fromGarmin.withoutExternalId} without external_id)`
+        : '';
       say(
-        `${providerName(s.providerId)} sandbox on ${s.sandbox.baseUrl}: account ${s.providerUserId} with ${await s.sandbox.activityCount(s.providerUserId)} activities`,
+        `${providerName(s.providerId)} sandbox on ${s.sandbox.baseUrl}: account ${s.providerUserId} with ${await s.sandbox.activityCount(s.providerUserId)} activities${uploads}`,
       );
     }
     for (const id of realIds) say(`${providerName(id)}: real API with the credentials from the environment`);
@@ -129,6 +134,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       // On a terminal a person connects from the dashboard: start the backfill at once. Headless, the demo
       // runs each sync itself to show and check it.
       syncAfterConnect: !options.headless,
+      // whatever the policy says of matching on write (ADR 0024), the dashboard shows the demo user grouped
+      dedupeOnView: true,
       // on a terminal the demo syncs every 15 minutes (below): the dashboard shows when
       ...(options.headless ? {} : { syncIntervalMs: DEMO_SYNC_INTERVAL_MS }),
     });
@@ -212,7 +219,13 @@ async function driveFlow(input: {
 }): Promise<DemoReport> {
   const { trainlytics, sandboxes, say } = input;
   const problems: string[] = [];
-  const report: DemoReport = { ok: false, dashboardUrl: '', providers: [], problems };
+  const report: DemoReport = {
+    ok: false,
+    dashboardUrl: '',
+    providers: [],
+    timeline: { activities: 0, workouts: 0, shared: 0, garminUploads: 0 },
+    problems,
+  };
 
   // 1. Connect every sandbox account through the app's own routes.
   const connected: { sandbox: DemoSandbox; connectionId: number }[] = [];
@@ -331,10 +344,37 @@ async function driveFlow(input: {
       webhookActivities: webhookActivities.get(connectionId) ?? 0,
     });
   }
+  // 5. One timeline: the copies Garmin Connect uploaded to Strava are grouped with their Garmin originals.
+  report.timeline = await groupTimeline(trainlytics, input.userId, sandboxes);
+  const t = report.timeline;
+  say(
+    `One timeline: ${t.activities} activities are ${t.workouts} workouts; ${t.shared} of them came from two providers (shown once, both named)`,
+  );
+  if (t.shared < t.garminUploads && connected.length === sandboxes.length) {
+    problems.push(
+      `${t.garminUploads} Garmin activities were uploaded to Strava but only ${t.shared} workouts were grouped`,
+    );
+  }
   if (sandboxes.length === 0)
     problems.push('every provider has real credentials: nothing for the headless demo to drive');
   report.ok = problems.length === 0;
   return report;
+}
+
+/** Groups the user's copies (`Store.dedupe`) and counts the timeline: activities, workouts, shared workouts. */
+async function groupTimeline(trainlytics: Trainlytics, userId: number, sandboxes: DemoSandbox[]) {
+  const store = trainlytics.store;
+  await store.dedupe?.({ userId });
+  const activities = await store.countActivities({ userId });
+  const workouts = store.listCanonicalActivities
+    ? await store.listCanonicalActivities({ userId, limit: activities + 1 })
+    : [];
+  return {
+    activities,
+    workouts: store.listCanonicalActivities ? workouts.length : activities,
+    shared: workouts.filter((w) => new Set(w.providers).size > 1).length,
+    garminUploads: sandboxes.find((s) => s.fromGarmin)?.fromGarmin?.uploads ?? 0,
+  };
 }
 
 function describe(result: SyncResult): string {

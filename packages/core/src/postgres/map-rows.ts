@@ -154,6 +154,8 @@ export function toCanonicalActivityRow(row: JsonRow): CanonicalActivityRow {
     name: stringOrNull(row.name),
     sportType: (row.sport_type ?? 'other') as SportType,
     startDate: date(row.start_date),
+    startDateLocal: localDateTime(row.start_date_local),
+    utcOffsetS: numberOrNull(row.utc_offset_s),
     elapsedTimeS: numberOrNull(row.elapsed_time_s),
     movingTimeS: numberOrNull(row.moving_time_s),
     distanceM: numberOrNull(row.distance_m),

@@ -219,6 +219,9 @@ export interface CanonicalActivityRow {
   name: string | null;
   sportType: SportType;
   startDate: Date;
+  /** The wall-clock start where the workout took place (no zone), as in `ActivityRow`. */
+  startDateLocal: string | null;
+  utcOffsetS: number | null;
   elapsedTimeS: number | null;
   movingTimeS: number | null;
   distanceM: number | null;

@@ -63,7 +63,12 @@ export function runDedupeTests(ctx: DedupeSuiteContext): void {
       workout('g-2', 24 * 60, { sportType: 'ride', distanceM: 30_000 }),
     ]);
     await ctx.commit(strava, [
-      workout('s-1', 0, { name: 'Easy morning', raw: { external_id: 'garmin_push_21000000001' } }),
+      workout('s-1', 0, {
+        name: 'Easy morning',
+        startDateLocal: '2026-04-01T08:30:00',
+        utcOffsetS: 7200,
+        raw: { external_id: 'garmin_push_21000000001' },
+      }),
       // a run in the same minutes as the Garmin ride: another workout
       workout('s-2', 24 * 60 + 1, { distanceM: 9000 }),
     ]);
@@ -75,6 +80,8 @@ export function runDedupeTests(ctx: DedupeSuiteContext): void {
     ]);
     expect(rows[2]!.activityIds).toHaveLength(2);
     expect(rows[2]!.name).toBe('Run g-1');
+    // the wall-clock start only the Strava copy has (the dashboard's hover text)
+    expect([rows[2]!.startDateLocal, rows[2]!.utcOffsetS]).toEqual(['2026-04-01T08:30:00', 7200]);
     // the stored copies stay
     expect(await s.countActivities({ userId })).toBe(4);
     expect(await s.listCanonicalActivities!({ userId, limit: 1, before: at(24 * 60) })).toHaveLength(1);
