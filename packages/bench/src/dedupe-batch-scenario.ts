@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestDatabase } from '@trainlytics/core/testing';
 import type pg from 'pg';
 import { peakRssMiB } from './measure';
@@ -219,6 +220,39 @@ export async function measureBatchDedupe(users: number): Promise<DedupeBatchBenc
   } finally {
     await database.drop();
   }
+}
+
+/** Runs the scenario in its own process (its peak RSS is its own) and returns its Markdown for `npm run bench`. */
+export function runDedupeBatchBench(quick: boolean): Promise<string> {
+  const users = quick ? 100 : 10_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@trainlytics/source', fileURLToPath(import.meta.url), String(users)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`batch dedupe scenario failed (exit ${code})`));
+      resolve(formatDedupeBatch(JSON.parse(out.trim().split('\n').at(-1)!) as DedupeBatchBenchResult));
+    });
+  });
+}
+
+export function formatDedupeBatch(r: DedupeBatchBenchResult): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return [
+    '',
+    `### Batch dedupe, checked (${n(r.users)} users, ${n(r.activities)} activities, 3 providers)`,
+    '',
+    '| load | batch | pairs found / expected | wrong pairs | Node peak RSS | backend private / peak RSS | temp files | load average |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${s(r.loadMs)} | ${s(r.batchMs)} (${n(r.activitiesPerSecond)}/s) | ${n(r.pairsFound)} / ${n(r.pairsExpected)} | ${r.wrongPairs} | ${r.nodePeakRssMiB} MiB | ${r.backendPeakAnonMiB ?? '—'} / ${r.backendVmHwmMiB ?? '—'} MiB | ${r.tempMiB} MiB | ${r.load[0]} → ${r.load[1]} |`,
+  ].join('\n');
 }
 
 // `node --import tsx --conditions=@trainlytics/source src/dedupe-batch-scenario.ts <users>`: one JSON line.

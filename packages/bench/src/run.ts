@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDedupeBatchBench } from './dedupe-batch-scenario';
 import { runDedupeBench } from './dedupe-scenario';
 import { formatIncrementalRequests, runIncrementalRequests } from './incremental-requests';
 import { formatReport } from './report';
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
-  const report = `${formatReport(results, machine)}\n\n${formatIncrementalRequests(await runIncrementalRequests())}${await runDedupeBench(quick)}`;
+  const report = `${formatReport(results, machine)}\n\n${formatIncrementalRequests(await runIncrementalRequests())}${await runDedupeBench(quick)}\n${await runDedupeBatchBench(quick)}`;
   process.stdout.write(`${report}\n`);
   const dir = path.resolve(here, '../results');
   await mkdir(dir, { recursive: true });
