@@ -123,7 +123,9 @@ export function decodeSamples(bytes: Uint8Array): Pick<ActivityStreams, 'time' |
   const input = new ByteReader(bytes);
   const version = input.byte();
   if (version !== 1 && version !== 2) {
-    throw new SampleCodecError(`Unknown sample encoding version ${version} (this release reads versions 1 and 2)`);
+    throw new SampleCodecError(
+      `Unknown sample encoding version ${version} (this release reads versions 1 and 2)`,
+    );
   }
   const n = input.varint();
   const time = readNumericColumn(input, n, version) as number[];
@@ -209,7 +211,11 @@ function zigzagSize(delta: number): number {
 }
 
 /** The decimal mode's integers into `ints` and their bytes, or -1 when no power of ten keeps every value. */
-function decimalCandidate(values: Float64Array, count: number, ints: Float64Array): { digits: number; size: number } | null {
+function decimalCandidate(
+  values: Float64Array,
+  count: number,
+  ints: Float64Array,
+): { digits: number; size: number } | null {
   let digits = 0;
   for (let i = 0; i < count; i++) {
     const v = values[i] as number;
@@ -318,7 +324,8 @@ function readNumericValues(
   version: number,
 ): Array<number | null> {
   const mode = input.byte();
-  const known = mode <= MAX_DIGITS || mode === FLOAT64 || (version >= 2 && (mode === FLOAT32 || mode === SEMICIRCLES));
+  const known =
+    mode <= MAX_DIGITS || mode === FLOAT64 || (version >= 2 && (mode === FLOAT32 || mode === SEMICIRCLES));
   if (!known) throw new SampleCodecError('Corrupt column mode in the sample encoding');
   const values: Array<number | null> = new Array(n);
   let previous = 0;
@@ -331,7 +338,11 @@ function readNumericValues(
     } else {
       previous += input.zigzag();
       values[i] =
-        mode === FLOAT32 ? float32FromKey(previous) : mode === SEMICIRCLES ? previous * SEMICIRCLE : previous / scale;
+        mode === FLOAT32
+          ? float32FromKey(previous)
+          : mode === SEMICIRCLES
+            ? previous * SEMICIRCLE
+            : previous / scale;
     }
   }
   return values;
