@@ -16,6 +16,8 @@ import {
  *   - float32 (mode 32, version 2): values with `Math.fround(v) === v` (Garmin's 32-bit floats widened to
  *     doubles, `314.20001220703125`) as their float32 bit pattern mapped to an ordered integer (sign-magnitude
  *     to two's complement, so a value crossing zero moves by a few units);
+ *   - float32-decimal (modes 40–49, version 2): `n` with `Math.fround(n / 10^d) === v` (a device's
+ *     decimal reading, 0.01 m or 0.001 m/s, stored as float32: Garmin's distance and speed);
  *   - semicircles (mode 33, version 2): `s` with `s * (180 / 2^31) === v` (Garmin positions converted from
  *     semicircles);
  *   - float64 (mode 255): raw little-endian doubles, for anything else.
@@ -39,6 +41,8 @@ export const SAMPLE_CODEC_VERSION = 2;
 const MAX_DIGITS = 9;
 const FLOAT32 = 32;
 const SEMICIRCLES = 33;
+/** Modes 40–49: float32-decimal at 0–9 digits. */
+const FLOAT32_DECIMAL = 40;
 const FLOAT64 = 255;
 const MAX_SCALED = 2 ** 50;
 const POWERS = Array.from({ length: MAX_DIGITS + 1 }, (_, d) => 10 ** d);
@@ -56,6 +60,7 @@ interface Scratch {
   decimal: Float64Array;
   semicircles: Float64Array;
   float32: Float64Array;
+  narrow: Float64Array;
 }
 
 let cached: Scratch | null = null;
@@ -68,6 +73,7 @@ function scratchFor(n: number): Scratch {
     decimal: new Float64Array(n),
     semicircles: new Float64Array(n),
     float32: new Float64Array(n),
+    narrow: new Float64Array(n),
   };
   return cached;
 }
@@ -210,17 +216,25 @@ function zigzagSize(delta: number): number {
   return bytes;
 }
 
-/** The decimal mode's integers into `ints` and their bytes, or -1 when no power of ten keeps every value. */
+/**
+ * The decimal mode's integers into `ints` and their bytes, or null when no power of ten keeps every value.
+ * `narrow`: the float32-decimal mode, where a value is `Math.fround(n / 10^d)` (a decimal a device rounded to
+ * float32), else `n / 10^d`.
+ */
 function decimalCandidate(
   values: Float64Array,
   count: number,
   ints: Float64Array,
+  narrow: boolean,
 ): { digits: number; size: number } | null {
   let digits = 0;
   for (let i = 0; i < count; i++) {
     const v = values[i] as number;
     if (v === 0 && 1 / v < 0) return null; // -0 has no integer form
-    while (Math.round(v * (POWERS[digits] as number)) / (POWERS[digits] as number) !== v) {
+    for (;;) {
+      const scale = POWERS[digits] as number;
+      const back = Math.round(v * scale) / scale;
+      if ((narrow ? Math.fround(back) : back) === v) break;
       if (++digits > MAX_DIGITS) return null; // NaN and ±Infinity end here too
     }
   }
@@ -230,8 +244,9 @@ function decimalCandidate(
   for (let i = 0; i < count; i++) {
     const v = values[i] as number;
     const scaled = Math.round(v * scale);
+    const back = scaled / scale;
     // exact at its own digits is not always exact at the common scale; and it must stay a safe integer
-    if (scaled / scale !== v || scaled > MAX_SCALED || scaled < -MAX_SCALED) return null;
+    if ((narrow ? Math.fround(back) : back) !== v || scaled > MAX_SCALED || scaled < -MAX_SCALED) return null;
     ints[i] = scaled;
     size += zigzagSize(scaled - previous);
     previous = scaled;
@@ -288,7 +303,7 @@ function writeNumericValues(out: ByteWriter, count: number, scratch: Scratch) {
   let mode = FLOAT64;
   let best = count * 8;
   let ints: Float64Array | null = null;
-  const decimal = decimalCandidate(values, count, scratch.decimal);
+  const decimal = decimalCandidate(values, count, scratch.decimal, false);
   if (decimal && decimal.size < best) {
     mode = decimal.digits;
     best = decimal.size;
@@ -308,6 +323,12 @@ function writeNumericValues(out: ByteWriter, count: number, scratch: Scratch) {
       best = float32;
       ints = scratch.float32;
     }
+    const narrow = float32 >= 0 ? decimalCandidate(values, count, scratch.narrow, true) : null;
+    if (narrow && narrow.size < best) {
+      mode = FLOAT32_DECIMAL + narrow.digits;
+      best = narrow.size;
+      ints = scratch.narrow;
+    }
   }
   out.byte(mode);
   if (ints === null) {
@@ -324,12 +345,16 @@ function readNumericValues(
   version: number,
 ): Array<number | null> {
   const mode = input.byte();
+  const narrow = mode >= FLOAT32_DECIMAL && mode <= FLOAT32_DECIMAL + MAX_DIGITS;
   const known =
-    mode <= MAX_DIGITS || mode === FLOAT64 || (version >= 2 && (mode === FLOAT32 || mode === SEMICIRCLES));
+    mode <= MAX_DIGITS ||
+    mode === FLOAT64 ||
+    (version >= 2 && (mode === FLOAT32 || mode === SEMICIRCLES || narrow));
   if (!known) throw new SampleCodecError('Corrupt column mode in the sample encoding');
   const values: Array<number | null> = new Array(n);
   let previous = 0;
-  const scale = mode <= MAX_DIGITS ? (POWERS[mode] as number) : 1;
+  const scale =
+    mode <= MAX_DIGITS ? (POWERS[mode] as number) : narrow ? (POWERS[mode - FLOAT32_DECIMAL] as number) : 1;
   for (let i = 0; i < n; i++) {
     if (presence && !isSet(presence, i)) {
       values[i] = null;
@@ -342,7 +367,9 @@ function readNumericValues(
           ? float32FromKey(previous)
           : mode === SEMICIRCLES
             ? previous * SEMICIRCLE
-            : previous / scale;
+            : narrow
+              ? Math.fround(previous / scale)
+              : previous / scale;
     }
   }
   return values;
