@@ -227,31 +227,29 @@ function decimalCandidate(
   ints: Float64Array,
   narrow: boolean,
 ): { digits: number; size: number } | null {
+  // one pass at the digits seen so far; a value needing more digits restarts it (at most MAX_DIGITS times)
   let digits = 0;
-  for (let i = 0; i < count; i++) {
-    const v = values[i] as number;
-    if (v === 0 && 1 / v < 0) return null; // -0 has no integer form
-    for (;;) {
-      const scale = POWERS[digits] as number;
-      const back = Math.round(v * scale) / scale;
-      if ((narrow ? Math.fround(back) : back) === v) break;
-      if (++digits > MAX_DIGITS) return null; // NaN and ±Infinity end here too
+  restart: for (;;) {
+    const scale = POWERS[digits] as number;
+    let size = 0;
+    let previous = 0;
+    for (let i = 0; i < count; i++) {
+      const v = values[i] as number;
+      const scaled = Math.round(v * scale);
+      const back = scaled / scale;
+      if ((narrow ? Math.fround(back) : back) !== v) {
+        // NaN and ±Infinity end here too
+        if (++digits > MAX_DIGITS) return null;
+        continue restart;
+      }
+      // -0 has no integer form; the integer must stay safe
+      if (scaled > MAX_SCALED || scaled < -MAX_SCALED || (v === 0 && 1 / v < 0)) return null;
+      ints[i] = scaled;
+      size += zigzagSize(scaled - previous);
+      previous = scaled;
     }
+    return { digits, size };
   }
-  const scale = POWERS[digits] as number;
-  let size = 0;
-  let previous = 0;
-  for (let i = 0; i < count; i++) {
-    const v = values[i] as number;
-    const scaled = Math.round(v * scale);
-    const back = scaled / scale;
-    // exact at its own digits is not always exact at the common scale; and it must stay a safe integer
-    if ((narrow ? Math.fround(back) : back) !== v || scaled > MAX_SCALED || scaled < -MAX_SCALED) return null;
-    ints[i] = scaled;
-    size += zigzagSize(scaled - previous);
-    previous = scaled;
-  }
-  return { digits, size };
 }
 
 function semicircleCandidate(values: Float64Array, count: number, ints: Float64Array): number {
