@@ -2,23 +2,48 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_CHANNEL_NAMES, type SampleChannels } from '../../src/model/activity-streams';
 import { decodeSamples, encodeSamples, SampleCodecError } from '../../src/streams/sample-codec';
+import v1Fixture from '../fixtures/sample-codec-v1.json';
+
+const SEMICIRCLE = 180 / 2 ** 31;
 
 /** Any double JSON can carry, plus awkward ones (subnormals, huge, many digits). */
 const jsonNumber = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constant(-0),
+  // Garmin: 32-bit floats widened to doubles, positions converted from semicircles
+  fc.float({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((s) => s * SEMICIRCLE),
+  // decimals at scales 0–7
+  fc
+    .tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 0, max: 7 }))
+    .map(([n, d]) => n / 10 ** d),
+  fc.double({ min: -1e-300, max: 1e-300, noNaN: true }),
+  fc.constantFrom(1.7976931348623157e308, -5e-324, 2 ** 53, -(2 ** 53) - 2),
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n / 10),
   fc.integer({ min: -90_000_000, max: 90_000_000 }).map((n) => n / 1e6),
   fc.integer(),
 );
 
+/** A column of one kind (so the float32, semicircle and decimal modes are each chosen), or of mixed kinds. */
+const columnValue = fc.constantFrom<fc.Arbitrary<number>>(
+  jsonNumber,
+  fc.float({ noNaN: true, noDefaultInfinity: true }),
+  fc.float({ min: -100, max: 100, noNaN: true }),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((s) => s * SEMICIRCLE),
+  fc
+    .integer({ min: 0, max: 7 })
+    .chain((d) => fc.integer({ min: -(10 ** 8), max: 10 ** 8 }).map((n) => n / 10 ** d)),
+);
+
 function channelsArb(n: number): fc.Arbitrary<SampleChannels> {
-  const numbers = fc.array(fc.option(jsonNumber, { nil: null, freq: 4 }), { minLength: n, maxLength: n });
+  const numbers = columnValue.chain((value) =>
+    fc.array(fc.option(value, { nil: null, freq: 4 }), { minLength: n, maxLength: n }),
+  );
   return fc.record(
     {
-      latlng: fc.array(fc.option(fc.tuple(jsonNumber, jsonNumber), { nil: null, freq: 4 }), {
-        minLength: n,
-        maxLength: n,
-      }),
+      latlng: columnValue.chain((value) =>
+        fc.array(fc.option(fc.tuple(value, value), { nil: null, freq: 4 }), { minLength: n, maxLength: n }),
+      ),
       distance: numbers,
       altitude: numbers,
       speed: numbers,
@@ -35,7 +60,7 @@ function channelsArb(n: number): fc.Arbitrary<SampleChannels> {
 
 const streamsArb = fc.integer({ min: 0, max: 60 }).chain((n) =>
   fc.record({
-    time: fc.array(fc.oneof(fc.nat(), jsonNumber), { minLength: n, maxLength: n }),
+    time: columnValue.chain((value) => fc.array(fc.oneof(fc.nat(), value), { minLength: n, maxLength: n })),
     channels: channelsArb(n),
   }),
 );
@@ -65,8 +90,67 @@ describe('sample codec', () => {
           });
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
+  });
+
+  it('reads version-1 encodings written by earlier releases (fixture from the version-1 encoder)', () => {
+    const bytes = new Uint8Array(Buffer.from(v1Fixture.hex, 'hex'));
+    expect(bytes[0]).toBe(1);
+    expect(decodeSamples(bytes)).toEqual(v1Fixture.streams);
+    // and writes version 2 for the same samples, which reads back the same
+    const again = encodeSamples(v1Fixture.streams as never);
+    expect(again[0]).toBe(2);
+    expect(decodeSamples(again)).toEqual(v1Fixture.streams);
+  });
+
+  it('refuses an unknown version and a version-2 mode in a version-1 encoding', () => {
+    const bytes = new Uint8Array(Buffer.from(v1Fixture.hex, 'hex'));
+    expect(() => decodeSamples(Uint8Array.of(3, ...bytes.subarray(1)))).toThrow(/version 3/);
+    // version 1 · 1 sample · time: no gaps, mode 32 (float32, version 2 only)
+    expect(() => decodeSamples(Uint8Array.of(1, 1, 0, 32, 0, 0))).toThrow(/Corrupt column mode/);
+    expect(decodeSamples(Uint8Array.of(2, 1, 0, 32, 0, 0))).toEqual({ time: [0], channels: {} });
+  });
+
+  it('stores a float32-exact series that moves by small steps in at most 2 bytes a value (Garmin altitude at 0.2 m)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 200, max: 2000 }),
+        fc.integer({ min: 1300, max: 8000 }), // stays above 16 m: n steps of at most 0.6 m
+        fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 100, maxLength: 100 }),
+        (n, start, steps) => {
+          let units = start * 5;
+          const altitude = Array.from({ length: n }, (_, i) => {
+            units += steps[i % steps.length] as number;
+            return Math.fround(units / 5);
+          });
+          const time = Array.from({ length: n }, (_, i) => i);
+          const bytes = encodeSamples({ time, channels: { altitude } });
+          const alone = encodeSamples({ time, channels: {} });
+          // float32 keys of values a few tenths apart (above 16 m) differ by < 2^13: two-byte varints;
+          // plus channel index, presence and mode bytes and the first value (five bytes at most)
+          expect(bytes.length - alone.length).toBeLessThanOrEqual(8 + 2 * n);
+          expect(decodeSamples(bytes).channels.altitude).toEqual(altitude);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('stores Garmin positions (semicircles in degrees) in under 3 bytes a coordinate at 1 Hz', () => {
+    const n = 3600;
+    let lat = Math.round(45 / SEMICIRCLE);
+    let lng = Math.round(5 / SEMICIRCLE);
+    const latlng = Array.from({ length: n }, (_, i) => {
+      lat += 300 + (i % 7) * 20;
+      lng += 250 - (i % 5) * 30;
+      return [lat * SEMICIRCLE, lng * SEMICIRCLE] as const;
+    });
+    const time = Array.from({ length: n }, (_, i) => i);
+    const bytes = encodeSamples({ time, channels: { latlng } });
+    const alone = encodeSamples({ time, channels: {} });
+    expect((bytes.length - alone.length) / (2 * n)).toBeLessThan(3);
+    expect(decodeSamples(bytes).channels.latlng).toEqual(latlng);
   });
 
   it('never reads past its input: every truncation of an encoding is refused with SampleCodecError', () => {
