@@ -53,5 +53,5 @@ describe('the detail suite’s checks on the Garmin mapping, any generated activ
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 });

@@ -53,5 +53,5 @@ describe('the detail suite’s checks on the Polar mapping, any generated exerci
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 });

@@ -174,14 +174,18 @@ export function recordedExerciseSamples(
   const instants = [...new Set(series.flatMap((s) => s.values.map((_, i) => i * s.rate)))].sort(
     (a, b) => a - b,
   );
-  const halfStep = Math.min(...series.map((s) => s.rate)) / 2;
+  // every series is recorded at one rate (see generateExerciseDetail): the instants are its multiples
+  const step = Math.min(...series.map((s) => s.rate));
+  const isInstant = new Set(instants);
   const onInstant = new Map<number, readonly [number, number]>();
   const own: Array<{ t: number; point: readonly [number, number] }> = [];
   for (const p of detail.route) {
     const t = Math.round(Number(/^PT([\d.]+)S$/.exec(p.time)?.[1]) * 1000) / 1000;
     const point = [p.latitude, p.longitude] as const;
-    const near = instants.filter((u) => Math.abs(u - t) <= halfStep);
-    const nearest = near.sort((a, b) => Math.abs(a - t) - Math.abs(b - t) || a - b)[0];
+    const below = Math.floor(t / step) * step;
+    const nearest = [below, below + step]
+      .filter((u) => isInstant.has(u) && Math.abs(u - t) <= step / 2)
+      .sort((a, b) => Math.abs(a - t) - Math.abs(b - t) || a - b)[0];
     if (nearest !== undefined && !onInstant.has(nearest)) onInstant.set(nearest, point);
     else own.push({ t, point });
   }
