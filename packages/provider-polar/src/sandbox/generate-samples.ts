@@ -134,8 +134,11 @@ export function generateExerciseDetail(facts: ExerciseFacts): SandboxExerciseDet
   return { samples, route, heart_rate_zones };
 }
 
-/** Sample types with a channel in core's model (appendix "Exercise sample types"); RR intervals have none. */
-const CHANNEL_OF_TYPE: Record<string, Exclude<keyof SampleChannels, 'latlng' | 'moving' | 'grade'>> = {
+/**
+ * Sample types with a channel in core's model (AccessLink appendix "Exercise sample types"; speed in km/h),
+ * the sandbox's own reading of the reference (the plugin has its own): RR intervals (11) and the rest have none.
+ */
+export const CHANNEL_OF_TYPE: Record<string, Exclude<keyof SampleChannels, 'latlng' | 'moving' | 'grade'>> = {
   '0': 'heartrate',
   '1': 'speed',
   '2': 'cadence',
