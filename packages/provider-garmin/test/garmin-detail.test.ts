@@ -12,6 +12,13 @@ import { generateActivityDetails, recordedActivityDetail } from '../src/sandbox/
 // recorded channels and values (timer pauses, recording gaps, GPS dropouts included), lossless through the
 // codec and the store. The activity summaries arrive by the `activity.created` push (summaries only).
 runProviderDetailSuite({ name: 'garmin', startSandbox: () => startGarminSandbox() });
+// The same by ping: the notification carries a callbackURL the plugin pulls (`streams.fetchDelivered`), so an
+// activity costs 2 requests, the backfill request and the callback pull (the plugin declares the fewest, 1).
+runProviderDetailSuite({
+  name: 'garmin (ping)',
+  startSandbox: () => startGarminSandbox({ notificationMode: 'ping' }),
+  requestsPerActivity: 2,
+});
 
 describe('the detail suite’s checks on the Garmin mapping, any generated activity', () => {
   const history = new GeneratedHistory({
