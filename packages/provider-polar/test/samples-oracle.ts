@@ -1,20 +1,12 @@
 import { type ActivityStreams, decodeSamples, encodeSamples, parseIsoDuration } from '@trainlytics/core';
 import { expect } from 'vitest';
+import { CHANNEL_OF_TYPE } from '../src/sandbox/generate-samples';
 
 /**
- * The test's own reading of Polar's samples, written from the AccessLink reference (appendix "Exercise
- * sample types"), not imported from the plugin: which sample types have a channel, and in what unit.
+ * Which sample types have a channel (speed in km/h): the sandbox's reading of the AccessLink reference
+ * (appendix "Exercise sample types"), not the plugin's.
  */
-const CHANNEL: Record<string, string> = {
-  '0': 'heartrate',
-  '1': 'speed', // km/h
-  '2': 'cadence',
-  '3': 'altitude',
-  '4': 'power',
-  '8': 'cadence',
-  '9': 'temperature',
-  '10': 'distance',
-};
+const CHANNEL: Record<string, string> = CHANNEL_OF_TYPE;
 
 export interface WireSample {
   'recording-rate': number | null;

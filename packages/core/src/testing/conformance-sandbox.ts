@@ -91,6 +91,12 @@ export interface SandboxRecordedActivity {
    * channels the device had (`null` where it recorded a sample without that value). The suite expects
    * these values (equal up to floating-point rounding, so a documented unit conversion may be done in any
    * order) — no channel dropped, misaligned, converted wrongly, invented or zero-filled. Null for `manual`.
+   *
+   * Where the provider's format leaves a normalization choice, the plugin's ADR documents the rule and the
+   * sandbox applies that rule itself (never the plugin's code) to what it serves: Polar's speed in m/s to one
+   * decimal more than the km/h it serves, and its route points (at millisecond offsets) on the nearest sample
+   * instant within half a recording interval, else on an instant of their own (ADR 0034); Garmin's `moving`
+   * from `movingDurationInSeconds` growing, its timer pauses and recording gaps as jumps in `time` (ADR 0033).
    */
   recorded: Pick<ActivityStreams, 'time' | 'channels'> | null;
 }

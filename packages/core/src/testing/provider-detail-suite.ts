@@ -33,6 +33,12 @@ export interface ProviderDetailSuiteOptions {
   createDatabase?: () => Promise<ConformanceDatabase>;
   /** Outdoor recordings checked (default 4): devices vary between them, every one must hold. */
   outdoorRecordings?: number;
+  /**
+   * The requests one activity costs with this sandbox's configuration, when that is more than the plugin's
+   * `streams.requestsPerActivity` (the fewest, ADR 0030): Garmin by ping costs 2, the backfill request and
+   * the callback pull, where a push costs the 1 it declares. Default: `requestsPerActivity`; never fewer.
+   */
+  requestsPerActivity?: number;
 }
 
 /** One recorded activity, stored, and what asking for its detail did. */
@@ -76,8 +82,9 @@ interface Outcome {
  * - the sample codec and the store give them back exactly: `decodeSamples(encodeSamples(s))`, the store's
  *   read, and the `activity_streams.samples` bytes as stored all equal what the plugin returned;
  * - the sandbox received exactly `requestsPerActivity` requests per recorded activity (for push: the request
- *   plus whatever the plugin pulls while handling the delivery), `detail.requests` agrees (pull), and a
- *   second call makes none;
+ *   plus whatever the plugin pulls while handling the delivery; `options.requestsPerActivity` when the
+ *   sandbox's configuration costs more than the plugin's declared fewest, e.g. Garmin by ping),
+ *   `detail.requests` agrees (pull), and a second call makes none;
  * - a `manual` activity ends `none` (remembered: asking again costs nothing); an `indoor` one has no
  *   `latlng` and no route.
  */
@@ -256,7 +263,12 @@ export function runProviderDetailSuite(options: ProviderDetailSuiteOptions): voi
     });
 
     it('costs exactly requestsPerActivity requests per activity, and nothing once stored', async () => {
-      const perActivity = provider.streams!.requestsPerActivity;
+      const declared = provider.streams!.requestsPerActivity;
+      const perActivity = options.requestsPerActivity ?? declared;
+      expect(
+        perActivity,
+        'the suite’s requestsPerActivity is below the plugin’s fewest',
+      ).toBeGreaterThanOrEqual(declared);
       for (const activity of withSamples()) {
         const o = await outcome(activity);
         expect(o.sandboxRequests, `requests at the sandbox for ${activity.providerActivityId}`).toBe(

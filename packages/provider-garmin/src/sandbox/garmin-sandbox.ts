@@ -13,11 +13,14 @@ import {
   type ConformanceWebhookEvent,
   handleSandboxControl,
   type SandboxFaults,
+  type SandboxRecordedActivity,
+  type SandboxRecording,
+  type SandboxStreamsControl,
   type SandboxWebhookResponse,
   toSandboxWebhookResponse,
 } from '@trainlytics/core/testing';
 import { type GarminProvider, garmin } from '../garmin-provider';
-import { generateActivityDetails } from './generate-activity-details';
+import { generateActivityDetails, recordedActivityDetail } from './generate-activity-details';
 import { GARMIN_PERMISSIONS, renderConsentPage, renderErrorPage } from './sandbox-consent-page';
 import { type GarminSummaryPayload, GeneratedHistory, type StoredSummary } from './sandbox-history';
 
@@ -399,6 +402,80 @@ export class GarminSandbox implements ConformanceSandbox {
       summary: { ...found.summary, ...patch, summaryId },
       uploadTimeInSeconds: options.uploadTimeInSeconds ?? this.nowS(),
     });
+  }
+
+  /**
+   * The provider detail suite's side (`SandboxStreamsControl`, issue 14): `addRecordedActivity` adds an
+   * activity uploaded now whose recording is of the given kind, and `deliverRequestedStreams` sends the
+   * Activity Details backfill the plugin requested for it (see the methods).
+   */
+  readonly streams: SandboxStreamsControl = {
+    addRecordedActivity: (providerUserId, { recording }) =>
+      this.addRecordedActivity(providerUserId, recording),
+    deliverRequestedStreams: (providerUserId, providerActivityId) =>
+      this.deliverRequestedDetails(providerUserId, providerActivityId),
+  };
+
+  /**
+   * Adds one activity that ends now and is uploaded now, recorded `outdoor` (GPS: any outdoor sport but a
+   * pool swim), `indoor` (no GPS: a treadmill, a trainer, a pool, …) or `manual` (entered by hand: no
+   * Activity Details), and returns what its Activity Details recorded in core's terms (null for manual).
+   * Its sport and device come from the first generated activity of that kind from its index on whose start
+   * no other added activity shares, under its own id, so consecutive calls vary sports and devices. Activities longer than four hours are skipped
+   * (thousands of samples are enough). No notification is sent.
+   */
+  async addRecordedActivity(
+    providerUserId: string,
+    recording: SandboxRecording,
+  ): Promise<SandboxRecordedActivity> {
+    const user = this.user(providerUserId);
+    const now = this.nowS();
+    const index = user.history.count + user.extras.length;
+    const own = user.history.activityEndingAt(index, now - 60);
+    for (let k = index; k < index + 1000; k++) {
+      const candidate = user.history.activityEndingAt(k, now - 60);
+      const kind: SandboxRecording = candidate.manual
+        ? 'manual'
+        : candidate.startingLatitudeInDegree !== undefined && candidate.activityType !== 'LAP_SWIMMING'
+          ? 'outdoor'
+          : 'indoor';
+      if (kind !== recording || candidate.durationInSeconds > 4 * 3600) continue;
+      // a start no other added activity has (within the plugin's backfill window), so the backfill
+      // requested for this activity's details delivers this activity's only
+      const start = candidate.startTimeInSeconds;
+      if (user.extras.some((s) => Math.abs(s.summary.startTimeInSeconds - start) <= 2)) continue;
+      const summary = { ...candidate, summaryId: own.summaryId, activityId: own.activityId };
+      user.extras.push({ summary, uploadTimeInSeconds: now });
+      const detail = generateActivityDetails(summary);
+      return {
+        providerActivityId: summary.summaryId,
+        recorded: detail ? recordedActivityDetail(detail) : null,
+      };
+    }
+    throw new Error(`Garmin sandbox: no ${recording} activity among the next generated ones`);
+  }
+
+  /**
+   * The Activity Details Garmin sends once a backfill the plugin requested (`GET /backfill/activityDetails`)
+   * for the activity's start is ready: every such pending backfill of the user is taken (not delivered
+   * again) and turned into its notifications, as `takeNotifications` does — a push carrying the samples, or
+   * a ping whose `callbackURL` the plugin pulls, per `notificationMode`. Nothing when none was requested.
+   */
+  async deliverRequestedDetails(providerUserId: string, providerActivityId: string): Promise<Request[]> {
+    const user = this.user(providerUserId);
+    const found = this.findSummary(user, providerActivityId);
+    if (!found) throw new Error(`Garmin sandbox user ${user.userId} has no summary ${providerActivityId}`);
+    const start = found.summary.startTimeInSeconds;
+    const bounds = this.options.windowBounds ?? '[)';
+    const requested = this.pending.filter(
+      (p) =>
+        p.kind === 'backfill' &&
+        p.summaryType === 'activityDetails' &&
+        p.userId === user.userId &&
+        this.inWindow(start, p.start, p.end, bounds),
+    );
+    this.pending = this.pending.filter((p) => !requested.includes(p));
+    return requested.flatMap((p) => this.requestsFor(p, {}).requests);
   }
 
   /** Deletes an activity in Garmin Connect (Garmin sends no notification for it). */

@@ -1,3 +1,4 @@
+import type { ActivityStreams, SampleChannels } from '@trainlytics/core';
 import { type GarminSummaryPayload, unitRandom } from './sandbox-history';
 
 /**
@@ -114,4 +115,53 @@ export function generateActivityDetails(summary: GarminSummaryPayload): SandboxA
     samples,
     laps,
   };
+}
+
+/** The sample fields the device recorded its cadence in, by sport (an activity has one of them). */
+const CADENCE_FIELDS = ['bikeCadenceInRPM', 'stepsPerMinute', 'swimCadenceInStrokesPerMinute'] as const;
+
+/**
+ * What an Activity Details summary the sandbox serves recorded, in core's channel names and units (for the
+ * provider detail suite, `SandboxStreamsControl`), read from the served samples themselves: Garmin's
+ * sample fields are already in the model's units (degrees, metres, m/s, bpm, W, °C, per minute), so each
+ * served value is the recorded one. `time` is seconds from the summary's start (a timer pause shows as a
+ * jump), `latlng` needs both coordinates, a field no sample has is no channel, a sample without it is a
+ * gap (null); `moving` is whether the moving time (`movingDurationInSeconds`) grew since the previous
+ * sample (unknown for the first). Garmin writes no grade.
+ */
+export function recordedActivityDetail(
+  detail: SandboxActivityDetail,
+): Pick<ActivityStreams, 'time' | 'channels'> {
+  const start = Number(detail.summary.startTimeInSeconds);
+  const samples = detail.samples;
+  const column = (field: string) =>
+    samples.some((s) => s[field] !== undefined) ? samples.map((s) => s[field] ?? null) : undefined;
+  const channels: SampleChannels = {};
+  if (samples.some((s) => s.latitudeInDegree !== undefined)) {
+    channels.latlng = samples.map((s) =>
+      s.latitudeInDegree === undefined || s.longitudeInDegree === undefined
+        ? null
+        : ([s.latitudeInDegree, s.longitudeInDegree] as const),
+    );
+  }
+  const set = (channel: Exclude<keyof SampleChannels, 'latlng' | 'moving'>, field: string) => {
+    const values = column(field);
+    if (values) channels[channel] = values;
+  };
+  set('distance', 'totalDistanceInMeters');
+  set('altitude', 'elevationInMeters');
+  set('speed', 'speedMetersPerSecond');
+  set('heartrate', 'heartRate');
+  set('power', 'powerInWatts');
+  set('temperature', 'airTemperatureCelcius');
+  const cadence = CADENCE_FIELDS.find((field) => column(field));
+  if (cadence) set('cadence', cadence);
+  const moved = column('movingDurationInSeconds');
+  if (moved) {
+    channels.moving = moved.map((m, i) => {
+      const before = i === 0 ? null : moved[i - 1];
+      return m === null || before === null || before === undefined ? null : m > before;
+    });
+  }
+  return { time: samples.map((s) => (s.startTimeInSeconds as number) - start), channels };
 }

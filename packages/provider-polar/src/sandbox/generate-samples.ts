@@ -1,3 +1,4 @@
+import type { ActivityStreams, SampleChannels } from '@trainlytics/core';
 import type { ExerciseFacts } from './polar-history';
 import { hash32, randomFor } from './sandbox-random';
 
@@ -131,4 +132,77 @@ export function generateExerciseDetail(facts: ExerciseFacts): SandboxExerciseDet
     }
   }
   return { samples, route, heart_rate_zones };
+}
+
+/**
+ * Sample types with a channel in core's model (AccessLink appendix "Exercise sample types"; speed in km/h),
+ * the sandbox's own reading of the reference (the plugin has its own): RR intervals (11) and the rest have none.
+ */
+export const CHANNEL_OF_TYPE: Record<string, Exclude<keyof SampleChannels, 'latlng' | 'moving' | 'grade'>> = {
+  '0': 'heartrate',
+  '1': 'speed',
+  '2': 'cadence',
+  '3': 'altitude',
+  '4': 'power',
+  '8': 'cadence',
+  '9': 'temperature',
+  '10': 'distance',
+};
+
+/**
+ * What a served exercise detail recorded, in core's channel names and units (for the provider detail
+ * suite, `SandboxStreamsControl`), read from the served samples and route as ADR 0034 documents their
+ * normalization — the parts that are a documented rule rather than a plain unit:
+ * - sample `i` of a series is at `i × recording-rate` seconds; an empty or `NULL` entry is a gap (null);
+ * - speed is served in km/h with one decimal: in m/s it carries two (`round(km/h ÷ 3.6, 2)`, so that
+ *   `× 3.6` rounded to one decimal gives Polar's value back);
+ * - a route point sits on the nearest sample instant within half a recording interval that has no point
+ *   yet (the earlier instant on a tie), else on an instant of its own (its offset to the millisecond),
+ *   where the series have no value. Null for a manual entry (no samples, no route).
+ */
+export function recordedExerciseSamples(
+  detail: SandboxExerciseDetail,
+): Pick<ActivityStreams, 'time' | 'channels'> | null {
+  if (detail.samples.length === 0 && detail.route.length === 0) return null;
+  const series = detail.samples.flatMap((s) => {
+    const channel = CHANNEL_OF_TYPE[s['sample-type']];
+    if (!channel || s['recording-rate'] === null) return [];
+    const values = s.data.split(',').map((v) => (v === '' || v === 'NULL' ? null : Number(v)));
+    const inUnits =
+      channel === 'speed'
+        ? values.map((v) => (v === null ? null : Math.round((v / 3.6) * 100) / 100))
+        : values;
+    return [{ channel, rate: s['recording-rate'], values: inUnits }];
+  });
+  const instants = [...new Set(series.flatMap((s) => s.values.map((_, i) => i * s.rate)))].sort(
+    (a, b) => a - b,
+  );
+  // every series is recorded at one rate (see generateExerciseDetail): the instants are its multiples
+  const step = Math.min(...series.map((s) => s.rate));
+  const isInstant = new Set(instants);
+  const onInstant = new Map<number, readonly [number, number]>();
+  const own: Array<{ t: number; point: readonly [number, number] }> = [];
+  for (const p of detail.route) {
+    const t = Math.round(Number(/^PT([\d.]+)S$/.exec(p.time)?.[1]) * 1000) / 1000;
+    const point = [p.latitude, p.longitude] as const;
+    const below = Math.floor(t / step) * step;
+    const nearest = [below, below + step]
+      .filter((u) => isInstant.has(u) && Math.abs(u - t) <= step / 2)
+      .sort((a, b) => Math.abs(a - t) - Math.abs(b - t) || a - b)[0];
+    if (nearest !== undefined && !onInstant.has(nearest)) onInstant.set(nearest, point);
+    else own.push({ t, point });
+  }
+  const rows = [
+    ...instants.map((t) => ({ t, sample: true, point: onInstant.get(t) ?? null })),
+    ...own.map(({ t, point }) => ({ t, sample: false, point })),
+  ].sort((a, b) => a.t - b.t || Number(b.sample) - Number(a.sample));
+  const channels: SampleChannels = {};
+  for (const { channel, rate, values } of series) {
+    if (channels[channel] !== undefined) continue; // a second series of a type stays in raw
+    channels[channel] = rows.map((row) =>
+      row.sample && row.t % rate === 0 ? (values[row.t / rate] ?? null) : null,
+    );
+  }
+  if (detail.route.length > 0) channels.latlng = rows.map((row) => row.point);
+  return { time: rows.map((row) => row.t), channels };
 }

@@ -7,12 +7,20 @@ import {
   type ConformanceWebhookEvent,
   handleSandboxControl,
   type SandboxFaults,
+  type SandboxRecordedActivity,
+  type SandboxRecording,
+  type SandboxStreamsControl,
   type SandboxWebhookResponse,
   toSandboxWebhookResponse,
 } from '@trainlytics/core/testing';
 import { type PolarProvider, type PolarProviderOptions, polar } from '../polar-provider';
 import { renderConsentPage } from './consent-page';
-import { generateExerciseDetail, type SandboxExerciseDetail } from './generate-samples';
+import {
+  generateExerciseDetail,
+  isManualEntry,
+  recordedExerciseSamples,
+  type SandboxExerciseDetail,
+} from './generate-samples';
 import {
   decodeExerciseId,
   type ExerciseFacts,
@@ -104,6 +112,11 @@ interface Account {
   addedUploads: number[];
   /** Chosen start times (UTC ms) by index (`addActivity`): ties, late uploads of old exercises. */
   startOverrides: Map<number, number>;
+  /**
+   * Exercises added with a chosen recording (`streams.addRecordedActivity`): index → the generated index
+   * whose sport, duration and kind they take (under their own id, so their samples are their own).
+   */
+  recordingSources: Map<number, number>;
   /** Deleted exercises (by index): gone from the listing and `GET /v3/exercises/{id}`. */
   deleted: Set<number>;
   tieSize: number;
@@ -281,6 +294,7 @@ export class PolarSandbox implements ConformanceSandbox {
       seededAt: this.clock.now().getTime(),
       addedUploads: [],
       startOverrides: new Map(),
+      recordingSources: new Map(),
       deleted: new Set(),
       tieSize: Math.max(1, Math.floor(options.tieSize ?? 1)),
       firstName: options.firstName ?? FIRST_NAMES[seed % FIRST_NAMES.length]!,
@@ -324,6 +338,45 @@ export class PolarSandbox implements ConformanceSandbox {
     if (options.startTime)
       account.startOverrides.set(index, Math.floor(options.startTime.getTime() / 1000) * 1000);
     return encodeExerciseId(account.polarUserId, index);
+  }
+
+  /**
+   * The provider detail suite's side (`SandboxStreamsControl`, issue 14): `addRecordedActivity` adds an
+   * exercise uploaded now recorded `outdoor` (a route), `indoor` (samples, no route) or `manual` (no
+   * samples: a manual entry), and returns what `GET /v3/exercises/{id}?samples=true&route=true` serves for
+   * it in core's terms (`recordedExerciseSamples`; null for manual). Its sport, duration and device come
+   * from the next generated exercise of that kind (its samples from its own id; an `indoor` one recorded
+   * something: not a strength session without a strap). No webhook is sent.
+   */
+  readonly streams: SandboxStreamsControl = {
+    addRecordedActivity: (providerUserId, { recording }) =>
+      this.addRecordedActivity(providerUserId, recording),
+  };
+
+  private async addRecordedActivity(
+    providerUserId: string,
+    recording: SandboxRecording,
+  ): Promise<SandboxRecordedActivity> {
+    const account = this.account(providerUserId);
+    const index = this.total(account);
+    const used = Math.max(index - 1, ...account.recordingSources.values());
+    const now = this.clock.now().getTime();
+    for (let source = used + 1; source < used + 1000; source++) {
+      const facts = generateExercise(account.polarUserId, account.seed, source, new Date(now));
+      const kind: SandboxRecording = isManualEntry(facts) ? 'manual' : facts.hasRoute ? 'outdoor' : 'indoor';
+      if (kind !== recording) continue;
+      account.addedUploads.push(now);
+      account.recordingSources.set(index, source);
+      const recorded = recordedExerciseSamples(generateExerciseDetail(this.facts(account, index)));
+      if (kind !== 'manual' && recorded === null) {
+        // a device without any sensor for this sport (no strap, no GPS): nothing recorded, not indoor
+        account.addedUploads.pop();
+        account.recordingSources.delete(index);
+        continue;
+      }
+      return { providerActivityId: encodeExerciseId(account.polarUserId, index), recorded };
+    }
+    throw new Error(`Polar sandbox: no ${recording} exercise among the next generated ones`);
   }
 
   /** Deletes an exercise in Polar Flow (Polar sends no event for it). */
@@ -411,12 +464,21 @@ export class PolarSandbox implements ConformanceSandbox {
   }
 
   private facts(account: Account, index: number) {
-    const facts = generateExercise(
+    const source = account.recordingSources.get(index);
+    const generated = generateExercise(
       account.polarUserId,
       account.seed,
-      index,
+      source ?? index,
       new Date(this.uploadTime(account, index)),
     );
+    const facts =
+      source === undefined
+        ? generated
+        : {
+            ...generated,
+            hashedId: encodeExerciseId(account.polarUserId, index),
+            transactionalId: 1_000_000 + index,
+          };
     const start = account.startOverrides.get(index);
     if (start !== undefined) return { ...facts, startLocal: localString(start, facts.offsetMinutes) };
     const lead = index - (index % account.tieSize);
