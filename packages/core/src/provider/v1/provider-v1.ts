@@ -152,6 +152,11 @@ export interface ProviderV1 {
   /** Human name: `Strava`. */
   readonly name: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The plugin's product token, appended to the `User-Agent` of every request core sends for it after core's
+   * own (`trainlytics/0.2.0 provider-strava/0.3.1`): the package name without scope, a slash, its version.
+   */
+  readonly userAgent?: string;
   readonly oauth: ProviderOAuthV1;
   /**
    * Runs once after the code exchange, before the connection is saved: Polar registers the user, Garmin
