@@ -55,7 +55,7 @@ export function polar(options: PolarProviderOptions = {}) {
     name: 'Polar',
     capabilities: { refresh: false, pkce: false, webhooks: true, backfill: 'pull', registration: true },
     userAgent: `provider-polar/${VERSION}`,
-    /** The fetch this provider's requests should go through, when given (core's HTTP client may honour it). */
+    /** The `fetch` option: core's HTTP client sends every request of this provider through it (else the host's). */
     fetch: options.fetch,
     oauth: {
       defaultScopes: options.scopes ?? [POLAR_SCOPE_READ_ALL],
