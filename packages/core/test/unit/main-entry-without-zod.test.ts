@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { hidePackage } from './hide-package';
 
 // zod is an optional peer dependency, needed only by the test provider of `/testing`: core validates through
 // Standard Schema. The published main, `/postgres` and `/supabase` entries must load where zod is not installed
@@ -11,27 +12,7 @@ const run = promisify(execFile);
 const dist = new URL('../../dist/', import.meta.url);
 const entries = ['index', 'postgres/index', 'supabase/index'];
 
-const HIDE_ZOD_ESM = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(\`
-export async function resolve(specifier, context, next) {
-  if (specifier === 'zod' || specifier.startsWith('zod/')) {
-    throw Object.assign(new Error("Cannot find package 'zod'"), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  return next(specifier, context);
-}\`));
-`)}`;
-
-const HIDE_ZOD_CJS = `
-const Module = require('node:module');
-const original = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'zod' || request.startsWith('zod/')) {
-    throw Object.assign(new Error("Cannot find module 'zod'"), { code: 'MODULE_NOT_FOUND' });
-  }
-  return original.call(this, request, ...rest);
-};
-`;
+const { esmImport: HIDE_ZOD_ESM, cjsPrelude: HIDE_ZOD_CJS } = hidePackage('zod');
 
 describe('@trainlytics/core without zod', () => {
   it('loads its main, /postgres and /supabase entries (ESM and CommonJS), which carry the real VERSION', async () => {
@@ -56,6 +37,16 @@ describe('@trainlytics/core without zod', () => {
       ]);
       for (const { stdout } of [esm, cjs]) expect(Number(stdout), entry).toBeGreaterThan(0);
     }
+    // the control: /testing's test provider does need zod, and the hook does hide it
+    await expect(
+      run(process.execPath, [
+        '--import',
+        HIDE_ZOD_ESM,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(new URL('testing/index.js', dist).href)})`,
+      ]),
+    ).rejects.toThrow(/Cannot find package 'zod'/);
     const versions = await run(process.execPath, [
       '--import',
       HIDE_ZOD_ESM,
