@@ -1,6 +1,7 @@
 import { createScheduler } from '@trainlytics/cli';
-import { createTrainlytics, FakeClock, type FetchFunction, silentLogger } from '@trainlytics/core';
+import { createTrainlytics, type FetchFunction, silentLogger } from '@trainlytics/core';
 import { postgresRateLimitTracker, postgresStore } from '@trainlytics/core/postgres';
+import { FakeClock } from '@trainlytics/core/testing';
 import { startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { openBenchDatabase } from './databases';
 

@@ -1,2 +1,7 @@
-/** The package version (kept in step with package.json by the release). */
-export const VERSION = '0.1.0';
+import { version } from '../package.json';
+
+/**
+ * The version of `@trainlytics/cli`, read from its package.json: inlined by the build (esbuild keeps only the
+ * `version` field), read from the file when the sources run directly (tests).
+ */
+export const VERSION: string = version;

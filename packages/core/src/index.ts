@@ -13,6 +13,7 @@ export * from './provider-utils';
 export { createTrainlytics } from './registry/create-trainlytics';
 export type * from './registry/types';
 export * from './runtime';
+export { FakeClock } from './runtime/deprecated-fake-clock';
 export type * from './store';
 export type { ActivityDetail, ActivityDetailOptions } from './streams/activity-detail';
 export { encodePolyline } from './streams/polyline';

@@ -14,6 +14,7 @@ import { createGarminStreams } from './garmin-streams';
 import { fetchGarminChanged, listGarminActivities } from './garmin-sync';
 import { garminWebhooks } from './garmin-webhooks';
 import { mapGarminProfile } from './map-garmin-profile';
+import { VERSION } from './version';
 
 /**
  * The Garmin Health/Activity API plugin.
@@ -30,6 +31,7 @@ export function garmin(options: GarminProviderOptions = {}) {
     id: 'garmin',
     name: 'Garmin',
     capabilities: { refresh: true, pkce: true, webhooks: true, backfill: 'async', registration: false },
+    userAgent: `provider-garmin/${VERSION}`,
     /** The fetch this provider's requests should go through, when the host app gave one. */
     fetch: options.fetch as FetchFunction | undefined,
     oauth: {

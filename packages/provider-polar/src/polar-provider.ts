@@ -18,6 +18,7 @@ import {
   listPolarWebhooks,
   type PolarWebhookAdminOptions,
 } from './polar-webhooks';
+import { VERSION } from './version';
 
 export interface PolarProviderOptions extends PolarSettingsOptions {
   /** Scopes requested when the host app does not choose (default `accesslink.read_all`). */
@@ -53,7 +54,8 @@ export function polar(options: PolarProviderOptions = {}) {
     id: 'polar',
     name: 'Polar',
     capabilities: { refresh: false, pkce: false, webhooks: true, backfill: 'pull', registration: true },
-    /** The fetch this provider's requests should go through, when given (core's HTTP client may honour it). */
+    userAgent: `provider-polar/${VERSION}`,
+    /** The `fetch` option: core's HTTP client sends every request of this provider through it (else the host's). */
     fetch: options.fetch,
     oauth: {
       defaultScopes: options.scopes ?? [POLAR_SCOPE_READ_ALL],

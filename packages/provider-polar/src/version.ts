@@ -1,2 +1,7 @@
-/** The version of `@trainlytics/provider-polar`, sent in the user agent of webhook management calls. */
-export const VERSION: string = '0.1.0';
+import { version } from '../package.json';
+
+/**
+ * The version of `@trainlytics/provider-polar`, read from its package.json: inlined by the build (esbuild keeps only the
+ * `version` field), read from the file when the sources run directly (tests).
+ */
+export const VERSION: string = version;

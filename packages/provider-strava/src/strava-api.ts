@@ -11,7 +11,10 @@ const optionalNumber = z.number().nullish();
 const optionalString = z.string().nullish();
 const optionalBoolean = z.boolean().nullish();
 
-/** An int64 id: a JSON number (maybe beyond 2^53, already rounded by `JSON.parse`) or a digit string. */
+/**
+ * An int64 id: a digit string (`parseStravaJson` turns integers beyond 2^53 into one) or a JSON number (a safe
+ * integer, or a rounded one when the body was parsed with plain `JSON.parse`).
+ */
 export const stravaIdSchema = z.union([
   // not `.int()`: zod 4 limits it to safe integers, and Strava ids exceed 2^53
   z.number().refine((n) => Number.isInteger(n) && n >= 0, 'expected a non-negative integer id'),
@@ -135,10 +138,11 @@ export type StravaErrorBody = z.infer<typeof stravaErrorSchema>;
 export const parseStravaJson: (text: string) => unknown = parseJsonExact;
 
 /**
- * The exact id of an activity as a string. Core's HTTP client parses bodies with `JSON.parse`, which rounds
- * ids beyond 2^53; Strava's `map.id` is `a<activity id>` as a string, so a rounded id is recovered from it.
- * Returns null when the id was rounded and cannot be recovered (the item is then rejected, never stored
- * under a wrong id).
+ * The exact id of an activity as a string. The plugin parses Strava bodies with `parseStravaJson`, so an id
+ * beyond 2^53 arrives as a digit string; a payload parsed with plain `JSON.parse` (a caller of
+ * `mapStravaActivity`, a stored raw body) has it rounded, and Strava's `map.id` (`a<activity id>`, a string)
+ * recovers it. Returns null when the id was rounded and cannot be recovered (the item is then rejected, never
+ * stored under a wrong id).
  */
 export function exactActivityId(activity: Pick<StravaActivity, 'id' | 'map'>): string | null {
   if (typeof activity.id === 'string') return activity.id;

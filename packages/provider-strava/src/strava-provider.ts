@@ -48,6 +48,8 @@ export {
   startStravaPass,
 } from './strava-walk';
 
+import { VERSION } from './version';
+
 /**
  * Restores an int64 id that `JSON.parse` rounded, when the caller already knows it exactly (the id it asked
  * for): `{"id": 12345678987654321}` parses to …320, which still equals `Number(known)`.
@@ -93,6 +95,7 @@ export function strava(options: StravaProviderOptions = {}) {
     id: 'strava',
     name: 'Strava',
     capabilities: { refresh: true, pkce: false, webhooks: true, backfill: 'pull', registration: false },
+    userAgent: `provider-strava/${VERSION}`,
     oauth: createStravaOAuth(options, settings),
     rateLimit: stravaRateLimit,
     describeError: describeStravaError,

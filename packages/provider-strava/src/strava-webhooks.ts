@@ -26,6 +26,7 @@ import {
 import { describeStravaError } from './strava-error';
 import { stravaRateLimit } from './strava-rate-limit';
 import { resolveStravaSettings, type StravaProviderOptions, type StravaSettings } from './strava-settings';
+import { VERSION } from './version';
 
 /**
  * The subscription handshake: Strava GETs the callback with `hub.mode=subscribe`, `hub.challenge` and the
@@ -186,6 +187,7 @@ export function stravaPushSubscriptions(
       logger: silentLogger,
       rateLimit: stravaRateLimit,
       describeError: describeStravaError,
+      userAgentSuffix: `provider-strava/${VERSION}`,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   const credentials = () => ({ client_id: settings.clientId(), client_secret: settings.clientSecret() });

@@ -46,6 +46,7 @@ export interface HttpClientOptions extends RetryOptions {
   /** Called for every request sent (for `sync_history.requests_made`). */
   onRequest?: ((info: { method: string; url: string; status: number | undefined }) => void) | undefined;
   connectionId?: number | undefined;
+  /** Product tokens sent after core's own in the `User-Agent` (`provider-strava/0.3.1`). */
   userAgentSuffix?: string | undefined;
 }
 

@@ -28,5 +28,15 @@ export function defineProvider<const T extends ProviderV1>(provider: T): T {
       `Provider "${provider.id}" declares capabilities.webhooks but has no webhooks`,
     );
   }
+  if (provider.capabilities.backfill === 'async' && !provider.capabilities.webhooks) {
+    throw new ConfigurationError(
+      `Provider "${provider.id}" declares capabilities.backfill 'async' (delivered by webhook) but not capabilities.webhooks`,
+    );
+  }
+  if (provider.capabilities.registration && typeof provider.afterAuthorize !== 'function') {
+    throw new ConfigurationError(
+      `Provider "${provider.id}" declares capabilities.registration but has no afterAuthorize to register the user in`,
+    );
+  }
   return provider;
 }

@@ -47,6 +47,7 @@ export function createProviderHttp(
     accessToken: options.accessToken,
     onUnauthorized: options.onUnauthorized,
     connectionId: options.connectionId,
+    userAgentSuffix: provider.userAgent,
     onRequest: counter
       ? () => {
           counter.count++;

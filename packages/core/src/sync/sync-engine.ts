@@ -1,5 +1,6 @@
 import {
   AppSuspendedError,
+  ConnectionInactiveError,
   NotFoundError,
   RateLimitError,
   ReauthorizationRequiredError,
@@ -363,10 +364,9 @@ export function appCondition(provider: Provider, error: AppSuspendedError): AppC
 
 function unusableReason(provider: Provider, connection: ConnectionRecord): TrainlyticsError | null {
   if (!connection.isActive) {
-    return new TrainlyticsError(
-      'ConnectionInactiveError',
+    return new ConnectionInactiveError(
       `${provider.name} connection ${connection.id} is disconnected: nothing was synced`,
-      { provider: provider.id, hint: 'the user must connect the account again' },
+      { provider: provider.id, connectionId: connection.id },
     );
   }
   if (connection.reauthRequired) {

@@ -1,4 +1,3 @@
-export { FakeClock } from '../runtime/clock';
 export {
   activityStreamsViolations,
   CHANNEL_RANGES,
@@ -6,6 +5,7 @@ export {
 } from './activity-streams-checks';
 export type * from './conformance-sandbox';
 export * from './databases';
+export { FakeClock } from './fake-clock';
 export { type PrivatePostgres, startPrivatePostgres } from './private-postgres';
 export { type ProviderDetailSuiteOptions, runProviderDetailSuite } from './provider-detail-suite';
 export {

@@ -2,7 +2,6 @@ import type { SampleChannelName } from '../model/activity-streams';
 import type { Provider } from '../provider/v1/provider-v1';
 import { createTrainlytics } from '../registry/create-trainlytics';
 import type { Trainlytics } from '../registry/types';
-import { FakeClock } from '../runtime/clock';
 import type { ActivityRow } from '../store/store';
 import type { ActivityDetail } from '../streams/activity-detail';
 import { decodeSamples, encodeSamples } from '../streams/sample-codec';
@@ -13,6 +12,7 @@ import type {
   SandboxRecording,
   SandboxStreamsControl,
 } from './conformance-sandbox';
+import { FakeClock } from './fake-clock';
 import { type ConformanceDatabase, defaultConformanceDatabase } from './provider-suite';
 import { afterAll, beforeAll, describe, expect, it } from './vitest-api';
 

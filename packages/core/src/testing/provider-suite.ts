@@ -5,10 +5,10 @@ import type { ListActivitiesRequest } from '../provider/v1/activities';
 import type { Provider } from '../provider/v1/provider-v1';
 import { createTrainlytics } from '../registry/create-trainlytics';
 import type { Connection, Trainlytics } from '../registry/types';
-import { FakeClock } from '../runtime/clock';
 import type { Store } from '../store/store';
 import type { ConformanceSandbox } from './conformance-sandbox';
 import { createTestPGlite, resetDatabase } from './databases';
+import { FakeClock } from './fake-clock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from './vitest-api';
 
 type Row = Record<string, unknown>;

@@ -39,7 +39,10 @@ export interface ConnectionSession {
   readonly record: ConnectionRecord;
   /** A valid access token (plaintext): refreshed first when it expires within the margin. */
   accessToken(): Promise<string>;
-  /** After a 401: a new token from a forced refresh, or `ReauthorizationRequiredError`. */
+  /**
+   * After a 401 to `rejectedToken`: the stored token when someone refreshed since that one was sent (no
+   * refresh request), else a new token from a forced refresh, or `ReauthorizationRequiredError`.
+   */
   onUnauthorized(rejectedToken: string): Promise<string>;
   /** The context handed to the plugin: its `http` makes `auth: 'user'` calls with this session's token. */
   context(): ConnectionContext;
@@ -121,7 +124,12 @@ export function createConnectionSession(
     }
   }
 
-  async function refresh(force: boolean): Promise<string> {
+  /**
+   * `rejected`: the token a provider answered 401 to (a forced refresh). A stored token that differs from it
+   * was refreshed by someone else after that request was sent (this session's earlier refresh, another
+   * process): it is used as is, without spending the refresh token again.
+   */
+  async function refresh(rejected?: string): Promise<string> {
     const before = record;
     return withLease(
       rt,
@@ -145,8 +153,11 @@ export function createConnectionSession(
             { provider: provider.id, connectionId: id },
           );
         }
-        // Another process (or caller) refreshed while we waited for the lease: use its token.
-        if (fresh.accessToken !== before.accessToken && (force || !expiresSoon(fresh, now))) {
+        // Another process (or caller) refreshed after the token we hold (or the rejected one) was read: use its token.
+        if (rejected !== undefined) {
+          const stored = rt.cipher.decrypt(fresh.accessToken);
+          if (stored !== rejected) return stored;
+        } else if (fresh.accessToken !== before.accessToken && !expiresSoon(fresh, now)) {
           return rt.cipher.decrypt(fresh.accessToken);
         }
         if (!canRefresh(fresh) || fresh.refreshToken === null) {
@@ -213,7 +224,7 @@ export function createConnectionSession(
     async accessToken() {
       const now = rt.clock.now();
       if (expiresSoon(record, now)) {
-        if (canRefresh(record)) return refresh(false);
+        if (canRefresh(record)) return refresh();
         if (expired(record, now)) {
           return requireReauthorization(
             `The ${provider.name} access token expired and ${provider.name} does not issue refresh tokens: the user must reconnect ${provider.name}`,
@@ -222,13 +233,13 @@ export function createConnectionSession(
       }
       return rt.cipher.decrypt(record.accessToken);
     },
-    async onUnauthorized() {
+    async onUnauthorized(rejectedToken) {
       if (!canRefresh(record)) {
         return requireReauthorization(
           `${provider.name} refused the access token (HTTP 401) and it cannot be refreshed: the user must reconnect ${provider.name}`,
         );
       }
-      return refresh(true);
+      return refresh(rejectedToken);
     },
     context() {
       return createConnectionContext(rt, provider, connectionInfo(record), {

@@ -1,4 +1,5 @@
 import {
+  ConnectionInactiveError,
   type FetchFunction,
   NotFoundError,
   SyncInProgressError,
@@ -351,6 +352,7 @@ describe('sync engine', () => {
     const result = await t.sync(connection.id);
     expect(result.status).toBe('failed');
     expect(result.errorName).toBe('ConnectionInactiveError');
+    expect(result.errorName).toBe(new ConnectionInactiveError('').name); // a class to compare with
     expect(result.errorMessage).toMatch(/disconnected/);
     expect(h.server.requestCount()).toBe(0);
     const [history] = await t.history.list({ connectionId: connection.id });

@@ -93,6 +93,33 @@ describe('token lifecycle', () => {
     expect(h.server.refreshRequests()).toBe(1);
   });
 
+  it('a 401 to a token someone has since replaced uses the stored token without refreshing again', async () => {
+    const t = h.trainlytics();
+    const { connection } = await h.connect(t, 1);
+    const rt = createRuntime(h.options());
+    const provider = rt.getProvider(TEST_PROVIDER_ID);
+    const session = createConnectionSession(rt, provider, (await h.store.getConnection(connection.id))!);
+    const first = await session.accessToken();
+    h.clock.advance(3600_000); // expired
+    h.server.resetCounters();
+    const second = await session.accessToken(); // this session refreshes
+    expect(h.server.refreshRequests()).toBe(1);
+    // the 401 to a request sent with the first token arrives after that refresh
+    expect(await session.onUnauthorized(first)).toBe(second);
+    expect(h.server.refreshRequests()).toBe(1);
+    // another process refreshed after the second token was sent: its token, no refresh here
+    const other = createConnectionSession(rt, provider, (await h.store.getConnection(connection.id))!);
+    const third = await other.onUnauthorized(second);
+    expect(h.server.refreshRequests()).toBe(2);
+    expect(await session.onUnauthorized(second)).toBe(third);
+    expect(h.server.refreshRequests()).toBe(2);
+    // a 401 to the token the store holds forces a refresh
+    const fourth = await session.onUnauthorized(third);
+    expect(fourth).not.toBe(third);
+    expect(h.server.refreshRequests()).toBe(3);
+    expect(rt.cipher.decrypt((await tokenRow(connection.id)).access_token)).toBe(fourth);
+  });
+
   it('two processes refreshing at once send exactly ONE refresh request', async () => {
     const t = h.trainlytics();
     const { connection } = await h.connect(t, 1);

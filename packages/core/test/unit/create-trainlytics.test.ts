@@ -48,6 +48,28 @@ describe('createTrainlytics', () => {
     expect(configError(() => createTrainlytics({ store, providers: [v2] })).message).toMatch(
       /specificationVersion/,
     );
+    const noWebhooks = {
+      ...testfit,
+      capabilities: { ...testfit.capabilities, webhooks: false },
+      webhooks: undefined,
+    };
+    expect(() => createTrainlytics({ store, providers: [noWebhooks as Provider] })).not.toThrow();
+    const asyncWithoutWebhooks = {
+      ...noWebhooks,
+      capabilities: { ...noWebhooks.capabilities, backfill: 'async' },
+    };
+    expect(
+      configError(() => createTrainlytics({ store, providers: [asyncWithoutWebhooks as Provider] })).message,
+    ).toMatch(/backfill 'async' .* but not capabilities.webhooks/);
+    const registers = {
+      ...testfit,
+      capabilities: { ...testfit.capabilities, registration: true },
+    } as Provider;
+    expect(configError(() => createTrainlytics({ store, providers: [registers] })).message).toMatch(
+      /declares capabilities.registration but has no afterAuthorize/,
+    );
+    const withHook = { ...registers, afterAuthorize: async () => undefined } as Provider;
+    expect(() => createTrainlytics({ store, providers: [withHook] })).not.toThrow();
   });
 
   it('refuses a missing store and a malformed encryption key at once', () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { hidePackage } from './hide-package';
 
 // `@trainlytics/core/testing` as published (dist/, built by `turbo build` before the tests) must load in a
 // project without vitest: its sandbox helpers, databases and test provider are useful anywhere. Only the
@@ -11,27 +12,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const dist = new URL('../../dist/testing/', import.meta.url);
 
-const HIDE_VITEST_ESM = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(\`
-export async function resolve(specifier, context, next) {
-  if (specifier === 'vitest' || specifier.startsWith('vitest/')) {
-    throw Object.assign(new Error("Cannot find package 'vitest'"), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  return next(specifier, context);
-}\`));
-`)}`;
-
-const HIDE_VITEST_CJS = `
-const Module = require('node:module');
-const original = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'vitest' || request.startsWith('vitest/')) {
-    throw Object.assign(new Error("Cannot find module 'vitest'"), { code: 'MODULE_NOT_FOUND' });
-  }
-  return original.call(this, request, ...rest);
-};
-`;
+const { esmImport: HIDE_VITEST_ESM, cjsPrelude: HIDE_VITEST_CJS } = hidePackage('vitest');
 
 const USE = (load: string) => `
 const testing = ${load};

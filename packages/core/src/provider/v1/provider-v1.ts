@@ -8,17 +8,31 @@ import type { ProviderStreamsV1 } from './streams';
 import type { TokenSet } from './tokens';
 import type { WebhookEvent, WebhookRequest, WebhookRequestHead, WebhookResponse } from './webhook';
 
-/** What a plugin can do. Core branches on these, never on a provider id. */
+/**
+ * What a plugin can do, never branched on by provider id. `defineProvider` (and so `createTrainlytics`) refuses
+ * a plugin whose capabilities disagree with what it implements; see ADR 0035 for who reads each one.
+ */
 export interface ProviderCapabilities {
-  /** Access tokens can be refreshed with a refresh token (Strava, Garmin; not Polar). */
+  /**
+   * Access tokens can be refreshed with a refresh token (Strava, Garmin; not Polar). Core refreshes only
+   * then; requires `oauth.refresh`.
+   */
   refresh: boolean;
   /** The authorization flow uses PKCE (S256): core creates and stores the verifier. */
   pkce: boolean;
-  /** The plugin implements `webhooks`. */
+  /** The plugin implements `webhooks` (required then). */
   webhooks: boolean;
-  /** How a full backfill arrives: `pull` (paged requests) or `async` (requested, then delivered by webhook). */
+  /**
+   * How a full backfill arrives: `pull` (the sync pages through the history) or `async` (the sync only asks
+   * for it; the provider delivers it later by webhook, so `webhooks` is required). Core's sync is the same
+   * either way; hosts read it to tell people when the history will be there (the CLI dashboard, the
+   * conformance kit).
+   */
   backfill: 'pull' | 'async';
-  /** The plugin registers the user with the provider after authorization (Polar). */
+  /**
+   * The plugin registers the user with the provider after authorization (Polar), in `afterAuthorize`
+   * (required then): a failed registration aborts the connection.
+   */
   registration: boolean;
 }
 
@@ -152,6 +166,11 @@ export interface ProviderV1 {
   /** Human name: `Strava`. */
   readonly name: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The plugin's product token, appended to the `User-Agent` of every request core sends for it after core's
+   * own (`trainlytics/0.2.0 provider-strava/0.3.1`): the package name without scope, a slash, its version.
+   */
+  readonly userAgent?: string;
   readonly oauth: ProviderOAuthV1;
   /**
    * Runs once after the code exchange, before the connection is saved: Polar registers the user, Garmin

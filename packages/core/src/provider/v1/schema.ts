@@ -1,6 +1,7 @@
 /**
  * The Standard Schema interface (https://standardschema.dev), implemented by zod 4, valibot and arktype.
- * Plugins validate payloads with any library that implements it; core depends on none of them.
+ * Plugins validate payloads with any library that implements it; core's runtime imports none of them (`zod` is
+ * an optional peer dependency, used only by the test provider of `@trainlytics/core/testing`).
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
