@@ -10,7 +10,7 @@ import type { WebhookEvent, WebhookRequest, WebhookRequestHead, WebhookResponse 
 
 /**
  * What a plugin can do, never branched on by provider id. `defineProvider` (and so `createTrainlytics`) refuses
- * a plugin whose capabilities disagree with what it implements; see ADR 0035 for who reads each one.
+ * a plugin whose capabilities disagree with what it implements; see ADR 0037 for who reads each one.
  */
 export interface ProviderCapabilities {
   /**
