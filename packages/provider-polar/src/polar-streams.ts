@@ -2,6 +2,7 @@ import {
   type ActivityStreams,
   type ConnectionContext,
   createLap,
+  encodePolyline as encodeLatLngPolyline,
   type JsonValue,
   type NormalizedLap,
   type ProviderStreamsV1,
@@ -304,29 +305,9 @@ function mapPolarLaps(detail: PolarExerciseDetail): NormalizedLap[] {
   });
 }
 
-/** Google's encoded polyline (precision 5) of the route's points, in Polar's order. */
+/** Google's encoded polyline (precision 5) of the route's points, in Polar's order (core's encoder). */
 export function encodePolyline(points: ReadonlyArray<{ latitude: number; longitude: number }>): string {
-  let out = '';
-  let lat = 0;
-  let lng = 0;
-  for (const p of points) {
-    const la = Math.round(p.latitude * 1e5);
-    const lo = Math.round(p.longitude * 1e5);
-    out += encodeSigned(la - lat) + encodeSigned(lo - lng);
-    lat = la;
-    lng = lo;
-  }
-  return out;
-}
-
-function encodeSigned(value: number): string {
-  let v = value < 0 ? ~(value << 1) : value << 1;
-  let out = '';
-  while (v >= 0x20) {
-    out += String.fromCharCode((0x20 | (v & 0x1f)) + 63);
-    v >>>= 5;
-  }
-  return out + String.fromCharCode(v + 63);
+  return encodeLatLngPolyline(points.map((p) => [p.latitude, p.longitude] as const));
 }
 
 function malformed(activity: StreamsActivity, why: string): ValidationError {
