@@ -69,7 +69,8 @@ describe('the Polar sandbox is independent of the plugin it imitates', () => {
       'signer.ts': "import { signPolarWebhook } from '../polar-webhooks';",
       'types.ts': "import type { PolarProvider } from '../polar-provider';",
       'entry.ts': "export * from '../index';\nexport { polar } from '@trainlytics/provider-polar';",
-      'routes/lazy.ts': "export const load = () => import('../../polar-provider');\nrequire('../../version');",
+      'routes/lazy.ts':
+        "export const load = () => import('../../polar-provider');\nrequire('../../version');",
       'routes/deep.ts': "import { x } from '@trainlytics/core/postgres';",
     };
     for (const [name, source] of Object.entries(files)) writeFileSync(join(sandbox, name), `${source}\n`);
