@@ -2,9 +2,9 @@ import { defineConfig } from 'tsup';
 
 /**
  * How every published package builds: ESM and CommonJS with type declarations and source maps, for Node 20.
- * Only the entry points differ from package to package (one per `exports` subpath).
+ * Only the entry points differ from package to package (one per `exports` subpath; an object names the output).
  */
-export function packageBuild(entry: string[]) {
+export function packageBuild(entry: string[] | Record<string, string>) {
   return defineConfig({
     entry,
     format: ['esm', 'cjs'],
