@@ -134,7 +134,9 @@ describe.each(kinds)('repeatable definitions on %s', (kind) => {
     const files = (await listDefinitions()).map((d) => d.file);
     expect((await recorded(t)).map((r) => r.file)).toEqual([...files].sort());
     for (const version of await upgradeFrom(kind)) {
-      await t.db.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');
+      await t.db.exec(
+        'drop schema public cascade; create schema public; grant usage on schema public to public;',
+      );
       const reached = await migrate(t.input, { to: version }); // at the last version, this one applies them
       const upgraded = await migrate(t.input);
       const applied = [...reached.definitions, ...upgraded.definitions].map((d) => d.file);
@@ -168,10 +170,10 @@ describe.each(kinds)('repeatable definitions on %s', (kind) => {
     const again = await migrate(t.input, { dir });
     expect(again.steps).toEqual([]);
     expect(again.definitions).toMatchObject([{ file: '06_activities.sql', reason: 'changed' }]);
-    const [{ prosrc }] = await t.rows<{ prosrc: string }>(
+    const [body] = await t.rows<{ prosrc: string }>(
       `select prosrc from pg_proc where proname = 'trainlytics_get_activity'`,
     );
-    expect(prosrc).toContain('planted: edited body');
+    expect(body?.prosrc).toContain('planted: edited body');
     const after = await recorded(t);
     for (const row of after) {
       const before = first.find((r) => r.file === row.file)!;
@@ -186,12 +188,16 @@ describe.each(kinds)('repeatable definitions on %s', (kind) => {
     const partial = await migrate(t.input, { dir, to: '001' });
     expect(partial.definitions).toEqual([]);
     const exists = async () =>
-      (await t.rows<{ n: number }>(`select count(*)::int as n from pg_proc where proname like 'tl_test_%'`))[0]!.n;
+      (
+        await t.rows<{ n: number }>(`select count(*)::int as n from pg_proc where proname like 'tl_test_%'`)
+      )[0]!.n;
     expect(await exists()).toBe(0);
     expect((await definitionStatus(t.input, { dir })).map((d) => d.state)).toEqual(['pending', 'pending']);
 
     // a newer package migrated this database further (a version not shipped here): its bodies stay
-    await t.db.exec(`insert into trainlytics_migrations (version, name, checksum) values ('999', 'newer', 'x')`);
+    await t.db.exec(
+      `insert into trainlytics_migrations (version, name, checksum) values ('999', 'newer', 'x')`,
+    );
     const behind = await migrate(t.input, { dir });
     expect(behind.steps.map((s) => s.file)).toEqual(['002_multi_provider.sql']);
     expect(behind.definitions).toEqual([]);
@@ -235,7 +241,9 @@ describe.each(kinds)('repeatable definitions on %s', (kind) => {
     // 9_first applied (new checksum), 10_second not: old body, old record
     expect((await t.rows<{ v: number }>('select tl_test_second() as v'))[0]!.v).toBe(11);
     const after = await recorded(t);
-    expect(after.find((r) => r.file === '10_second.sql')).toEqual(before.find((r) => r.file === '10_second.sql'));
+    expect(after.find((r) => r.file === '10_second.sql')).toEqual(
+      before.find((r) => r.file === '10_second.sql'),
+    );
     expect(after.find((r) => r.file === '9_first.sql')!.checksum).not.toBe(
       before.find((r) => r.file === '9_first.sql')!.checksum,
     );
