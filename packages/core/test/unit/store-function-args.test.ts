@@ -65,28 +65,9 @@ describe('store function arguments: the TypeScript shape and the definition file
       .split(',')
       .map((column) => column.trim().split(/\s+/)[0]!)
       .sort();
+    // every key the builder sends (values do not matter here: only its keys are compared)
     const sent = Object.keys(
-      activityArgs({
-        providerActivityId: '1',
-        name: null,
-        sportType: 'run',
-        providerSportType: null,
-        startDate: new Date(0),
-        startDateLocal: null,
-        utcOffsetS: null,
-        elapsedTimeS: null,
-        movingTimeS: null,
-        distanceM: null,
-        totalElevationGainM: null,
-        averageHeartrate: null,
-        maxHeartrate: null,
-        calories: null,
-        averageSpeedMps: null,
-        maxSpeedMps: null,
-        isManual: false,
-        deviceName: null,
-        raw: {},
-      } as unknown as Parameters<typeof activityArgs>[0]),
+      activityArgs({ startDate: new Date(0) } as unknown as Parameters<typeof activityArgs>[0]),
     ).sort();
     expect(sent).toEqual(columns);
   });
