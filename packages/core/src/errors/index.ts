@@ -14,6 +14,7 @@ export * from './oauth-state-error';
 export * from './provider-api-error';
 export * from './rate-limit-error';
 export * from './reauthorization-required-error';
+export * from './sample-codec-error';
 export * from './store-error';
 export * from './sync-in-progress-error';
 export * from './trainlytics-error';
