@@ -5,7 +5,7 @@ export const PLAINTEXT_WARNING =
 
 /**
  * The startup check of the commands that write tokens (`serve`, `worker`, `sync`, `demo`): refuses with
- * core's `EncryptionError` (one line, non-zero exit) when no key is set but the database already holds
+ * core's `ConfigurationError` (one line, non-zero exit) when no key is set but the database already holds
  * encrypted tokens; otherwise warns once (one line) when new tokens will be stored in clear.
  */
 export async function checkTokenEncryption(

@@ -237,7 +237,7 @@ describe('createHostApp: every page, API route and action needs a sign-in', () =
       if (/\/(link|unlink)$/.test(endpoint.path)) {
         // past the ownership checks: the store refuses an activity matched with itself
         expect(response.status, key(endpoint)).toBe(409);
-        expect(((await response.json()) as { error: string }).error).toBe('MatchDecisionError');
+        expect(((await response.json()) as { error: string }).error).toBe('ConflictError');
         continue;
       }
       expect(response.status, key(endpoint)).toBeLessThan(400);

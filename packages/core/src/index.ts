@@ -17,7 +17,7 @@ export { FakeClock } from './runtime/deprecated-fake-clock';
 export type * from './store';
 export type { ActivityDetail, ActivityDetailOptions } from './streams/activity-detail';
 export { encodePolyline } from './streams/polyline';
-export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION, SampleCodecError } from './streams/sample-codec';
+export { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION } from './streams/sample-codec';
 export type {
   StreamsBacklogOptions,
   StreamsBacklogPlan,

@@ -9,7 +9,7 @@ import {
   run,
   startHostServer,
 } from '@trainlytics/cli';
-import { createTokenCipher, createTrainlytics, EncryptionError } from '@trainlytics/core';
+import { ConfigurationError, createTokenCipher, createTrainlytics } from '@trainlytics/core';
 import { postgresStore } from '@trainlytics/core/postgres';
 import { type ConformanceSandbox, createTestDatabase, type TestDatabase } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -268,7 +268,7 @@ describe('tokens are encrypted at rest; key rotation re-encrypts', () => {
       const result = await onlyKid2.sync(id, { full: true });
       expect(result.status, result.errorMessage ?? '').toBe('success');
     }
-    // and a wrong key fails with an EncryptionError that shows no token
+    // and a wrong key fails with a ConfigurationError naming the key (no token shown)
     const wrong = createTrainlytics({
       store: store(),
       providers: providers(),
@@ -276,8 +276,10 @@ describe('tokens are encrypted at rest; key rotation re-encrypts', () => {
     });
     const failed = await wrong.sync(ids[1]!).catch((e: unknown) => e);
     const text = JSON.stringify(failed, Object.getOwnPropertyNames(failed ?? {}));
-    if (failed instanceof Error) expect(EncryptionError.isInstance(failed)).toBe(true);
-    else expect((failed as { status: string }).status).toBe('failed');
+    if (failed instanceof Error) {
+      expect(ConfigurationError.isInstance(failed)).toBe(true);
+      expect((failed as ConfigurationError).setting).toBe('TRAINLYTICS_ENCRYPTION_KEY');
+    } else expect((failed as { status: string }).status).toBe('failed');
     const kid2 = createTokenCipher(`kid2:${key2}`);
     for (const row of await raw()) {
       expect(text.includes(row.access_token)).toBe(false);

@@ -13,7 +13,6 @@ import {
   type RateLimitTracker,
   ReauthorizationRequiredError,
   silentLogger,
-  TokenExpiredError,
   ValidationError,
   type WebhookRequest,
   WebhookVerificationError,
@@ -234,7 +233,8 @@ describe('polar(): OAuth and registration', () => {
     const listing = await collect(env.provider.listActivities(ctx, { cursor: null, full: false })).catch(
       (e) => e,
     );
-    expect(TokenExpiredError.isInstance(listing)).toBe(true);
+    expect(ReauthorizationRequiredError.isInstance(listing)).toBe(true);
+    expect((listing as ReauthorizationRequiredError).reason).toBe('token-refused');
   });
 
   it('leaves redirect_uri out of both calls when sendRedirectUri is false', async () => {
@@ -318,14 +318,15 @@ describe('polar(): OAuth and registration', () => {
     await expect(env.provider.oauth.revoke!(ctx)).resolves.toBeUndefined(); // already gone is fine
   });
 
-  it('turns a revoked token into TokenExpiredError telling the user to reconnect', async () => {
+  it('turns a revoked token into ReauthorizationRequiredError (token-refused) telling the user to reconnect', async () => {
     const env = await setup();
     const { providerUserId, ctx } = await connect(env, 2);
     await env.sandbox.expireAccessTokens(providerUserId);
     const error = await collect(env.provider.listActivities(ctx, { cursor: null, full: false })).catch(
       (e) => e,
     );
-    expect(TokenExpiredError.isInstance(error)).toBe(true);
+    expect(ReauthorizationRequiredError.isInstance(error)).toBe(true);
+    expect((error as ReauthorizationRequiredError).reason).toBe('token-refused');
     expect((error as Error).message).toMatch(/reconnect/);
   });
 });

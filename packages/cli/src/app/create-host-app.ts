@@ -98,14 +98,13 @@ const ERROR_STATUS: Record<string, ContentfulStatusCode> = {
   OAuthError: 400,
   InsufficientScopeError: 400,
   ValidationError: 400,
-  ConnectionConflictError: 409,
+  // an account linked to another user, or an impossible link of two activities (ADR 0043)
+  ConflictError: 409,
   SyncInProgressError: 409,
   ReauthorizationRequiredError: 409,
   ConfigurationError: 400,
   // the app may connect nobody else at the provider (Strava's athlete cap)
   ConnectionLimitError: 409,
-  // a link of one connection's activities, of two users' or of an activity with itself
-  MatchDecisionError: 409,
   // the provider refuses every call of the app (an Inactive Strava app): nothing the user can do
   AppSuspendedError: 503,
 };

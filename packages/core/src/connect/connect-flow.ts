@@ -274,7 +274,7 @@ function pendingConnectionContext(
     onUnauthorized: async () => {
       throw new ReauthorizationRequiredError(
         `${provider.name} refused the access token it has just issued: start the connection again`,
-        { provider: provider.id },
+        { provider: provider.id, reason: 'token-refused' },
       );
     },
   });

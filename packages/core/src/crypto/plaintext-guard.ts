@@ -1,4 +1,4 @@
-import { EncryptionError } from '../errors/errors';
+import { ConfigurationError } from '../errors/errors';
 import type { Runtime } from '../registry/runtime';
 
 /** What `trainlytics.checkEncryption()` found. */
@@ -17,17 +17,18 @@ export interface EncryptionCheck {
 const CLEAN_ANSWER_TTL_MS = 60_000;
 const cleanUntil = new WeakMap<Runtime, number>();
 
-function missingKey(encrypted: number): EncryptionError {
-  return new EncryptionError(
+function missingKey(encrypted: number): ConfigurationError {
+  return new ConfigurationError(
     `The database holds ${encrypted} encrypted token${encrypted === 1 ? '' : 's'} but TRAINLYTICS_ENCRYPTION_KEY is not set: they cannot be read, and new tokens would be stored in clear`,
     {
+      setting: 'TRAINLYTICS_ENCRYPTION_KEY',
       hint: 'set TRAINLYTICS_ENCRYPTION_KEY to the key the other processes use (the one the tokens were encrypted with)',
     },
   );
 }
 
 /**
- * The encryption state of this instance and its store. Throws `EncryptionError` when no key is set but the
+ * The encryption state of this instance and its store. Throws `ConfigurationError` when no key is set but the
  * store already holds encrypted tokens (a process started without the key would store new tokens in clear
  * beside them, and could not read them): fix the configuration, do not carry on.
  */

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { ConfigurationError, EncryptionError } from '../errors/errors';
+import { ConfigurationError } from '../errors/errors';
 
 const PREFIX = 'tl1';
+const KEY_SETTING = 'TRAINLYTICS_ENCRYPTION_KEY';
 const KEY_ERROR = 'TRAINLYTICS_ENCRYPTION_KEY must be 32 bytes as 64 hex chars or base64';
 const kidPattern = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -117,22 +118,29 @@ export function createTokenCipher(encryptionKey: string | undefined): TokenCiphe
       if (!isEncryptedToken(stored)) return stored;
       const parts = stored.split(':');
       if (parts.length !== 5) {
-        throw new EncryptionError('A stored token has the encrypted prefix "tl1:" but is malformed', {
+        throw new ConfigurationError('A stored token has the encrypted prefix "tl1:" but is malformed', {
+          setting: KEY_SETTING,
           hint: 'the row was altered outside Trainlytics; the user must reconnect',
         });
       }
       const [, kid, iv, tag, ct] = parts as [string, string, string, string, string];
       if (!primary) {
-        throw new EncryptionError(
+        throw new ConfigurationError(
           `A stored token is encrypted (key id "${kid}") but TRAINLYTICS_ENCRYPTION_KEY is not set`,
-          { hint: 'set TRAINLYTICS_ENCRYPTION_KEY to the key the tokens were encrypted with' },
+          {
+            setting: KEY_SETTING,
+            hint: 'set TRAINLYTICS_ENCRYPTION_KEY to the key the tokens were encrypted with',
+          },
         );
       }
       const key = byKid.get(kid);
       if (!key) {
-        throw new EncryptionError(
+        throw new ConfigurationError(
           `A stored token is encrypted with key id "${kid}", which TRAINLYTICS_ENCRYPTION_KEY does not contain (it has: ${keys.map((k) => k.kid).join(', ')})`,
-          { hint: `add the old key as "${kid}:<key>" after the current one, then run tokens.reencryptAll()` },
+          {
+            setting: KEY_SETTING,
+            hint: `add the old key as "${kid}:<key>" after the current one, then run tokens.reencryptAll()`,
+          },
         );
       }
       try {
@@ -143,9 +151,9 @@ export function createTokenCipher(encryptionKey: string | undefined): TokenCiphe
           'utf8',
         );
       } catch (error) {
-        throw new EncryptionError(
+        throw new ConfigurationError(
           `A stored token could not be decrypted with key id "${kid}": the key is wrong or the value was altered`,
-          { hint: 'check TRAINLYTICS_ENCRYPTION_KEY', cause: error },
+          { setting: KEY_SETTING, hint: 'check TRAINLYTICS_ENCRYPTION_KEY', cause: error },
         );
       }
     },

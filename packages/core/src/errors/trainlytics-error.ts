@@ -44,6 +44,15 @@ export class TrainlyticsError extends Error {
   }
 }
 
-export function isNamedError<T extends TrainlyticsError>(error: unknown, name: string): error is T {
-  return TrainlyticsError.isInstance(error) && error.name === name;
+/**
+ * Whether `error` is a marked Trainlytics error (from any copy of core) named `name` or one of `others`: a
+ * class's `isInstance` lists its own name, its subclasses' and the names merged into it (an older copy of
+ * core still throws those).
+ */
+export function isNamedError<T extends TrainlyticsError>(
+  error: unknown,
+  name: string,
+  ...others: string[]
+): error is T {
+  return TrainlyticsError.isInstance(error) && (error.name === name || others.includes(error.name));
 }

@@ -1,10 +1,4 @@
-import {
-  ConfigurationError,
-  ConnectionConflictError,
-  MatchDecisionError,
-  NotFoundError,
-  StoreError,
-} from '../errors/errors';
+import { ConfigurationError, ConflictError, NotFoundError, StoreError } from '../errors/errors';
 import { TrainlyticsError } from '../errors/trainlytics-error';
 import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 
@@ -99,7 +93,8 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
   const message = e.message || String(error);
   switch (e.code) {
     case STORE_ERROR_CODES.connectionConflict:
-      return new ConnectionConflictError(message, {
+      return new ConflictError(message, {
+        reason: 'account-linked',
         hint: e.hint ?? 'disconnect it from the other user first',
         cause: error,
       });
@@ -117,7 +112,8 @@ export function toStoreError(fn: StoreFunction, error: unknown, where: string): 
         },
       );
     case STORE_ERROR_CODES.matchDecision:
-      return new MatchDecisionError(message, {
+      return new ConflictError(message, {
+        reason: 'match-refused',
         hint: 'link activities of one user from two different connections (or unlink instead)',
         cause: error,
       });

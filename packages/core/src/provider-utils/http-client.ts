@@ -1,4 +1,9 @@
-import { AppSuspendedError, ConnectionLimitError, RateLimitError, TokenExpiredError } from '../errors/errors';
+import {
+  AppSuspendedError,
+  ConnectionLimitError,
+  RateLimitError,
+  ReauthorizationRequiredError,
+} from '../errors/errors';
 import { isRetryableStatus, ProviderApiError, redactUrl } from '../errors/provider-api-error';
 import type { HttpClient, HttpRequest, HttpResponse, QueryValue, RequestClass } from '../provider/v1/http';
 import type { ProviderErrorDescription } from '../provider/v1/provider-v1';
@@ -282,10 +287,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             freshToken = await options.onUnauthorized(token);
             continue;
           }
-          throw new TokenExpiredError(
+          throw new ReauthorizationRequiredError(
             described?.message ?? `${name} refused the access token for ${what} (HTTP 401)`,
             {
-              ...base,
+              provider: options.provider,
+              status: response.status,
+              reason: 'token-refused',
               connectionId: options.connectionId,
               hint: described?.hint ?? 'the user must reconnect if this persists',
             },

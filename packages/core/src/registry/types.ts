@@ -238,9 +238,9 @@ export interface Trainlytics {
     reencryptAll(): Promise<number>;
   };
   /**
-   * Checks the encryption configuration against the store; call it at startup. Throws `EncryptionError`
-   * when no key is set but the store holds encrypted tokens; otherwise says whether new tokens will be
-   * stored in clear (`storesPlaintext`: warn about it) and how many of each form are stored.
+   * Checks the encryption configuration against the store; call it at startup. Throws `ConfigurationError`
+   * (`setting: 'TRAINLYTICS_ENCRYPTION_KEY'`) when no key is set but the store holds encrypted tokens;
+   * otherwise says whether new tokens will be stored in clear (`storesPlaintext`: warn about it) and how many of each form are stored.
    */
   checkEncryption(): Promise<EncryptionCheck>;
   close(): Promise<void>;

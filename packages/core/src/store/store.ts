@@ -281,8 +281,8 @@ export interface Store {
   }): Promise<ConnectionRecord[]>;
   /**
    * Inserts, or updates the user's existing connection to this provider (a reconnect: tokens, scopes,
-   * profile replaced; `is_active` true, `reauth_required` false). Throws `ConnectionConflictError` when the
-   * provider account is linked to another user.
+   * profile replaced; `is_active` true, `reauth_required` false). Throws `ConflictError` (reason
+   * `account-linked`) when the provider account is linked to another user.
    */
   upsertConnection(input: ConnectionUpsert, now: Date): Promise<ConnectionRecord>;
   updateConnection(id: number, patch: ConnectionPatch, now: Date): Promise<ConnectionRecord>;
@@ -350,8 +350,8 @@ export interface Store {
   dedupe?(options?: { userId?: number; afterUserId?: number; limit?: number }): Promise<DedupeBatchResult>;
   /**
    * A person's decision that two stored activities are (`link`) or are not (`unlink`) one workout. Applied at
-   * once and never undone by the matcher. Throws `MatchDecisionError` for a link of one connection's, two
-   * users' or the same activity, `NotFoundError` for an unknown id.
+   * once and never undone by the matcher. Throws `ConflictError` (reason `match-refused`) for a link of one
+   * connection's, two users' or the same activity, `NotFoundError` for an unknown id.
    */
   decideMatch?(
     activityId: number,

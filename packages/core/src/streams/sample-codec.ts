@@ -1,3 +1,4 @@
+import { SampleCodecError } from '../errors/sample-codec-error';
 import {
   type ActivityStreams,
   SAMPLE_CHANNEL_NAMES,
@@ -50,9 +51,7 @@ const POWERS = Array.from({ length: MAX_DIGITS + 1 }, (_, d) => 10 ** d);
 const SEMICIRCLE = 180 / 2 ** 31;
 const PER_SEMICIRCLE = 2 ** 31 / 180;
 
-export class SampleCodecError extends Error {
-  override readonly name = 'SampleCodecError';
-}
+export { SampleCodecError };
 
 /** A column's present values, gathered once, reused across columns of one encoding. */
 interface Scratch {

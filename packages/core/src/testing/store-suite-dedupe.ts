@@ -1,4 +1,4 @@
-import { MatchDecisionError, NotFoundError } from '../errors/errors';
+import { ConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { ConnectionRecord, ConnectionUpsert, Store } from '../store/store';
 import type { StoreSuiteDatabase } from './store-suite';
@@ -116,7 +116,8 @@ export function runDedupeTests(ctx: DedupeSuiteContext): void {
     expect(await after()).toEqual(decided);
 
     const refused = await s.decideMatch!(g1!.id, g2!.id, 'link').catch((e: unknown) => e);
-    expect(MatchDecisionError.isInstance(refused)).toBe(true);
+    expect(ConflictError.isInstance(refused)).toBe(true);
+    expect((refused as ConflictError).reason).toBe('match-refused');
     expect((refused as Error).message).toMatch(/same connection/);
     const other = await athlete();
     await ctx.commit(other.strava, [workout('x-1', 0)]);

@@ -1,4 +1,4 @@
-import { ConnectionConflictError, NotFoundError } from '../errors/errors';
+import { ConflictError, NotFoundError } from '../errors/errors';
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, ConnectionUpsert, OAuthStateRecord, Store } from '../store/store';
@@ -291,7 +291,8 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
             at(1),
           )
           .catch((e: unknown) => e);
-        expect(ConnectionConflictError.isInstance(error)).toBe(true);
+        expect(ConflictError.isInstance(error)).toBe(true);
+        expect((error as ConflictError).reason).toBe('account-linked');
         expect((error as Error).message).toMatch(/Strava account is already connected to another user/);
 
         // switching an existing connection onto the taken account is refused too
@@ -299,7 +300,8 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         const switched = await store()
           .upsertConnection(connectionInput(intruder, { providerUserId: '1234' }), at(2))
           .catch((e: unknown) => e);
-        expect(ConnectionConflictError.isInstance(switched)).toBe(true);
+        expect(ConflictError.isInstance(switched)).toBe(true);
+        expect((switched as ConflictError).reason).toBe('account-linked');
 
         const { rows } = await db().query(
           'select id, user_id, provider_user_id, access_token from provider_connections order by id',

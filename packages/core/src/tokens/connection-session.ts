@@ -2,6 +2,7 @@ import { assertMayWritePlaintext } from '../crypto/plaintext-guard';
 import {
   NotFoundError,
   OAuthError,
+  type ReauthorizationReason,
   ReauthorizationRequiredError,
   SyncInProgressError,
 } from '../errors/errors';
@@ -87,7 +88,11 @@ export function createConnectionSession(
   const expired = (r: ConnectionRecord, now: Date) =>
     r.tokenExpiresAt !== null && r.tokenExpiresAt.getTime() <= now.getTime();
 
-  async function requireReauthorization(message: string, cause?: unknown): Promise<never> {
+  async function requireReauthorization(
+    message: string,
+    reason: ReauthorizationReason,
+    cause?: unknown,
+  ): Promise<never> {
     try {
       record = await rt.store.updateConnection(
         id,
@@ -103,6 +108,7 @@ export function createConnectionSession(
     throw new ReauthorizationRequiredError(message, {
       provider: provider.id,
       connectionId: id,
+      reason,
       ...(cause === undefined ? {} : { cause }),
     });
   }
@@ -163,6 +169,7 @@ export function createConnectionSession(
         if (!canRefresh(fresh) || fresh.refreshToken === null) {
           return requireReauthorization(
             `The ${provider.name} access token expired and cannot be refreshed: the user must reconnect ${provider.name}`,
+            'cannot-refresh',
           );
         }
         const refreshToken = rt.cipher.decrypt(fresh.refreshToken);
@@ -184,6 +191,7 @@ export function createConnectionSession(
             const code = OAuthError.isInstance(error) ? ` (${error.code})` : '';
             return requireReauthorization(
               `${provider.name} refused the refresh token${code}: the user must reconnect ${provider.name}`,
+              'refresh-refused',
               error,
             );
           }
@@ -228,6 +236,7 @@ export function createConnectionSession(
         if (expired(record, now)) {
           return requireReauthorization(
             `The ${provider.name} access token expired and ${provider.name} does not issue refresh tokens: the user must reconnect ${provider.name}`,
+            'cannot-refresh',
           );
         }
       }
@@ -237,6 +246,7 @@ export function createConnectionSession(
       if (!canRefresh(record)) {
         return requireReauthorization(
           `${provider.name} refused the access token (HTTP 401) and it cannot be refreshed: the user must reconnect ${provider.name}`,
+          'token-refused',
         );
       }
       return refresh(rejectedToken);

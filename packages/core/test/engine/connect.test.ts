@@ -1,5 +1,5 @@
 import {
-  ConnectionConflictError,
+  ConflictError,
   InsufficientScopeError,
   OAuthError,
   OAuthStateError,
@@ -141,7 +141,7 @@ describe('connect flow', () => {
     expect(await t.connections.list()).toEqual([]);
   });
 
-  it('a refused code exchange is an OAuthError; the account linked to another user a ConnectionConflictError', async () => {
+  it('a refused code exchange is an OAuthError; the account linked to another user a ConflictError', async () => {
     const t = h.trainlytics();
     const { providerUserId } = await h.server.seedAccount({ activityCount: 0 });
     const { state } = await t.connect.start(TEST_PROVIDER_ID, { userId: h.userId, redirectUri });
@@ -160,7 +160,8 @@ describe('connect flow', () => {
         callbackParams: (await h.server.approve(theirs.url, { providerUserId })).searchParams,
       })
       .catch((e) => e);
-    expect(ConnectionConflictError.isInstance(conflict)).toBe(true);
+    expect(ConflictError.isInstance(conflict)).toBe(true);
+    expect((conflict as ConflictError).reason).toBe('account-linked');
   });
 
   it('disconnect revokes at the provider then deactivates; a failing revoke is logged, not fatal', async () => {

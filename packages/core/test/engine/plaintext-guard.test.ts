@@ -1,4 +1,4 @@
-import { EncryptionError } from '@trainlytics/core';
+import { ConfigurationError } from '@trainlytics/core';
 import { TEST_PROVIDER_ID } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EngineHarness, KEY_A, redirectUri } from './harness';
@@ -36,17 +36,18 @@ describe('checkEncryption', () => {
     });
   });
 
-  it('throws a typed EncryptionError without a key when the store holds encrypted tokens', async () => {
+  it('throws a ConfigurationError naming the key without a key when the store holds encrypted tokens', async () => {
     await h.connect(h.trainlytics({ encryptionKey: KEY_A }), 1);
     const error = await h
       .trainlytics({ encryptionKey: undefined })
       .checkEncryption()
       .catch((e: unknown) => e);
-    expect(EncryptionError.isInstance(error)).toBe(true);
-    expect((error as EncryptionError).message).toMatch(
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    expect((error as ConfigurationError).setting).toBe('TRAINLYTICS_ENCRYPTION_KEY');
+    expect((error as ConfigurationError).message).toMatch(
       /holds 2 encrypted tokens but TRAINLYTICS_ENCRYPTION_KEY is not set/,
     );
-    expect((error as EncryptionError).hint).toMatch(/set TRAINLYTICS_ENCRYPTION_KEY/);
+    expect((error as ConfigurationError).hint).toMatch(/set TRAINLYTICS_ENCRYPTION_KEY/);
   });
 });
 
@@ -61,7 +62,7 @@ describe('no plaintext token is written beside encrypted ones', () => {
     const callback = await h.server.approve(url, { providerUserId });
     await expect(
       plain.connect.finish(TEST_PROVIDER_ID, { callbackParams: callback.searchParams }),
-    ).rejects.toSatisfy((e: unknown) => EncryptionError.isInstance(e));
+    ).rejects.toSatisfy((e: unknown) => ConfigurationError.isInstance(e));
     expect(await tokens()).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { EncryptionError, type FetchFunction, ReauthorizationRequiredError } from '@trainlytics/core';
+import { ConfigurationError, type FetchFunction, ReauthorizationRequiredError } from '@trainlytics/core';
 import { TEST_PROVIDER_ID } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/registry/create-trainlytics';
@@ -228,14 +228,14 @@ describe('token lifecycle', () => {
     expect((await tokenRow(connection.id)).refresh_token).toMatch(/^tl1:new:/);
   });
 
-  it('a missing or wrong key fails the sync with an EncryptionError, and says which key id', async () => {
+  it('a missing or wrong key fails the sync with a ConfigurationError naming the key, and says which key id', async () => {
     const t = h.trainlytics({ encryptionKey: `k1:${KEY_A}` });
     const { connection } = await h.connect(t, 1);
     h.clock.advance(3600_000); // the refresh token must be decrypted
     const wrong = h.trainlytics({ encryptionKey: `k2:${KEY_B}` });
     const result = await wrong.sync(connection.id);
     expect(result.status).toBe('failed');
-    expect(result.errorName).toBe('EncryptionError');
+    expect(result.errorName).toBe('ConfigurationError');
     expect(result.errorMessage).toContain('key id "k1"');
     const none = h.trainlytics({ encryptionKey: undefined });
     const failed = await none.sync(connection.id);
@@ -245,7 +245,9 @@ describe('token lifecycle', () => {
       t.getProvider(TEST_PROVIDER_ID),
       (await h.store.getConnection(connection.id))!,
     );
-    await expect(session.accessToken()).rejects.toSatisfy((e: unknown) => EncryptionError.isInstance(e));
+    await expect(session.accessToken()).rejects.toSatisfy(
+      (e: unknown) => ConfigurationError.isInstance(e) && e.setting === 'TRAINLYTICS_ENCRYPTION_KEY',
+    );
   });
 
   it('no token is ever logged', async () => {

@@ -4,8 +4,13 @@
  */
 import {
   type ActivityPage,
+  ConfigurationError,
+  ConflictError,
+  type ConflictReason,
+  ConnectionConflictError,
   type ConnectionContext,
   ConnectionInactiveError,
+  ConnectionLimitError,
   createTrainlytics,
   defineProvider,
   type FetchFunction,
@@ -14,10 +19,12 @@ import {
   type ProviderCapabilities,
   type ProviderV1,
   RateLimitError,
+  type ReauthorizationReason,
   ReauthorizationRequiredError,
   type Store,
   type SyncOptions,
   type SyncResult,
+  TokenExpiredError,
   type Trainlytics,
   TrainlyticsError,
   type TrainlyticsOptions,
@@ -99,7 +106,24 @@ if (RateLimitError.isInstance(error)) {
 }
 if (ReauthorizationRequiredError.isInstance(error)) {
   expectTypeOf(error.connectionId).toEqualTypeOf<number | undefined>();
+  expectTypeOf(error.reason).toEqualTypeOf<ReauthorizationReason | undefined>();
+  expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
 }
+expectTypeOf<ReauthorizationReason>().toEqualTypeOf<'token-refused' | 'refresh-refused' | 'cannot-refresh'>();
+if (ConflictError.isInstance(error)) {
+  expectTypeOf(error.reason).toEqualTypeOf<ConflictReason>();
+}
+expectTypeOf<ConflictReason>().toEqualTypeOf<'account-linked' | 'match-refused' | 'connection-limit'>();
+if (ConnectionLimitError.isInstance(error)) {
+  expectTypeOf(error).toExtend<ConflictError>();
+  expectTypeOf(error.limit).toEqualTypeOf<number | undefined>();
+}
+if (ConfigurationError.isInstance(error)) {
+  expectTypeOf(error.setting).toEqualTypeOf<string | undefined>();
+}
+// ADR 0043: the merged names narrow to the class they were merged into (deprecated, removed in 0.3)
+if (TokenExpiredError.isInstance(error)) expectTypeOf(error).toEqualTypeOf<ReauthorizationRequiredError>();
+if (ConnectionConflictError.isInstance(error)) expectTypeOf(error).toEqualTypeOf<ConflictError>();
 if (ConnectionInactiveError.isInstance(error)) {
   expectTypeOf(error).toEqualTypeOf<ConnectionInactiveError>();
   expectTypeOf(error.connectionId).toEqualTypeOf<number | undefined>();

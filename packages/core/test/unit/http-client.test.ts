@@ -7,8 +7,8 @@ import {
   createMemoryRateLimitTracker,
   ProviderApiError,
   RateLimitError,
+  ReauthorizationRequiredError,
   silentLogger,
-  TokenExpiredError,
   ValidationError,
 } from '@trainlytics/core';
 import { FakeClock } from '@trainlytics/core/testing';
@@ -181,13 +181,14 @@ describe('http client', () => {
     expect(seen.map((s) => s.authorization)).toEqual(['Bearer old', 'Bearer new']);
   });
 
-  it('a second 401 is a TokenExpiredError', async () => {
+  it('a second 401 is a ReauthorizationRequiredError (token-refused, status 401)', async () => {
     const clock = new FakeClock();
     script = [reply(401, {}), reply(401, {})];
     const error = await client(clock, { accessToken: async () => 't', onUnauthorized: async () => 't2' })
       .request({ url: `${base}/me`, auth: 'user' })
       .catch((e: unknown) => e);
-    expect(TokenExpiredError.isInstance(error)).toBe(true);
+    expect(ReauthorizationRequiredError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ reason: 'token-refused', status: 401, provider: 'testfit' });
   });
 
   it('validates the payload with the schema and names the failing field', async () => {

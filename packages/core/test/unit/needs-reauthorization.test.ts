@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InsufficientScopeError,
-  ReauthorizationRequiredError,
-  TokenExpiredError,
-} from '../../src/errors/errors';
+import { InsufficientScopeError, ReauthorizationRequiredError } from '../../src/errors/errors';
 import { needsReauthorization } from '../../src/errors/needs-reauthorization';
 import { ProviderApiError } from '../../src/errors/provider-api-error';
 
@@ -19,7 +15,11 @@ describe('needsReauthorization', () => {
   it('is true for what only the user can fix: refused tokens and a missing scope', () => {
     expect(
       needsReauthorization(
-        new TokenExpiredError('expired', { provider: 'strava', url: 'https://api.example/x' }),
+        new ReauthorizationRequiredError('refused', {
+          provider: 'strava',
+          reason: 'token-refused',
+          status: 401,
+        }),
       ),
     ).toBe(true);
     expect(needsReauthorization(new ReauthorizationRequiredError('refused', { provider: 'polar' }))).toBe(

@@ -1,4 +1,4 @@
-import { ConfigurationError, createTokenCipher, EncryptionError, isEncryptedToken } from '@trainlytics/core';
+import { ConfigurationError, createTokenCipher, isEncryptedToken } from '@trainlytics/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -63,7 +63,7 @@ describe('token cipher', () => {
     expect(isEncryptedToken(cipher.encrypt('x'))).toBe(true);
   });
 
-  it('a missing key, an unknown key id, a wrong key or an altered value is an EncryptionError', () => {
+  it('a missing key, an unknown key id, a wrong key or an altered value is a ConfigurationError naming the key', () => {
     const stored = createTokenCipher(`k1:${HEX}`).encrypt('token');
     const cases: [string | undefined, string, RegExp][] = [
       [undefined, stored, /not set/],
@@ -79,7 +79,8 @@ describe('token cipher', () => {
       } catch (e) {
         error = e;
       }
-      expect(EncryptionError.isInstance(error)).toBe(true);
+      expect(ConfigurationError.isInstance(error)).toBe(true);
+      expect((error as ConfigurationError).setting).toBe('TRAINLYTICS_ENCRYPTION_KEY');
       expect((error as Error).message).toMatch(message);
     }
   });

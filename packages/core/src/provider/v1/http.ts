@@ -68,7 +68,9 @@ export interface HttpResponse<T = unknown> {
 /**
  * The HTTP client core hands a plugin. It adds the user agent, timeouts, retries with backoff that
  * honour `Retry-After`, rate-limit bookkeeping, token refresh on 401 for `auth: 'user'`, request counting
- * and payload validation. Non-accepted statuses throw `ProviderApiError` (or a subclass).
+ * and payload validation. Non-accepted statuses throw `ProviderApiError` (or a subclass), except a 401 the
+ * refresh does not fix (`ReauthorizationRequiredError`, reason `token-refused`) and a connection limit the
+ * provider names (`ConnectionLimitError`).
  */
 export interface HttpClient {
   request<T = unknown>(
