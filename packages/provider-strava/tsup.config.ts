@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/sandbox/index.ts'],
+  entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox-entry.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
