@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxRequestRecord } from './request-log';
 import { listActivitiesRoute } from './routes/activities-list';
 import { activityRoute, isActivityPath } from './routes/activity';
+import type { SandboxRequest } from './routes/api-request';
 import { athleteRoute } from './routes/athlete';
 import { consentDecision, consentPage } from './routes/consent';
 import { controlRoute } from './routes/control';
@@ -63,38 +64,30 @@ export async function routeRequest(
   const consent = path === '/oauth/authorize' || path === '/oauth/mobile/authorize';
   if (state.program.appInactive && !consent && path !== '/') return sendJson(res, 403, INACTIVE_APP_BODY);
 
-  if (origin === 'api') return routeApi(state, req, res, url, method, path, text);
-  if (consent) {
-    return method === 'POST' ? consentDecision(state, req, res, url, text) : consentPage(state, res, url);
-  }
+  const request: SandboxRequest = { req, res, url, method, path, text };
+  if (origin === 'api') return routeApi(state, request);
+  if (consent) return method === 'POST' ? consentDecision(state, request) : consentPage(state, res, url);
   if ((path === '/oauth/token' || path === '/api/v3/oauth/token') && method === 'POST') {
-    return tokenRoute(state, req, res, url, text);
+    return tokenRoute(state, request);
   }
-  if (path === '/oauth/revoke' && method === 'POST') return revokeRoute(state, req, res, url, text);
+  if (path === '/oauth/revoke' && method === 'POST') return revokeRoute(state, request);
   if (path === '/oauth/deauthorize' && method === 'POST' && !state.program.retireDeauthorize) {
-    return deauthorizeRoute(state, req, res, url, text);
+    return deauthorizeRoute(state, request);
   }
   if (path === '/' && method === 'GET') return sendJson(res, 200, { sandbox: 'strava', ...origins.env() });
   if (path.startsWith('/api/v3/') && !origins.apiOrigin) {
-    return routeApi(state, req, res, url, method, path.slice('/api/v3'.length), text);
+    return routeApi(state, { ...request, path: path.slice('/api/v3'.length) });
   }
   sendJson(res, 404, NOT_FOUND);
 }
 
 /** An API request (`path` without `/api/v3`): faults and rate limits, push subscriptions, then the token. */
-async function routeApi(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  method: string,
-  path: string,
-  text: string,
-): Promise<void> {
+async function routeApi(state: SandboxState, request: SandboxRequest): Promise<void> {
+  const { req, res, url, method, path } = request;
   const headers = await state.faults.apply(req, res, method, path, state.rateLimiter);
   if (!headers) return;
   if (path.startsWith('/push_subscriptions')) {
-    return pushSubscriptionsRoute(state, req, res, url, method, path, headers, text);
+    return pushSubscriptionsRoute(state, request, headers);
   }
   const token = state.tokens.authenticate(
     bearerToken(req, url.searchParams, !state.program.headerTokensOnly),
@@ -108,7 +101,7 @@ async function routeApi(
     );
   }
   state.athletes.get(token.athleteId); // an athlete removed from the sandbox: 500, as before
-  const request = {
+  const api = {
     res,
     url,
     method,
@@ -117,8 +110,8 @@ async function routeApi(
     athleteId: token.athleteId,
     can: (...scopes: string[]) => scopes.some((s) => token.scopes.includes(s)),
   };
-  if (method === 'GET' && path === '/athlete') return athleteRoute(state, request);
-  if (method === 'GET' && path === '/athlete/activities') return listActivitiesRoute(state, request);
-  if (method === 'GET' && isActivityPath(path)) return activityRoute(state, request);
+  if (method === 'GET' && path === '/athlete') return athleteRoute(state, api);
+  if (method === 'GET' && path === '/athlete/activities') return listActivitiesRoute(state, api);
+  if (method === 'GET' && isActivityPath(path)) return activityRoute(state, api);
   sendJson(res, 404, NOT_FOUND, headers);
 }

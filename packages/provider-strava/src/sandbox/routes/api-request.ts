@@ -1,4 +1,14 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A request as the router read it: the body already read into `text`, `path` without a trailing slash. */
+export interface SandboxRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  method: string;
+  path: string;
+  text: string;
+}
 
 /** An authenticated API request as the routes see it (after faults, rate limits and the bearer token). */
 export interface ApiRequest {

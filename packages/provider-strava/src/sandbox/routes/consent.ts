@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { renderConsentPage } from '../consent-page';
 import { readParams, sendJson, stravaError } from '../sandbox-http';
 import type { SandboxState } from '../sandbox-state';
+import type { SandboxRequest } from './api-request';
 
 /** Every scope Strava's consent page knows. */
 export const ALL_SCOPES = [
@@ -54,13 +55,8 @@ export function consentPage(state: SandboxState, res: ServerResponse, url: URL):
  * scopes (always with `read`), or `error=access_denied`; with the athlete cap reached, Strava's own 403
  * page and no redirect.
  */
-export async function consentDecision(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  text: string,
-): Promise<void> {
+export async function consentDecision(state: SandboxState, request: SandboxRequest): Promise<void> {
+  const { req, res, url, text } = request;
   const form = readParams(req, url, text);
   const redirectUri = form.get('redirect_uri');
   if (form.get('client_id') !== state.clientId || !redirectUri) {

@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basicCredentials, bearerToken, readParams, sendJson, stravaError } from '../sandbox-http';
 import type { SandboxState } from '../sandbox-state';
+import type { SandboxRequest } from './api-request';
 
 /**
  * `POST /oauth/revoke` (RFC 7009, Strava since 2026-06-01): the app authenticates with HTTP Basic
@@ -8,13 +8,8 @@ import type { SandboxState } from '../sandbox-state';
  * optional, an unknown hint ignored); revoking either revokes every token of the grant. 200 with an empty
  * body, also for a token that is unknown or already revoked.
  */
-export async function revokeRoute(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  text: string,
-): Promise<void> {
+export async function revokeRoute(state: SandboxState, request: SandboxRequest): Promise<void> {
+  const { req, res, url, text } = request;
   const client = basicCredentials(req);
   if (!client || client.id !== state.clientId || client.secret !== state.clientSecret) {
     res.setHeader('www-authenticate', 'Basic realm="strava"');
@@ -38,13 +33,8 @@ export async function revokeRoute(
  * `POST /oauth/deauthorize` (until 2027-06-01): the athlete's access token revokes every token of the
  * athlete; answers `{ access_token }`.
  */
-export async function deauthorizeRoute(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  text: string,
-): Promise<void> {
+export async function deauthorizeRoute(state: SandboxState, request: SandboxRequest): Promise<void> {
+  const { req, res, url, text } = request;
   const presented = bearerToken(req, readParams(req, url, text), !state.program.headerTokensOnly);
   const token = state.tokens.authenticate(presented);
   if (!token) {

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { athleteJson } from '../generate-athlete';
 import { readParams, sendJson, stravaError } from '../sandbox-http';
 import type { SandboxState } from '../sandbox-state';
+import type { SandboxRequest } from './api-request';
 
 const ATHLETE_LIMIT_BODY = stravaError(
   'Limit of connected athletes exceeded',
@@ -15,13 +15,8 @@ const ATHLETE_LIMIT_BODY = stravaError(
  * refresh token), after checking the app's credentials. A code issued before the athlete cap filled is
  * refused (403) and consumed.
  */
-export async function tokenRoute(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  text: string,
-): Promise<void> {
+export async function tokenRoute(state: SandboxState, request: SandboxRequest): Promise<void> {
+  const { req, res, url, text } = request;
   const form = readParams(req, url, text);
   if (form.get('client_id') !== state.clientId) {
     return sendJson(res, 400, stravaError('Bad Request', 'Application', 'client_id', 'invalid'));

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readParams, sendJson, stravaError } from '../sandbox-http';
 import type { SandboxState } from '../sandbox-state';
 import { isoSeconds } from '../strava-json';
+import type { SandboxRequest } from './api-request';
 
 const NOT_FOUND = stravaError('Record Not Found', 'resource', 'path', 'invalid');
 
@@ -12,14 +12,10 @@ const NOT_FOUND = stravaError('Record Not Found', 'resource', 'path', 'invalid')
  */
 export async function pushSubscriptionsRoute(
   state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  method: string,
-  path: string,
+  request: SandboxRequest,
   headers: Record<string, string>,
-  text: string,
 ): Promise<void> {
+  const { req, res, url, method, path, text } = request;
   const form = readParams(req, url, text);
   if (form.get('client_id') !== state.clientId || form.get('client_secret') !== state.clientSecret) {
     const body = stravaError('Authorization Error', 'Application', 'client_id', 'invalid');
