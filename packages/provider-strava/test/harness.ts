@@ -11,7 +11,7 @@ import {
   silentLogger,
   type TokenSet,
 } from '@trainlytics/core';
-import type { StravaSandbox } from '../src/sandbox';
+import type { StravaSandbox } from '../src/sandbox-entry';
 import type { StravaProvider } from '../src/strava-provider';
 
 export const redirectUri = 'https://app.example.com/oauth/strava/callback';

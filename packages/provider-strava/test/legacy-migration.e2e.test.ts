@@ -3,7 +3,7 @@ import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing';
 import { migrate } from '@trainlytics/migrations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 
 /**
  * Today's users keep their Strava connection through the migration: a database on the legacy schema

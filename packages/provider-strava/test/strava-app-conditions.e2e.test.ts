@@ -3,7 +3,7 @@ import { ConnectionLimitError, createTrainlytics, FakeClock, type Trainlytics } 
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { strava } from '../src/strava-provider';
 import { redirectUri } from './harness';
 

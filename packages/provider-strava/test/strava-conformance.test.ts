@@ -1,5 +1,5 @@
 import { runProviderConformanceSuite } from '@trainlytics/core/testing';
-import { startStravaSandbox } from '../src/sandbox';
+import { startStravaSandbox } from '../src/sandbox-entry';
 
 // Core's provider conformance suite: connect, consent denied, state reuse, full/incremental sync, refresh,
 // 5xx/429 faults with resume, malformed items, webhooks, deauthorization, disconnect — through a real

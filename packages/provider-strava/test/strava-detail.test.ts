@@ -8,7 +8,7 @@ import {
   recordedSamples,
   startStravaSandbox,
   toStravaJson,
-} from '../src/sandbox';
+} from '../src/sandbox-entry';
 import { mapStravaStreams, stravaLapsSchema, stravaStreamSetSchema } from '../src/strava-streams';
 
 // Core's provider detail suite (issue 14): streams fetched for outdoor, indoor and manual recordings through

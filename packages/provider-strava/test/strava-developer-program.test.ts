@@ -6,7 +6,7 @@ import {
 } from '@trainlytics/core';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { describeStravaError } from '../src/strava-error';
 import { strava } from '../src/strava-provider';
 import { STRAVA_API_URL, STRAVA_API_V3_URL } from '../src/strava-settings';

@@ -10,7 +10,7 @@ import {
   silentLogger,
 } from '@trainlytics/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox, UNSAFE_ID_BASE } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox, UNSAFE_ID_BASE } from '../src/sandbox-entry';
 import { readStravaCursor, type StravaProvider, strava } from '../src/strava-provider';
 import { collectPages, connectAthlete, createContext, redirectUri } from './harness';
 

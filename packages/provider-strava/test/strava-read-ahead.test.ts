@@ -1,6 +1,6 @@
 import type { FetchFunction } from '@trainlytics/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { type StravaProvider, strava } from '../src/strava-provider';
 import { collectPages, connectAthlete } from './harness';
 

@@ -1,6 +1,6 @@
 import { runSandboxControlSuite } from '@trainlytics/core/testing';
 import * as fc from 'fast-check';
-import { runSandboxCli, startStravaSandbox } from '../src/sandbox';
+import { runSandboxCli, startStravaSandbox } from '../src/sandbox-entry';
 
 runSandboxControlSuite({
   provider: 'Strava',

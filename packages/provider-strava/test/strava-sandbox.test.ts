@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox';
 import { UNSAFE_ID_BASE } from '../src/sandbox/generate-history';
+import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { parseStravaJson } from '../src/strava-api';
 import { STRAVA_SPORT_TYPE_NAMES } from '../src/strava-sport-types';
 

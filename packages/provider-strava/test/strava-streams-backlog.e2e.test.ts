@@ -3,7 +3,7 @@ import { createTrainlytics, FakeClock, type Trainlytics } from '@trainlytics/cor
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { redirectUri } from './harness';
 
 const QUARTER_HOUR = 15 * 60_000;

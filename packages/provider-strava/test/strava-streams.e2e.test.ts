@@ -9,7 +9,7 @@ import {
   type StravaSandbox,
   startStravaSandbox,
   toStravaJson,
-} from '../src/sandbox';
+} from '../src/sandbox-entry';
 import { mapStravaStreams } from '../src/strava-streams';
 import { redirectUri } from './harness';
 

@@ -4,7 +4,7 @@ import { createTrainlytics, FakeClock, type FetchFunction, type Trainlytics } fr
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { stravaPushSubscriptions } from '../src/strava-webhooks';
 import { redirectUri } from './harness';
 

@@ -1,7 +1,7 @@
 import type { ConnectionContext, JsonValue } from '@trainlytics/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { MAX_SHORT_STOPS, type StravaProvider, strava } from '../src/strava-provider';
 import { connectAthlete } from './harness';
 

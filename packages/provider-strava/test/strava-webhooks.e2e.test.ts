@@ -5,7 +5,7 @@ import { createTrainlytics, FakeClock, type Trainlytics } from '@trainlytics/cor
 import { postgresStore } from '@trainlytics/core/postgres';
 import { createTestPGlite } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StravaSandbox, startStravaSandbox } from '../src/sandbox';
+import { type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
 import { stravaPushSubscriptions } from '../src/strava-webhooks';
 import { redirectUri } from './harness';
 

@@ -28,6 +28,7 @@ export {
   runSandboxControlSuite,
   type SandboxControlSuiteOptions,
 } from './sandbox-control-suite';
+export { assertSandboxIndependent, type SandboxImportAllowance } from './sandbox-independence';
 export { describeSportTypeCoverage, type SportTypeCoverageOptions } from './sport-coverage-suite';
 export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';

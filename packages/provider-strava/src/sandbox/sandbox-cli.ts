@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { sandboxControlHelp } from '@trainlytics/core/testing';
-import { startStravaSandbox } from './strava-sandbox';
+import type { StravaApiSandboxOptions } from './sandbox-options';
+import { type StravaApiSandbox, startStravaApiSandbox } from './strava-api-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
          [--webhook-url URL] [--rate-limit N] [--daily-limit N] [--api-base www|api-v3] [--api-port N]
@@ -29,16 +30,22 @@ Strava's 2026 developer program:
   --retire-deauthorize   POST /oauth/deauthorize answers 404 (from 2027-06-01); /oauth/revoke always works
   --header-tokens-only   an access token in a query or form parameter is refused (from 2027-06-01)`;
 
+/** Where the CLI writes, and whether it stops the sandbox on SIGINT/SIGTERM (default true). */
+export interface SandboxCliIo {
+  out: (line: string) => void;
+  handleSignals?: boolean;
+}
+
 /**
  * The sandbox CLI (`npx trainlytics-sandbox-strava --port 4010`). Runs until SIGINT/SIGTERM.
- * Returns the started sandbox so callers (the demo) can drive it.
+ * Returns the started sandbox so callers (the demo) can drive it; `start` starts it (the `./sandbox`
+ * entry passes `startStravaSandbox`, whose sandbox also builds the plugin; default the sandbox alone).
  */
-export async function runSandboxCli(
+export async function runSandboxCli<S extends StravaApiSandbox = StravaApiSandbox>(
   argv: string[],
-  io: { out: (line: string) => void; handleSignals?: boolean } = {
-    out: (line) => process.stdout.write(`${line}\n`),
-  },
-) {
+  io: SandboxCliIo = { out: (line) => process.stdout.write(`${line}\n`) },
+  start: (options: StravaApiSandboxOptions) => Promise<S> = startStravaApiSandbox as never,
+): Promise<S | null> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -85,7 +92,7 @@ export async function runSandboxCli(
     throw new Error(`--api-base must be www or api-v3, got "${apiBase}"`);
   }
   const athleteCap = values['athlete-cap'] === undefined ? null : int('athlete-cap', values['athlete-cap']);
-  const sandbox = await startStravaSandbox({
+  const sandbox = await start({
     port: int('port', values.port),
     host: values.host,
     apiBase,

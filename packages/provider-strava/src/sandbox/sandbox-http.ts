@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toStravaJson } from './generate-history';
+import { toStravaJson } from './strava-json';
 
 /** Strava's error body: `{"message": …, "errors": [{resource, field, code}]}`. */
 export const stravaError = (message: string, resource: string, field: string, code: string) => ({
@@ -62,8 +62,4 @@ export function basicCredentials(req: IncomingMessage): { id: string; secret: st
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
-}
-
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
