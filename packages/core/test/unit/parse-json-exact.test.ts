@@ -143,6 +143,85 @@ describe('parseJsonExact', () => {
     );
   });
 
+  it('property: the exact reading (lossless-json) equals JSON.parse on every text without an integer beyond 2^53', () => {
+    // JSON values with no integer literal beyond 2^53 (a double such as 2^60 is written as one), written
+    // compactly or pretty, and fragments (valid or not)
+    const double = fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .filter((d) => Number.isSafeInteger(d) || !/^-?\d+$/.test(JSON.stringify(d)));
+    const safeJson = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        double,
+        fc.maxSafeInteger(),
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
+      ),
+    }));
+    const fragment = fc.oneof(
+      fc.maxSafeInteger().map(String),
+      double.map(String),
+      fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
+      fc.constantFrom(
+        '[',
+        ']',
+        '{',
+        '}',
+        ',',
+        ':',
+        ' ',
+        '\t',
+        '"',
+        '\\',
+        '-',
+        '.',
+        'e',
+        'true',
+        'nul',
+        '"k":',
+        '01',
+        '1.',
+        '\u00a0',
+      ),
+    );
+    const text = fc.oneof(
+      fc
+        .tuple(safeJson.value, fc.boolean())
+        .map(([v, pretty]) => JSON.stringify(v, null, pretty ? 2 : undefined)),
+      // fragments side by side may form a long integer (`-1` `1000000000000000`): such texts are left out
+      fc
+        .array(fragment, { maxLength: 10 })
+        .map((parts) => parts.join(''))
+        .filter((t) => !/\d{16}/.test(t)),
+    );
+    const outcome = (parse: (t: string) => unknown, t: string) => {
+      try {
+        return { value: parse(t) };
+      } catch (error) {
+        return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
+      }
+    };
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(outcome(parseJsonExactScan, t)).toEqual(outcome(JSON.parse, t));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('reads duplicate keys and `__proto__` as JSON.parse does, on the exact path too', () => {
+    const text = '{"id":9007199254740993,"a":1,"a":2,"__proto__":{"polluted":true}}';
+    const value = parseJsonExact(text) as Record<string, unknown>;
+    expect(value).toEqual(JSON.parse(text.replace('9007199254740993', '"9007199254740993"')));
+    expect(value.a).toBe(2);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['id', 'a', '__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('takes the exact scan for a long integer after a string or at the start, and JSON.parse for floats', () => {
     expect(parseJsonExact('9007199254740993')).toBe('9007199254740993');
     expect(parseJsonExact('-9007199254740993')).toBe('-9007199254740993');
