@@ -27,6 +27,15 @@ function expected(value: unknown): unknown {
   return value;
 }
 
+/** What a parser made of a text: its value, or the kind of error it threw. */
+function outcome(parse: (t: string) => unknown, t: string) {
+  try {
+    return { value: parse(t) };
+  } catch (error) {
+    return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
+  }
+}
+
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const json = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -128,13 +137,6 @@ describe('parseJsonExact', () => {
         .array(fc.tuple(fc.string({ maxLength: 4 }), fragment), { maxLength: 6 })
         .map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
     );
-    const outcome = (parse: (t: string) => unknown, t: string) => {
-      try {
-        return { value: parse(t) };
-      } catch (error) {
-        return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
-      }
-    };
     fc.assert(
       fc.property(text, (t) => {
         expect(outcome(parseJsonExact, t)).toEqual(outcome(parseJsonExactScan, t));
@@ -197,13 +199,6 @@ describe('parseJsonExact', () => {
         .map((parts) => parts.join(''))
         .filter((t) => !/\d{16}/.test(t)),
     );
-    const outcome = (parse: (t: string) => unknown, t: string) => {
-      try {
-        return { value: parse(t) };
-      } catch (error) {
-        return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
-      }
-    };
     fc.assert(
       fc.property(text, (t) => {
         expect(outcome(parseJsonExactScan, t)).toEqual(outcome(JSON.parse, t));
