@@ -145,7 +145,7 @@ describe('parseJsonExact', () => {
     );
   });
 
-  it('property: the exact reading (lossless-json) equals JSON.parse on every text without an integer beyond 2^53', () => {
+  it('property: the exact reading equals JSON.parse on every text without an integer beyond 2^53', () => {
     // JSON values with no integer literal beyond 2^53 (a double such as 2^60 is written as one), written
     // compactly or pretty, and fragments (valid or not)
     const double = fc
