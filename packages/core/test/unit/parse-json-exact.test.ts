@@ -36,6 +36,28 @@ function outcome(parse: (t: string) => unknown, t: string) {
   }
 }
 
+/** JSON punctuation, whitespace and keywords, to build texts valid and invalid from fragments. */
+const PUNCTUATION = [
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  ' ',
+  '\n',
+  '\t',
+  '"',
+  '\\',
+  '-',
+  '+',
+  '.',
+  'e',
+  'true',
+  'null',
+  '"k":',
+];
+
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const json = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -106,25 +128,7 @@ describe('parseJsonExact', () => {
         .map((p) => p.join('')),
       digits(16, 20).map((d) => `"${d}"`),
       digits(16, 20).map((d) => `"x\\"${d}"`),
-      fc.constantFrom(
-        '[',
-        ']',
-        '{',
-        '}',
-        ',',
-        ':',
-        ' ',
-        '\n',
-        '"',
-        '\\',
-        '-',
-        '+',
-        '.',
-        'e',
-        'true',
-        'null',
-        '"k":',
-      ),
+      fc.constantFrom(...PUNCTUATION),
     );
     const structured = fc
       .tuple(json.value, fc.boolean())
@@ -167,27 +171,7 @@ describe('parseJsonExact', () => {
       fc.maxSafeInteger().map(String),
       double.map(String),
       fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
-      fc.constantFrom(
-        '[',
-        ']',
-        '{',
-        '}',
-        ',',
-        ':',
-        ' ',
-        '\t',
-        '"',
-        '\\',
-        '-',
-        '.',
-        'e',
-        'true',
-        'nul',
-        '"k":',
-        '01',
-        '1.',
-        '\u00a0',
-      ),
+      fc.constantFrom(...PUNCTUATION, 'nul', '01', '1.', '\u00a0'),
     );
     const text = fc.oneof(
       fc
