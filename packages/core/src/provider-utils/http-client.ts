@@ -1,19 +1,27 @@
-import {
-  AppSuspendedError,
-  ConnectionLimitError,
-  RateLimitError,
-  ReauthorizationRequiredError,
-} from '../errors/errors';
-import { isRetryableStatus, ProviderApiError, redactUrl } from '../errors/provider-api-error';
-import type { HttpClient, HttpRequest, HttpResponse, QueryValue, RequestClass } from '../provider/v1/http';
+import type { HttpClient, HttpRequest, HttpResponse, RequestClass } from '../provider/v1/http';
 import type { ProviderErrorDescription } from '../provider/v1/provider-v1';
 import type { RateLimitSpec } from '../provider/v1/rate-limit';
 import type { StandardSchemaV1 } from '../provider/v1/schema';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { VERSION } from '../version';
+import { authorize } from './http/authorize';
+import { classifyRejection, isAcceptedStatus } from './http/classify-response';
+import { invalidBodyError, networkError, rateLimitWindowError, rejectionError } from './http/failure-error';
+import { parseBody } from './http/parse-body';
+import { prepareRequest } from './http/prepare-request';
+import { waitForRateLimitWindow } from './http/rate-limit-wait';
+import { describeRequest, type RequestContext } from './http/request-context';
+import {
+  type AttemptOutcome,
+  decideRetry,
+  INITIAL_RETRY_STATE,
+  type RetryAction,
+  type RetryPolicy,
+} from './http/retry-decision';
+import { readResponseText, send } from './http/send';
 import type { RateLimitTracker } from './rate-limit-tracker';
-import { backoffDelay, parseRetryAfter, type RetryOptions } from './retry';
+import type { RetryOptions } from './retry';
 import { validatePayload } from './validate';
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -55,27 +63,27 @@ export interface HttpClientOptions extends RetryOptions {
   userAgentSuffix?: string | undefined;
 }
 
-function buildUrl(url: string | URL, query?: Record<string, QueryValue>): URL {
-  const u = new URL(url.toString());
-  if (query) {
-    for (const [k, v] of Object.entries(query))
-      if (v !== undefined && v !== null) u.searchParams.set(k, String(v));
-  }
-  return u;
+/** One attempt that did not end the call: what retrying needs to know, and the error if it gives up. */
+interface FailedAttempt {
+  outcome: AttemptOutcome;
+  /** The clock's time when the response came back (or the attempt failed). */
+  now: Date;
+  /** After a 401 to `auth: 'user'`: asks `onUnauthorized` for a fresh token (absent when it cannot). */
+  refreshToken?: (() => Promise<string>) | undefined;
+  /** The error to throw when the decision is to fail (`retryAt`: the decision's, for a 429). */
+  error(retryAt: Date | undefined): Error;
+  /** The warning logged before a retry (none for an invalid body). */
+  retryLog?: (action: Extract<RetryAction, { action: 'retry' }>) => [string, Record<string, unknown>];
 }
-
-function headersToRecord(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((v, k) => {
-    out[k] = v;
-  });
-  return out;
-}
-
-const BODY_SNIPPET = 2000;
 
 /**
  * Creates the HTTP client a plugin gets in its context. See `HttpClient` for what it adds to `fetch`.
+ *
+ * One call is a pipeline of small steps (ADR 0039), each in `provider-utils/http/`, repeated per attempt:
+ * rate-limit wait → prepare (headers, body) → authorize → send with timeout → count (`onRequest`) and
+ * record rate-limit headers → classify the status → read and parse the body → validate. An attempt that
+ * does not end the call is an `AttemptOutcome`; the pure `decideRetry` says what happens next (sleep and
+ * retry, refresh the token and retry, or throw the attempt's typed error).
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const fetchFn: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -85,321 +93,183 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 15 * 60_000;
   const userAgent = `trainlytics/${VERSION}${options.userAgentSuffix ? ` ${options.userAgentSuffix}` : ''}`;
 
-  async function waitForRateLimit(
-    url: string,
-    method: string,
-    operation: string | undefined,
+  /** Sends one attempt and reads it to the end: the response, or why it did not end the call. */
+  async function attempt<T>(
+    req: HttpRequest & { schema?: StandardSchemaV1<unknown, T> },
+    context: RequestContext,
     requestClass: RequestClass,
-  ): Promise<void> {
-    const tracker = options.rateLimitTracker;
-    // token endpoints are not API reads: they neither spend nor wait for the API's budget
-    if (!tracker || requestClass === 'oauth') return;
-    for (;;) {
-      const now = options.clock.now();
-      const until = await tracker.reserve(options.provider, now);
-      if (!until) return;
-      if (requestClass === 'interactive') {
-        // a person is waiting: never queue behind background work (a 429 answer fails at once)
-        options.logger.debug('sending an interactive request although the rate-limit window is used up', {
-          provider: options.provider,
-          operation,
-          until: until.toISOString(),
-        });
-        return;
-      }
-      const waitMs = until.getTime() - now.getTime();
-      if (waitMs > maxRateLimitWaitMs) {
-        throw new RateLimitError(
-          `${name} rate limit reached${operation ? ` before '${operation}'` : ''}: the next request may be sent at ${until.toISOString()}`,
-          {
-            provider: options.provider,
-            url,
-            method,
-            retryAt: until,
-            hint: 'Trainlytics resumes from the last committed page on the next sync after that time',
-          },
-        );
-      }
-      options.logger.info('waiting for rate-limit window', {
-        provider: options.provider,
-        until: until.toISOString(),
-      });
-      await options.clock.sleep(waitMs, options.signal);
-    }
-  }
+    freshToken: string | undefined,
+  ): Promise<{ done: HttpResponse<T> } | { failed: FailedAttempt }> {
+    const { provider, method, safeUrl, operation } = context;
+    await waitForRateLimitWindow(
+      {
+        provider,
+        operation,
+        requestClass,
+        tracker: options.rateLimitTracker,
+        clock: options.clock,
+        logger: options.logger,
+        maxWaitMs: maxRateLimitWaitMs,
+        signal: options.signal,
+      },
+      (until) => rateLimitWindowError(context, until),
+    );
+    const { headers, body } = await prepareRequest(req, context, {
+      userAgent,
+      accessToken: options.accessToken,
+    });
+    const auth = req.auth ?? 'none';
+    const token = await authorize(headers, auth, context, { accessToken: options.accessToken, freshToken });
 
-  async function readBody(response: Response): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      throw new ProviderApiError(`${name} closed the connection while sending the response body`, {
-        provider: options.provider,
-        url: response.url,
-        status: response.status,
-        isRetryable: true,
-        cause: error,
-      });
+    const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? 30_000;
+    const sent = await send(
+      fetchFn,
+      context.url,
+      { method, headers, body },
+      { timeoutMs, signal: options.signal },
+    );
+    if (sent.kind !== 'response') {
+      options.onRequest?.({ method, url: safeUrl, status: undefined });
+      if (sent.kind === 'aborted') throw sent.reason;
+      const failure = networkError(context, sent.error, { timedOut: sent.timedOut, timeoutMs });
+      return {
+        failed: {
+          outcome: { kind: 'network-error' },
+          now: options.clock.now(),
+          error: () => failure,
+          retryLog: ({ delayMs }) => [
+            'provider request failed, retrying',
+            { provider, operation, delayMs, error: failure.message },
+          ],
+        },
+      };
     }
+    const { response } = sent;
+    options.onRequest?.({ method, url: safeUrl, status: response.status });
+
+    const now = options.clock.now();
+    if (options.rateLimit && options.rateLimitTracker) {
+      const snapshots = options.rateLimit.parse(response.headers, now);
+      if (snapshots.length > 0) await options.rateLimitTracker.observe(provider, snapshots, now);
+    }
+
+    if (!isAcceptedStatus(response.status, req.acceptStatuses)) {
+      const text = await readResponseText(response, context).catch(() => '');
+      const described = options.describeError?.({
+        status: response.status,
+        body: text,
+        ...(operation ? { operation } : {}),
+      });
+      const rejection = classifyRejection({
+        status: response.status,
+        headers: response.headers,
+        auth,
+        described,
+        rateLimit: options.rateLimit,
+        now,
+      });
+      const { onUnauthorized } = options;
+      const refreshToken =
+        rejection.kind === 'unauthorized' && onUnauthorized && token
+          ? () => onUnauthorized(token)
+          : undefined;
+      const outcome: AttemptOutcome =
+        rejection.kind === 'unauthorized'
+          ? { kind: 'unauthorized', canRefresh: refreshToken !== undefined }
+          : rejection.kind === 'rate-limited' || rejection.kind === 'retryable-status'
+            ? rejection
+            : { kind: 'final' };
+      const rejected = {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        text,
+        described,
+      };
+      return {
+        failed: {
+          outcome,
+          now,
+          refreshToken,
+          error: (retryAt) =>
+            rejectionError(context, rejection, rejected, {
+              now,
+              retryAt,
+              appSuspendedRetryMs: options.appSuspendedRetryMs,
+              connectionId: options.connectionId,
+            }),
+          retryLog: ({ delayMs, retryAt }) =>
+            rejection.kind === 'rate-limited'
+              ? ['rate limited, waiting', { provider, operation, retryAt: retryAt?.toISOString() }]
+              : ['provider error, retrying', { provider, operation, status: response.status, delayMs }],
+        },
+      };
+    }
+
+    const text = await readResponseText(response, context);
+    const parsed = parseBody(text, req.parse);
+    if (!parsed.ok) {
+      return {
+        failed: {
+          outcome: { kind: 'invalid-body' },
+          now,
+          error: () => invalidBodyError(context, { status: response.status, text }, parsed.error),
+        },
+      };
+    }
+    const data = req.schema
+      ? await validatePayload(req.schema, parsed.data, { provider, entity: operation ?? 'response' })
+      : parsed.data;
+    return {
+      done: {
+        status: response.status,
+        headers: response.headers,
+        url: response.url || context.url.toString(),
+        data: data as T,
+      },
+    };
   }
 
   async function request<T>(
     req: HttpRequest & { schema?: StandardSchemaV1<unknown, T> },
   ): Promise<HttpResponse<T>> {
-    const method = req.method ?? 'GET';
-    const url = buildUrl(req.url, req.query);
-    const safeUrl = redactUrl(url.toString());
-    const operation = req.operation;
-    const what = operation ? `'${operation}'` : `${method} ${url.pathname}`;
-    const retries = req.retry === false ? 0 : maxRetries;
+    const context = describeRequest(req, options.provider, name);
     const requestClass: RequestClass = req.requestClass ?? options.requestClass ?? 'background';
-    let attempt = 0;
-    let rateLimitRetries = 0;
-    let refreshed = false;
+    const policy: RetryPolicy = {
+      maxRetries,
+      maxRateLimitRetries,
+      maxRateLimitWaitMs,
+      requestClass,
+      retry: req.retry !== false,
+      ...(options.baseDelayMs === undefined ? {} : { baseDelayMs: options.baseDelayMs }),
+      ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
+    };
+    let state = INITIAL_RETRY_STATE;
     /** The token `onUnauthorized` handed back: the retry after a 401 uses it. */
     let freshToken: string | undefined;
-
     for (;;) {
-      await waitForRateLimit(safeUrl, method, operation, requestClass);
-      const headers = new Headers({ accept: 'application/json', 'user-agent': userAgent, ...req.headers });
-      let body: string | undefined;
-      if (req.json !== undefined) {
-        headers.set('content-type', 'application/json');
-        body = JSON.stringify(req.json);
-      } else if (req.form || req.userTokenField) {
-        headers.set('content-type', 'application/x-www-form-urlencoded');
-        const form = new URLSearchParams();
-        for (const [k, v] of Object.entries(req.form ?? {})) if (v !== undefined) form.set(k, v);
-        if (req.userTokenField) {
-          if (!options.accessToken) {
-            throw new Error(`${name} ${what}: userTokenField needs a connection context`);
-          }
-          form.set(req.userTokenField, await options.accessToken());
-        }
-        body = form.toString();
+      const result = await attempt(req, context, requestClass, freshToken);
+      if ('done' in result) return result.done;
+      const { failed } = result;
+      const next = decideRetry(failed.outcome, state, policy, failed.now);
+      // a token endpoint's 429 says nothing about the API's read budget: background reads go on
+      if (
+        failed.outcome.kind === 'rate-limited' &&
+        requestClass !== 'oauth' &&
+        'retryAt' in next &&
+        next.retryAt
+      ) {
+        await options.rateLimitTracker?.block(options.provider, next.retryAt);
       }
-      let token: string | undefined;
-      const auth = req.auth ?? 'none';
-      if (auth === 'user') {
-        if (!options.accessToken) throw new Error(`${name} ${what}: auth 'user' needs a connection context`);
-        token = freshToken ?? (await options.accessToken());
-        headers.set('authorization', `Bearer ${token}`);
-      } else if (auth !== 'none' && 'bearer' in auth) {
-        headers.set('authorization', `Bearer ${auth.bearer}`);
-      } else if (auth !== 'none' && 'basic' in auth) {
-        const encoded = Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64');
-        headers.set('authorization', `Basic ${encoded}`);
+      if (next.action === 'fail') throw failed.error(next.retryAt);
+      if (next.action === 'refresh-token') {
+        freshToken = await failed.refreshToken?.();
+      } else {
+        const log = failed.retryLog?.(next);
+        if (log) options.logger.warn(...log);
+        await options.clock.sleep(next.delayMs, options.signal);
       }
-
-      const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? 30_000;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      let response: Response;
-      try {
-        response = await fetchFn(url, { method, headers, body, signal, redirect: 'follow' });
-      } catch (error) {
-        options.onRequest?.({ method, url: safeUrl, status: undefined });
-        if (options.signal?.aborted) throw options.signal.reason ?? error;
-        const timedOut = timeout.aborted;
-        const failure = new ProviderApiError(
-          timedOut
-            ? `${name} did not answer ${what} within ${timeoutMs} ms`
-            : `Could not reach ${name} for ${what} at ${url.origin}: ${(error as Error)?.message ?? String(error)}`,
-          {
-            provider: options.provider,
-            url: safeUrl,
-            method,
-            isRetryable: true,
-            cause: error,
-            hint: 'check the network or the provider status; the request is retried with backoff',
-          },
-        );
-        if (attempt < retries) {
-          const delay = backoffDelay(attempt++, options);
-          options.logger.warn('provider request failed, retrying', {
-            provider: options.provider,
-            operation,
-            delayMs: delay,
-            error: failure.message,
-          });
-          await options.clock.sleep(delay, options.signal);
-          continue;
-        }
-        throw failure;
-      }
-      options.onRequest?.({ method, url: safeUrl, status: response.status });
-
-      const now = options.clock.now();
-      if (options.rateLimit && options.rateLimitTracker) {
-        const snaps = options.rateLimit.parse(response.headers, now);
-        if (snaps.length > 0) await options.rateLimitTracker.observe(options.provider, snaps, now);
-      }
-
-      const accepted =
-        (response.status >= 200 && response.status < 300) ||
-        (req.acceptStatuses ?? []).includes(response.status);
-      if (!accepted) {
-        const text = await readBody(response).catch(() => '');
-        const responseHeaders = headersToRecord(response.headers);
-        const described = options.describeError?.({
-          status: response.status,
-          body: text,
-          ...(operation ? { operation } : {}),
-        });
-        const base = {
-          provider: options.provider,
-          url: safeUrl,
-          method,
-          status: response.status,
-          responseHeaders,
-          responseBody: text.slice(0, BODY_SNIPPET),
-        };
-
-        // An app-wide condition the plugin read in the body: no retry, no refresh, no reauthorization flag.
-        if (described?.condition === 'app-suspended') {
-          const retryAt = new Date(
-            now.getTime() + (described.retryAfterMs ?? options.appSuspendedRetryMs ?? 15 * 60_000),
-          );
-          throw new AppSuspendedError(
-            described.message ?? `${name} refused ${what}: the app is suspended (HTTP ${response.status})`,
-            {
-              ...base,
-              retryAt,
-              reason: described.reason ?? 'suspended',
-              ...(described.hint ? { hint: described.hint } : {}),
-            },
-          );
-        }
-        if (described?.condition === 'connection-limit') {
-          throw new ConnectionLimitError(
-            described.message ?? `${name} refused ${what}: the app's limit of connected accounts is reached`,
-            {
-              provider: options.provider,
-              status: response.status,
-              ...(described.limit === undefined ? {} : { limit: described.limit }),
-              ...(described.hint ? { hint: described.hint } : {}),
-            },
-          );
-        }
-
-        if (response.status === 401 && auth === 'user') {
-          if (!refreshed && options.onUnauthorized && token) {
-            refreshed = true;
-            freshToken = await options.onUnauthorized(token);
-            continue;
-          }
-          throw new ReauthorizationRequiredError(
-            described?.message ?? `${name} refused the access token for ${what} (HTTP 401)`,
-            {
-              provider: options.provider,
-              status: response.status,
-              reason: 'token-refused',
-              connectionId: options.connectionId,
-              hint: described?.hint ?? 'the user must reconnect if this persists',
-            },
-          );
-        }
-
-        if (response.status === 429) {
-          const retryAt =
-            parseRetryAfter(response.headers, now) ??
-            options.rateLimit?.retryAt?.(response.headers, now) ??
-            new Date(now.getTime() + backoffDelay(rateLimitRetries, options));
-          // a token endpoint's 429 says nothing about the API's read budget: background reads go on
-          if (requestClass !== 'oauth') await options.rateLimitTracker?.block(options.provider, retryAt);
-          const waitMs = retryAt.getTime() - now.getTime();
-          if (
-            requestClass === 'background' &&
-            rateLimitRetries < maxRateLimitRetries &&
-            waitMs <= maxRateLimitWaitMs &&
-            req.retry !== false
-          ) {
-            rateLimitRetries++;
-            options.logger.warn('rate limited, waiting', {
-              provider: options.provider,
-              operation,
-              retryAt: retryAt.toISOString(),
-            });
-            await options.clock.sleep(Math.max(0, waitMs), options.signal);
-            continue;
-          }
-          throw new RateLimitError(
-            `${described?.message ?? `${name} rate limit reached for ${what}`}: retry after ${retryAt.toISOString()}`,
-            {
-              ...base,
-              retryAt,
-              hint: described?.hint ?? 'Trainlytics resumes from the last committed page on the next sync',
-            },
-          );
-        }
-
-        if (isRetryableStatus(response.status) && attempt < retries) {
-          const retryAt = parseRetryAfter(response.headers, now);
-          const delay = retryAt
-            ? Math.max(0, retryAt.getTime() - now.getTime())
-            : backoffDelay(attempt, options);
-          attempt++;
-          options.logger.warn('provider error, retrying', {
-            provider: options.provider,
-            operation,
-            status: response.status,
-            delayMs: delay,
-          });
-          await options.clock.sleep(delay, options.signal);
-          continue;
-        }
-
-        throw new ProviderApiError(
-          described?.message ??
-            `${name} ${what} failed with HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-          {
-            ...base,
-            hint:
-              described?.hint ??
-              (response.status >= 500
-                ? 'the provider had a server error; the next sync resumes where this one stopped'
-                : undefined),
-          },
-        );
-      }
-
-      const text = await readBody(response);
-      let data: unknown;
-      if (text.length > 0) {
-        try {
-          data = req.parse ? req.parse(text) : JSON.parse(text);
-        } catch (error) {
-          const failure = new ProviderApiError(
-            `${name} ${what} returned a body that is not valid JSON (HTTP ${response.status})`,
-            {
-              provider: options.provider,
-              url: safeUrl,
-              method,
-              status: response.status,
-              responseBody: text.slice(0, 200),
-              isRetryable: true,
-              cause: error,
-            },
-          );
-          if (attempt < retries) {
-            const delay = backoffDelay(attempt++, options);
-            await options.clock.sleep(delay, options.signal);
-            continue;
-          }
-          throw failure;
-        }
-      }
-      if (req.schema) {
-        data = await validatePayload(req.schema, data, {
-          provider: options.provider,
-          entity: operation ?? 'response',
-        });
-      }
-      return {
-        status: response.status,
-        headers: response.headers,
-        url: response.url || url.toString(),
-        data: data as T,
-      };
+      state = next.state;
     }
   }
 

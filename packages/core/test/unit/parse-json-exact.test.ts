@@ -27,6 +27,37 @@ function expected(value: unknown): unknown {
   return value;
 }
 
+/** What a parser made of a text: its value, or the kind of error it threw. */
+function outcome(parse: (t: string) => unknown, t: string) {
+  try {
+    return { value: parse(t) };
+  } catch (error) {
+    return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
+  }
+}
+
+/** JSON punctuation, whitespace and keywords, to build texts valid and invalid from fragments. */
+const PUNCTUATION = [
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  ' ',
+  '\n',
+  '\t',
+  '"',
+  '\\',
+  '-',
+  '+',
+  '.',
+  'e',
+  'true',
+  'null',
+  '"k":',
+];
+
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const json = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -97,25 +128,7 @@ describe('parseJsonExact', () => {
         .map((p) => p.join('')),
       digits(16, 20).map((d) => `"${d}"`),
       digits(16, 20).map((d) => `"x\\"${d}"`),
-      fc.constantFrom(
-        '[',
-        ']',
-        '{',
-        '}',
-        ',',
-        ':',
-        ' ',
-        '\n',
-        '"',
-        '\\',
-        '-',
-        '+',
-        '.',
-        'e',
-        'true',
-        'null',
-        '"k":',
-      ),
+      fc.constantFrom(...PUNCTUATION),
     );
     const structured = fc
       .tuple(json.value, fc.boolean())
@@ -128,19 +141,64 @@ describe('parseJsonExact', () => {
         .array(fc.tuple(fc.string({ maxLength: 4 }), fragment), { maxLength: 6 })
         .map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
     );
-    const outcome = (parse: (t: string) => unknown, t: string) => {
-      try {
-        return { value: parse(t) };
-      } catch (error) {
-        return { threw: error instanceof SyntaxError ? 'SyntaxError' : String(error) };
-      }
-    };
     fc.assert(
       fc.property(text, (t) => {
         expect(outcome(parseJsonExact, t)).toEqual(outcome(parseJsonExactScan, t));
       }),
       { numRuns: 3_000 },
     );
+  });
+
+  it('property: the exact reading equals JSON.parse on every text without an integer beyond 2^53', () => {
+    // JSON values with no integer literal beyond 2^53 (a double such as 2^60 is written as one), written
+    // compactly or pretty, and fragments (valid or not)
+    const double = fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .filter((d) => Number.isSafeInteger(d) || !/^-?\d+$/.test(JSON.stringify(d)));
+    const safeJson = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        double,
+        fc.maxSafeInteger(),
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
+      ),
+    }));
+    const fragment = fc.oneof(
+      fc.maxSafeInteger().map(String),
+      double.map(String),
+      fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
+      fc.constantFrom(...PUNCTUATION, 'nul', '01', '1.', '\u00a0'),
+    );
+    const text = fc.oneof(
+      fc
+        .tuple(safeJson.value, fc.boolean())
+        .map(([v, pretty]) => JSON.stringify(v, null, pretty ? 2 : undefined)),
+      // fragments side by side may form a long integer (`-1` `1000000000000000`): such texts are left out
+      fc
+        .array(fragment, { maxLength: 10 })
+        .map((parts) => parts.join(''))
+        .filter((t) => !/\d{16}/.test(t)),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(outcome(parseJsonExactScan, t)).toEqual(outcome(JSON.parse, t));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('reads duplicate keys and `__proto__` as JSON.parse does, on the exact path too', () => {
+    const text = '{"id":9007199254740993,"a":1,"a":2,"__proto__":{"polluted":true}}';
+    const value = parseJsonExact(text) as Record<string, unknown>;
+    expect(value).toEqual(JSON.parse(text.replace('9007199254740993', '"9007199254740993"')));
+    expect(value.a).toBe(2);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['id', 'a', '__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('takes the exact scan for a long integer after a string or at the start, and JSON.parse for floats', () => {
