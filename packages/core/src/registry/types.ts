@@ -185,8 +185,8 @@ export interface Trainlytics {
    * HTTP client built from the instance's fetch, clock, logger, `http` settings and shared rate-limit
    * tracking, with the plugin's user agent and error describer. Pass it to a plugin's webhook subscription
    * helpers (`stravaPushSubscriptions({ context })`, `createPolarWebhook(params, { context })`) so every call
-   * to a provider goes one way (ADR 0040). Throws `ConfigurationError` for an unknown provider id. Added in
-   * core 0.2.x.
+   * to a provider goes one way (ADR 0040). Throws `ConfigurationError` for an unknown provider id. Added for
+   * issue 13.
    */
   providerContext(providerId: string): ProviderContext;
   readonly connect: {
