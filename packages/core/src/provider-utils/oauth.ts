@@ -66,7 +66,8 @@ function clientHint(params: { provider: string; providerName: string }): string 
 
 /**
  * POSTs a form to a token endpoint and reads the token response, following arctic: an OAuth error body
- * (the plugin's `describeTokenError` first, else RFC 6749's `error`/`error_description`) becomes `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
+ * (read by the plugin's `describeTokenError` first, else as RFC 6749's `error`/`error_description`) becomes
+ * `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
  * Never retried (authorization codes are single-use), and sent as `requestClass: 'oauth'`: it never waits
  * for the API's rate-limit budget (a code expires within minutes) and its 429 does not block API reads.
  */
