@@ -11,6 +11,7 @@ export * from './provider/define-provider';
 export type * from './provider/v1';
 export * from './provider-utils';
 export { createTrainlytics } from './registry/create-trainlytics';
+export { type ProviderAppContextOptions, providerAppContext } from './registry/provider-app-context';
 export type * from './registry/types';
 export * from './runtime';
 export { FakeClock } from './runtime/deprecated-fake-clock';

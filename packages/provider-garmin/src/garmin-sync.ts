@@ -1,6 +1,7 @@
 import {
   type ActivityBatch,
   type ActivityPage,
+  allowedUrl,
   type ConnectionContext,
   InsufficientScopeError,
   type JsonValue,
@@ -254,10 +255,13 @@ export async function fetchGarminCallback(
     });
   }
   const api = new URL(settings.apiUrl());
-  const target = new URL(callbackURL);
-  if (target.origin !== api.origin || !target.pathname.startsWith(api.pathname)) {
+  // core's allow-list: the API's origin, under its path, no userinfo, no encoded slash (ADR 0040)
+  const target = allowedUrl(callbackURL, [api]);
+  if (!target) {
+    // origin and path only: Garmin's callback URLs carry a pull token in their query
+    const shown = URL.canParse(callbackURL) ? new URL(callbackURL) : null;
     throw new ValidationError(
-      `garmin ping callbackURL ${target.origin}${target.pathname} is not on the Garmin API (${api.origin}${api.pathname}): not fetched`,
+      `garmin ping callbackURL ${shown ? `${shown.origin}${shown.pathname}` : '(not a URL)'} is not on the Garmin API (${api.origin}${api.pathname}): not fetched`,
       {
         provider: 'garmin',
         entity: 'webhook',

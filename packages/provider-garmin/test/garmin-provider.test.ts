@@ -401,6 +401,23 @@ describe('notifications', () => {
     expect(sandbox.requestCount()).toBe(0);
   });
 
+  // Accepted before core's allow-list (issue 13, ADR 0040): the old check compared origins and a bare path
+  // prefix only, so a sibling path, userinfo or an encoded slash passed, and an unparsable URL threw a TypeError.
+  it.each([
+    ['a sibling path that only shares a prefix', (api: string) => `${api}-evil/activities`],
+    ['userinfo', (api: string) => api.replace('://', '://user:pass@') + '/activities'],
+    ['an encoded slash', (api: string) => `${api}/..%2F..%2Fadmin`],
+    ['the API base itself', (api: string) => api],
+    ['an unparsable URL', () => 'https://'],
+  ])('refuses a callbackURL with %s, sending nothing', async (_what, build) => {
+    const { provider, ctx } = await connected(1);
+    sandbox.resetCounters();
+    await expect(provider.fetchChanged(ctx, { callbackURL: build(sandbox.apiUrl) })).rejects.toSatisfy(
+      (e: unknown) => ValidationError.isInstance(e) && /not on the Garmin API/.test(e.message),
+    );
+    expect(sandbox.requestCount()).toBe(0);
+  });
+
   it('permission changes and deregistrations become connection events', async () => {
     const { provider, harness, providerUserId } = await connected(1);
     const change = await sandbox.webhookRequest({

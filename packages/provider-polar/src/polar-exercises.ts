@@ -1,6 +1,7 @@
 import {
   type ActivityBatch,
   type ActivityPage,
+  allowedUrl,
   type ConnectionContext,
   type JsonValue,
   type ListActivitiesRequest,
@@ -175,20 +176,12 @@ function requireUserId(ctx: ConnectionContext): string {
  * other origin or path are refused: a webhook body never makes the plugin send a user's token elsewhere.
  */
 export function polarExerciseUrl(settings: PolarSettings, ref: string, pathPrefix = '/exercises/'): string {
-  const api = new URL(settings.apiUrl());
   if (!/^https?:\/\//i.test(ref)) return `${settings.apiUrl()}/exercises/${encodeURIComponent(ref)}`;
-  let url: URL;
-  try {
-    url = new URL(ref);
-  } catch {
-    throw refused(ref);
-  }
-  const base = api.pathname.replace(/\/+$/, '');
-  if (url.origin !== api.origin || !url.pathname.startsWith(base + '/') || url.username || url.password) {
-    throw refused(ref);
-  }
-  const rest = url.pathname.slice(base.length);
-  if (!rest.startsWith(pathPrefix)) throw refused(ref);
+  // core's allow-list (ADR 0040): the API's origin, under `<apiUrl><pathPrefix>`, no userinfo, no encoded slash
+  const api = new URL(settings.apiUrl());
+  const base = `${api.origin}${api.pathname.replace(/\/+$/, '')}${pathPrefix}`;
+  const url = allowedUrl(ref, [base]);
+  if (!url) throw refused(ref);
   return url.toString();
 }
 

@@ -1,4 +1,4 @@
-import { defineProvider, ReauthorizationRequiredError } from '@trainlytics/core';
+import { defineProvider, type ProviderContext, ReauthorizationRequiredError } from '@trainlytics/core';
 import { describePolarError } from './polar-error';
 import { fetchPolarExercise, listPolarExercises, listPolarExerciseTransactions } from './polar-exercises';
 import {
@@ -85,13 +85,21 @@ export function polar(options: PolarProviderOptions = {}) {
     webhooks: createPolarWebhookHandler(settings),
     rateLimit: polarRateLimit,
     describeError: describePolarError,
-    /** Manages the client's webhook with this plugin's credentials and API URL. */
+    /**
+     * Manages the client's webhook with this plugin's credentials and API URL; pass the runtime's context
+     * (`trainlytics.providerContext('polar')`) to send the calls through the instance's client.
+     */
     webhookSubscriptions: {
-      create: (params: { url: string; events?: string[] }) => createPolarWebhook(params, adminOptions),
-      list: () => listPolarWebhooks(adminOptions),
-      delete: (id: string) => deletePolarWebhook(id, adminOptions),
+      create: (params: { url: string; events?: string[] }, context?: ProviderContext) =>
+        createPolarWebhook(params, withContext(adminOptions, context)),
+      list: (context?: ProviderContext) => listPolarWebhooks(withContext(adminOptions, context)),
+      delete: (id: string, context?: ProviderContext) =>
+        deletePolarWebhook(id, withContext(adminOptions, context)),
     },
   });
 }
 
 export type PolarProvider = ReturnType<typeof polar>;
+
+const withContext = (options: PolarWebhookAdminOptions, context: ProviderContext | undefined) =>
+  context ? { ...options, context } : options;

@@ -1,12 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
-  createHttpClient,
   type HttpClient,
   type Logger,
+  type ProviderContext,
   type ProviderWebhooksV1,
-  silentLogger,
-  systemClock,
+  providerAppContext,
   validatePayload,
   type WebhookEvent,
   type WebhookRequest,
@@ -21,10 +20,8 @@ import {
   polarWebhookListSchema,
   polarWebhookPayloadSchema,
 } from './polar-api';
-import { describePolarError } from './polar-error';
-import { polarRateLimit } from './polar-rate-limit';
+import { polar } from './polar-provider';
 import { createPolarSettings, type PolarSettings, type PolarSettingsOptions } from './polar-settings';
-import { VERSION } from './version';
 
 const PROVIDER = 'polar';
 export const POLAR_SIGNATURE_HEADER = 'polar-webhook-signature';
@@ -118,6 +115,12 @@ export function createPolarWebhookHandler(settings: PolarSettings): ProviderWebh
 
 /** Options of the webhook management helpers (client-level calls with HTTP Basic auth). */
 export interface PolarWebhookAdminOptions extends PolarSettingsOptions {
+  /**
+   * The runtime's context for Polar (`trainlytics.providerContext('polar')`): the calls then go through the
+   * instance's fetch, logger, retries and shared rate-limit tracking, and `clock`, `logger` and `fetch` here
+   * are not used. Without it, the same client is built by `providerAppContext` from this plugin and them.
+   */
+  context?: ProviderContext;
   clock?: Clock;
   logger?: Logger;
 }
@@ -132,17 +135,9 @@ export interface CreatedPolarWebhook {
 
 function adminClient(options: PolarWebhookAdminOptions): { http: HttpClient; settings: PolarSettings } {
   const settings = createPolarSettings(options);
-  const http = createHttpClient({
-    provider: PROVIDER,
-    providerName: 'Polar',
-    clock: options.clock ?? systemClock,
-    logger: options.logger ?? silentLogger,
-    rateLimit: polarRateLimit,
-    describeError: describePolarError,
-    userAgentSuffix: `provider-polar/${VERSION}`,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  return { http, settings };
+  const context =
+    options.context ?? providerAppContext(polar(options), { clock: options.clock, logger: options.logger });
+  return { http: context.http, settings };
 }
 
 const basic = (settings: PolarSettings) => ({

@@ -10,6 +10,7 @@ import {
   OAuthError,
   ProviderApiError,
   type ProviderContext,
+  providerAppContext,
   type RateLimitTracker,
   ReauthorizationRequiredError,
   silentLogger,
@@ -580,6 +581,30 @@ describe('polar(): webhooks', () => {
     await expect(provider.webhooks.parse(webhookRequest('{"event":"EXERCISE"}', {}), ctx)).rejects.toThrow(
       ValidationError,
     );
+  });
+
+  it("sends the webhook management calls through the runtime's context when given one", async () => {
+    const { provider, sandbox, tracker } = await setup();
+    let calls = 0;
+    const context = providerAppContext(provider, {
+      fetch: (input, init) => {
+        calls++;
+        return fetch(input, init);
+      },
+      rateLimitTracker: tracker,
+    });
+    const admin = {
+      clientId: sandbox.clientId,
+      clientSecret: sandbox.clientSecret,
+      apiUrl: sandbox.apiUrl,
+      env: {},
+    };
+    expect(await listPolarWebhooks({ ...admin, context })).toEqual([]);
+    expect(await provider.webhookSubscriptions.list(context)).toEqual([]);
+    expect(calls).toBe(2);
+    // without one, the plugin builds the same client itself (the global fetch here)
+    expect(await listPolarWebhooks(admin)).toEqual([]);
+    expect(calls).toBe(2);
   });
 
   it('creates, lists and deletes the webhook; the creation ping is answered by the plugin', async () => {

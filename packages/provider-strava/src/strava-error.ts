@@ -1,4 +1,4 @@
-import type { ProviderErrorDescription } from '@trainlytics/core';
+import type { OAuthErrorBody, ProviderErrorDescription } from '@trainlytics/core';
 import { type StravaErrorBody, stravaErrorSchema } from './strava-api';
 
 /** Strava's fix for an inactive app, in words (shown in `sync_history`, `connections list`, the dashboard). */
@@ -102,4 +102,28 @@ export function describeStravaError(info: {
   }
   if (first?.resource === 'Application') return credentials;
   return { message: text };
+}
+
+/**
+ * Reads the token endpoint's error body (`requestToken`'s `describeTokenError`). Strava does not answer RFC
+ * 6749's `{"error"}` but `{"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}`:
+ * the code becomes `field:code` (`refresh_token:invalid`), the description the message. A body with a string
+ * `error`, or any other body, is left to core's RFC 6749 reading (undefined).
+ */
+export function describeStravaTokenError(info: { status: number; body: string }): OAuthErrorBody | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(info.body);
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== 'object') return undefined;
+  const { error, message, errors } = body as Record<string, unknown>;
+  if (typeof error === 'string' || typeof message !== 'string' || !Array.isArray(errors)) return undefined;
+  const first = errors[0] as Record<string, unknown> | undefined;
+  const code =
+    first && typeof first.code === 'string'
+      ? `${String(first.field ?? first.resource ?? 'request')}:${first.code}`
+      : 'invalid_request';
+  return { error: code, description: message };
 }

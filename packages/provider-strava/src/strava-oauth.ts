@@ -14,6 +14,7 @@ import {
 } from '@trainlytics/core';
 import { mapStravaProfile } from './map-strava-profile';
 import { parseStravaJson, stravaTokenResponseSchema } from './strava-api';
+import { describeStravaTokenError } from './strava-error';
 import type { StravaProviderOptions, StravaSettings } from './strava-settings';
 
 export const STRAVA_DEFAULT_SCOPES = ['read', 'activity:read_all'];
@@ -60,6 +61,7 @@ export function createStravaOAuth(options: StravaProviderOptions, settings: Stra
       form: { client_id: settings.clientId(), client_secret: settings.clientSecret(), ...form },
       operation,
       parse: parseStravaJson,
+      describeTokenError: describeStravaTokenError,
     });
 
   return {

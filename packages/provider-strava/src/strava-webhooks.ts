@@ -1,12 +1,11 @@
 import {
   type ConnectionContext,
   confirmAccess,
-  createHttpClient,
   type FetchFunction,
   type HttpClient,
+  type ProviderContext,
   type ProviderWebhooksV1,
-  silentLogger,
-  systemClock,
+  providerAppContext,
   toValidationIssues,
   ValidationError,
   type WebhookEvent,
@@ -23,10 +22,8 @@ import {
   stravaPushSubscriptionSchema,
   stravaWebhookEventSchema,
 } from './strava-api';
-import { describeStravaError } from './strava-error';
-import { stravaRateLimit } from './strava-rate-limit';
+import { strava } from './strava-provider';
 import { resolveStravaSettings, type StravaProviderOptions, type StravaSettings } from './strava-settings';
-import { VERSION } from './version';
 
 /**
  * The subscription handshake: Strava GETs the callback with `hub.mode=subscribe`, `hub.challenge` and the
@@ -175,21 +172,20 @@ export interface StravaPushSubscriptions {
 }
 
 export function stravaPushSubscriptions(
-  options: StravaProviderOptions & { http?: HttpClient; fetch?: FetchFunction } = {},
+  options: StravaProviderOptions & {
+    /**
+     * The runtime's context for Strava (`trainlytics.providerContext('strava')`): the calls then go through
+     * the instance's fetch, logger, retries and shared rate-limit tracking. Without it, the same client is
+     * built by `providerAppContext` from this plugin and `fetch`.
+     */
+    context?: ProviderContext;
+    /** A client used as is, before `context`. */
+    http?: HttpClient;
+    fetch?: FetchFunction;
+  } = {},
 ): StravaPushSubscriptions {
   const settings = resolveStravaSettings(options);
-  const http =
-    options.http ??
-    createHttpClient({
-      provider: 'strava',
-      providerName: 'Strava',
-      clock: systemClock,
-      logger: silentLogger,
-      rateLimit: stravaRateLimit,
-      describeError: describeStravaError,
-      userAgentSuffix: `provider-strava/${VERSION}`,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+  const http = options.http ?? (options.context ?? providerAppContext(strava(options))).http;
   const credentials = () => ({ client_id: settings.clientId(), client_secret: settings.clientSecret() });
   return {
     async create({ callbackUrl, verifyToken }) {

@@ -94,6 +94,17 @@ describe('Strava webhooks end to end', () => {
     expect((refused as Error).message).toMatch(/Strava refused 'create push subscription' with HTTP 400/);
   });
 
+  it("manages the subscription through the instance's client when given trainlytics.providerContext", async () => {
+    const before = pluginRequests;
+    const subscriptions = stravaPushSubscriptions({
+      ...sandbox.providerOptions(),
+      context: trainlytics.providerContext('strava'),
+    });
+    expect(await subscriptions.list()).toEqual([expect.objectContaining({ id: sandbox.subscriptionId })]);
+    // the instance's provider client sends through the plugin's fetch (countingFetch), the runtime's way
+    expect(pluginRequests).toBe(before + 1);
+  });
+
   it('stores an activity created at Strava, and removes one deleted there', async () => {
     expect(await stored()).toHaveLength(3);
     const [added] = await sandbox.addActivities(athleteId, 1);

@@ -1,3 +1,4 @@
+export * from './allowed-url';
 export * from './confirm-access';
 export * from './http-client';
 export * from './oauth';

@@ -27,23 +27,30 @@ export interface TokenResponse {
   raw: Record<string, unknown>;
 }
 
-function readOAuthErrorBody(text: string): { error: string; description?: string } | null {
+/** An OAuth error read from a token endpoint's error body: RFC 6749 §5.2's `error` and `error_description`. */
+export interface OAuthErrorBody {
+  /** The error code (`invalid_grant`, `invalid_client`, …, or the provider's own code). */
+  error: string;
+  description?: string;
+}
+
+/**
+ * Reads a token endpoint's error body as a plugin knows it (`requestToken`'s `describeTokenError` option).
+ * Returns undefined for a body it does not recognise: core then reads it as RFC 6749 (`readOAuthErrorBody`).
+ */
+export type DescribeTokenError = (info: { status: number; body: string }) => OAuthErrorBody | undefined;
+
+/**
+ * Reads an RFC 6749 §5.2 error body (`{"error": "invalid_grant", "error_description": "…"}`), or null when the
+ * body is not JSON or has no string `error`. Provider-specific shapes are read by the plugin's
+ * `describeTokenError`, never here.
+ */
+export function readOAuthErrorBody(text: string): OAuthErrorBody | null {
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    if (typeof body.error === 'string') {
-      return {
-        error: body.error,
-        ...(typeof body.error_description === 'string' ? { description: body.error_description } : {}),
-      };
-    }
-    // Strava: {"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}
-    if (typeof body.message === 'string' && Array.isArray(body.errors)) {
-      const first = body.errors[0] as Record<string, unknown> | undefined;
-      const code =
-        first && typeof first.code === 'string'
-          ? `${String(first.field ?? first.resource ?? 'request')}:${first.code}`
-          : 'invalid_request';
-      return { error: code, description: body.message };
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === 'object' && typeof (body as Record<string, unknown>).error === 'string') {
+      const { error, error_description: description } = body as Record<string, unknown>;
+      return { error: error as string, ...(typeof description === 'string' ? { description } : {}) };
     }
   } catch {
     /* not JSON */
@@ -59,7 +66,8 @@ function clientHint(params: { provider: string; providerName: string }): string 
 
 /**
  * POSTs a form to a token endpoint and reads the token response, following arctic: an OAuth error body
- * becomes `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
+ * (read by the plugin's `describeTokenError` first, else as RFC 6749's `error`/`error_description`) becomes
+ * `OAuthError`, a missing `access_token` a `ValidationError`, anything else `ProviderApiError`.
  * Never retried (authorization codes are single-use), and sent as `requestClass: 'oauth'`: it never waits
  * for the API's rate-limit budget (a code expires within minutes) and its 429 does not block API reads.
  */
@@ -74,6 +82,11 @@ export async function requestToken(
     operation: string;
     /** Parses the body instead of `JSON.parse` (see `HttpRequest.parse`). */
     parse?: (text: string) => unknown;
+    /**
+     * Reads the endpoint's 4xx error body when it is not RFC 6749's (Strava's `{"message", "errors"}`); its
+     * answer becomes the `OAuthError`'s `code` and `description`. Undefined falls back to RFC 6749.
+     */
+    describeTokenError?: DescribeTokenError;
   },
 ): Promise<TokenResponse> {
   let data: unknown;
@@ -100,7 +113,9 @@ export async function requestToken(
       error.status < 500 &&
       error.status !== 429
     ) {
-      const body = readOAuthErrorBody(error.responseBody ?? '');
+      const text = error.responseBody ?? '';
+      const body =
+        params.describeTokenError?.({ status: error.status, body: text }) ?? readOAuthErrorBody(text);
       if (body) {
         // the plugin's hint (e.g. "check STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET" for a wrong secret) goes
         // into the message itself, not only onto `.cause`, so a host that shows `message` shows it too

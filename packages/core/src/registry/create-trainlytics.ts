@@ -18,6 +18,7 @@ import {
 } from '../webhooks/body-budget';
 import { createWebhookHandler } from '../webhooks/webhook-handler';
 import { defaultHolderName } from './lease';
+import { createProviderContext } from './provider-http';
 import { createProviderRegistry, lookupProvider } from './provider-registry';
 import { toPublicConnection } from './public-connection';
 import type { Runtime } from './runtime';
@@ -46,6 +47,7 @@ export function createTrainlytics(options: TrainlyticsOptions): Trainlytics {
     store: rt.store,
     providerIds: [...rt.providers.keys()],
     getProvider: rt.getProvider,
+    providerContext: (id) => createProviderContext(rt, rt.getProvider(id)),
     connect: { start: connect.start, finish: connect.finish },
     disconnect: connect.disconnect,
     sync: (connectionId, syncOptions) => runSync(rt, connectionId, syncOptions),

@@ -4,6 +4,9 @@ import type { Provider } from '../provider/v1/provider-v1';
 import { createHttpClient } from '../provider-utils/http-client';
 import type { Runtime } from './runtime';
 
+/** What of the runtime a provider HTTP client is built from (an instance's, or `providerAppContext`'s). */
+export type ProviderHttpRuntime = Pick<Runtime, 'fetch' | 'clock' | 'logger' | 'http' | 'rateLimitTracker'>;
+
 /** Counts the requests sent through one or more clients (`sync_history.requests_made`). */
 export interface RequestCounter {
   count: number;
@@ -26,7 +29,7 @@ export interface ProviderHttpOptions {
  * shared rate-limit tracker, the injected fetch/clock/logger and the host's HTTP settings.
  */
 export function createProviderHttp(
-  rt: Runtime,
+  rt: ProviderHttpRuntime,
   provider: Provider,
   options: ProviderHttpOptions = {},
 ): HttpClient {
@@ -58,7 +61,7 @@ export function createProviderHttp(
 
 /** A context for calls not made on behalf of a connection (token endpoints, webhook parsing). */
 export function createProviderContext(
-  rt: Runtime,
+  rt: ProviderHttpRuntime,
   provider: Provider,
   options: ProviderHttpOptions = {},
 ): ProviderContext {
@@ -71,7 +74,7 @@ export function createProviderContext(
 }
 
 export function createConnectionContext(
-  rt: Runtime,
+  rt: ProviderHttpRuntime,
   provider: Provider,
   connection: ConnectionInfo,
   options: ProviderHttpOptions,

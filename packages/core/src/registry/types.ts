@@ -1,6 +1,7 @@
 import type { EncryptionCheck } from '../crypto/plaintext-guard';
 import type { JsonValue } from '../model/json';
 import type { NormalizedProfile } from '../model/profile';
+import type { ProviderContext } from '../provider/v1/context';
 import type { Provider } from '../provider/v1/provider-v1';
 import type { FetchFunction } from '../provider-utils/http-client';
 import type { RateLimitTracker } from '../provider-utils/rate-limit-tracker';
@@ -179,6 +180,15 @@ export interface Trainlytics {
   readonly store: Store;
   getProvider(id: string): Provider;
   readonly providerIds: string[];
+  /**
+   * The context this instance gives a plugin for app-level calls, outside any connection: the provider's
+   * HTTP client built from the instance's fetch, clock, logger, `http` settings and shared rate-limit
+   * tracking, with the plugin's user agent and error describer. Pass it to a plugin's webhook subscription
+   * helpers (`stravaPushSubscriptions({ context })`, `createPolarWebhook(params, { context })`) so every call
+   * to a provider goes one way (ADR 0040). Throws `ConfigurationError` for an unknown provider id. Added for
+   * issue 13.
+   */
+  providerContext(providerId: string): ProviderContext;
   readonly connect: {
     start(providerId: string, options: ConnectStartOptions): Promise<ConnectStartResult>;
     finish(providerId: string, input: ConnectFinishInput): Promise<Connection & { returnTo: string | null }>;

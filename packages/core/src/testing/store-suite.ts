@@ -840,6 +840,25 @@ export function runStoreConformanceSuite(options: StoreSuiteOptions): void {
         ]);
         expect(await store().countActivities({ connectionId: connection.id })).toBe(1);
       });
+      it.skipIf(skip.legacyRows)(
+        'lists a row the legacy schema wrote after 002 (no provider_activity_id) under its Strava id',
+        async () => {
+          const connection = await connect();
+          // the legacy app, still running during the cut-over, writes only the 001 columns; re-running 002
+          // links such rows later, and until then they are read with strava_activity_id as their id (ADR 0040)
+          await db().query(
+            `insert into activities (user_id, strava_activity_id, name, sport_type, start_date, is_manual)
+             values ($1, 9007199254740993, 'Written by the legacy app', 'Run', '2025-05-02T06:00:00Z', false),
+                    ($1, null, 'Manual, legacy', 'Walk', '2025-05-01T06:00:00Z', true)`,
+            [connection.userId],
+          );
+          const rows = await store().listActivities({ userId: connection.userId });
+          expect(rows.map((r) => [r.name, r.provider, r.connectionId, r.providerActivityId])).toEqual([
+            ['Written by the legacy app', null, null, '9007199254740993'],
+            ['Manual, legacy', null, null, ''],
+          ]);
+        },
+      );
     });
 
     describe('commitPage: merging summaries and details (migration 011)', () => {

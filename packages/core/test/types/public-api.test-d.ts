@@ -16,8 +16,11 @@ import {
   type FetchFunction,
   type NormalizedProfile,
   type Provider,
+  type ProviderAppContextOptions,
   type ProviderCapabilities,
+  type ProviderContext,
   type ProviderV1,
+  providerAppContext,
   RateLimitError,
   type ReauthorizationReason,
   ReauthorizationRequiredError,
@@ -89,6 +92,12 @@ expectTypeOf<Trainlytics['sync']>().toEqualTypeOf<
 >();
 expectTypeOf<Trainlytics['getProvider']>().toEqualTypeOf<(id: string) => Provider>();
 expectTypeOf<Trainlytics['close']>().returns.toEqualTypeOf<Promise<void>>();
+// added for issue 13 (ADR 0040): one way to call a provider, also for app-level calls
+expectTypeOf<Trainlytics['providerContext']>().toEqualTypeOf<(providerId: string) => ProviderContext>();
+expectTypeOf(providerAppContext).parameters.toEqualTypeOf<
+  [provider: Provider, options?: ProviderAppContextOptions]
+>();
+expectTypeOf(providerAppContext).returns.toEqualTypeOf<ProviderContext>();
 expectTypeOf<SyncResult['status']>().toEqualTypeOf<'success' | 'failed' | 'cancelled' | 'deferred'>();
 expectTypeOf<SyncResult['errorName']>().toEqualTypeOf<string | null>();
 

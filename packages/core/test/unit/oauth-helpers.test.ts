@@ -2,18 +2,21 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createHttpClient,
+  OAuthError,
+  readOAuthErrorBody,
   requestToken,
   silentLogger,
   tokenSetFromResponse,
   ValidationError,
 } from '@trainlytics/core';
 import { FakeClock } from '@trainlytics/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 let body = '{}';
+let status = 200;
 let base = '';
 const server = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json' });
   res.end(body);
 });
 beforeAll(async () => {
@@ -38,6 +41,10 @@ const exchange = () =>
   });
 
 describe('requestToken', () => {
+  afterEach(() => {
+    status = 200;
+  });
+
   it('refuses an empty access_token with a ValidationError naming the field', async () => {
     body = JSON.stringify({ access_token: '  ', expires_in: 3600 });
     const error = await exchange().catch((e: unknown) => e);
@@ -51,6 +58,73 @@ describe('requestToken', () => {
     const set = tokenSetFromResponse(response, clock.now());
     expect(set).toMatchObject({ accessToken: 'a1', refreshToken: 'r1', scopes: ['read', 'write'] });
     expect(set.expiresAt?.toISOString()).toBe('2026-01-01T01:00:00.000Z');
+  });
+});
+
+describe("requestToken: the token endpoint's error body", () => {
+  afterEach(() => {
+    status = 200;
+  });
+  const refusal = (describeTokenError?: Parameters<typeof requestToken>[1]['describeTokenError']) =>
+    requestToken(ctx, {
+      provider: 'testfit',
+      providerName: 'Testfit',
+      url: `${base}/token`,
+      form: { code: 'c' },
+      operation: 'token refresh',
+      ...(describeTokenError ? { describeTokenError } : {}),
+    }).catch((e: unknown) => e);
+
+  it("reads RFC 6749's error and error_description into an OAuthError", async () => {
+    status = 400;
+    body = JSON.stringify({ error: 'invalid_grant', error_description: 'expired' });
+    const error = await refusal();
+    expect(OAuthError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'invalid_grant', description: 'expired', status: 400 });
+    expect((error as Error).message).toMatch(/^Testfit refused the token refresh: invalid_grant \(expired\)/);
+  });
+
+  it('knows no provider dialect: a body without `error` stays the HTTP error', async () => {
+    status = 400;
+    body = JSON.stringify({ message: 'Bad Request', errors: [{ field: 'refresh_token', code: 'invalid' }] });
+    const error = await refusal();
+    expect(OAuthError.isInstance(error)).toBe(false);
+    expect((error as Error).name).toBe('ProviderApiError');
+  });
+
+  it("reads the plugin's dialect through describeTokenError, which sees the status and the body", async () => {
+    status = 401;
+    body = JSON.stringify({ message: 'Bad Request', errors: [{ field: 'refresh_token', code: 'invalid' }] });
+    const seen: Array<{ status: number; body: string }> = [];
+    const error = await refusal((info) => {
+      seen.push(info);
+      return { error: 'refresh_token:invalid', description: 'Bad Request' };
+    });
+    expect(seen).toEqual([{ status: 401, body }]);
+    expect(error).toMatchObject({ code: 'refresh_token:invalid', description: 'Bad Request', status: 401 });
+  });
+
+  it('falls back to RFC 6749 when describeTokenError does not recognise the body', async () => {
+    status = 400;
+    body = JSON.stringify({ error: 'invalid_client' });
+    const error = await refusal(() => undefined);
+    expect(error).toMatchObject({ code: 'invalid_client' });
+    expect((error as Error).message).toMatch(/TESTFIT_CLIENT_ID and TESTFIT_CLIENT_SECRET/);
+  });
+});
+
+describe('readOAuthErrorBody', () => {
+  it('reads error and error_description, and nothing from a body that is not an RFC 6749 error', () => {
+    expect(readOAuthErrorBody('{"error":"invalid_grant","error_description":"gone"}')).toEqual({
+      error: 'invalid_grant',
+      description: 'gone',
+    });
+    expect(readOAuthErrorBody('{"error":"access_denied","error_description":7}')).toEqual({
+      error: 'access_denied',
+    });
+    expect(readOAuthErrorBody('{"message":"Bad Request","errors":[]}')).toBeNull();
+    expect(readOAuthErrorBody('null')).toBeNull();
+    expect(readOAuthErrorBody('<html>')).toBeNull();
   });
 });
 
