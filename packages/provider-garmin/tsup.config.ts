@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/sandbox/index.ts'],
+  // the sandbox entry stays `dist/sandbox/index.*` (the `./sandbox` export, the bin)
+  entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
