@@ -1,28 +1,21 @@
 import type { Server } from 'node:http';
-import type { Clock } from '@trainlytics/core';
-import {
-  type ConformanceSandbox,
-  type SandboxFaults,
-  type SandboxRecordedActivity,
-  type SandboxRecording,
-  type SandboxStreamsControl,
-  type SandboxWebhookResponse,
-  toSandboxWebhookResponse,
+import type {
+  ConformanceSandbox,
+  SandboxFaults,
+  SandboxRecordedActivity,
+  SandboxRecording,
+  SandboxStreamsControl,
 } from '@trainlytics/core/testing';
-import type { BackfillDelivery } from './backfill-delivery';
 import { approveAtConsentPage } from './consent-client';
 import { closeHttp, listenHttp } from './http-listener';
-import { notificationRequest } from './notification-bodies';
-import { type NotificationOptions, requestsFor } from './notification-requests';
 import type { AddedGarminActivity, SeedOptions } from './sandbox-accounts';
 import type { GarminSummaryPayload } from './sandbox-history';
+import { GarminSandboxNotifications } from './sandbox-notification-api';
 import type { GarminSandboxOptions } from './sandbox-options';
 import { SANDBOX_API_PATH, SANDBOX_AUTHORIZE_PATH, SANDBOX_TOKEN_PATH } from './sandbox-paths';
 import { createSandboxRouter } from './sandbox-router';
-import { SandboxState } from './sandbox-state';
 import { activityCountOf } from './sandbox-user';
-import { inWindow } from './summary-windows';
-import { type GarminSandboxEvent, webhookRequestFor } from './webhook-events';
+import type { GarminSandboxEvent } from './webhook-events';
 
 /**
  * A local Garmin Health/Activity API: OAuth 2.0 PKCE (consent page, token endpoint with rotation), user id
@@ -32,41 +25,15 @@ import { type GarminSandboxEvent, webhookRequestFor } from './webhook-events';
  * Standalone: written from Garmin's documentation and nothing of the plugin, so the plugin is tested
  * against Garmin's behaviour, not against itself. The package's `GarminSandbox` adds `createProvider`.
  */
-export class StandaloneGarminSandbox implements Omit<ConformanceSandbox, 'createProvider'> {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly clock: Clock;
-  private readonly state: SandboxState;
+export class StandaloneGarminSandbox
+  extends GarminSandboxNotifications
+  implements Omit<ConformanceSandbox, 'createProvider'>
+{
   private server: Server | null = null;
   private listening: Promise<this> | null = null;
 
   constructor(private readonly options: GarminSandboxOptions = {}) {
-    this.state = new SandboxState(options);
-    this.clientId = this.state.clientId;
-    this.clientSecret = this.state.clientSecret;
-    this.clock = this.state.clock;
-  }
-
-  /** Where notifications go by default; with it a requested backfill is delivered by itself. */
-  get webhookUrl(): string | undefined {
-    return this.state.settings.webhookUrl;
-  }
-  set webhookUrl(url: string | undefined) {
-    this.state.settings.webhookUrl = url;
-  }
-  /** How activity notifications are sent: full summaries (`push`) or a `callbackURL` (`ping`). */
-  get notificationMode(): 'push' | 'ping' {
-    return this.state.settings.notificationMode;
-  }
-  set notificationMode(mode: 'push' | 'ping') {
-    this.state.settings.notificationMode = mode;
-  }
-  /** The app-wide rate limit (429 over it). */
-  get rateLimit(): { windowMs: number; limit: number } {
-    return this.state.settings.rateLimit;
-  }
-  set rateLimit(limit: { windowMs: number; limit: number }) {
-    this.state.settings.rateLimit = limit;
+    super(options);
   }
 
   /**
@@ -187,26 +154,6 @@ export class StandaloneGarminSandbox implements Omit<ConformanceSandbox, 'create
     return this.state.accounts.addRecordedActivity(providerUserId, recording);
   }
 
-  /**
-   * The Activity Details Garmin sends once a backfill the plugin requested (`GET /backfill/activityDetails`)
-   * for the activity's start is ready: every such pending backfill of the user is taken (not delivered
-   * again) and turned into its notifications, as `takeNotifications` does — a push carrying the samples, or
-   * a ping whose `callbackURL` the plugin pulls, per `notificationMode`. Nothing when none was requested.
-   */
-  async deliverRequestedDetails(providerUserId: string, providerActivityId: string): Promise<Request[]> {
-    const { accounts, pending } = this.state;
-    const user = accounts.get(providerUserId);
-    const start = accounts.summary(user, providerActivityId).summary.startTimeInSeconds;
-    const requested = pending.takeAll(
-      (p) =>
-        p.kind === 'backfill' &&
-        p.summaryType === 'activityDetails' &&
-        p.userId === user.userId &&
-        inWindow(start, p.start, p.end, this.state.windowBounds),
-    );
-    return requested.flatMap((p) => requestsFor(this.state, p, {}).requests);
-  }
-
   /** Deletes an activity in Garmin Connect (Garmin sends no notification for it). */
   async deleteActivity(providerUserId: string, summaryId: string): Promise<void> {
     this.state.accounts.deleteActivity(providerUserId, summaryId);
@@ -282,68 +229,6 @@ export class StandaloneGarminSandbox implements Omit<ConformanceSandbox, 'create
       permissions: () => options.scopes ?? this.state.accounts.get(options.providerUserId).permissions,
       ...(options.deny === undefined ? {} : { deny: options.deny }),
     });
-  }
-
-  // ---------------------------------------------------------------- notifications (webhook-events.ts, …)
-
-  /** A notification as Garmin posts it: JSON, with the `garmin-client-id` header. */
-  notificationRequest(body: unknown, url?: string): Request {
-    return notificationRequest(this.state, body, url);
-  }
-
-  /**
-   * A delivery exactly as Garmin would send it: `activity.created` as a push (full summary) or a ping
-   * (`callbackURL`, per `notificationMode`), `activity.details` likewise with the activity's Activity Details, `deauthorized` as `deregistrations`, `permissions.changed` as
-   * `userPermissionsChange` (the user's permissions are updated). Garmin has no deletion notification.
-   */
-  async webhookRequest(
-    event: GarminSandboxEvent,
-    options: NotificationOptions = {},
-  ): Promise<Request | null> {
-    return webhookRequestFor(this.state, event, options);
-  }
-
-  /**
-   * Posts `webhookRequest(event)` to `url` (default `webhookUrl`) and resolves with the app's answer, or null
-   * when Garmin sends no notification for the event (`activity.deleted`).
-   */
-  async sendWebhook(event: GarminSandboxEvent, url?: string): Promise<SandboxWebhookResponse | null> {
-    const target = url ?? this.webhookUrl;
-    if (!target) throw new Error('Garmin sandbox: no webhook URL (pass one or set webhookUrl)');
-    const request = await this.webhookRequest(event, { url: target });
-    if (!request) return null;
-    return toSandboxWebhookResponse(await fetch(request));
-  }
-
-  /** Notifications waiting to be delivered (requested backfills, deregistrations). */
-  pendingNotifications(): number {
-    return this.state.pending.size;
-  }
-
-  /**
-   * Turns every pending notification into the Requests Garmin would send and clears them: a backfill's
-   * summaries as push notifications of at most `maxItemsPerNotification` (or one ping), deregistrations.
-   */
-  takeNotifications(options: NotificationOptions = {}): Request[] {
-    return this.state.pending.takeAll().flatMap((p) => requestsFor(this.state, p, options).requests);
-  }
-
-  /** The automatic backfill deliveries made so far, oldest first. */
-  deliveries(): BackfillDelivery[] {
-    return this.state.deliveries.list();
-  }
-
-  /** Delivers every pending notification to `url` (default `webhookUrl`); returns the response statuses. */
-  async flushNotifications(options: NotificationOptions = {}): Promise<number[]> {
-    const url = options.url ?? this.webhookUrl;
-    if (!url) throw new Error('Garmin sandbox: no webhook URL (pass one or set webhookUrl)');
-    const statuses: number[] = [];
-    for (const request of this.takeNotifications({ ...options, url })) {
-      const res = await fetch(request);
-      await res.arrayBuffer();
-      statuses.push(res.status);
-    }
-    return statuses;
   }
 
   async close(): Promise<void> {

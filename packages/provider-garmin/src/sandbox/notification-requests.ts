@@ -1,6 +1,7 @@
 import { itemsOf, notificationRequest, pingBody, pushBody } from './notification-bodies';
 import type { PendingNotification } from './pending-notifications';
 import type { SandboxState } from './sandbox-state';
+import { inWindow } from './summary-windows';
 
 /** Where and how a notification is sent: `url` (default `webhookUrl`), `mode` (default `notificationMode`). */
 export interface NotificationOptions {
@@ -50,4 +51,21 @@ export function requestsFor(
     requests.push(notificationRequest(state, pushBody(state, user, slice, p.summaryType), options.url));
   }
   return { requests, summaries: summaries.length };
+}
+
+/**
+ * Takes the pending Activity Details backfills of the user whose window holds the activity's start (see
+ * `GarminSandbox.deliverRequestedDetails`) and returns their notifications, per `notificationMode`.
+ */
+export function takeRequestedDetails(state: SandboxState, userId: string, summaryId: string): Request[] {
+  const user = state.accounts.get(userId);
+  const start = state.accounts.summary(user, summaryId).summary.startTimeInSeconds;
+  const requested = state.pending.takeAll(
+    (p) =>
+      p.kind === 'backfill' &&
+      p.summaryType === 'activityDetails' &&
+      p.userId === user.userId &&
+      inWindow(start, p.start, p.end, state.windowBounds),
+  );
+  return requested.flatMap((p) => requestsFor(state, p, {}).requests);
 }

@@ -23,7 +23,6 @@ export class SandboxState {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly clock: Clock;
-  readonly settings: SandboxSettings;
   readonly accounts: SandboxAccounts;
   readonly tokens: SandboxTokens;
   readonly rateLimits: SandboxRateLimits;
@@ -39,15 +38,14 @@ export class SandboxState {
   listening = false;
   private notificationCounter = 0;
 
-  constructor(readonly options: GarminSandboxOptions) {
+  /** `settings` is read at each use: a program may change them on a running sandbox. */
+  constructor(
+    readonly options: GarminSandboxOptions,
+    readonly settings: SandboxSettings,
+  ) {
     this.clientId = options.clientId ?? 'garmin-sandbox-client';
     this.clientSecret = options.clientSecret ?? 'garmin-sandbox-secret';
     this.clock = options.clock ?? systemClock;
-    this.settings = {
-      webhookUrl: options.webhookUrl,
-      notificationMode: options.notificationMode ?? 'push',
-      rateLimit: options.rateLimit ?? { windowMs: 60_000, limit: 10_000 },
-    };
     this.faults = { ...(options.faults ?? {}) };
     this.accounts = new SandboxAccounts(options.seed ?? 1, () => this.nowS());
     this.tokens = new SandboxTokens(this.clock);
