@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { garminJson } from './garmin-json';
 
+/** Response headers by lower-case name. */
+type HeaderMap = Record<string, string>;
+
 /** Answers JSON as Garmin writes it (a string body is sent as it is; no body, no content type). */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: HeaderMap = {}): void {
   const text = body === undefined ? '' : typeof body === 'string' ? body : garminJson(body);
   res.writeHead(status, {
     ...(text ? { 'content-type': 'application/json;charset=UTF-8' } : {}),

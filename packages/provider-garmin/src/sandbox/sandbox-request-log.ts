@@ -6,12 +6,11 @@ export class SandboxRequestLog {
     this.requests.push({ method, path });
   }
 
+  /** Requests whose path starts with `pathPrefix` and whose method is `method` (any case), when given. */
   count(filter: { pathPrefix?: string; method?: string } = {}): number {
-    return this.requests.filter(
-      (r) =>
-        (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix)) &&
-        (!filter.method || r.method === filter.method.toUpperCase()),
-    ).length;
+    const prefix = filter.pathPrefix ?? '';
+    const method = filter.method?.toUpperCase();
+    return this.requests.filter((r) => r.path.startsWith(prefix) && (!method || r.method === method)).length;
   }
 
   reset(): void {

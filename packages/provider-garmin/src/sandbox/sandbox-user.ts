@@ -24,27 +24,32 @@ function current(user: SandboxUser, generated: Iterable<StoredSummary>, nowS: nu
   return [...out, ...user.extras].filter((s) => s.uploadTimeInSeconds <= nowS);
 }
 
-/** The summaries uploaded in `from…to` (the pull's time axis), read with `bounds`. */
-export function uploadedBetween(
-  user: SandboxUser,
-  window: { fromS: number; toS: number; bounds: WindowBounds; nowS: number },
-): StoredSummary[] {
-  const { fromS, toS, bounds, nowS } = window;
-  return current(user, user.history.uploadedBetween(fromS, toS + 1), nowS).filter((s) =>
-    inWindow(s.uploadTimeInSeconds, fromS, toS, bounds),
-  );
+/** A window of time, read with `bounds`, at the sandbox's `nowS`. */
+export interface SummaryWindow {
+  fromS: number;
+  toS: number;
+  bounds: WindowBounds;
+  nowS: number;
 }
 
-/** The summaries that started in `from…to` (the backfill's time axis), read with `bounds`. */
-export function startedBetween(
-  user: SandboxUser,
-  window: { fromS: number; toS: number; bounds: WindowBounds; nowS: number },
-): StoredSummary[] {
+/** The summaries whose upload time (the pull's axis) or start time (the backfill's) is in the window. */
+function summariesIn(user: SandboxUser, axis: 'upload' | 'start', window: SummaryWindow): StoredSummary[] {
   const { fromS, toS, bounds, nowS } = window;
-  return current(user, user.history.startedBetween(fromS, toS + 1), nowS).filter((s) =>
-    inWindow(s.summary.startTimeInSeconds, fromS, toS, bounds),
-  );
+  const history = user.history;
+  const generated =
+    axis === 'upload' ? history.uploadedBetween(fromS, toS + 1) : history.startedBetween(fromS, toS + 1);
+  const timeOf = (s: StoredSummary) =>
+    axis === 'upload' ? s.uploadTimeInSeconds : s.summary.startTimeInSeconds;
+  return current(user, generated, nowS).filter((s) => inWindow(timeOf(s), fromS, toS, bounds));
 }
+
+/** The summaries uploaded in the window (the pull's time axis). */
+export const uploadedBetween = (user: SandboxUser, window: SummaryWindow) =>
+  summariesIn(user, 'upload', window);
+
+/** The summaries that started in the window (the backfill's time axis). */
+export const startedBetween = (user: SandboxUser, window: SummaryWindow) =>
+  summariesIn(user, 'start', window);
 
 /** A current summary of the user by id (an added or edited one first), or null. */
 export function findSummary(user: SandboxUser, summaryId: string): StoredSummary | null {
