@@ -14,6 +14,7 @@ import { GarminSandboxNotifications } from './sandbox-notification-api';
 import type { GarminSandboxOptions } from './sandbox-options';
 import { SANDBOX_API_PATH, SANDBOX_AUTHORIZE_PATH, SANDBOX_TOKEN_PATH } from './sandbox-paths';
 import { createSandboxRouter } from './sandbox-router';
+import { SandboxState } from './sandbox-state';
 import { activityCountOf } from './sandbox-user';
 import type { GarminSandboxEvent } from './webhook-events';
 
@@ -29,11 +30,14 @@ export class StandaloneGarminSandbox
   extends GarminSandboxNotifications
   implements Omit<ConformanceSandbox, 'createProvider'>
 {
+  private readonly state: SandboxState;
   private server: Server | null = null;
   private listening: Promise<this> | null = null;
 
   constructor(private readonly options: GarminSandboxOptions = {}) {
-    super(options);
+    const state = new SandboxState(options);
+    super(state);
+    this.state = state;
   }
 
   /**

@@ -3,12 +3,11 @@ import { type SandboxWebhookResponse, toSandboxWebhookResponse } from '@trainlyt
 import type { BackfillDelivery } from './backfill-delivery';
 import { notificationRequest } from './notification-bodies';
 import { type NotificationOptions, requestsFor, takeRequestedDetails } from './notification-requests';
-import type { GarminSandboxOptions } from './sandbox-options';
-import { SandboxState } from './sandbox-state';
+import type { SandboxState } from './sandbox-state';
 import { type GarminSandboxEvent, webhookRequestFor } from './webhook-events';
 
 /**
- * The sandbox's settings and what Garmin sends the app: notifications for events, the pending ones
+ * The sandbox's credentials and settings, and what Garmin sends the app: notifications for events, the pending ones
  * (requested backfills, deregistrations) taken or flushed, the automatic deliveries made. The rest of the
  * sandbox (`StandaloneGarminSandbox`) extends it.
  */
@@ -16,22 +15,36 @@ export class GarminSandboxNotifications {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly clock: Clock;
-  /** Where notifications go by default; with it a requested backfill is delivered by itself. */
-  webhookUrl: string | undefined;
-  /** How activity notifications are sent: full summaries (`push`) or a `callbackURL` (`ping`). */
-  notificationMode: 'push' | 'ping';
-  /** The app-wide rate limit (429 over it). */
-  rateLimit: { windowMs: number; limit: number };
-  protected readonly state: SandboxState;
+  /** The sandbox's state, shared with the subclass (which keeps its own private reference). */
+  private readonly sandboxState: SandboxState;
 
-  constructor(options: GarminSandboxOptions) {
-    this.webhookUrl = options.webhookUrl;
-    this.notificationMode = options.notificationMode ?? 'push';
-    this.rateLimit = options.rateLimit ?? { windowMs: 60_000, limit: 10_000 };
-    this.state = new SandboxState(options, this); // reads the three settings above when it needs them
-    this.clientId = this.state.clientId;
-    this.clientSecret = this.state.clientSecret;
-    this.clock = this.state.clock;
+  constructor(state: SandboxState) {
+    this.sandboxState = state;
+    this.clientId = state.clientId;
+    this.clientSecret = state.clientSecret;
+    this.clock = state.clock;
+  }
+
+  /** Where notifications go by default; with it a requested backfill is delivered by itself. */
+  get webhookUrl(): string | undefined {
+    return this.sandboxState.settings.webhookUrl;
+  }
+  set webhookUrl(url: string | undefined) {
+    this.sandboxState.settings.webhookUrl = url;
+  }
+  /** How activity notifications are sent: full summaries (`push`) or a `callbackURL` (`ping`). */
+  get notificationMode(): 'push' | 'ping' {
+    return this.sandboxState.settings.notificationMode;
+  }
+  set notificationMode(mode: 'push' | 'ping') {
+    this.sandboxState.settings.notificationMode = mode;
+  }
+  /** The app-wide rate limit (429 over it). */
+  get rateLimit(): { windowMs: number; limit: number } {
+    return this.sandboxState.settings.rateLimit;
+  }
+  set rateLimit(limit: { windowMs: number; limit: number }) {
+    this.sandboxState.settings.rateLimit = limit;
   }
 
   /**
@@ -41,12 +54,12 @@ export class GarminSandboxNotifications {
    * a ping whose `callbackURL` the plugin pulls, per `notificationMode`. Nothing when none was requested.
    */
   async deliverRequestedDetails(providerUserId: string, providerActivityId: string): Promise<Request[]> {
-    return takeRequestedDetails(this.state, providerUserId, providerActivityId);
+    return takeRequestedDetails(this.sandboxState, providerUserId, providerActivityId);
   }
 
   /** A notification as Garmin posts it: JSON, with the `garmin-client-id` header. */
   notificationRequest(body: unknown, url?: string): Request {
-    return notificationRequest(this.state, body, url);
+    return notificationRequest(this.sandboxState, body, url);
   }
 
   /**
@@ -58,7 +71,7 @@ export class GarminSandboxNotifications {
     event: GarminSandboxEvent,
     options: NotificationOptions = {},
   ): Promise<Request | null> {
-    return webhookRequestFor(this.state, event, options);
+    return webhookRequestFor(this.sandboxState, event, options);
   }
 
   /**
@@ -75,7 +88,7 @@ export class GarminSandboxNotifications {
 
   /** Notifications waiting to be delivered (requested backfills, deregistrations). */
   pendingNotifications(): number {
-    return this.state.pending.size;
+    return this.sandboxState.pending.size;
   }
 
   /**
@@ -83,12 +96,14 @@ export class GarminSandboxNotifications {
    * summaries as push notifications of at most `maxItemsPerNotification` (or one ping), deregistrations.
    */
   takeNotifications(options: NotificationOptions = {}): Request[] {
-    return this.state.pending.takeAll().flatMap((p) => requestsFor(this.state, p, options).requests);
+    return this.sandboxState.pending
+      .takeAll()
+      .flatMap((p) => requestsFor(this.sandboxState, p, options).requests);
   }
 
   /** The automatic backfill deliveries made so far, oldest first. */
   deliveries(): BackfillDelivery[] {
-    return this.state.deliveries.list();
+    return this.sandboxState.deliveries.list();
   }
 
   /** Delivers every pending notification to `url` (default `webhookUrl`); returns the response statuses. */

@@ -38,14 +38,18 @@ export class SandboxState {
   listening = false;
   private notificationCounter = 0;
 
-  /** `settings` is read at each use: a program may change them on a running sandbox. */
-  constructor(
-    readonly options: GarminSandboxOptions,
-    readonly settings: SandboxSettings,
-  ) {
+  /** What a program may change on the running sandbox (`sandbox.webhookUrl = …`), read at each use. */
+  readonly settings: SandboxSettings;
+
+  constructor(readonly options: GarminSandboxOptions) {
     this.clientId = options.clientId ?? 'garmin-sandbox-client';
     this.clientSecret = options.clientSecret ?? 'garmin-sandbox-secret';
     this.clock = options.clock ?? systemClock;
+    this.settings = {
+      webhookUrl: options.webhookUrl,
+      notificationMode: options.notificationMode ?? 'push',
+      rateLimit: options.rateLimit ?? { windowMs: 60_000, limit: 10_000 },
+    };
     this.faults = { ...(options.faults ?? {}) };
     this.accounts = new SandboxAccounts(options.seed ?? 1, () => this.nowS());
     this.tokens = new SandboxTokens(this.clock);
