@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  */
 const ALLOWED_PACKAGES = ['@trainlytics/core', '@trainlytics/core/testing'];
 
-/** Every import (static, re-export, dynamic, require) of a `.ts` file under `dir` leaving it: `file: specifier`. */
+/** Every import (static, re-export, dynamic, require) of a `.ts` file under `dir` that leaves it: `file: spec`. */
 function importsLeaving(dir: string, allowed: string[]): string[] {
   const builtins = new Set(builtinModules);
   const offending: string[] = [];

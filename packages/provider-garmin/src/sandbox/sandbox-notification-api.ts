@@ -7,9 +7,9 @@ import type { SandboxState } from './sandbox-state';
 import { type GarminSandboxEvent, webhookRequestFor } from './webhook-events';
 
 /**
- * The sandbox's credentials and settings, and what Garmin sends the app: notifications for events, the pending ones
- * (requested backfills, deregistrations) taken or flushed, the automatic deliveries made. The rest of the
- * sandbox (`StandaloneGarminSandbox`) extends it.
+ * The sandbox's credentials and settings, and what Garmin sends the app: notifications for events, the
+ * pending ones (requested backfills, deregistrations) taken or flushed, the automatic deliveries made. The
+ * rest of the sandbox (`StandaloneGarminSandbox`) extends it.
  */
 export class GarminSandboxNotifications {
   readonly clientId: string;
@@ -64,8 +64,9 @@ export class GarminSandboxNotifications {
 
   /**
    * A delivery exactly as Garmin would send it: `activity.created` as a push (full summary) or a ping
-   * (`callbackURL`, per `notificationMode`), `activity.details` likewise with the activity's Activity Details, `deauthorized` as `deregistrations`, `permissions.changed` as
-   * `userPermissionsChange` (the user's permissions are updated). Garmin has no deletion notification.
+   * (`callbackURL`, per `notificationMode`), `activity.details` likewise with the activity's Activity
+   * Details, `deauthorized` as `deregistrations`, `permissions.changed` as `userPermissionsChange` (the
+   * user's permissions are updated). Garmin has no deletion notification.
    */
   async webhookRequest(
     event: GarminSandboxEvent,

@@ -18,7 +18,10 @@ export interface SandboxUser {
   backfills: Set<string>;
 }
 
-/** The user's summaries among `generated` as they are at `nowS`: hidden ones out, added ones in, none uploaded later. */
+/**
+ * The user's summaries among `generated` as they are at `nowS`: hidden ones out, added ones in, none
+ * uploaded later.
+ */
 function current(user: SandboxUser, generated: Iterable<StoredSummary>, nowS: number): StoredSummary[] {
   const out = [...generated].filter((s) => !user.hidden.has(s.summary.summaryId));
   return [...out, ...user.extras].filter((s) => s.uploadTimeInSeconds <= nowS);
