@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../config/tsup.js';
 
-export default defineConfig({
-  // the sandbox entry stays `dist/sandbox/index.*` (the `./sandbox` export, the bin)
-  entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  shims: true,
-  target: 'node20',
-  splitting: false,
-});
+// `./sandbox` is built from src/sandbox.ts (the sandbox of src/sandbox/ bound to the plugin) to dist/sandbox/
+export default packageBuild({ index: 'src/index.ts', 'sandbox/index': 'src/sandbox.ts' });

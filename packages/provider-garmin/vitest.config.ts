@@ -1,33 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../config/vitest.js';
 
-const resolve = { conditions: ['@trainlytics/source'] };
-const shared = { testTimeout: 30_000, hookTimeout: 60_000 };
-/** The time-zone-sensitive tests (the mapping) run a second time in a zone with a non-whole-hour offset and DST. */
-const SECOND_TIME_ZONE = 'America/St_Johns';
-
-export default defineConfig({
-  test: {
-    globalSetup: ['test/global-setup.ts'],
-    // two files at a time even on 2 cores (vitest's default there is one): most of a file's time is spent
-    // waiting on PostgreSQL, a sandbox's socket, a child process or Chromium (issue 17, goal 6)
-    maxWorkers: Math.max(availableParallelism() - 1, 2),
-    projects: [
-      {
-        resolve,
-        ssr: { resolve },
-        test: { ...shared, name: 'provider-garmin', include: ['test/**/*.test.ts', 'src/**/*.test.ts'] },
-      },
-      {
-        resolve,
-        ssr: { resolve },
-        test: {
-          ...shared,
-          name: `provider-garmin TZ=${SECOND_TIME_ZONE}`,
-          include: ['test/map-garmin-activity.test.ts', 'test/time-zones.property.test.ts'],
-          env: { TZ: SECOND_TIME_ZONE },
-        },
-      },
-    ],
-  },
+export default packageTests({
+  name: 'provider-garmin',
+  timeZoneSensitive: ['test/map-garmin-activity.test.ts', 'test/time-zones.property.test.ts'],
 });

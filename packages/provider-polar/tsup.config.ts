@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../config/tsup.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/sandbox/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  shims: true,
-  target: 'node20',
-  splitting: false,
-});
+// `./sandbox` is built from src/sandbox.ts (the sandbox of src/sandbox/ bound to the plugin) to dist/sandbox/
+export default packageBuild({ index: 'src/index.ts', 'sandbox/index': 'src/sandbox.ts' });

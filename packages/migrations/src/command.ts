@@ -4,7 +4,7 @@ import { type Database, toDatabase } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { embeddedPGliteOptions } from './embedded-pglite-options.js';
 import { MigrationError, MigrationTargetError } from './errors.js';
-import { checkTarget, migrate, planDown, status } from './runner.js';
+import { checkTarget, definitionStatus, migrate, planDown, status } from './runner.js';
 import { dropLegacy, verify } from './verify.js';
 
 /** Where `runMigrateCommand` writes and what it reads. */
@@ -235,6 +235,11 @@ export async function runMigrateCommand(argv: string[], io: CommandIO): Promise<
           for (const row of rows) {
             const when = row.appliedAt ? row.appliedAt.toISOString() : '';
             out(`${row.state.padEnd(8)}  ${row.file.padEnd(32)}  ${when}`);
+          }
+          // the repeatable definitions (ADR 0038): `changed` and `pending` are re-applied by the next `up`
+          for (const row of await definitionStatus(db)) {
+            const when = row.appliedAt ? row.appliedAt.toISOString() : '';
+            out(`${row.state.padEnd(8)}  ${`definitions/${row.file}`.padEnd(32)}  ${when}`);
           }
         }
         return rows.some((row) => row.state === 'changed') ? 1 : 0;

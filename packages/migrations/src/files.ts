@@ -77,3 +77,67 @@ export function unwrapTransaction(sql: string): { body: string; wrapped: boolean
   if (!leading || !trailing || trailing.index < leading[0].length) return { body: sql, wrapped: false };
   return { body: sql.slice(leading[0].length, trailing.index), wrapped: true };
 }
+
+/**
+ * One repeatable definition found on disk: `definitions/NN_concern.sql` (functions, views: the bodies in force,
+ * every statement safe to run again). `migrate up` re-applies it whenever its checksum differs from the one
+ * recorded; ADR 0038.
+ */
+export interface DefinitionFile {
+  /** `05_commit_page.sql`: the file name is the definition's identity and its place in the order. */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** sha256 (hex) of the file's bytes. */
+  checksum: string;
+}
+
+const DEFINITION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
+
+/** The folder of the definitions below `dir` (default {@link migrationsDir}). */
+export function definitionsDir(dir: string = migrationsDir): string {
+  return path.join(dir, 'definitions');
+}
+
+/**
+ * The definitions in `definitions/` below `dir`, in the documented order: by the numeric prefix, then by name.
+ * No folder: none. Two files with one prefix are refused (the order would depend on their names).
+ */
+export async function listDefinitions(dir: string = migrationsDir): Promise<DefinitionFile[]> {
+  const folder = definitionsDir(dir);
+  let entries: string[];
+  try {
+    entries = await readdir(folder);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw error;
+  }
+  const found: { number: number; file: string; path: string; checksum: string }[] = [];
+  for (const entry of entries) {
+    const match = DEFINITION_FILE.exec(entry);
+    if (!match) continue;
+    const file = path.join(folder, entry);
+    found.push({ number: Number(match[1]), file: entry, path: file, checksum: sha256(await readFile(file)) });
+  }
+  found.sort((a, b) => a.number - b.number || a.file.localeCompare(b.file));
+  for (let i = 1; i < found.length; i++) {
+    if (found[i]!.number === found[i - 1]!.number) {
+      throw new Error(
+        `Two definitions share position ${found[i]!.number}: ${found[i - 1]!.file} and ${found[i]!.file}. Renumber one of them.`,
+      );
+    }
+  }
+  return found.map(({ file, path, checksum }) => ({ file, path, checksum }));
+}
+
+/**
+ * Every definition file, in order, as one script: what to paste into the Supabase SQL editor (or `psql -f`)
+ * after the numbered migrations. Each file keeps its own `begin;` … `commit;`.
+ */
+export async function definitionsSql(dir: string = migrationsDir): Promise<string> {
+  const parts: string[] = [];
+  for (const definition of await listDefinitions(dir)) {
+    parts.push(`-- ===== definitions/${definition.file} =====\n${await readFile(definition.path, 'utf8')}`);
+  }
+  return parts.join('\n');
+}

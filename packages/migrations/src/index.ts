@@ -10,6 +10,7 @@ export {
   type QueryResult,
   toDatabase,
 } from './database.js';
+export { DEFINITIONS_TABLE, type DefinitionStatus, type DefinitionStep } from './definitions.js';
 export {
   describeThisCommand,
   type EmbeddedDatabaseHolder,
@@ -29,10 +30,21 @@ export {
   MigrationFailedError,
   MigrationTargetError,
 } from './errors.js';
-export { listMigrations, type MigrationFile, migrationsDir, sha256, unwrapTransaction } from './files.js';
+export {
+  type DefinitionFile,
+  definitionsDir,
+  definitionsSql,
+  listDefinitions,
+  listMigrations,
+  type MigrationFile,
+  migrationsDir,
+  sha256,
+  unwrapTransaction,
+} from './files.js';
 export {
   checkTarget,
   type DownPlan,
+  definitionStatus,
   MIGRATION_LOCK_KEY,
   type MigrateOptions,
   type MigrateResult,

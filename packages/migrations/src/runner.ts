@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { bookkeepingTableSql } from './bookkeeping-table.js';
 import { type Database, type DatabaseInput, inTransaction, toDatabase, withSession } from './database.js';
+import {
+  applyDefinitions,
+  type DefinitionStatus,
+  type DefinitionStep,
+  describeDefinitions,
+  forgetDefinitions,
+  readRecordedDefinitions,
+} from './definitions.js';
 import {
   type DownLoss,
   LegacySchemaMissingError,
@@ -10,7 +19,8 @@ import {
   MigrationFailedError,
   MigrationTargetError,
 } from './errors.js';
-import { listMigrations, type MigrationFile, unwrapTransaction } from './files.js';
+import { listDefinitions, listMigrations, type MigrationFile, unwrapTransaction } from './files.js';
+import { describeSqlError } from './sql-error.js';
 
 /** Where progress goes; `console` works. */
 export interface MigrationLogger {
@@ -49,6 +59,12 @@ export interface MigrateResult {
   direction: 'up' | 'down';
   /** What ran, in order (empty when there was nothing to do). */
   steps: MigrationStep[];
+  /**
+   * Up: the definition files (re)applied after the migrations, in order (ADR 0038); empty when none changed, or
+   * when the database is not at the latest version afterwards (`to` below it). Down: always empty (a down
+   * clears the recorded definitions, so the next up to the latest version applies them all).
+   */
+  definitions: DefinitionStep[];
   /** The highest applied version afterwards, or null. */
   current: string | null;
 }
@@ -74,28 +90,13 @@ interface AppliedRow {
 /** The session-level advisory lock key every runner takes (an arbitrary constant: "trainlytics"). */
 export const MIGRATION_LOCK_KEY = 7_411_026_157_829;
 
-// RLS without policies, and no privilege for Supabase's API roles (their default privileges grant every new
-// table to anon / authenticated, TRUNCATE included, which RLS does not stop): only the owner (the role that
-// migrates) reads or writes the bookkeeping.
-const CREATE_TABLE = `create table if not exists trainlytics_migrations (
-  version text primary key,
+const CREATE_TABLE = bookkeepingTableSql(
+  'trainlytics_migrations',
+  `  version text primary key,
   name text not null,
   checksum text not null,
-  applied_at timestamptz not null default now()
+  applied_at timestamptz not null default now()`,
 );
-alter table trainlytics_migrations enable row level security;
-do $$
-declare
-  role_name text;
-begin
-  foreach role_name in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = role_name)
-       and has_table_privilege(role_name, 'trainlytics_migrations', 'select, insert, update, delete, truncate, references, trigger') then
-      execute format('revoke all on table trainlytics_migrations from %I', role_name);
-    end if;
-  end loop;
-end
-$$;`;
 
 function versionNumber(version: string): number {
   return Number(version);
@@ -145,11 +146,6 @@ function checkChecksums(migrations: MigrationFile[], applied: AppliedRow[]): voi
       throw new MigrationChecksumError(file.file, row.checksum, file.checksum);
     }
   }
-}
-
-function describeSqlError(error: unknown): { reason: string; hint: string | undefined } {
-  const e = error as { message?: string; hint?: string; where?: string };
-  return { reason: e?.message ?? String(error), hint: e?.hint || undefined };
 }
 
 async function runFile(
@@ -415,6 +411,7 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
   }
   const logger = options.logger;
   const migrations = await listMigrations(options.dir);
+  const definitions = await listDefinitions(options.dir);
   return usingDatabase(input, (database) =>
     withMigrationLock(database, logger, async (db) => {
       await db.exec(CREATE_TABLE);
@@ -422,6 +419,7 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
       checkChecksums(migrations, applied);
       const appliedVersions = new Set(applied.map((row) => versionNumber(row.version)));
       const steps: MigrationStep[] = [];
+      let definitionSteps: DefinitionStep[] = [];
 
       if (direction === 'up') {
         const limit =
@@ -433,6 +431,13 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
         );
         if (pending.length === 0) logger?.info('Database is up to date.');
         for (const migration of pending) steps.push(await runFile(db, migration, 'up', logger));
+        if (atLatest(migrations, await readApplied(db))) {
+          definitionSteps = await applyDefinitions(db, definitions, logger);
+        } else if (definitions.length > 0) {
+          logger?.info(
+            'Definitions not applied: they are written for the latest version, and the database is not at it.',
+          );
+        }
       } else {
         const plan = await planDownOn(db, migrations, options.to, options.dir);
         if (plan.losses.length > 0 && !options.force) throw new MigrationDownRefusedError(plan.losses);
@@ -441,14 +446,43 @@ export async function migrate(input: DatabaseInput, options: MigrateOptions = {}
         }
         const toRevert = downSteps(migrations, applied, options.to, options.dir);
         if (toRevert.length === 0) logger?.info('Nothing to revert.');
+        // The down files put back their version's bodies: no definition is in force once one runs.
+        else await forgetDefinitions(db);
         for (const migration of toRevert) {
           steps.push(await runFile(db, migration, 'down', logger, options.force === true));
         }
       }
 
       const after = await readApplied(db);
-      return { direction, steps, current: after.at(-1)?.version ?? null };
+      return { direction, steps, definitions: definitionSteps, current: after.at(-1)?.version ?? null };
     }),
+  );
+}
+
+/**
+ * True when every migration on disk is applied and every applied one is on disk: only then do the definitions
+ * (written for the latest schema) apply. A database migrated by a newer package (a version this package does not
+ * ship) keeps that package's bodies.
+ */
+function atLatest(migrations: MigrationFile[], applied: AppliedRow[]): boolean {
+  const appliedVersions = new Set(applied.map((row) => versionNumber(row.version)));
+  const onDisk = new Set(migrations.map((m) => versionNumber(m.version)));
+  return (
+    migrations.every((m) => appliedVersions.has(versionNumber(m.version))) &&
+    [...appliedVersions].every((version) => onDisk.has(version))
+  );
+}
+
+/**
+ * Every definition file on disk and recorded in the database, in order, with its state (ADR 0038). Read-only.
+ */
+export async function definitionStatus(
+  input: DatabaseInput,
+  options: { dir?: string } = {},
+): Promise<DefinitionStatus[]> {
+  const definitions = await listDefinitions(options.dir);
+  return usingDatabase(input, async (db) =>
+    describeDefinitions(definitions, await readRecordedDefinitions(db)),
   );
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listMigrations, runMigrateCommand, toDatabase } from '../src/index.js';
+import { listDefinitions, listMigrations, runMigrateCommand, toDatabase } from '../src/index.js';
 import { createDatabase, seedLegacy, snapshot } from './helpers.js';
 
 function io(env: Record<string, string | undefined> = {}, cwd?: string) {
@@ -50,8 +50,14 @@ describe('runMigrateCommand against PostgreSQL', () => {
 
     const st = io({ DATABASE_URL: database.url });
     expect(await runMigrateCommand(['migrate', 'status'], st.io)).toBe(0);
-    expect(st.stdout.trim().split('\n')).toHaveLength(files.length);
+    const definitions = (await listDefinitions()).map((d) => d.file);
+    const statusLines = st.stdout.trim().split('\n');
+    expect(statusLines).toHaveLength(files.length + definitions.length);
     expect(st.stdout).toMatch(/^applied {3}001_legacy\.sql/);
+    // the repeatable definitions (ADR 0038) after the migrations, applied by the same `up`
+    expect(statusLines.slice(files.length).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(
+      definitions.map((file) => ['applied', `definitions/${file}`]),
+    );
 
     const verify = io();
     expect(await runMigrateCommand(['verify', `--database-url=${database.url}`], verify.io)).toBe(0);

@@ -282,7 +282,12 @@ describe.each(kinds)('014 activity dedupe, on %s', (kind) => {
     const after = await snapshot(t.db);
     const strip = (s: Record<string, unknown>) =>
       JSON.stringify((s as { data: Record<string, string[]> }).data, (k, v) =>
-        ['trainlytics_migrations', 'activity_matches', 'trainlytics_dedupe_policy'].includes(k)
+        [
+          'trainlytics_migrations',
+          'trainlytics_definitions',
+          'activity_matches',
+          'trainlytics_dedupe_policy',
+        ].includes(k)
           ? undefined
           : v,
       );

@@ -34,6 +34,7 @@ async function durable(db: Parameters<typeof snapshot>[0]): Promise<unknown> {
   return {
     ...data,
     trainlytics_migrations: strip(data.trainlytics_migrations ?? [], ['applied_at']),
+    trainlytics_definitions: strip(data.trainlytics_definitions ?? [], ['applied_at']),
     activities: strip(data.activities ?? [], ['updated_at']),
     recent_activities: undefined,
   };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listMigrations, migrationsDir, verify } from '../src/index.js';
+import { listDefinitions, listMigrations, migrationsDir, verify } from '../src/index.js';
 import { createDatabase } from './helpers.js';
 
 // The README tells people who run the SQL by hand (psql, the Supabase SQL editor) which files to run and in
@@ -25,16 +25,23 @@ const psqlFiles = () => [...shellBlock().matchAll(/-f\s+(\S+)/g)].map((m) => m[1
 const editorFiles = () => [...byHand().matchAll(/^\d+\.\s+`([^`]+)`/gm)].map((m) => m[1]);
 
 describe('README: the files to run by hand', () => {
-  it('psql and the SQL editor list every up file of sql/, in version order, and no down file', async () => {
+  it('psql and the SQL editor list every up file of sql/, in version order, then every definition, and no down file', async () => {
     const ups = (await listMigrations()).map((m) => m.file);
     expect(ups.length).toBeGreaterThanOrEqual(10);
-    expect(psqlFiles()).toEqual(ups);
-    expect(editorFiles()).toEqual(ups);
+    const definitions = (await listDefinitions()).map((d) => `definitions/${d.file}`);
+    expect(definitions.length).toBeGreaterThanOrEqual(10);
+    expect(psqlFiles()).toEqual([...ups, ...definitions]);
+    expect(editorFiles()).toEqual([...ups, ...definitions]);
     expect(shellBlock()).not.toMatch(/\*|\.down\.sql/);
   });
 
   it('the file table describes every up file', async () => {
     for (const { file } of await listMigrations()) expect(readme).toContain(`| \`${file}\``);
+  });
+
+  it('the definitions table names every definition file', async () => {
+    const table = section('Schema and definitions');
+    for (const { file } of await listDefinitions()) expect(table).toContain(`| \`${file}\` |`);
   });
 });
 

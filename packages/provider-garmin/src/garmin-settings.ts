@@ -1,4 +1,9 @@
-import { type Environment, type FetchFunction, resolveProviderCredentials } from '@trainlytics/core';
+import {
+  type Environment,
+  type FetchFunction,
+  type ProviderCredentialSettings,
+  resolveProviderCredentials,
+} from '@trainlytics/core';
 
 export const GARMIN_API_URL = 'https://apis.garmin.com/wellness-api/rest';
 export const GARMIN_AUTHORIZE_URL = 'https://connect.garmin.com/oauth2Confirm';
@@ -48,14 +53,7 @@ export interface GarminProviderOptions {
 }
 
 /** Settings resolved lazily: nothing is read from the environment before a request needs it. */
-export interface GarminSettings {
-  clientId(): string;
-  clientSecret(): string;
-  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
-  checkCredentials(): void;
-  apiUrl(): string;
-  authorizeUrl(): string;
-  tokenUrl(): string;
+export interface GarminSettings extends ProviderCredentialSettings {
   requiredPermissions: string[];
   initialSyncDays: number;
   backfillDays: number;

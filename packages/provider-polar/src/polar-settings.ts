@@ -2,6 +2,7 @@ import {
   type Environment,
   type FetchFunction,
   loadSetting,
+  type ProviderCredentialSettings,
   resolveProviderCredentials,
 } from '@trainlytics/core';
 
@@ -30,14 +31,7 @@ export interface PolarSettingsOptions {
 }
 
 /** Settings read lazily, when a call needs them: never at import or construction time. */
-export interface PolarSettings {
-  clientId(): string;
-  clientSecret(): string;
-  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
-  checkCredentials(): void;
-  apiUrl(): string;
-  authorizeUrl(): string;
-  tokenUrl(): string;
+export interface PolarSettings extends ProviderCredentialSettings {
   webhookSecret(): string;
 }
 

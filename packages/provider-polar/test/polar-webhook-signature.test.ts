@@ -2,7 +2,7 @@ import type { ProviderContext, WebhookRequest } from '@trainlytics/core';
 import { WebhookVerificationError } from '@trainlytics/core';
 import { describe, expect, it } from 'vitest';
 import { isValidPolarSignature, polar, signPolarWebhook } from '../src';
-import { startPolarSandbox } from '../src/sandbox';
+import { PolarSandbox, startPolarSandbox } from '../src/sandbox';
 import { sandboxPolarSignature } from '../src/sandbox/sign-webhook';
 
 /**
@@ -71,6 +71,36 @@ describe('Polar webhook signatures: known-answer vectors computed with openssl',
     const otherKey = polar({ webhookSecret: VECTORS[1].secret });
     const signed = webhookRequest(vector.body, { 'polar-webhook-signature': vector.sha256 });
     expect(() => otherKey.webhooks.verify(signed, {} as ProviderContext)).toThrow(WebhookVerificationError);
+  });
+
+  /**
+   * The sandbox's own wire bytes, pinned: the PING it POSTs at 2026-03-01T12:00:00.000Z with its default
+   * signature_secret_key. Computed with OpenSSL, not with this repository's code:
+   *
+   *   printf '%s' '{"timestamp":"2026-03-01T12:00:00.000Z","event":"PING"}' > ping.json
+   *   openssl dgst -sha256 -hmac 'polar-sandbox-signature-secret-key' ping.json
+   */
+  it("the sandbox's PING delivery carries the openssl signature, which the plugin's verifier accepts", async () => {
+    const expected = '8f766e850374733b8e1821a61aa9fe9855c26b688203a7c4e145224e0b2f64ca';
+    const sent: { url: string; headers: Headers; body: string }[] = [];
+    const sandbox = new PolarSandbox({
+      clock: { now: () => new Date('2026-03-01T12:00:00.000Z'), sleep: async () => {} },
+      fetch: async (url, init) => {
+        sent.push({ url: String(url), headers: new Headers(init?.headers), body: String(init?.body) });
+        return new Response('OK');
+      },
+    });
+    expect(sandbox.webhookSecret).toBe('polar-sandbox-signature-secret-key');
+    await sandbox.sendWebhook({ type: 'ping' }, 'https://app.example.com/webhooks/polar');
+    expect(sent).toHaveLength(1);
+    const [{ headers, body }] = sent as [(typeof sent)[number]];
+    expect(body).toBe('{"timestamp":"2026-03-01T12:00:00.000Z","event":"PING"}');
+    expect(headers.get('polar-webhook-event')).toBe('PING');
+    expect(headers.get('polar-webhook-signature')).toBe(expected);
+    expect(isValidPolarSignature(new TextEncoder().encode(body), expected, sandbox.webhookSecret)).toBe(true);
+    const provider = polar({ webhookSecret: sandbox.webhookSecret });
+    const request = webhookRequest(body, { 'polar-webhook-signature': expected });
+    expect(() => provider.webhooks.verify(request, {} as ProviderContext)).not.toThrow();
   });
 
   it("the plugin accepts the sandbox's deliveries, and the sandbox signs them with its own signer", async () => {

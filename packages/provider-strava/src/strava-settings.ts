@@ -4,6 +4,7 @@ import {
   type FetchFunction,
   loadOptionalSetting,
   loadSetting,
+  type ProviderCredentialSettings,
   resolveProviderCredentials,
   withoutTrailingSlash,
 } from '@trainlytics/core';
@@ -75,14 +76,7 @@ export interface StravaProviderOptions {
 }
 
 /** The plugin's settings, each read lazily so nothing touches `process.env` at import or construction. */
-export interface StravaSettings {
-  clientId(): string;
-  clientSecret(): string;
-  /** Throws a `ConfigurationError` naming every missing credential variable (see `ProviderOAuthV1.checkConfiguration`). */
-  checkCredentials(): void;
-  apiUrl(): string;
-  authorizeUrl(): string;
-  tokenUrl(): string;
+export interface StravaSettings extends ProviderCredentialSettings {
   oauthUrl(): string;
   revokeUrl(): string;
   /** The configured athlete cap, or undefined. */

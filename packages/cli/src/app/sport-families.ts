@@ -1,4 +1,9 @@
-import { type SportType, sportTypeDisplayName } from '@trainlytics/core';
+import {
+  type SportFamily as MatchingFamily,
+  type SportType,
+  sportTypeDisplayName,
+  sportTypeFamily,
+} from '@trainlytics/core';
 import { html } from 'hono/html';
 
 /**
@@ -19,63 +24,25 @@ export const SPORT_FAMILIES = [
 
 export type SportFamily = (typeof SPORT_FAMILIES)[number]['id'];
 
-const FAMILY_OF: Readonly<Record<SportType, SportFamily>> = {
-  run: 'run',
-  trail_run: 'run',
-  treadmill_run: 'run',
-  virtual_run: 'run',
-  walk: 'walk',
-  hike: 'walk',
-  wheelchair: 'other',
-  ride: 'ride',
-  mountain_bike_ride: 'ride',
-  gravel_ride: 'ride',
-  indoor_ride: 'ride',
-  virtual_ride: 'ride',
-  e_bike_ride: 'ride',
+/**
+ * The dashboard's families are coarser than the families core matches activities by (`SPORT_TYPE_FAMILIES`):
+ * each of those falls into one of these, except on foot, where the dashboard tells running from walking.
+ */
+const FROM_MATCHING_FAMILY: Readonly<Record<MatchingFamily, SportFamily>> = {
+  foot: 'run',
+  cycling: 'ride',
   swim: 'swim',
-  open_water_swim: 'swim',
-  rowing: 'water',
-  indoor_rowing: 'water',
-  paddling: 'water',
-  stand_up_paddling: 'water',
-  surfing: 'water',
-  kitesurf: 'water',
-  windsurf: 'water',
-  sailing: 'water',
-  diving: 'water',
-  water_sport: 'water',
-  cross_country_ski: 'winter',
-  alpine_ski: 'winter',
-  ice_skate: 'winter',
-  winter_sport: 'winter',
-  inline_skate: 'other',
-  skateboard: 'other',
-  strength_training: 'gym',
-  hiit: 'gym',
-  workout: 'gym',
-  elliptical: 'gym',
-  stair_stepper: 'gym',
-  jump_rope: 'gym',
-  yoga: 'gym',
-  pilates: 'gym',
-  stretching: 'gym',
-  meditation: 'gym',
+  paddle: 'water',
+  water: 'water',
+  snow: 'winter',
+  gym: 'gym',
+  mind_body: 'gym',
   dance: 'gym',
   martial_arts: 'gym',
   climbing: 'gym',
-  tennis: 'other',
-  padel: 'other',
-  pickleball: 'other',
-  squash: 'other',
-  badminton: 'other',
-  table_tennis: 'other',
-  racquetball: 'other',
-  racket_sport: 'other',
-  soccer: 'other',
-  basketball: 'other',
-  volleyball: 'other',
-  team_sport: 'other',
+  wheels: 'other',
+  racket: 'other',
+  team: 'other',
   golf: 'other',
   shooting_sport: 'other',
   multisport: 'other',
@@ -85,10 +52,18 @@ const FAMILY_OF: Readonly<Record<SportType, SportFamily>> = {
   hunting_fishing: 'other',
   other: 'other',
 };
+const ON_FOOT: Readonly<Partial<Record<SportType, SportFamily>>> = {
+  walk: 'walk',
+  hike: 'walk',
+  wheelchair: 'other',
+};
 
 /** The family of a sport id; `other` for an id outside the vocabulary. */
 export function sportFamily(sportType: string): SportFamily {
-  return Object.hasOwn(FAMILY_OF, sportType) ? FAMILY_OF[sportType as SportType] : 'other';
+  return (
+    (Object.hasOwn(ON_FOOT, sportType) && ON_FOOT[sportType as SportType]) ||
+    FROM_MATCHING_FAMILY[sportTypeFamily(sportType)]
+  );
 }
 
 /** A family id from a query value (`?sport=`); null for anything else. */

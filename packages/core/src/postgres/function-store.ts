@@ -16,6 +16,13 @@ import {
   toOAuthStateRecord,
   toSyncRecord,
 } from './map-rows';
+import type {
+  CommitPageArgs,
+  SaveOAuthStateArgs,
+  TypedCallStoreFunction,
+  UpdateTokensArgs,
+  UpsertConnectionArgs,
+} from './store-function-args';
 import { type CallStoreFunction, STORE_ERROR_CODES } from './store-functions';
 import { backlogArgs, saveStreamsArgs, toBacklogItem, toStoredStreams } from './streams-rows';
 
@@ -37,10 +44,13 @@ export interface FunctionStoreOptions {
 }
 
 /**
- * A `Store` whose every method is one call of a `trainlytics_*` SQL function (migration 003). The
+ * A `Store` whose every method is one call of a `trainlytics_*` SQL function (bodies in `@trainlytics/migrations`'
+ * `sql/definitions/`, argument shapes in `store-function-args.ts`). The
  * Postgres, PGlite and Supabase stores differ only in how they make that call.
  */
-export function createFunctionStore({ kind, call, close }: FunctionStoreOptions): Store {
+export function createFunctionStore({ kind, call: untypedCall, close }: FunctionStoreOptions): Store {
+  // each function's arguments as its definition file reads them (store-function-args.ts, ADR 0038)
+  const call: TypedCallStoreFunction = untypedCall;
   const one = (value: unknown): JsonRow | null => rowsOf(value)[0] ?? null;
   // whether the database's trainlytics_commit_page renews a page's lease itself (migration 013 on)
   let commitRenewsLease = false;
@@ -82,7 +92,11 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
     },
 
     async upsertConnection(input, now) {
-      const row = await call('trainlytics_upsert_connection', connectionUpsertArgs(input, now));
+      // map-rows.ts builds it as a plain record: the shape is UpsertConnectionArgs
+      const row = await call(
+        'trainlytics_upsert_connection',
+        connectionUpsertArgs(input, now) as UpsertConnectionArgs,
+      );
       return toConnectionRecord(row as JsonRow);
     },
 
@@ -96,14 +110,18 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
     },
 
     async updateTokens(id, tokens, now, expectedRefreshToken) {
-      const args: Record<string, unknown> = { id, now: now.toISOString(), ...tokenArgs(tokens) };
+      const args: UpdateTokensArgs = {
+        id,
+        now: now.toISOString(),
+        ...(tokenArgs(tokens) as Omit<UpdateTokensArgs, 'id' | 'now'>),
+      };
       // `null` is a real expectation (no refresh token stored); `undefined` means no compare-and-set
       if (expectedRefreshToken !== undefined) args.expected_refresh_token = expectedRefreshToken;
       return (await call('trainlytics_update_tokens', args)) === true;
     },
 
     async saveOAuthState(record) {
-      await call('trainlytics_save_oauth_state', oauthStateArgs(record));
+      await call('trainlytics_save_oauth_state', oauthStateArgs(record) as SaveOAuthStateArgs);
     },
 
     async consumeOAuthState(state) {
@@ -128,7 +146,7 @@ export function createFunctionStore({ kind, call, close }: FunctionStoreOptions)
     commitPageRenewsLease: true,
 
     async commitPage(page) {
-      const args: Record<string, unknown> = {
+      const args: CommitPageArgs = {
         connection_id: page.connectionId,
         sync_id: page.syncId,
         activities: page.activities.map(activityArgs),

@@ -7,6 +7,7 @@ export {
   postgresStore,
 } from './postgres-store';
 export { type PostgresRateLimitTrackerOptions, postgresRateLimitTracker } from './rate-limit-tracker';
+export type { StoreFunctionArgsOf, TypedCallStoreFunction } from './store-function-args';
 export {
   type CallStoreFunction,
   STORE_ERROR_CODES,

@@ -9,7 +9,8 @@ import { TrainlyticsError } from '../errors/trainlytics-error';
 import { UNKNOWN_USER_HINT } from '../store/unknown-user-hint';
 
 /**
- * The SQL functions shipped by the migrations (`003_trainlytics_core.sql`, then 005 and 010). Each takes one `args jsonb` object
+ * The SQL functions shipped by the migrations (bodies in `sql/definitions/` of `@trainlytics/migrations`, argument
+ * shapes in `store-function-args.ts`, ADR 0038). Each takes one `args jsonb` object
  * (snake_case keys, instants as ISO strings) and returns jsonb, boolean or int.
  */
 export const STORE_FUNCTIONS = [

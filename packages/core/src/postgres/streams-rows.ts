@@ -3,12 +3,17 @@ import type { JsonValue } from '../model/json';
 import type { StoredActivityStreams, StreamsBacklogItem, StreamsBacklogQuery } from '../store/store';
 import { decodeSamples, encodeSamples, SAMPLE_CODEC_VERSION } from '../streams/sample-codec';
 import type { JsonRow } from './map-rows';
+import type { SaveActivityStreamsArgs, StreamsBacklogArgs } from './store-function-args';
 
 /**
- * The argument shape of `trainlytics_save_activity_streams` (migration 016): the samples encoded by
+ * The arguments of `trainlytics_save_activity_streams` (definitions/11_activity_streams.sql): the samples encoded by
  * `sample-codec.ts` and sent as base64 (PostgREST carries no bytea), everything else as JSON.
  */
-export function saveStreamsArgs(activityId: number, streams: ActivityStreams | null, now: Date) {
+export function saveStreamsArgs(
+  activityId: number,
+  streams: ActivityStreams | null,
+  now: Date,
+): SaveActivityStreamsArgs {
   if (!streams) return { activity_id: activityId, status: 'none', sample_count: 0, now: now.toISOString() };
   const samples = encodeSamples(streams);
   return {
@@ -28,7 +33,7 @@ export function saveStreamsArgs(activityId: number, streams: ActivityStreams | n
 }
 
 /** The arguments of `trainlytics_list_streams_backlog` / `trainlytics_count_streams_backlog`. */
-export function backlogArgs(query: StreamsBacklogQuery) {
+export function backlogArgs(query: StreamsBacklogQuery): StreamsBacklogArgs {
   return {
     connection_id: query.connectionId,
     since: query.since?.toISOString(),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { sandboxControlHelp } from '@trainlytics/core/testing';
-import { startPolarSandbox } from './polar-sandbox';
+import { startPolarSandboxServer } from './polar-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-polar [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
          [--webhook-url URL]
@@ -47,7 +47,7 @@ export async function runSandboxCli(
       throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
     return n;
   };
-  const sandbox = await startPolarSandbox({
+  const sandbox = await startPolarSandboxServer({
     port: int('port', values.port),
     host: values.host,
     seed: int('seed', values.seed),
