@@ -6,11 +6,11 @@
 import type { FetchFunction } from '@trainlytics/core';
 import type { ConformanceSandbox } from '@trainlytics/core/testing';
 import { type GarminProvider, garmin } from './garmin-provider';
-import { StandaloneGarminSandbox } from './sandbox/garmin-sandbox';
+import { GarminSandboxServer } from './sandbox/garmin-sandbox';
 import type { GarminSandboxOptions } from './sandbox/sandbox-options';
 
-/** The Garmin sandbox (see `StandaloneGarminSandbox`) that also hands out plugins pointed at it. */
-export class GarminSandbox extends StandaloneGarminSandbox implements ConformanceSandbox {
+/** The Garmin sandbox (see `GarminSandboxServer`) that also hands out plugins pointed at it. */
+export class GarminSandbox extends GarminSandboxServer implements ConformanceSandbox {
   createProvider(options: { fetch?: FetchFunction } = {}): GarminProvider {
     return garmin({
       clientId: this.clientId,

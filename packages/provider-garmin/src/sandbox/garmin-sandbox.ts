@@ -26,7 +26,7 @@ import type { GarminSandboxEvent } from './webhook-events';
  * Standalone: written from Garmin's documentation and nothing of the plugin, so the plugin is tested
  * against Garmin's behaviour, not against itself. The package's `GarminSandbox` adds `createProvider`.
  */
-export class StandaloneGarminSandbox
+export class GarminSandboxServer
   extends GarminSandboxNotifications
   implements Omit<ConformanceSandbox, 'createProvider'>
 {

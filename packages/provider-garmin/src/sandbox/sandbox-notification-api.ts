@@ -9,7 +9,7 @@ import { type GarminSandboxEvent, webhookRequestFor } from './webhook-events';
 /**
  * The sandbox's credentials and settings, and what Garmin sends the app: notifications for events, the
  * pending ones (requested backfills, deregistrations) taken or flushed, the automatic deliveries made. The
- * rest of the sandbox (`StandaloneGarminSandbox`) extends it.
+ * rest of the sandbox (`GarminSandboxServer`) extends it.
  */
 export class GarminSandboxNotifications {
   readonly clientId: string;
