@@ -52,9 +52,13 @@ interface UserInternals {
   extras: StoredSummary[];
 }
 
-/** Uploads (now) an activity that ended `agoS` seconds ago, through the list `addActivities` fills. */
+/**
+ * Uploads (now) an activity that ended `agoS` seconds ago, through the list `addActivities` fills (the
+ * sandbox's accounts, `src/sandbox/sandbox-accounts.ts`).
+ */
 function uploadActivity(sandbox: GarminSandbox, userId: string, agoS: number): string {
-  const user = (sandbox as unknown as { users: Map<string, UserInternals> }).users.get(userId);
+  const internals = sandbox as unknown as { state: { accounts: { get(id: string): UserInternals } } };
+  const user = internals.state.accounts.get(userId);
   if (!user) throw new Error(`no Garmin user ${userId}`);
   const nowS = Math.floor(sandbox.clock.now().getTime() / 1000);
   const index = user.history.count + user.extras.length;

@@ -1,5 +1,6 @@
 import type { ActivityStreams, SampleChannels } from '@trainlytics/core';
-import { type GarminSummaryPayload, unitRandom } from './sandbox-history';
+import type { GarminSummaryPayload } from './sandbox-history';
+import { unitRandom } from './unit-random';
 
 /**
  * The Activity Details summary the sandbox delivers for an activity summary (Activity API 7.3), generated

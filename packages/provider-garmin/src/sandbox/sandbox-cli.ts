@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { sandboxControlHelp } from '@trainlytics/core/testing';
-import { startGarminSandbox } from './garmin-sandbox';
+import { GarminSandboxServer } from './garmin-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-garmin [options]
 
@@ -60,7 +60,7 @@ export async function runSandboxCli(
   if (mode !== 'push' && mode !== 'ping') throw new Error(`--mode must be push or ping, got "${mode}"`);
   const accounts = int('accounts', values.accounts, 1);
   const activityCount = int('activities', values.activities, 50);
-  const sandbox = await startGarminSandbox({
+  const sandbox = await new GarminSandboxServer({
     port: int('port', values.port, 0),
     ...(values.host ? { host: values.host } : {}),
     seed: int('seed', values.seed, 1),
@@ -68,7 +68,7 @@ export async function runSandboxCli(
     ...(values['client-secret'] ? { clientSecret: values['client-secret'] } : {}),
     ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
     notificationMode: mode,
-  });
+  }).listen();
   const seeded: string[] = [];
   for (let i = 0; i < accounts; i++)
     seeded.push((await sandbox.seedAccount({ activityCount })).providerUserId);

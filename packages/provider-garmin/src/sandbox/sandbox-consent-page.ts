@@ -11,24 +11,25 @@ export const GARMIN_PERMISSIONS = [
   'MCT_EXPORT',
 ] as const;
 
+/** The authorization request's fields the consent form carries on to its POST (hidden inputs). */
+export const AUTHORIZATION_FIELDS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
+
 export function renderConsentPage(params: {
   query: URLSearchParams;
   users: string[];
   appName: string;
 }): string {
-  const hidden = [
-    'response_type',
-    'client_id',
-    'redirect_uri',
-    'state',
-    'code_challenge',
-    'code_challenge_method',
-  ]
-    .map((key) => {
-      const value = params.query.get(key);
-      return value === null ? '' : `<input type="hidden" name="${key}" value="${escapeHtml(value)}">`;
-    })
-    .join('\n      ');
+  const hidden = AUTHORIZATION_FIELDS.map((key) => {
+    const value = params.query.get(key);
+    return value === null ? '' : `<input type="hidden" name="${key}" value="${escapeHtml(value)}">`;
+  }).join('\n      ');
   const options = [
     ...params.users.map(
       (u, i) => `<option value="${escapeHtml(u)}"${i === 0 ? ' selected' : ''}>${escapeHtml(u)}</option>`,
