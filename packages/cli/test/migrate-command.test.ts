@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { listMigrations, toDatabase } from '@trainlytics/migrations';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listMigrations, runMigrateCommand, toDatabase } from '../src/index.js';
-import { createDatabase, seedLegacy, snapshot } from './helpers.js';
+import { createDatabase, seedLegacy, snapshot } from '../../migrations/test/helpers';
+import { runMigrateCommand } from '../src/migrate/run-migrate-command';
+
+// `trainlytics migrate` in process (moved from the migrations package with the command, ADR 0042): the same
+// arguments, output and exit codes as when `runMigrateCommand` lived there.
 
 function io(env: Record<string, string | undefined> = {}, cwd?: string) {
   let stdout = '';
@@ -14,7 +18,7 @@ function io(env: Record<string, string | undefined> = {}, cwd?: string) {
       stdout: { write: (chunk: string) => (stdout += chunk) },
       stderr: { write: (chunk: string) => (stderr += chunk) },
       env,
-      cwd,
+      cwd: cwd ?? process.cwd(),
     },
     get stdout() {
       return stdout;
