@@ -8,15 +8,8 @@ import {
   migrate,
   migrationsDir,
   planDown,
-  toDatabase,
 } from '../src/index.js';
-import {
-  kinds,
-  seedLegacy,
-  snapshot,
-  tempMigrationsDir,
-  useTestDatabase,
-} from './helpers.js';
+import { kinds, seedLegacy, snapshot, tempMigrationsDir, useTestDatabase } from './helpers.js';
 
 /** A snapshot without what a revert and re-apply legitimately changes (bookkeeping times, activities.updated_at). */
 async function durable(db: Parameters<typeof snapshot>[0]): Promise<unknown> {
