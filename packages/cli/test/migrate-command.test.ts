@@ -2,44 +2,22 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { listMigrations, toDatabase } from '@trainlytics/migrations';
+import { listMigrations } from '@trainlytics/migrations';
 import { Command } from 'commander';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, seedLegacy, snapshot } from '../../migrations/test/helpers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { seedLegacy, snapshot } from '../../migrations/test/helpers';
 import { runMigrateCommand } from '../src/migrate/run-migrate-command';
 import { createProgram } from '../src/program';
+import { capturedIO, useMigrateDatabase } from './helpers/migrate-fixtures';
 
 // `trainlytics migrate` in process (moved from the migrations package with the command, ADR 0042): the same
 // arguments, output and exit codes as when `runMigrateCommand` lived there.
 
-function io(env: Record<string, string | undefined> = {}, cwd?: string) {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env,
-      cwd: cwd ?? process.cwd(),
-    },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
+const io = (env: Record<string, string | undefined> = {}, cwd?: string) => capturedIO({ env, cwd });
 
 describe('runMigrateCommand against PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  const db = () => toDatabase(database.url);
-  beforeAll(async () => {
-    database = await createDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  const database = useMigrateDatabase();
+  const db = database.db;
   beforeEach(async () => {
     const d = db();
     await d.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');

@@ -1,49 +1,19 @@
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { listMigrations, type MigrationFile, migrate, toDatabase } from '@trainlytics/migrations';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, seedLegacy } from '../../migrations/test/helpers';
+import { listMigrations, type MigrationFile, migrate } from '@trainlytics/migrations';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { seedLegacy } from '../../migrations/test/helpers';
+import type { CliIO } from '../src/cli-io';
 import { runMigrateCommand } from '../src/migrate/run-migrate-command';
+import { capturedIO, terminal, useMigrateDatabase } from './helpers/migrate-fixtures';
 
 // `trainlytics migrate down`'s confirmation, refusal and usage errors (moved from the migrations package with
 // the command, ADR 0042): the runner's down policy itself is tested in packages/migrations/test/down-policy.test.ts.
 
-function io(stdin?: PassThrough & { isTTY?: boolean }) {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: {},
-      cwd: process.cwd(),
-      stdin: stdin ?? Object.assign(new PassThrough(), { isTTY: false }),
-    },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
-
-/** A terminal on which the user types `answer`. */
-function terminal(answer: string) {
-  const stdin = Object.assign(new PassThrough(), { isTTY: true });
-  stdin.write(answer);
-  return stdin;
-}
+const io = (stdin?: CliIO['stdin']) => capturedIO({ stdin });
 
 describe('trainlytics migrate down (PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  const db = () => toDatabase(database.url);
-  beforeAll(async () => {
-    database = await createDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  const database = useMigrateDatabase();
+  const db = database.db;
   beforeEach(async () => {
     const d = db();
     await d.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');

@@ -70,17 +70,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   if (options.memory) {
     const pglite = new PGlite(settings);
     await pglite.waitReady;
-    const description = 'in-memory PGlite database';
-    const close = () => pglite.close();
-    return {
-      kind: 'pglite',
-      description,
-      target: description,
-      pool: null,
-      pglite,
-      db: toDatabase(pglite),
-      close,
-    };
+    return pgliteOpened(pglite, 'in-memory PGlite database', () => pglite.close());
   }
   const { description, dir } = location;
   // one process at a time (a lock file naming the holder); a damaged folder says how to recover
@@ -89,6 +79,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
     where: description,
     create: (d) => new PGlite(d, settings),
   });
+  return pgliteOpened(pglite, description, close);
+}
+
+function pgliteOpened(pglite: PGliteLike, description: string, close: () => Promise<void>): OpenedDatabase {
   return {
     kind: 'pglite',
     description,

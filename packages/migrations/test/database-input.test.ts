@@ -35,7 +35,10 @@ const pathOrPglite = fc.oneof(
   fc.stringMatching(/^(\/|\.\/|\.\.\/|~\/)?[a-zA-Z0-9_.-]{1,12}(\/[a-zA-Z0-9_.-]{1,12}){0,3}$/),
   fc.stringMatching(/^[A-Z]:\\[a-zA-Z0-9_\\.-]{1,20}$/),
   fc
-    .tuple(fc.constantFrom('pglite:', 'pglite://', 'PGLITE:', 'file:', 'file://'), fc.string({ maxLength: 20 }))
+    .tuple(
+      fc.constantFrom('pglite:', 'pglite://', 'PGLITE:', 'file:', 'file://'),
+      fc.string({ maxLength: 20 }),
+    )
     .map(([prefix, rest]) => prefix + rest),
   fc.constantFrom('pglite:memory', 'pglite:./.trainlytics/db', '.trainlytics/db', 'memory://'),
 );
@@ -107,17 +110,24 @@ describe('parseDatabaseInput', () => {
   });
 
   it('no URL at all is the embedded database in <cwd>/.trainlytics/db', () => {
-    const folder = fc.stringMatching(/^(\/[a-zA-Z0-9_. -]{1,10}){1,4}$/).filter((d) => !/\/\.\.?(\/|$)/.test(d));
+    const folder = fc
+      .stringMatching(/^(\/[a-zA-Z0-9_. -]{1,10}){1,4}$/)
+      .filter((d) => !/\/\.\.?(\/|$)/.test(d));
     fc.assert(
-      fc.property(folder, fc.constantFrom(undefined, ''), fc.constantFrom(undefined, ''), (dir, flag, env) => {
-        const location = parseDatabaseInput({ databaseUrl: flag, env: { DATABASE_URL: env }, cwd: dir });
-        expect(location).toEqual({
-          kind: 'pglite',
-          dir: path.join(path.resolve(dir), '.trainlytics', 'db'),
-          description: `embedded PGlite database ${path.join('.trainlytics', 'db')}`,
-        });
-        expect(embeddedDatabaseDir(dir)).toBe(location.kind === 'pglite' ? location.dir : '');
-      }),
+      fc.property(
+        folder,
+        fc.constantFrom(undefined, ''),
+        fc.constantFrom(undefined, ''),
+        (dir, flag, env) => {
+          const location = parseDatabaseInput({ databaseUrl: flag, env: { DATABASE_URL: env }, cwd: dir });
+          expect(location).toEqual({
+            kind: 'pglite',
+            dir: path.join(path.resolve(dir), '.trainlytics', 'db'),
+            description: `embedded PGlite database ${path.join('.trainlytics', 'db')}`,
+          });
+          expect(embeddedDatabaseDir(dir)).toBe(location.kind === 'pglite' ? location.dir : '');
+        },
+      ),
     );
   });
 
