@@ -1,3 +1,5 @@
+import type { ConfirmInput } from './migrate/ask-confirmation';
+
 /** Where a command writes and what it reads: the process in the binary, buffers in tests. */
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean };
@@ -5,6 +7,11 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Base folder of the embedded database `./.trainlytics/db`. */
   cwd: string;
+  /**
+   * Where `migrate down` reads its confirmation (default `process.stdin`). It asks only on a terminal
+   * (`isTTY`); otherwise `down` needs `--yes`.
+   */
+  stdin?: ConfirmInput;
 }
 
 export function processIO(): CliIO {

@@ -19,6 +19,7 @@ export type { CliIO } from './cli-io';
 export { describeWait, failedSyncJson, type SyncJson, syncJson } from './commands/sync-command';
 export { assertMigrated, embeddedDatabaseDir, type OpenedDatabase, openDatabase } from './database';
 export { type DemoOptions, type DemoReport, runDemo } from './demo/run-demo';
+export { runMigrateCommand } from './migrate/run-migrate-command';
 export { type OpenedTrainlytics, type OpenTrainlyticsOptions, openTrainlytics } from './open-trainlytics';
 export { createProgram, run } from './program';
 export {

@@ -1,4 +1,5 @@
 import { describeConnectionFailure } from './connection-failure.js';
+import { describeConnectionString, parsePostgresUrl } from './database-input.js';
 import { MigrationConnectionError } from './errors.js';
 
 /** The rows of a query. */
@@ -77,18 +78,6 @@ function isPGlite(input: unknown): input is PGliteLike {
 
 function isPool(input: unknown): input is PgPoolLike {
   return typeof input === 'object' && input !== null && 'totalCount' in input && 'connect' in input;
-}
-
-/** `host:port` of a connection string (no credentials, for messages). */
-export function describeConnectionString(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const host = parsed.hostname || process.env.PGHOST || 'localhost';
-    const port = parsed.port || '5432';
-    return `${host}:${port}`;
-  } catch {
-    return 'the given database URL';
-  }
 }
 
 function wrapConnectionError(error: unknown, target: string): unknown {
@@ -239,29 +228,39 @@ async function loadPg(): Promise<{ Pool: new (config: object) => PgPoolLike }> {
   }
 }
 
+/**
+ * A `pg.Pool` on a connection string already checked by `parsePostgresUrl`. An idle connection dropped by the
+ * server must not crash the process: the next query reports it.
+ */
+export async function createPostgresPool(
+  url: string,
+  options: { max: number; connectionTimeoutMillis?: number },
+): Promise<PgPoolLike> {
+  const { Pool } = await loadPg();
+  const pool = new Pool({ connectionString: url, ...options });
+  pool.on?.('error', () => {});
+  return pool;
+}
+
 function connectionStringDatabase(url: string): Database {
-  const target = describeConnectionString(url);
-  if (!/^postgres(ql)?:\/\//i.test(url)) {
-    const database: Database = {
-      target,
-      async query() {
-        throw invalidUrl();
-      },
-      async exec() {
-        throw invalidUrl();
-      },
-      async close() {},
+  let location: ReturnType<typeof parsePostgresUrl> | undefined;
+  let invalid: unknown;
+  try {
+    location = parsePostgresUrl(url);
+  } catch (error) {
+    invalid = error;
+  }
+  const target = location?.target ?? describeConnectionString(url);
+  if (!location) {
+    // reported by the first query, like an unreachable server (`toDatabase` itself never throws for a string)
+    const fail = async (): Promise<never> => {
+      throw invalid;
     };
-    return database;
+    return { target, query: fail, exec: fail, async close() {} };
   }
   let inner: Promise<Database> | undefined;
   const open = () => {
-    inner ??= loadPg().then(({ Pool }) => {
-      const pool = new Pool({ connectionString: url, max: 4 });
-      // An idle connection dropped by the server must not crash the process; the next query reports it.
-      pool.on?.('error', () => {});
-      return poolDatabase(pool, target, true);
-    });
+    inner ??= createPostgresPool(url, { max: 4 }).then((pool) => poolDatabase(pool, target, true));
     return inner;
   };
   return {
@@ -282,13 +281,6 @@ function connectionStringDatabase(url: string): Database {
       if (inner) await (await inner).close();
     },
   };
-
-  function invalidUrl() {
-    return new MigrationConnectionError(
-      `Invalid database URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: expected postgres://user:password@host:port/database`,
-      target,
-    );
-  }
 }
 
 /**

@@ -47,6 +47,21 @@ export class MigrationConnectionError extends MigrationError {
   }
 }
 
+/**
+ * A database input (`--database-url`, `DATABASE_URL`, a connection string given to the runner) that is not a
+ * PostgreSQL URL. The message names the expected shape and never repeats a password.
+ */
+export class DatabaseInputError extends MigrationConnectionError {
+  override name = 'DatabaseInputError';
+  constructor(
+    message: string,
+    /** The input with any `user:password@` replaced by `***@`. */
+    readonly input: string,
+  ) {
+    super(message, 'the given database URL');
+  }
+}
+
 /** An applied migration file was edited after it ran. */
 export class MigrationChecksumError extends MigrationError {
   override name = 'MigrationChecksumError';
@@ -144,5 +159,6 @@ export class MigrationDatabaseInUseError extends MigrationError {
 
 /** Each class's name and its subclasses' (an error of a subclass is an instance of its parent). */
 const SUBCLASSES: Record<string, readonly string[]> = {
+  MigrationConnectionError: ['MigrationConnectionError', 'DatabaseInputError'],
   MigrationFailedError: ['MigrationFailedError', 'LegacySchemaMissingError'],
 };

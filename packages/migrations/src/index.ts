@@ -1,15 +1,23 @@
-export { type CommandIO, runMigrateCommand } from './command.js';
 export { describeConnectionFailure } from './connection-failure.js';
 export {
   type Database,
   type DatabaseInput,
-  describeConnectionString,
   type PGliteLike,
   type PgClientLike,
   type PgPoolLike,
   type QueryResult,
   toDatabase,
 } from './database.js';
+export {
+  type DatabaseInputOptions,
+  type DatabaseLocation,
+  describeConnectionString,
+  describePostgresUrl,
+  embeddedDatabaseDir,
+  parseDatabaseInput,
+  parsePostgresUrl,
+  redactDatabaseUrl,
+} from './database-input.js';
 export { DEFINITIONS_TABLE, type DefinitionStatus, type DefinitionStep } from './definitions.js';
 export {
   describeThisCommand,
@@ -19,6 +27,7 @@ export {
 } from './embedded-database.js';
 export { EMBEDDED_PGLITE_SETTINGS, embeddedPGliteOptions } from './embedded-pglite-options.js';
 export {
+  DatabaseInputError,
   type DownLoss,
   LegacyDropRefusedError,
   LegacySchemaMissingError,
@@ -41,6 +50,7 @@ export {
   sha256,
   unwrapTransaction,
 } from './files.js';
+export { type OpenDatabaseOptions, type OpenedDatabase, openDatabase } from './open-database.js';
 export {
   checkTarget,
   type DownPlan,

@@ -1,26 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   listMigrations,
   MigrationDownRefusedError,
-  type MigrationFile,
   MigrationTargetError,
   migrate,
   migrationsDir,
   planDown,
-  runMigrateCommand,
-  toDatabase,
 } from '../src/index.js';
-import {
-  createDatabase,
-  kinds,
-  seedLegacy,
-  snapshot,
-  tempMigrationsDir,
-  useTestDatabase,
-} from './helpers.js';
+import { kinds, seedLegacy, snapshot, tempMigrationsDir, useTestDatabase } from './helpers.js';
 
 /** A snapshot without what a revert and re-apply legitimately changes (bookkeeping times, activities.updated_at). */
 async function durable(db: Parameters<typeof snapshot>[0]): Promise<unknown> {
@@ -219,119 +208,5 @@ describe.each(kinds)('a down file without a guard, on %s', (kind) => {
     );
     expect(await snapshot(t.db)).toEqual(before);
     expect((await migrate(t.input, { dir, direction: 'down', force: true })).current).toBe('002');
-  });
-});
-
-function io(stdin?: PassThrough & { isTTY?: boolean }) {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: {},
-      stdin: stdin ?? Object.assign(new PassThrough(), { isTTY: false }),
-    },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
-
-/** A terminal on which the user types `answer`. */
-function terminal(answer: string) {
-  const stdin = Object.assign(new PassThrough(), { isTTY: true });
-  stdin.write(answer);
-  return stdin;
-}
-
-describe('trainlytics migrate down (PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  const db = () => toDatabase(database.url);
-  beforeAll(async () => {
-    database = await createDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    const d = db();
-    await d.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');
-    await migrate(d, { to: '001' });
-    await seedLegacy(d);
-    await migrate(d);
-    await d.close();
-  });
-  const run = (args: string[], out = io()) =>
-    runMigrateCommand(['down', ...args, '--database-url', database.url], out.io);
-  const current = async () => {
-    const d = db();
-    try {
-      return (await d.query<{ v: string }>('select max(version) as v from trainlytics_migrations')).rows[0]!
-        .v;
-    } finally {
-      await d.close();
-    }
-  };
-
-  it('asks on a terminal, needs --yes otherwise, and refuses a loss without --force', async () => {
-    const [previous, last] = (await listMigrations()).slice(-2) as [MigrationFile, MigrationFile];
-    const lastDown = path.basename(last.downPath!);
-    const piped = io();
-    expect(await run(['--to', previous.version], piped)).toBe(2);
-    expect(piped.stderr).toBe(
-      `trainlytics migrate down: not reverting ${lastDown} without confirmation: stdin is not a terminal, pass --yes\n`,
-    );
-    expect(await current()).toBe(last.version);
-
-    const no = io(terminal('n\n'));
-    expect(await run(['--to', previous.version], no)).toBe(1);
-    expect(no.stderr).toBe(
-      `Revert ${lastDown} (nothing is lost)? [y/N] trainlytics migrate down: not confirmed, nothing reverted\n`,
-    );
-    expect(await current()).toBe(last.version);
-
-    const yes = io(terminal('y\n'));
-    expect(await run(['--to', previous.version], yes)).toBe(0);
-    expect(yes.stdout).toContain(`Current version: ${previous.version}`);
-    expect(await current()).toBe(previous.version);
-
-    const d = db();
-    await d.exec(`insert into provider_connections (user_id, provider, provider_user_id, access_token)
-                  values (3, 'garmin', 'g-3', 'garmin-token')`);
-    await d.close();
-    const refused = io();
-    expect(await run(['--to', '001', '--yes'], refused)).toBe(1);
-    expect(refused.stderr).toMatch(
-      /^trainlytics migrate down: refusing to revert \d+_.*002_multi_provider\.down\.sql: it would lose data \(002_multi_provider\.down\.sql: provider_connections: 1 garmin connection\(s\) with their tokens\)\. Keep what you need first, or pass --force to revert anyway\.\n$/,
-    );
-    expect(await current()).toBe(previous.version);
-
-    const forced = io(terminal('yes\n'));
-    expect(await run(['--to', '001', '--force'], forced)).toBe(0);
-    expect(forced.stderr).toMatch(
-      /^Revert .*, losing 002_multi_provider\.down\.sql: provider_connections: 1 garmin/,
-    );
-    expect(await current()).toBe('001');
-  });
-
-  it('a target that is not exactly a known version is a usage error: one line, exit 2, nothing run', async () => {
-    const migrations = await listMigrations();
-    const known = migrations.map((m) => `${m.version}_${m.name}`).join(', ');
-    expect(known).toMatch(/^001_legacy, 002_multi_provider, 003_trainlytics_core, /);
-    for (const to of ['001; drop table users', '001 ', 'latest']) {
-      const out = io();
-      expect(await run(['--to', to, '--yes', '--force'], out)).toBe(2);
-      expect(out.stderr).toBe(
-        `trainlytics migrate down: Unknown migration target ${JSON.stringify(to)}: use a version exactly as listed (0 for none, ${known}).\n`,
-      );
-    }
-    expect(await current()).toBe(migrations.at(-1)!.version);
-    const up = io();
-    expect(await runMigrateCommand(['up', '--force', '--database-url', database.url], up.io)).toBe(2);
-    expect(up.stderr).toBe('trainlytics migrate up: --force and --yes only apply to down\n');
   });
 });

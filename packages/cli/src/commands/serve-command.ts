@@ -1,4 +1,5 @@
 import { type Connection, consoleLogger, createMemoryRateLimitTracker } from '@trainlytics/core';
+import { parseDatabaseInput } from '@trainlytics/migrations';
 import type { Command } from 'commander';
 import { adminTokenAuth } from '../app/admin-token-auth';
 import { type HostAuthOptions, loopbackDemoAuth } from '../app/auth';
@@ -103,7 +104,8 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
       );
     }
     const logger = consoleLogger({ verbose: Boolean(io.env.TRAINLYTICS_DEBUG) });
-    const connectionString = flags.databaseUrl || io.env.DATABASE_URL || undefined;
+    const location = parseDatabaseInput({ databaseUrl: flags.databaseUrl, env: io.env, cwd: io.cwd });
+    const connectionString = location.kind === 'postgres' ? location.url : undefined;
     if (flags.queue && !connectionString) {
       throw new UserError(
         '--queue needs PostgreSQL (--database-url or DATABASE_URL): the job queue lives in that database and is shared with `trainlytics worker` processes',

@@ -1,5 +1,6 @@
 import { createTrainlytics, type Logger, type RateLimitTracker, silentLogger } from '@trainlytics/core';
 import { postgresRateLimitTracker } from '@trainlytics/core/postgres';
+import { parseDatabaseInput } from '@trainlytics/migrations';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from '../cli-io';
 import { withDatabaseOption } from '../commands/shared-options';
@@ -125,12 +126,13 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
   );
   return withStreamsOptions(command, { withSwitch: true }).action(async (flags: WorkerFlags) => {
     const streamsPolicy = streamsPolicyFromFlags(flags);
-    const url = flags.databaseUrl || io.env.DATABASE_URL;
-    if (!url) {
+    const location = parseDatabaseInput({ databaseUrl: flags.databaseUrl, env: io.env, cwd: io.cwd });
+    if (location.kind !== 'postgres') {
       throw new UserError(
         'trainlytics worker needs PostgreSQL: pass --database-url or set DATABASE_URL (the embedded database serves one process; use `trainlytics serve` for it)',
       );
     }
+    const url = location.url;
     const database = await openDatabase({ databaseUrl: url, env: io.env, cwd: io.cwd });
     const logger = deps.logger ?? silentLogger;
     const queue = createSyncQueue({

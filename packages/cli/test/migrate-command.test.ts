@@ -2,38 +2,23 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listDefinitions, listMigrations, runMigrateCommand, toDatabase } from '../src/index.js';
-import { createDatabase, seedLegacy, snapshot } from './helpers.js';
 
-function io(env: Record<string, string | undefined> = {}, cwd?: string) {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env,
-      cwd,
-    },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
+import { listDefinitions, listMigrations } from '@trainlytics/migrations';
+import { Command } from 'commander';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { seedLegacy, snapshot } from '../../migrations/test/helpers';
+import { runMigrateCommand } from '../src/migrate/run-migrate-command';
+import { createProgram } from '../src/program';
+import { capturedIO, useMigrateDatabase } from './helpers/migrate-fixtures';
+
+// `trainlytics migrate` in process (moved from the migrations package with the command, ADR 0042): the same
+// arguments, output and exit codes as when `runMigrateCommand` lived there.
+
+const io = (env: Record<string, string | undefined> = {}, cwd?: string) => capturedIO({ env, cwd });
 
 describe('runMigrateCommand against PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  const db = () => toDatabase(database.url);
-  beforeAll(async () => {
-    database = await createDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  const database = useMigrateDatabase();
+  const db = database.db;
   beforeEach(async () => {
     const d = db();
     await d.exec('drop schema public cascade; create schema public; grant usage on schema public to public;');
@@ -182,4 +167,64 @@ describe('runMigrateCommand with the embedded PGlite database', () => {
         .every((l) => l.startsWith('pass')),
     ).toBe(true);
   }, 120_000); // two cold starts of a file-backed PGlite: seconds each on a busy machine
+});
+
+describe('trainlytics migrate is a commander command', () => {
+  const migrateOf = () =>
+    createProgram({ ...io().io, cwd: process.cwd() }, () => {}).commands.find((c) => c.name() === 'migrate')!;
+
+  it('--help is commander help: the command’s own helpInformation(), options and subcommands included', async () => {
+    const migrate = migrateOf();
+    expect(migrate).toBeInstanceOf(Command);
+    expect(migrate.commands.map((c) => c.name())).toEqual(['up', 'down', 'status', 'verify', 'drop-legacy']);
+    for (const args of [['--help'], ['-h'], ['status', '--help']]) {
+      const help = io();
+      expect(await runMigrateCommand(args, help.io)).toBe(0);
+      const expected = args[0] === 'status' ? migrate.commands.find((c) => c.name() === 'status')! : migrate;
+      expect(help.stdout).toBe(expected.helpInformation());
+      expect(help.stderr).toBe('');
+    }
+    const help = migrate.helpInformation();
+    expect(help).toMatch(/^Usage: trainlytics migrate <command> \[options\]\n/);
+    for (const flag of [
+      '--database-url <url>',
+      '--to <version>',
+      '--force',
+      '-y, --yes',
+      '--json',
+      '-h, --help',
+    ])
+      expect(help).toContain(`  ${flag}`);
+    for (const name of ['up', 'down', 'status', 'verify', 'drop-legacy'])
+      expect(help).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    // a subcommand's help lists the options it shares with migrate (commander's global options)
+    expect(migrate.commands[0]!.helpInformation()).toMatch(/Global Options:[\s\S]*--database-url <url>/);
+  });
+
+  it('options go before or after the subcommand, and --opt=value works', async () => {
+    const before = io({}, await mkdtemp(path.join(tmpdir(), 'tl-cli-')));
+    expect(await runMigrateCommand(['--json', '--to', 'latest', 'up'], before.io)).toBe(2);
+    expect(before.stderr).toMatch(/^trainlytics migrate up: Unknown migration target "latest"/);
+    const inline = io();
+    expect(await runMigrateCommand(['status', '--database-url=mysql://u:pw@h/db'], inline.io)).toBe(1);
+    expect(inline.stderr).toBe(
+      'trainlytics migrate status: Invalid database URL "mysql://***@h/db": expected postgres://user:password@host:port/database\n',
+    );
+  });
+
+  it('usage errors keep migrate’s words, one line first, exit 2', async () => {
+    for (const [args, line] of [
+      [[], 'trainlytics migrate: missing command'],
+      [['up', 'extra'], 'trainlytics migrate: Unexpected argument "extra"'],
+      [['status', '--bogus'], 'trainlytics migrate: Unknown option --bogus'],
+      [['verify', '--to'], 'trainlytics migrate: --to needs a value'],
+      [['down', '--yes', 'status'], 'trainlytics migrate: Unexpected argument "status"'],
+    ] as const) {
+      const out = io();
+      expect(await runMigrateCommand([...args], out.io)).toBe(2);
+      expect(out.stderr.split('\n')[0]).toBe(line);
+      expect(out.stderr).not.toMatch(/\n\s+at /);
+      expect(out.stdout).toBe('');
+    }
+  });
 });
