@@ -1,7 +1,7 @@
 import { createScheduler } from '@trainlytics/cli';
 import { createTrainlytics, type FetchFunction, silentLogger } from '@trainlytics/core';
 import { postgresRateLimitTracker, postgresStore } from '@trainlytics/core/postgres';
-import { FakeClock } from '@trainlytics/core/testing';
+import { FakeClock, mulberry32 } from '@trainlytics/core/testing';
 import { startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { openBenchDatabase } from './databases';
 
@@ -70,16 +70,7 @@ export interface Percentiles {
 }
 
 /** mulberry32: a small seeded PRNG, so a run is repeatable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const prng = mulberry32;
 
 /** When athletes upload (UTC hours): mornings, lunch and evenings, a little at night. */
 const UPLOAD_HOURS: Array<[from: number, to: number, weight: number]> = [

@@ -29,6 +29,7 @@ export {
   type SandboxControlSuiteOptions,
 } from './sandbox-control-suite';
 export { assertSandboxIndependent, type SandboxImportAllowance } from './sandbox-independence';
+export { mulberry32 } from './seeded-random';
 export { describeSportTypeCoverage, type SportTypeCoverageOptions } from './sport-coverage-suite';
 export * from './store-suite';
 export { createTestProvider, TEST_PROVIDER_ID, type TestProviderSettings } from './test-provider';

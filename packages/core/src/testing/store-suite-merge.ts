@@ -1,6 +1,7 @@
 import { createActivity, type NormalizedActivity } from '../model/activity';
 import type { JsonValue } from '../model/json';
 import type { ConnectionRecord, Store } from '../store/store';
+import { mulberry32 } from './seeded-random';
 import type { StoreSuiteDatabase } from './store-suite';
 import { expect, it } from './vitest-api';
 
@@ -40,16 +41,7 @@ const VALUES: Record<MergedField, readonly (string | number | null)[]> = {
 };
 
 /** A small seeded generator (mulberry32): the same seed gives the same sequences, printed on failure. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const generator = mulberry32;
 
 /** The activities row as the store's columns hold it (what counts as a change), by provider id. */
 async function snapshot(db: StoreSuiteDatabase): Promise<Map<string, string>> {

@@ -1,4 +1,5 @@
 import type { SportType } from '@trainlytics/core';
+import { mulberry32 } from '../../src/testing/seeded-random';
 
 /**
  * A labelled corpus for cross-provider matching (migration 014, ADR 0024), generated from a seed: the same
@@ -21,16 +22,7 @@ export interface CorpusActivity {
 }
 
 /** mulberry32: a small deterministic PRNG. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = mulberry32;
 
 const DAY = 86_400_000;
 const BASE = Date.UTC(2026, 0, 5, 6, 0, 0);

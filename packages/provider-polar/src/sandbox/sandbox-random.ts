@@ -1,3 +1,5 @@
+import { mulberry32 } from '@trainlytics/core/testing';
+
 /** Small deterministic helpers: every generated value derives from a seed and an index, never from state. */
 
 /** 32-bit FNV-1a of a string. */
@@ -11,16 +13,7 @@ export function hash32(text: string): number {
 }
 
 /** mulberry32: a fast seeded PRNG returning floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const createRandom = mulberry32;
 
 /** A PRNG for one item of one history. */
 export function randomFor(seed: number, index: number): () => number {

@@ -8,6 +8,7 @@
  * every activity (`unsafeIds`), and a chosen list of sport types (default: every documented SportType).
  */
 
+import { mulberry32 } from '@trainlytics/core/testing';
 import { DOCUMENTED_SPORT_TYPES } from './sport-types';
 
 /** The first id beyond 2^53: ids like it lose precision in `JSON.parse`. */
@@ -118,14 +119,9 @@ export function generatedIndex(history: GeneratedHistory, id: string): number | 
 
 /** A small fast PRNG (mulberry32) seeded from (seed, index, salt). */
 export function random(seed: number, index: number, salt: number): () => number {
-  let a = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35) ^ salt) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(
+    (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35) ^ salt) >>> 0,
+  );
 }
 
 export function generatedStartMs(history: GeneratedHistory, index: number): number {

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, fast seeded generator of floats in [0, 1), for repeatable generated data (sandbox
+ * histories, test corpora, benchmark days). Not for anything secret. The same seed gives the same sequence on
+ * every platform (32-bit integer arithmetic only).
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
