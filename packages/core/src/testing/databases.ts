@@ -28,8 +28,8 @@ import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
  * - PGlite: the data directory of a fresh (and of a migrated) instance is dumped once (`dumpDataDir`),
  *   kept in memory and in the OS temp folder, and each instance starts from it (`loadDataDir`), which
  *   skips PGlite's initdb.
- * `<key>` hashes every migration file's name and checksum (and, for PGlite, its version), so a changed
- * migration builds a new copy. `TRAINLYTICS_TEST_DB_CACHE=off` turns both off (every database migrated
+ * `<key>` hashes every migration file's and definition's name and checksum (and, for PGlite, its version),
+ * so a changed migration or definition builds a new copy. `TRAINLYTICS_TEST_DB_CACHE=off` turns both off (every database migrated
  * from scratch, as before).
  */
 
@@ -202,17 +202,24 @@ function cacheEnabled(): boolean {
   return process.env.TRAINLYTICS_TEST_DB_CACHE !== 'off';
 }
 
-/** sha256 of every migration file's name and checksum: changes whenever a migration does. */
+/**
+ * sha256 of every migration file's and every repeatable definition's name and checksum (ADR 0038): changes
+ * whenever either does, so an edited function body never runs from a stale copy.
+ */
 let migrationsKeyPromise: Promise<string> | undefined;
 function migrationsKey(): Promise<string> {
   migrationsKeyPromise ??= (async () => {
     const specifier = '@trainlytics/migrations';
+    type Files = Promise<Array<{ file: string; checksum: string }>>;
     const migrations = (await import(/* @vite-ignore */ specifier)) as {
-      listMigrations(): Promise<Array<{ file: string; checksum: string }>>;
+      listMigrations(): Files;
+      listDefinitions?(): Files;
     };
     const files = await migrations.listMigrations();
+    const definitions = (await migrations.listDefinitions?.()) ?? [];
     const hash = createHash('sha256');
     for (const f of files) hash.update(`${f.file}:${f.checksum}\n`);
+    for (const f of definitions) hash.update(`definitions/${f.file}:${f.checksum}\n`);
     return hash.digest('hex').slice(0, 16);
   })();
   return migrationsKeyPromise;
