@@ -43,6 +43,7 @@ type Recogniser = (abstract new (...args: never[]) => Error) & { isInstance(erro
 const SAMPLES: Record<string, (m: MigrationErrors) => Error> = {
   MigrationError: (m) => new m.MigrationError('x'),
   MigrationConnectionError: (m) => new m.MigrationConnectionError('refused', 'postgres://127.0.0.1/x'),
+  DatabaseInputError: (m) => new m.DatabaseInputError('Invalid database URL "mysql://h/db"', 'mysql://h/db'),
   MigrationChecksumError: (m) => new m.MigrationChecksumError('002_x.sql', 'a'.repeat(64), 'b'.repeat(64)),
   MigrationFailedError: (m) => new m.MigrationFailedError('003_x.sql', 'syntax error', undefined),
   LegacySchemaMissingError: (m) => new m.LegacySchemaMissingError('002_x.sql', 'no users table', undefined),
