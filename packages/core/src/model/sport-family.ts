@@ -91,7 +91,10 @@ export const INDOOR_SPORT_TYPES: readonly SportType[] = [
 
 /** The family of a sport id; an unknown id is `other`. */
 export function sportTypeFamily(sport: string | null | undefined): SportFamily {
-  return (sport && (SPORT_TYPE_FAMILIES as Record<string, SportFamily>)[sport]) || 'other';
+  // own keys only: `valueOf` or `constructor` is not a sport, and must not read Object.prototype
+  return sport && Object.hasOwn(SPORT_TYPE_FAMILIES, sport)
+    ? (SPORT_TYPE_FAMILIES as Record<string, SportFamily>)[sport]!
+    : 'other';
 }
 
 /** Whether two sports can be one workout: the same family, or one of them `other` (or unknown). */
