@@ -117,10 +117,8 @@ export function toActivityRow(row: JsonRow): ActivityRow {
     userId: Number(row.user_id),
     connectionId: numberOrNull(row.connection_id),
     provider: stringOrNull(row.provider),
-    // Rows the legacy (001) schema wrote after 002 ran lack provider_activity_id until 002 is re-run: they are
-    // read under their strava_activity_id (store suite: "lists a row the legacy schema wrote after 002").
-    // This belongs beside the other strava_activity_id rule, in trainlytics_activity_json (ADR 0040).
-    providerActivityId: String(row.provider_activity_id ?? row.strava_activity_id ?? ''),
+    // (a legacy row without one comes under its Strava id: trainlytics_activity_json, ADR 0040; a manual one '')
+    providerActivityId: String(row.provider_activity_id ?? ''),
     name: stringOrNull(row.name),
     sportType: (row.sport_type ?? 'other') as SportType,
     providerSportType: stringOrNull(row.provider_sport_type),

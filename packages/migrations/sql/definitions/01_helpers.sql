@@ -111,13 +111,19 @@ $$;
 
 -- (from 003_trainlytics_core.sql)
 -- An activities row as JSON (the legacy bigint strava_activity_id as text: Strava ids exceed 2^53).
+-- A row the legacy (001) schema wrote after 002 ran has no provider_activity_id until 002 is re-run: it is
+-- read under its Strava id, as text (ADR 0040; store suite: "lists a row the legacy schema wrote after 002").
 create or replace function trainlytics_activity_json(a activities)
 returns jsonb
 language sql
 stable
 set search_path from current
 as $$
-  select (to_jsonb(a) - 'strava_activity_id') || jsonb_build_object('strava_activity_id', a.strava_activity_id::text)
+  select (to_jsonb(a) - 'strava_activity_id')
+    || jsonb_build_object(
+      'strava_activity_id', a.strava_activity_id::text,
+      'provider_activity_id', coalesce(a.provider_activity_id, a.strava_activity_id::text)
+    )
 $$;
 
 commit;
