@@ -332,7 +332,16 @@ export function advanceStravaCursor(
     out.pass = { ...tracked, page: pass.page + 1, seen: idsOf(items, pass.seen) };
     return { fresh, cursor: out, done: false };
   }
-  out.pass = { ...tracked, ...window, page: 1, seen: idsOf(boundary, markIds(out, window)) };
+  // `seen` becomes the boundary's ids (the narrowed window re-reads only that second of this window), but
+  // while windows are queued it keeps what the pass yielded: a queued window (the newer side of a tie walk
+  // begun before the order of an `after`-only window was known) can hold seconds read before it.
+  const carried = (pass.queued?.length ?? 0) > 0 ? pass.seen : [];
+  out.pass = {
+    ...tracked,
+    ...window,
+    page: 1,
+    seen: idsOf([], [...idsOf(boundary), ...markIds(out, window), ...carried]),
+  };
   return { fresh, cursor: out, done: false };
 }
 

@@ -181,6 +181,40 @@ describe('the Strava sync cursor', () => {
     expect(readStravaCursor(JSON.parse(JSON.stringify(full.cursor))).pass).toEqual(full.cursor.pass);
   });
 
+  it('a queued window keeps what the pass yielded through a narrowing of the window before it', () => {
+    // Property seed -187466855 (hidden activities among tied seconds): pages of 2, an `after`-only pass
+    // answered newest first, hidden activities taking slots. D3's two activities fill a page before the order
+    // is known, so both sides are queued; the older side's first page spans D2 and D1 and narrows that window.
+    // The narrowing kept only its boundary's ids, and the newer side then yielded 'a' of D4 a second time.
+    const D4 = '2026-01-04T00:00:00Z';
+    const D0 = '2025-12-31T00:00:00Z';
+    const yielded: string[] = [];
+    const step = (cursor: StravaSyncCursor, items: ReturnType<typeof at>[]) => {
+      const next = advanceStravaCursor(cursor, items, 2);
+      yielded.push(...(next.fresh as { id: string }[]).map((i) => i.id));
+      return next;
+    };
+    let c = step(startStravaPass({ v: 2, after: secs(D0), afterIds: [] }, false), [at('a', D4)]).cursor;
+    c = step(c, [at('c', D4)]).cursor;
+    c = step(c, [at('x', D3), at('y', D3)]).cursor; // a full page of D3: both sides queued
+    expect(c.pass?.queued).toEqual([
+      { after: secs(D0) - 1, before: secs(D3) },
+      { after: secs(D3), before: null },
+    ]);
+    c = step(c, []).cursor; // D3 walked (page 2 empty), then again from page 1
+    c = step(c, [at('x', D3), at('y', D3)]).cursor;
+    c = step(c, []).cursor; // nothing new: the older side
+    expect(c.pass).toMatchObject({ after: secs(D0) - 1, before: secs(D3), page: 1 });
+    c = step(c, [at('d', D2), at('e', D1)]).cursor; // spans two seconds: narrows to D1, inclusively
+    expect(c.pass).toMatchObject({ before: secs(D1) + 1, page: 1 });
+    c = step(c, [at('e', D1)]).cursor;
+    c = step(c, []).cursor; // the newer side, which holds D4 again
+    expect(c.pass).toMatchObject({ after: secs(D3), before: null, page: 1 });
+    const last = step(c, [at('a', D4)]);
+    expect(yielded).toEqual(['a', 'c', 'x', 'y', 'd', 'e']);
+    expect(last.fresh).toEqual([]);
+  });
+
   it('never walks a second more than MAX_TIE_WALKS times, even when each walk finds a new upload', () => {
     let cursor = advanceStravaCursor(
       startStravaPass({ v: 2, after: null, afterIds: [] }, true),
