@@ -4,10 +4,10 @@ import type { StoreFunction } from './store-functions';
  * The `args jsonb` of each store function, as its SQL reads it (docs/decisions/0038-repeatable-sql-definitions.md).
  *
  * Every `trainlytics_*` function takes one JSON object: snake_case keys, instants as ISO strings, ids as numbers.
- * The body in force lives in `@trainlytics/migrations`' `sql/definitions/NN_concern.sql` (named on each type and in
- * {@link STORE_FUNCTION_DEFINITIONS}); `test/unit/store-function-args.test.ts` reads the keys each function reads
- * from `args` in that file and compares them with {@link STORE_FUNCTION_ARG_KEYS}, so a key renamed on one side
- * only fails it. An absent or `null` key means "not given" unless its comment says otherwise.
+ * The body in force lives in `@trainlytics/migrations`' `sql/definitions/NN_concern.sql` (named on each type);
+ * `test/unit/store-function-args.test.ts` finds it there (`create or replace function <name>(`, exactly once),
+ * reads the keys it reads from `args` and compares them with {@link STORE_FUNCTION_ARG_KEYS}, so a key renamed on
+ * one side only fails it. An absent or `null` key means "not given" unless its comment says otherwise.
  *
  * To change a function: edit its definition file, this type and its caller in `function-store.ts` (or the builder it
  * calls, in `map-rows.ts` or `streams-rows.ts`) together. Builders return these types, no cast: a key misspelled or
@@ -388,38 +388,6 @@ export const STORE_FUNCTION_ARG_KEYS: { readonly [F in StoreFunction]: readonly 
   ),
   trainlytics_dedupe: keys<DedupeArgs>()('user_id', 'after_user_id', 'limit'),
   trainlytics_decide_match: keys<DecideMatchArgs>()('activity_id', 'other_activity_id', 'decision'),
-};
-
-/** The definition file (`@trainlytics/migrations`, `sql/definitions/`) holding each function's body in force. */
-export const STORE_FUNCTION_DEFINITIONS: { readonly [F in StoreFunction]: string } = {
-  trainlytics_list_connections: '02_connections.sql',
-  trainlytics_upsert_connection: '02_connections.sql',
-  trainlytics_update_connection: '02_connections.sql',
-  trainlytics_update_tokens: '02_connections.sql',
-  trainlytics_token_forms: '02_connections.sql',
-  trainlytics_save_oauth_state: '03_oauth_states.sql',
-  trainlytics_consume_oauth_state: '03_oauth_states.sql',
-  trainlytics_delete_expired_oauth_states: '03_oauth_states.sql',
-  trainlytics_start_sync: '04_sync_history.sql',
-  trainlytics_finish_sync: '04_sync_history.sql',
-  trainlytics_fail_running_syncs: '04_sync_history.sql',
-  trainlytics_list_syncs: '04_sync_history.sql',
-  trainlytics_commit_page: '05_commit_page.sql',
-  trainlytics_list_activities: '06_activities.sql',
-  trainlytics_count_activities: '06_activities.sql',
-  trainlytics_get_activity: '06_activities.sql',
-  trainlytics_acquire_lease: '07_leases.sql',
-  trainlytics_release_lease: '07_leases.sql',
-  trainlytics_describe_lease: '07_leases.sql',
-  trainlytics_record_webhook_event: '08_webhook_events.sql',
-  trainlytics_forget_webhook_event: '08_webhook_events.sql',
-  trainlytics_dedupe: '10_dedupe_matcher.sql',
-  trainlytics_decide_match: '10_dedupe_matcher.sql',
-  trainlytics_save_activity_streams: '11_activity_streams.sql',
-  trainlytics_get_activity_streams: '11_activity_streams.sql',
-  trainlytics_list_streams_backlog: '11_activity_streams.sql',
-  trainlytics_count_streams_backlog: '11_activity_streams.sql',
-  trainlytics_list_canonical_activities: '12_views.sql',
 };
 
 /**
