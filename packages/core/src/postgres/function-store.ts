@@ -11,18 +11,12 @@ import {
   toCanonicalActivityRow,
   toConnectionRecord,
   toDedupeBatchResult,
-  tokenArgs,
   toLeaseRecord,
   toOAuthStateRecord,
   toSyncRecord,
+  updateTokensArgs,
 } from './map-rows';
-import type {
-  CommitPageArgs,
-  SaveOAuthStateArgs,
-  TypedCallStoreFunction,
-  UpdateTokensArgs,
-  UpsertConnectionArgs,
-} from './store-function-args';
+import type { CommitPageArgs, TypedCallStoreFunction } from './store-function-args';
 import { type CallStoreFunction, STORE_ERROR_CODES } from './store-functions';
 import { backlogArgs, saveStreamsArgs, toBacklogItem, toStoredStreams } from './streams-rows';
 
@@ -92,11 +86,7 @@ export function createFunctionStore({ kind, call: untypedCall, close }: Function
     },
 
     async upsertConnection(input, now) {
-      // map-rows.ts builds it as a plain record: the shape is UpsertConnectionArgs
-      const row = await call(
-        'trainlytics_upsert_connection',
-        connectionUpsertArgs(input, now) as UpsertConnectionArgs,
-      );
+      const row = await call('trainlytics_upsert_connection', connectionUpsertArgs(input, now));
       return toConnectionRecord(row as JsonRow);
     },
 
@@ -110,18 +100,12 @@ export function createFunctionStore({ kind, call: untypedCall, close }: Function
     },
 
     async updateTokens(id, tokens, now, expectedRefreshToken) {
-      const args: UpdateTokensArgs = {
-        id,
-        now: now.toISOString(),
-        ...(tokenArgs(tokens) as Omit<UpdateTokensArgs, 'id' | 'now'>),
-      };
-      // `null` is a real expectation (no refresh token stored); `undefined` means no compare-and-set
-      if (expectedRefreshToken !== undefined) args.expected_refresh_token = expectedRefreshToken;
+      const args = updateTokensArgs(id, tokens, now, expectedRefreshToken);
       return (await call('trainlytics_update_tokens', args)) === true;
     },
 
     async saveOAuthState(record) {
-      await call('trainlytics_save_oauth_state', oauthStateArgs(record) as SaveOAuthStateArgs);
+      await call('trainlytics_save_oauth_state', oauthStateArgs(record));
     },
 
     async consumeOAuthState(state) {

@@ -15,6 +15,13 @@ import type {
   SyncType,
   TokenUpdate,
 } from '../store/store';
+import type {
+  ConnectionPatchArgs,
+  PageActivityArgs,
+  SaveOAuthStateArgs,
+  UpdateTokensArgs,
+  UpsertConnectionArgs,
+} from './store-function-args';
 
 /** A row as the 003 functions return it: `to_jsonb(row)`, snake_case keys, instants as ISO strings. */
 export type JsonRow = Record<string, unknown>;
@@ -181,7 +188,7 @@ export function toDedupeBatchResult(row: JsonRow): DedupeBatchResult {
   };
 }
 
-export function connectionUpsertArgs(input: ConnectionUpsert, now: Date): Record<string, unknown> {
+export function connectionUpsertArgs(input: ConnectionUpsert, now: Date): UpsertConnectionArgs {
   return {
     user_id: input.userId,
     provider: input.provider,
@@ -197,8 +204,8 @@ export function connectionUpsertArgs(input: ConnectionUpsert, now: Date): Record
 }
 
 /** Only the keys present in the patch are sent: the function writes exactly those columns. */
-export function connectionPatchArgs(patch: ConnectionPatch): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function connectionPatchArgs(patch: ConnectionPatch): ConnectionPatchArgs {
+  const out: ConnectionPatchArgs = {};
   if (patch.isActive !== undefined) out.is_active = patch.isActive;
   if (patch.reauthRequired !== undefined) out.reauth_required = patch.reauthRequired;
   if (patch.lastError !== undefined) out.last_error = patch.lastError;
@@ -209,16 +216,29 @@ export function connectionPatchArgs(patch: ConnectionPatch): Record<string, unkn
   return out;
 }
 
-export function tokenArgs(tokens: TokenUpdate): Record<string, unknown> {
-  return {
+/**
+ * With `expectedRefreshToken` given (`null` included: no refresh token stored), the function writes only when the
+ * stored refresh token is that one (compare-and-set); `undefined` sends no `expected_refresh_token` key.
+ */
+export function updateTokensArgs(
+  id: number,
+  tokens: TokenUpdate,
+  now: Date,
+  expectedRefreshToken?: string | null,
+): UpdateTokensArgs {
+  const args: UpdateTokensArgs = {
+    id,
+    now: now.toISOString(),
     access_token: tokens.accessToken,
     refresh_token: tokens.refreshToken,
     token_expires_at: iso(tokens.tokenExpiresAt),
     refresh_token_expires_at: iso(tokens.refreshTokenExpiresAt),
   };
+  if (expectedRefreshToken !== undefined) args.expected_refresh_token = expectedRefreshToken;
+  return args;
 }
 
-export function oauthStateArgs(record: OAuthStateRecord): Record<string, unknown> {
+export function oauthStateArgs(record: OAuthStateRecord): SaveOAuthStateArgs {
   return {
     state: record.state,
     provider: record.provider,
@@ -232,7 +252,7 @@ export function oauthStateArgs(record: OAuthStateRecord): Record<string, unknown
   };
 }
 
-export function activityArgs(activity: NormalizedActivity): Record<string, unknown> {
+export function activityArgs(activity: NormalizedActivity): PageActivityArgs {
   return {
     provider_activity_id: activity.providerActivityId,
     name: activity.name,

@@ -4,12 +4,14 @@ import type { StoreFunction } from './store-functions';
  * The `args jsonb` of each store function, as its SQL reads it (docs/decisions/0038-repeatable-sql-definitions.md).
  *
  * Every `trainlytics_*` function takes one JSON object: snake_case keys, instants as ISO strings, ids as numbers.
- * The body in force lives in `@trainlytics/migrations`' `sql/definitions/NN_concern.sql` (named on each type and in
- * {@link STORE_FUNCTION_DEFINITIONS}); `test/unit/store-function-args.test.ts` reads the keys each function reads
- * from `args` in that file and compares them with {@link STORE_FUNCTION_ARG_KEYS}, so a key renamed on one side
- * only fails it. An absent or `null` key means "not given" unless its comment says otherwise.
+ * The body in force lives in `@trainlytics/migrations`' `sql/definitions/NN_concern.sql` (named on each type);
+ * `test/unit/store-function-args.test.ts` finds it there (`create or replace function <name>(`, exactly once),
+ * reads the keys it reads from `args` and compares them with {@link STORE_FUNCTION_ARG_KEYS}, so a key renamed on
+ * one side only fails it. An absent or `null` key means "not given" unless its comment says otherwise.
  *
- * To change a function: edit its definition file, this type and its caller in `function-store.ts` together.
+ * To change a function: edit its definition file, this type and its caller in `function-store.ts` (or the builder it
+ * calls, in `map-rows.ts` or `streams-rows.ts`) together. Builders return these types, no cast: a key misspelled or
+ * missing there does not compile.
  */
 
 type Iso = string;
@@ -41,7 +43,18 @@ export type UpsertConnectionArgs = {
 export type UpdateConnectionArgs = {
   id: number;
   now: Iso;
-  patch: Record<string, unknown>;
+  patch: ConnectionPatchArgs;
+};
+
+/** `02_connections.sql`: the columns `trainlytics_update_connection` may write; a key present is written (null too). */
+export type ConnectionPatchArgs = {
+  is_active?: boolean;
+  reauth_required?: boolean;
+  last_error?: string | null;
+  scopes?: readonly string[];
+  provider_profile?: unknown;
+  sync_cursor?: unknown;
+  last_sync_at?: Iso | null;
 };
 
 /**
@@ -94,7 +107,7 @@ export type CommitPageArgs = {
   /** The sync the page belongs to (null: a page written outside a sync). */
   sync_id: number | null;
   /** The page's activities, each the columns `jsonb_to_recordset` reads (see `activityArgs`). */
-  activities: readonly Record<string, unknown>[];
+  activities: readonly PageActivityArgs[];
   deleted_ids: readonly string[];
   /** Items the plugin could not map, kept on the sync's row. */
   rejected: readonly unknown[];
@@ -106,6 +119,31 @@ export type CommitPageArgs = {
   refetchable?: true;
   /** Renew this lease in the same transaction, or raise TL409 when another owner holds it (013 on). */
   lease?: { key: string; owner: string; expires_at: Iso };
+};
+
+/** `05_commit_page.sql`: one activity of a page, as `jsonb_to_recordset(args -> 'activities')` reads it. */
+export type PageActivityArgs = {
+  provider_activity_id: string;
+  name: string | null;
+  sport_type: string;
+  provider_sport_type: string | null;
+  start_date: Iso;
+  /** `YYYY-MM-DDTHH:mm:ss`, no offset. */
+  start_date_local: string | null;
+  utc_offset_s: number | null;
+  elapsed_time_s: number | null;
+  moving_time_s: number | null;
+  distance_m: number | null;
+  total_elevation_gain_m: number | null;
+  average_heartrate: number | null;
+  max_heartrate: number | null;
+  calories: number | null;
+  average_speed_mps: number | null;
+  max_speed_mps: number | null;
+  is_manual: boolean;
+  device_name: string | null;
+  raw: unknown;
+  detail: 'summary' | 'detail';
 };
 
 /** `04_sync_history.sql` */
@@ -350,38 +388,6 @@ export const STORE_FUNCTION_ARG_KEYS: { readonly [F in StoreFunction]: readonly 
   ),
   trainlytics_dedupe: keys<DedupeArgs>()('user_id', 'after_user_id', 'limit'),
   trainlytics_decide_match: keys<DecideMatchArgs>()('activity_id', 'other_activity_id', 'decision'),
-};
-
-/** The definition file (`@trainlytics/migrations`, `sql/definitions/`) holding each function's body in force. */
-export const STORE_FUNCTION_DEFINITIONS: { readonly [F in StoreFunction]: string } = {
-  trainlytics_list_connections: '02_connections.sql',
-  trainlytics_upsert_connection: '02_connections.sql',
-  trainlytics_update_connection: '02_connections.sql',
-  trainlytics_update_tokens: '02_connections.sql',
-  trainlytics_token_forms: '02_connections.sql',
-  trainlytics_save_oauth_state: '03_oauth_states.sql',
-  trainlytics_consume_oauth_state: '03_oauth_states.sql',
-  trainlytics_delete_expired_oauth_states: '03_oauth_states.sql',
-  trainlytics_start_sync: '04_sync_history.sql',
-  trainlytics_finish_sync: '04_sync_history.sql',
-  trainlytics_fail_running_syncs: '04_sync_history.sql',
-  trainlytics_list_syncs: '04_sync_history.sql',
-  trainlytics_commit_page: '05_commit_page.sql',
-  trainlytics_list_activities: '06_activities.sql',
-  trainlytics_count_activities: '06_activities.sql',
-  trainlytics_get_activity: '06_activities.sql',
-  trainlytics_acquire_lease: '07_leases.sql',
-  trainlytics_release_lease: '07_leases.sql',
-  trainlytics_describe_lease: '07_leases.sql',
-  trainlytics_record_webhook_event: '08_webhook_events.sql',
-  trainlytics_forget_webhook_event: '08_webhook_events.sql',
-  trainlytics_dedupe: '10_dedupe_matcher.sql',
-  trainlytics_decide_match: '10_dedupe_matcher.sql',
-  trainlytics_save_activity_streams: '11_activity_streams.sql',
-  trainlytics_get_activity_streams: '11_activity_streams.sql',
-  trainlytics_list_streams_backlog: '11_activity_streams.sql',
-  trainlytics_count_streams_backlog: '11_activity_streams.sql',
-  trainlytics_list_canonical_activities: '12_views.sql',
 };
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool } from 'pg';
 import type { PGliteLike, PgPoolLike } from '../postgres/postgres-store';
+import { type MigrationFileLister, testDatabaseKey } from './test-database-key';
 
 /**
  * Test database helpers: a fresh real PostgreSQL database or PGlite instance, migrated in one line.
@@ -202,26 +203,13 @@ function cacheEnabled(): boolean {
   return process.env.TRAINLYTICS_TEST_DB_CACHE !== 'off';
 }
 
-/**
- * sha256 of every migration file's and every repeatable definition's name and checksum (ADR 0038): changes
- * whenever either does, so an edited function body never runs from a stale copy.
- */
+/** The key of the migrated copies ({@link testDatabaseKey}), computed once per process. */
 let migrationsKeyPromise: Promise<string> | undefined;
 function migrationsKey(): Promise<string> {
-  migrationsKeyPromise ??= (async () => {
-    const specifier = '@trainlytics/migrations';
-    type Files = Promise<Array<{ file: string; checksum: string }>>;
-    const migrations = (await import(/* @vite-ignore */ specifier)) as {
-      listMigrations(): Files;
-      listDefinitions?(): Files;
-    };
-    const files = await migrations.listMigrations();
-    const definitions = (await migrations.listDefinitions?.()) ?? [];
-    const hash = createHash('sha256');
-    for (const f of files) hash.update(`${f.file}:${f.checksum}\n`);
-    for (const f of definitions) hash.update(`definitions/${f.file}:${f.checksum}\n`);
-    return hash.digest('hex').slice(0, 16);
-  })();
+  const specifier = '@trainlytics/migrations';
+  migrationsKeyPromise ??= (import(/* @vite-ignore */ specifier) as Promise<MigrationFileLister>).then(
+    testDatabaseKey,
+  );
   return migrationsKeyPromise;
 }
 

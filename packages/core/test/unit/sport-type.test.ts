@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SPORT_TYPE_FAMILIES, sportTypeFamily, sportTypesCompatible } from '../../src/model/sport-family';
 import {
   createSportTypeMapper,
   isSportType,
@@ -91,6 +92,58 @@ describe('sportTypeCoverage', () => {
           );
         },
       ),
+    );
+  });
+});
+
+describe('sportTypeFamily', () => {
+  // the families declared by the table, read as its own entries (not through the lookup under test)
+  const declared = new Map<string, string>(Object.entries(SPORT_TYPE_FAMILIES));
+  const families = new Set(declared.values());
+  // every name an object literal inherits: `valueOf`, `constructor`, `__proto__`, `toString`, `hasOwnProperty`, …
+  const inherited = Object.getOwnPropertyNames(Object.prototype);
+  const unknownName = fc
+    .oneof(fc.constantFrom(...inherited), fc.string(), fc.string({ unit: 'grapheme' }))
+    .filter((name) => !isSportType(name));
+
+  it('gives every sport of the vocabulary, and only those, a declared family', () => {
+    expect([...declared.keys()].sort()).toEqual([...SPORT_TYPES].sort());
+    for (const family of families) expect(typeof family).toBe('string');
+    for (const sport of SPORT_TYPES) {
+      const family = sportTypeFamily(sport);
+      expect(typeof family, sport).toBe('string');
+      expect(families.has(family), `${sport}: ${String(family)}`).toBe(true);
+      expect(family, sport).toBe(declared.get(sport));
+    }
+  });
+
+  it('groups the sports the way cross-provider matching needs', () => {
+    // the pairs the table's comment names: one workout told by two providers, or two workouts
+    expect(sportTypeFamily('trail_run')).toBe(sportTypeFamily('run'));
+    expect(sportTypeFamily('treadmill_run')).toBe(sportTypeFamily('run'));
+    expect(sportTypeFamily('virtual_ride')).toBe(sportTypeFamily('indoor_ride'));
+    expect(sportTypeFamily('gravel_ride')).toBe(sportTypeFamily('ride'));
+    expect(sportTypeFamily('run')).not.toBe(sportTypeFamily('ride'));
+    expect(sportTypeFamily('swim')).not.toBe(sportTypeFamily('rowing'));
+    expect(sportTypeFamily('other')).toBe('other');
+  });
+
+  it('is other for every name Object.prototype carries, and for no name at all', () => {
+    expect(inherited).toEqual(expect.arrayContaining(['valueOf', 'constructor', '__proto__', 'toString']));
+    for (const name of inherited) {
+      expect(isSportType(name), name).toBe(false);
+      expect(sportTypeFamily(name), name).toBe('other');
+    }
+    for (const nothing of [null, undefined, '']) expect(sportTypeFamily(nothing)).toBe('other');
+  });
+
+  it('is other for any string outside the vocabulary, which then pairs with every sport', () => {
+    fc.assert(
+      fc.property(unknownName, fc.constantFrom(...SPORT_TYPES), (name, sport) => {
+        expect(sportTypeFamily(name)).toBe('other');
+        expect(sportTypesCompatible(name, sport)).toBe(true);
+        expect(sportTypesCompatible(sport, name)).toBe(true);
+      }),
     );
   });
 });

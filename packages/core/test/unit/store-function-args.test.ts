@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activityArgs } from '../../src/postgres/map-rows';
-import { STORE_FUNCTION_ARG_KEYS, STORE_FUNCTION_DEFINITIONS } from '../../src/postgres/store-function-args';
+import { STORE_FUNCTION_ARG_KEYS } from '../../src/postgres/store-function-args';
 import { STORE_FUNCTIONS } from '../../src/postgres/store-functions';
 
 // The argument shape of each store function is declared next to its caller (store-function-args.ts) and read by
@@ -16,14 +16,37 @@ const definitionsDir = path.join(
   'definitions',
 );
 
-/** The text of `create or replace function <name>(args jsonb …) … $$;` in `file`. */
-function body(file: string, name: string): string {
-  const sql = readFileSync(path.join(definitionsDir, file), 'utf8');
+/** Every definition file's text, by name. */
+const definitions = readdirSync(definitionsDir)
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+  .map((file) => ({ file, sql: readFileSync(path.join(definitionsDir, file), 'utf8') }));
+
+/** Where `create or replace function <name>(` is written: the file and the offset, once per occurrence. */
+function definitionsOf(name: string): { file: string; sql: string; at: number }[] {
+  const start = new RegExp(`\\bcreate or replace function ${name}\\(`, 'gi');
+  return definitions.flatMap(({ file, sql }) =>
+    [...sql.matchAll(start)].map((m) => ({ file, sql, at: m.index })),
+  );
+}
+
+/** The text of `create or replace function <name>(args jsonb …) … $$;`, in the one file that defines it. */
+function body(name: string): { file: string; text: string } {
+  const found = definitionsOf(name);
+  if (found.length !== 1) {
+    throw new Error(
+      `${name} is defined ${found.length} times in sql/definitions: ${found.map((d) => d.file)}`,
+    );
+  }
+  const { file, sql, at } = found[0]!;
   const match = new RegExp(
     `create or replace function ${name}\\(args jsonb[^)]*\\)[\\s\\S]*?\\n\\$\\$;`,
-  ).exec(sql);
-  if (!match) throw new Error(`${file} defines no ${name}(args jsonb)`);
-  return match[0];
+    'iy',
+  );
+  match.lastIndex = at;
+  const text = match.exec(sql)?.[0];
+  if (!text) throw new Error(`${file} defines no ${name}(args jsonb)`);
+  return { file, text };
 }
 
 /**
@@ -38,13 +61,17 @@ function keysRead(sql: string): string[] {
 }
 
 describe('store function arguments: the TypeScript shape and the definition file agree', () => {
-  it('every store function has a shape and a definition file', () => {
+  it('every store function has a shape and is defined exactly once in the definition files', () => {
+    expect(definitions.length).toBeGreaterThan(0);
     expect(Object.keys(STORE_FUNCTION_ARG_KEYS).sort()).toEqual([...STORE_FUNCTIONS].sort());
-    expect(Object.keys(STORE_FUNCTION_DEFINITIONS).sort()).toEqual([...STORE_FUNCTIONS].sort());
+    const files = Object.fromEntries(
+      STORE_FUNCTIONS.map((name) => [name, definitionsOf(name).map((d) => d.file)]),
+    );
+    for (const name of STORE_FUNCTIONS) expect(files[name], name).toHaveLength(1);
   });
 
   it.each([...STORE_FUNCTIONS])('%s reads exactly the keys of its type', (name) => {
-    const sql = body(STORE_FUNCTION_DEFINITIONS[name], name);
+    const { file, text: sql } = body(name);
     // `args` is read only by key or path (anything else, e.g. jsonb_populate_record(args), would hide keys);
     // the comments above the function (`-- args: { … }`) are not code
     const otherUses = sql
@@ -52,13 +79,11 @@ describe('store function arguments: the TypeScript shape and the definition file
       .replace(/--[^\n]*/g, '')
       .match(/\bargs\b(?!\s*(?:->>|->|\?|#>>|#>))/g);
     expect(otherUses, `${name} uses args otherwise than by key`).toBeNull();
-    expect(keysRead(sql), `${name}: keys read by ${STORE_FUNCTION_DEFINITIONS[name]}`).toEqual(
-      [...STORE_FUNCTION_ARG_KEYS[name]].sort(),
-    );
+    expect(keysRead(sql), `${name}: keys read by ${file}`).toEqual([...STORE_FUNCTION_ARG_KEYS[name]].sort());
   });
 
   it('a page activity has the columns trainlytics_commit_page reads from each element', () => {
-    const sql = body('05_commit_page.sql', 'trainlytics_commit_page');
+    const sql = body('trainlytics_commit_page').text;
     const record = /jsonb_to_recordset\(args -> 'activities'\) as \(([\s\S]*?)\)\)/.exec(sql)?.[1];
     expect(record).toBeDefined();
     const columns = record!
