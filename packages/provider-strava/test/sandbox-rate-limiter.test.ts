@@ -14,7 +14,14 @@ afterEach(async () => {
   while (sandboxes.length > 0) await sandboxes.pop()?.close();
 });
 
-async function start(rateLimit: { limit: number; dailyLimit: number }, at: string) {
+interface Limits {
+  limit: number;
+  dailyLimit: number;
+  readLimit?: number;
+  readDailyLimit?: number;
+}
+
+async function start(rateLimit: Limits, at: string) {
   const clock = new FakeClock(at);
   const sandbox = await startStravaSandbox({ clock, rateLimit });
   sandboxes.push(sandbox);
@@ -25,17 +32,23 @@ async function start(rateLimit: { limit: number; dailyLimit: number }, at: strin
     expiresAt: new Date(clock.now().getTime() + 6 * 3_600_000),
     activityCount: 1,
   });
-  const get = async (path = '/athlete', token = TOKEN) => {
-    const res = await fetch(`${sandbox.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const send = async (method: string, path: string, token = TOKEN) => {
+    const res = await fetch(`${sandbox.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as Record<string, unknown>;
     return {
       status: res.status,
       limit: res.headers.get('x-ratelimit-limit'),
       usage: res.headers.get('x-ratelimit-usage'),
+      readLimit: res.headers.get('x-readratelimit-limit'),
+      readUsage: res.headers.get('x-readratelimit-usage'),
       body,
     };
   };
-  return { clock, sandbox, get };
+  const get = (path = '/athlete', token = TOKEN) => send('GET', path, token);
+  return { clock, sandbox, get, send };
 }
 
 describe('Strava sandbox rate limiting', () => {
@@ -78,5 +91,55 @@ describe('Strava sandbox rate limiting', () => {
     expect(await get()).toMatchObject({ status: 429, usage: '2,5' });
     clock.advance(1); // midnight UTC: both windows start again
     expect(await get()).toMatchObject({ status: 200, usage: '1,1' });
+  });
+
+  it('reports the non-upload (read) limits apart from the overall ones, and refuses reads over them', async () => {
+    // Strava's defaults: overall 200 / 15 min and 2,000 a day, non-upload 100 / 15 min and 1,000 a day
+    const { clock, get } = await start(
+      { limit: 4, dailyLimit: 100, readLimit: 2, readDailyLimit: 50 },
+      '2026-03-04T10:00:00Z',
+    );
+    const answers = [await get(), await get(), await get()];
+    expect(answers.map((a) => [a.status, a.limit, a.usage, a.readLimit, a.readUsage])).toEqual([
+      [200, '4,100', '1,1', '2,50', '1,1'],
+      [200, '4,100', '2,2', '2,50', '2,2'],
+      [429, '4,100', '3,3', '2,50', '3,3'], // over the read window, within the overall one
+    ]);
+    clock.set('2026-03-04T10:15:00Z');
+    expect(await get()).toMatchObject({ status: 200, usage: '1,4', readUsage: '1,4' });
+  });
+
+  it('counts every endpoint but uploads as non-upload; an upload counts only against the overall limits', async () => {
+    const { get, send } = await start(
+      { limit: 5, dailyLimit: 100, readLimit: 1, readDailyLimit: 50 },
+      '2026-03-04T10:00:00Z',
+    );
+    // a push-subscription delete is not an upload: a read (here refused for the app's credentials)
+    expect(await send('DELETE', '/push_subscriptions/1')).toMatchObject({
+      status: 401,
+      usage: '1,1',
+      readUsage: '1,1',
+    });
+    expect(await get()).toMatchObject({ status: 429, usage: '2,2', readUsage: '2,2' });
+    // POST /uploads (which the sandbox does not serve) is not held back by the used-up read window
+    expect(await send('POST', '/uploads')).toMatchObject({ status: 404, usage: '3,3', readUsage: '2,2' });
+    expect(await send('POST', '/activities')).toMatchObject({ status: 404, usage: '4,4', readUsage: '2,2' });
+  });
+
+  it('refuses over the overall daily limit even while the read limits leave room', async () => {
+    const { get } = await start(
+      { limit: 10, dailyLimit: 2, readLimit: 10, readDailyLimit: 50 },
+      '2026-03-04T10:00:00Z',
+    );
+    expect([await get(), await get(), await get()].map((a) => [a.status, a.usage, a.readUsage])).toEqual([
+      [200, '1,1', '1,1'],
+      [200, '2,2', '2,2'],
+      [429, '3,3', '3,3'],
+    ]);
+  });
+
+  it('reports the read limits equal to the overall ones when none are given', async () => {
+    const { get } = await start({ limit: 3, dailyLimit: 10 }, '2026-03-04T10:00:00Z');
+    expect(await get()).toMatchObject({ status: 200, limit: '3,10', readLimit: '3,10', readUsage: '1,1' });
   });
 });
