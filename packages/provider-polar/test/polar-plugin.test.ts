@@ -644,4 +644,35 @@ describe('polar(): webhooks', () => {
     await deletePolarWebhook(created.id, admin);
     expect(await provider.webhookSubscriptions.list()).toEqual([]);
   });
+
+  it('deleting a webhook that is already deleted throws a ProviderApiError 404 naming the call', async () => {
+    const { provider, sandbox } = await setup();
+    const server = createServer((_req, res) => res.writeHead(200).end()); // answers Polar's PING
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/polar`;
+    const admin = {
+      clientId: sandbox.clientId,
+      clientSecret: sandbox.clientSecret,
+      apiUrl: sandbox.apiUrl,
+      env: {},
+    };
+
+    const created = await createPolarWebhook({ url }, admin);
+    await deletePolarWebhook(created.id, admin);
+    for (const again of [
+      () => deletePolarWebhook(created.id, admin),
+      () => provider.webhookSubscriptions.delete(created.id),
+    ]) {
+      const error = await again().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(ProviderApiError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ status: 404, provider: 'polar', isRetryable: false });
+      expect((error as Error).message).toContain('(delete webhook)');
+      expect((error as Error).message).toContain(`Webhook ${created.id} not found`);
+    }
+    expect(sandbox.requestCount({ method: 'DELETE' })).toBe(3); // not retried
+  });
 });

@@ -437,6 +437,46 @@ describe('Polar sandbox: webhooks', () => {
     expect(unauthenticated.status).toBe(401);
   });
 
+  // AccessLink's reference: PATCH and DELETE /v3/webhooks/{webhook-id} answer 404 "Webhook not found"
+  it('answers 404 to updating or deleting a webhook once it is deleted, changing nothing', async () => {
+    const sandbox = await sandboxWith();
+    const first = await receiver(200);
+    const second = await receiver(200);
+    const create = () =>
+      fetch(`${sandbox.apiUrl}/webhooks`, {
+        method: 'POST',
+        headers: clientAuth(sandbox),
+        body: JSON.stringify({ events: ['EXERCISE'], url: first.url }),
+      });
+    const patch = (id: string) =>
+      fetch(`${sandbox.apiUrl}/webhooks/${id}`, {
+        method: 'PATCH',
+        headers: clientAuth(sandbox),
+        body: JSON.stringify({ events: ['EXERCISE', 'SLEEP'], url: second.url }),
+      });
+    const remove = (id: string) =>
+      fetch(`${sandbox.apiUrl}/webhooks/${id}`, { method: 'DELETE', headers: clientAuth(sandbox) });
+
+    const { data: gone } = (await (await create()).json()) as { data: { id: string } };
+    expect((await remove(gone.id)).status).toBe(204);
+    const patched = await patch(gone.id);
+    expect(patched.status).toBe(404);
+    expect(await patched.json()).toMatchObject({ status: 404, message: expect.stringContaining(gone.id) });
+    expect(second.deliveries).toEqual([]); // no PING to the new URL
+    expect(sandbox.currentWebhook).toBeNull();
+    expect((await remove(gone.id)).status).toBe(404);
+
+    // a webhook created since has its own id: the deleted one is still not found, and the new one untouched
+    const recreated = await create();
+    expect(recreated.status).toBe(201);
+    const { data: current } = (await recreated.json()) as { data: { id: string } };
+    expect(current.id).not.toBe(gone.id);
+    expect((await patch(gone.id)).status).toBe(404);
+    expect((await remove(gone.id)).status).toBe(404);
+    expect(sandbox.currentWebhook).toMatchObject({ id: current.id, events: ['EXERCISE'], url: first.url });
+    expect(second.deliveries).toEqual([]);
+  });
+
   it('fails the creation when the ping is not answered 200', async () => {
     const sandbox = await sandboxWith();
     const hook = await receiver(500);

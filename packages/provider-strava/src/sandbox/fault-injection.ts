@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxFaults } from '@trainlytics/core/testing';
 import { sendJson, stravaError } from './sandbox-http';
-import type { SandboxRateLimiter } from './sandbox-rate-limiter';
+import { isStravaUpload, type SandboxRateLimiter } from './sandbox-rate-limiter';
 
 const RATE_LIMIT_BODY = stravaError('Rate Limit Exceeded', 'Application', 'rate limit', 'exceeded');
 
@@ -56,7 +56,7 @@ export class FaultInjector {
     }
     if (this.consume('hangs') > 0) return null; // never answered; the socket is destroyed on close()
 
-    const overLimit = rateLimiter.count(method === 'GET');
+    const overLimit = rateLimiter.count(!isStravaUpload(method, path));
     const headers = rateLimiter.headers();
     const rateLimited = this.faults.rateLimited;
     if (rateLimited && rateLimited.times > 0) {

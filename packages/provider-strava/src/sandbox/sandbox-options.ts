@@ -51,10 +51,11 @@ export interface StravaApiSandboxOptions {
   /** The sandbox's time (token expiry, rate-limit windows, new uploads). Default: system time plus `advanceTime`. */
   clock?: Clock;
   /**
-   * App-wide rate limit, answered with 429 when exceeded (overall and read buckets alike). `windowMs`
-   * defaults to Strava's 15 minutes (windows aligned on the clock, like :00/:15/:30/:45). Defaults are
-   * generous (1,000 per window, 100,000 a day) so benchmarks run; pass `{ limit: 200, dailyLimit: 2000 }`
-   * for Strava's real numbers.
+   * App-wide rate limit, answered with 429 when exceeded: the overall limits (`limit`, `dailyLimit`) count
+   * every API request, the "non-upload" ones (`readLimit`, `readDailyLimit`, default the overall ones) every
+   * request but uploads. `windowMs` defaults to Strava's 15 minutes (windows aligned on the clock, like
+   * :00/:15/:30/:45). Defaults are generous (1,000 per window, 100,000 a day) so benchmarks run; pass
+   * `{ limit: 200, dailyLimit: 2000, readLimit: 100, readDailyLimit: 1000 }` for Strava's real numbers.
    */
   rateLimit?: SandboxRateLimit;
   faults?: SandboxFaults;
