@@ -3,6 +3,7 @@ import {
   type Clock,
   type HttpClient,
   type Logger,
+  NotFoundError,
   type ProviderContext,
   type ProviderWebhooksV1,
   providerAppContext,
@@ -189,13 +190,23 @@ export async function deletePolarWebhook(id: string, options: PolarWebhookAdminO
   });
 }
 
-/** Re-activates a webhook Polar deactivated after 7 days of failed deliveries (`POST /v3/webhooks/activate`). */
+/**
+ * Re-activates a webhook Polar deactivated after 7 days of failed deliveries (`POST /v3/webhooks/activate`).
+ * Polar pings the webhook's URL first and activates it only if the ping is answered 200 (else the call fails
+ * with a `ProviderApiError`). Polar answers 204 when the client has no webhook: that throws `NotFoundError`.
+ */
 export async function activatePolarWebhook(options: PolarWebhookAdminOptions = {}): Promise<void> {
   const { http, settings } = adminClient(options);
-  await http.request({
+  const response = await http.request({
     method: 'POST',
     url: `${settings.apiUrl()}/webhooks/activate`,
     auth: basic(settings),
     operation: 'activate webhook',
   });
+  if (response.status === 204) {
+    throw new NotFoundError('Polar has no webhook for this client to activate (it answered 204).', {
+      provider: 'polar',
+      hint: 'Create one with createPolarWebhook({ url }); listPolarWebhooks() shows what Polar has.',
+    });
+  }
 }

@@ -7,6 +7,7 @@ import {
   createMemoryRateLimitTracker,
   type JsonValue,
   type NormalizedActivity,
+  NotFoundError,
   OAuthError,
   ProviderApiError,
   type ProviderContext,
@@ -21,6 +22,7 @@ import {
 import { FakeClock } from '@trainlytics/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  activatePolarWebhook,
   createPolarWebhook,
   deletePolarWebhook,
   listPolarWebhooks,
@@ -674,5 +676,48 @@ describe('polar(): webhooks', () => {
       expect((error as Error).message).toContain(`Webhook ${created.id} not found`);
     }
     expect(sandbox.requestCount({ method: 'DELETE' })).toBe(3); // not retried
+  });
+
+  it('activates a deactivated webhook; with none, Polar answers 204 and that is a NotFoundError', async () => {
+    const { sandbox } = await setup();
+    let answer = 200;
+    const server = createServer((_req, res) => res.writeHead(answer).end()); // answers Polar's PING
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/polar`;
+    const admin = {
+      clientId: sandbox.clientId,
+      clientSecret: sandbox.clientSecret,
+      apiUrl: sandbox.apiUrl,
+      env: {},
+    };
+
+    const none = await activatePolarWebhook(admin).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(NotFoundError.isInstance(none)).toBe(true);
+    expect(none).toMatchObject({ provider: 'polar' });
+    expect((none as NotFoundError).hint).toMatch(/createPolarWebhook/);
+
+    await createPolarWebhook({ url }, admin);
+    const deactivated = await fetch(`${sandbox.apiUrl}/webhooks/deactivate`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${sandbox.clientId}:${sandbox.clientSecret}`)}` },
+    });
+    expect(deactivated.status).toBe(200);
+    expect((await listPolarWebhooks(admin))[0]?.active).toBe(false);
+    // Polar activates only when the URL answers its ping 200
+    answer = 503;
+    const refused = await activatePolarWebhook(admin).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(ProviderApiError.isInstance(refused)).toBe(true);
+    expect(refused).toMatchObject({ status: 400, provider: 'polar' });
+    expect((await listPolarWebhooks(admin))[0]?.active).toBe(false);
+    answer = 200;
+    await activatePolarWebhook(admin);
+    expect((await listPolarWebhooks(admin))[0]?.active).toBe(true);
   });
 });

@@ -547,17 +547,53 @@ describe('Polar sandbox: webhooks', () => {
     expect(JSON.parse(second.deliveries[1]!.body)).toMatchObject({ event: 'EXERCISE', entity_id: id });
     expect(first.deliveries).toHaveLength(1); // only its creation PING
 
+    // AccessLink: 200 when done (204 means "webhook does not exist")
     const deactivate = await fetch(`${sandbox.apiUrl}/webhooks/deactivate`, {
       method: 'POST',
       headers: clientAuth(sandbox),
     });
-    expect(deactivate.status).toBe(204);
+    expect(deactivate.status).toBe(200);
     await sandbox.addActivities(providerUserId, 1);
     expect(second.deliveries).toHaveLength(2);
-    await fetch(`${sandbox.apiUrl}/webhooks/activate`, { method: 'POST', headers: clientAuth(sandbox) });
+    const activate = await fetch(`${sandbox.apiUrl}/webhooks/activate`, {
+      method: 'POST',
+      headers: clientAuth(sandbox),
+    });
+    expect(activate.status).toBe(200);
     expect(sandbox.currentWebhook?.active).toBe(true);
+    // activation pings the URL first
+    expect(second.deliveries.map((d) => d.headers['polar-webhook-event'])).toEqual([
+      'PING',
+      'EXERCISE',
+      'PING',
+    ]);
     await sandbox.addActivities(providerUserId, 1);
-    expect(second.deliveries).toHaveLength(3);
+    expect(second.deliveries).toHaveLength(4);
+  });
+
+  it('activates only when the ping is answered 200, and answers 204 to either call without a webhook', async () => {
+    const sandbox = await sandboxWith();
+    for (const path of ['activate', 'deactivate']) {
+      const answer = await fetch(`${sandbox.apiUrl}/webhooks/${path}`, {
+        method: 'POST',
+        headers: clientAuth(sandbox),
+      });
+      expect(answer.status, path).toBe(204);
+    }
+    const hook = await receiver(200);
+    await fetch(`${sandbox.apiUrl}/webhooks`, {
+      method: 'POST',
+      headers: clientAuth(sandbox),
+      body: JSON.stringify({ events: ['EXERCISE'], url: hook.url }),
+    });
+    await fetch(`${sandbox.apiUrl}/webhooks/deactivate`, { method: 'POST', headers: clientAuth(sandbox) });
+    hook.state.status = 500;
+    const refused = await fetch(`${sandbox.apiUrl}/webhooks/activate`, {
+      method: 'POST',
+      headers: clientAuth(sandbox),
+    });
+    expect(refused.status).toBe(400);
+    expect(sandbox.currentWebhook?.active).toBe(false);
   });
 
   it('builds signed webhook requests for tests; Polar has no deletion or deauthorization event', async () => {

@@ -4,7 +4,7 @@ import { parseJson } from '../http/request-parsing';
 import type { SandboxContext, SandboxRequest } from '../sandbox-context';
 import { requireClient } from './auth-guards';
 
-/** 400 unless Polar's PING to `url` is answered 200 (creating a webhook, or changing its URL). */
+/** 400 unless Polar's PING to `url` is answered 200 (creating or activating a webhook, or changing its URL). */
 async function requirePing(ctx: SandboxContext, url: string, message: (status: number | null) => string) {
   const status = (await ctx.webhooks.send({ type: 'ping' }, url))?.status ?? null;
   if (status !== 200) throw new HttpError(400, { status: 400, message: message(status) });
@@ -16,8 +16,8 @@ function eventNames(value: unknown): string[] {
 
 /**
  * Webhook management (client Basic auth; one webhook per client): `GET`/`POST /v3/webhooks`,
- * `POST /v3/webhooks/activate|deactivate`, `PATCH`/`DELETE /v3/webhooks/{id}`. Creation pings the URL first
- * and answers the `signature_secret_key` once.
+ * `POST /v3/webhooks/activate|deactivate` (200, or 204 when there is no webhook), `PATCH`/`DELETE
+ * /v3/webhooks/{id}`. Creation and activation ping the URL first; creation answers the `signature_secret_key` once.
  */
 export async function webhookRoute(ctx: SandboxContext, id: string | undefined, request: SandboxRequest) {
   const { method, req, body, res } = request;
@@ -55,10 +55,20 @@ export async function webhookRoute(ctx: SandboxContext, id: string | undefined, 
     });
   }
   if ((id === 'activate' || id === 'deactivate') && method === 'POST') {
-    if (!webhook) throw notFound('No webhook');
+    // AccessLink: 200 when done, 204 ("webhook does not exist") when there is none; activation succeeds
+    // only if the URL answers the ping 200.
+    if (!webhook) return ctx.respond.empty(res, 204);
+    if (id === 'activate') {
+      const url = webhook.url;
+      await requirePing(
+        ctx,
+        url,
+        (status) => `Webhook ping to ${url} failed (${status === null ? 'no answer' : `HTTP ${status}`})`,
+      );
+    }
     webhook.active = id === 'activate';
     webhook.failures = 0;
-    return ctx.respond.empty(res, 204);
+    return ctx.respond.empty(res, 200);
   }
   if (!webhook || webhook.id !== id) throw notFound(`Webhook ${id} not found`);
   if (method === 'DELETE') {
