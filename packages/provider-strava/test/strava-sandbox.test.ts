@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeClock } from '@trainlytics/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UNSAFE_ID_BASE } from '../src/sandbox/generate-history';
 import { runSandboxCli, type StravaSandbox, startStravaSandbox } from '../src/sandbox-entry';
@@ -339,7 +340,9 @@ describe('activities', () => {
 
 describe('rate limit and faults', () => {
   it('answers 429 over the app-wide limit until the window resets', async () => {
-    const limited = await startStravaSandbox({ rateLimit: { limit: 3, windowMs: 60_000 } });
+    // on a clock that starts mid-window: on the system clock a minute boundary between two calls reset the count
+    const clock = new FakeClock('2026-03-04T10:00:20Z');
+    const limited = await startStravaSandbox({ clock, rateLimit: { limit: 3, windowMs: 60_000 } });
     try {
       const { providerUserId } = await limited.seedAthlete({ activityCount: 2 });
       const callback = await limited.approve(
