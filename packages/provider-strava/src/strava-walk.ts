@@ -96,6 +96,11 @@ export interface StravaPass {
   tie?: StravaTieWalk;
   /** Windows still to walk, in order, once this one is over. */
   queued?: StravaWindow[];
+  /**
+   * Set when this pass queued windows (a tie walk): from then on `seen` keeps what the pass yielded through
+   * every narrowing, since a later window can hold seconds read before it (ADR 0022, addenda).
+   */
+  keepSeen?: true;
 }
 
 /** An exclusive `(after, before)` window of start seconds, as Strava takes it. */
@@ -144,7 +149,7 @@ export interface StravaWalkOptions {
 const num = (v: JsonValue | undefined) =>
   typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : null;
 const ids = (v: JsonValue | undefined) =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, MAX_SEEN_IDS) : [];
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(-MAX_SEEN_IDS) : [];
 
 /** Reads a stored cursor (v2, or v1 migrated); anything unrecognised (or null) starts from scratch. */
 export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
@@ -175,6 +180,7 @@ export function readStravaCursor(value: JsonValue | null): StravaSyncCursor {
       const walks = num(tie.walks);
       if (s !== null && walks !== null) cursor.pass.tie = { second: s, walks, found: tie.found === true };
     }
+    if (pass.keepSeen === true) cursor.pass.keepSeen = true;
     if (Array.isArray(pass.queued)) {
       cursor.pass.queued = pass.queued
         .filter((w) => !!w && typeof w === 'object' && !Array.isArray(w))
@@ -333,15 +339,11 @@ export function advanceStravaCursor(
     return { fresh, cursor: out, done: false };
   }
   // `seen` becomes the boundary's ids (the narrowed window re-reads only that second of this window), but
-  // while windows are queued it keeps what the pass yielded: a queued window (the newer side of a tie walk
-  // begun before the order of an `after`-only window was known) can hold seconds read before it.
-  const carried = (pass.queued?.length ?? 0) > 0 ? pass.seen : [];
-  out.pass = {
-    ...tracked,
-    ...window,
-    page: 1,
-    seen: idsOf([], [...idsOf(boundary), ...markIds(out, window), ...carried]),
-  };
+  // once the pass queued windows it keeps what the pass yielded: a queued window (the newer side of a tie
+  // walk begun before the order of an `after`-only window was known) can hold seconds read before it, and
+  // so can the window it narrows to.
+  const carried = pass.keepSeen ? pass.seen : [];
+  out.pass = { ...tracked, ...window, page: 1, seen: idsOf(boundary, [...carried, ...markIds(out, window)]) };
   return { fresh, cursor: out, done: false };
 }
 
@@ -387,10 +389,10 @@ function markIds(cursor: StravaSyncCursor, window: StravaWindow): string[] {
   return holds ? [...cursor.afterIds] : [];
 }
 
-/** Ids of items, in order, without repeats, capped. */
+/** Ids of `also` then of items, without repeats, capped to the last (newest) `MAX_SEEN_IDS`. */
 function idsOf(items: readonly unknown[], also: readonly string[] = []): string[] {
   const found = items.map(itemId).filter((id): id is string => id !== null);
-  return [...new Set([...also, ...found])].slice(0, MAX_SEEN_IDS);
+  return [...new Set([...also, ...found])].slice(-MAX_SEEN_IDS);
 }
 
 /**
@@ -424,6 +426,7 @@ function startTie(
     seen: idsOf(items, pass.seen),
     tie: { second: s, walks: 1, found: true },
     queued: [...rest, ...(pass.queued ?? [])],
+    keepSeen: true,
   };
   return out;
 }

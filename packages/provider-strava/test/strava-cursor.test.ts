@@ -210,9 +210,39 @@ describe('the Strava sync cursor', () => {
     c = step(c, [at('e', D1)]).cursor;
     c = step(c, []).cursor; // the newer side, which holds D4 again
     expect(c.pass).toMatchObject({ after: secs(D3), before: null, page: 1 });
+    const newer = c;
     const last = step(c, [at('a', D4)]);
     expect(yielded).toEqual(['a', 'c', 'x', 'y', 'd', 'e']);
     expect(last.fresh).toEqual([]);
+
+    // The newer side is the last queued window: an upload to D5 since makes its first page span D5 and D4,
+    // and the narrowing to D4 (no window queued any more) must still drop what the pass yielded of D4.
+    yielded.splice(0);
+    c = step(newer, [at('n', '2026-01-05T00:00:00Z'), at('a', D4)]).cursor;
+    expect(c.pass).toMatchObject({ after: secs(D3), before: secs(D4) + 1, page: 1 });
+    c = step(c, [at('a', D4), at('c', D4)]).cursor;
+    c = step(c, [at('c', D4)]).cursor;
+    expect(yielded).toEqual(['n']);
+    // a stored cursor keeps the rule
+    expect(readStravaCursor(JSON.parse(JSON.stringify(newer))).pass).toEqual(newer.pass);
+  });
+
+  it('keeps the newest ids when `seen` is over its cap', () => {
+    const many = Array.from({ length: 2_100 }, (_, k) => `old-${k}`);
+    const start = readStravaCursor({
+      v: 2,
+      after: null,
+      afterIds: [],
+      pass: { after: null, before: null, page: 1, seen: many, newest: null, newestIds: [], keepSeen: true },
+    });
+    expect(start.pass?.seen).toHaveLength(2_000);
+    expect(start.pass?.seen.at(-1)).toBe('old-2099');
+    // a page spanning two seconds narrows; its boundary ids stay in `seen` whatever was carried
+    const next = advanceStravaCursor(start, [at('p', D3), at('q', D2)], 2);
+    expect(next.cursor.pass?.seen).toHaveLength(2_000);
+    expect(next.cursor.pass?.seen).toContain('q');
+    const again = advanceStravaCursor(next.cursor, [at('q', D2), at('r', D2)], 2);
+    expect(again.fresh).toEqual([at('r', D2)]);
   });
 
   it('never walks a second more than MAX_TIE_WALKS times, even when each walk finds a new upload', () => {
