@@ -103,7 +103,8 @@ describe('definition files', () => {
  * what the last migration left; each listed body must really differ from it (a stale entry fails).
  */
 const CHANGED_SINCE_LAST_MIGRATION: Record<string, string> = {
-  trainlytics_activity_json: 'a legacy row without provider_activity_id is read under its Strava id (ADR 0040)',
+  trainlytics_activity_json:
+    'a legacy row without provider_activity_id is read under its Strava id (ADR 0040)',
 };
 
 /** `catalog()` with the listed functions' bodies left out, and those bodies apart. */
@@ -112,7 +113,7 @@ function splitChanged(snap: unknown): { rest: unknown; bodies: Record<string, st
   const bodies: Record<string, string[]> = {};
   const kept = functions.map((f) => {
     if (!(f.proname in CHANGED_SINCE_LAST_MIGRATION)) return f;
-    (bodies[f.proname] ??= []).push(f.prosrc);
+    bodies[f.proname] = [...(bodies[f.proname] ?? []), f.prosrc];
     return { ...f, prosrc: '(changed since the last migration)' };
   });
   return { rest: { ...others, functions: kept }, bodies };
