@@ -274,6 +274,17 @@ const keys =
   <const K extends readonly (keyof T)[]>(...list: K & AllKeys<T, K>): readonly string[] =>
     list as readonly string[];
 
+/** The keys of `ConnectionPatchArgs` at run time: the test compares them with the `p ? '…'` keys the body reads. */
+export const CONNECTION_PATCH_KEYS: readonly string[] = keys<ConnectionPatchArgs>()(
+  'is_active',
+  'reauth_required',
+  'last_error',
+  'scopes',
+  'provider_profile',
+  'sync_cursor',
+  'last_sync_at',
+);
+
 /**
  * The keys of each function's `args`, at run time (the types above are erased): the test compares them with the
  * keys the definition file reads. Adding a key to a type without listing it here does not compile.

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activityArgs } from '../../src/postgres/map-rows';
-import { STORE_FUNCTION_ARG_KEYS } from '../../src/postgres/store-function-args';
+import { CONNECTION_PATCH_KEYS, STORE_FUNCTION_ARG_KEYS } from '../../src/postgres/store-function-args';
 import { STORE_FUNCTIONS } from '../../src/postgres/store-functions';
 
 // The argument shape of each store function is declared next to its caller (store-function-args.ts) and read by
@@ -95,6 +95,15 @@ describe('store function arguments: the TypeScript shape and the definition file
       activityArgs({ startDate: new Date(0) } as unknown as Parameters<typeof activityArgs>[0]),
     ).sort();
     expect(sent).toEqual(columns);
+  });
+
+  it('a connection patch has the keys trainlytics_update_connection reads from `patch`', () => {
+    const sql = body('trainlytics_update_connection').text;
+    expect(sql).toMatch(/\bp jsonb := coalesce\(args -> 'patch', '\{\}'::jsonb\)/);
+    const read = [
+      ...new Set([...sql.matchAll(/\bp\s*(?:->>|->|\?)\s*'([a-z_]+)'/g)].map((m) => m[1]!)),
+    ].sort();
+    expect(read).toEqual([...CONNECTION_PATCH_KEYS].sort());
   });
 
   it('the key reader finds each form, once', () => {
