@@ -34,9 +34,12 @@ describe('startup encryption check', () => {
     } finally {
       stopped = await server.stop();
     }
-    expect(stopped.code).toBe(0);
-    // stderr is read once the process ended (its pipe is not ordered with stdout's)
-    expect(stopped.stderr).toBe(`${PLAINTEXT_WARNING}\n`);
+    // stderr is read once the process ended (its pipe is not ordered with stdout's); both at once, so a failure
+    // shows what the process said
+    expect({ code: stopped.code, stderr: stopped.stderr }).toEqual({
+      code: 0,
+      stderr: `${PLAINTEXT_WARNING}\n`,
+    });
   });
 
   it('refuses serve and sync without a key once the database holds encrypted tokens', async () => {

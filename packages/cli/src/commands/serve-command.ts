@@ -207,6 +207,9 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
         void tick();
         enqueueTimer = setInterval(tick, Math.min(intervalMinutes * 60_000, QUEUE_TICK_MS));
       } else if (flags.scheduler !== false) scheduler.start();
+      // listening for SIGTERM/SIGINT before saying the app is up: a supervisor that stops it as soon as it
+      // reads the lines below must get the clean shutdown, not the default action of an unhandled signal
+      const shutdown = waitForShutdown();
       writeLine(
         io.stdout,
         `Trainlytics host app listening on ${server.baseUrl} (${opened.database.description})`,
@@ -231,7 +234,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExitCode: (
             : `Activity detail backfill: after each round of summary syncs, within ${100 - Math.round((streamsPolicy.reserve ?? 0.3) * 100)} % of the rate budget`,
         );
       }
-      await waitForShutdown();
+      await shutdown;
       writeLine(io.stdout, 'Stopping…');
       if (enqueueTimer) clearInterval(enqueueTimer);
       await scheduler.stop();

@@ -158,10 +158,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       });
       scheduler.start();
       closers.unshift(() => scheduler.stop());
+      // listening for Ctrl+C / SIGTERM before showing the dashboard's address (see `serve`)
+      const shutdown = options.waitForShutdown();
       say('');
       say(`Dashboard: ${dashboardUrl}`);
       say('Connect the providers there (the sandboxes show a consent page). Press Ctrl+C to stop.');
-      await options.waitForShutdown();
+      await shutdown;
       return 0;
     }
 

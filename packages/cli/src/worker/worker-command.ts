@@ -192,12 +192,14 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         streams: Boolean(flags.streams),
         onEvent: (event) => print(describeEvent(event), { event: event.type, ...event, type: undefined }),
       });
+      // listening for the stop signal before saying the worker is ready (see `serve`)
+      const stopped = (deps.stopSignal ?? waitForSignal)();
       print(`Worker ready: ${concurrency} at once on ${database.description}`, {
         event: 'ready',
         pid: process.pid,
         concurrency,
       });
-      await (deps.stopSignal ?? waitForSignal)();
+      await stopped;
       await worker.stop();
       await queue.stop();
       await trainlytics.close();
