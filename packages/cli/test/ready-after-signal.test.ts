@@ -6,6 +6,7 @@ import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-st
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../src/cli-io';
+import { runDemo } from '../src/demo/run-demo';
 import { createProgram } from '../src/program';
 import { registerWorkerCommand } from '../src/worker/worker-command';
 import { runCli } from './helpers/run-cli';
@@ -13,8 +14,8 @@ import { stravaEnv } from './helpers/strava-env';
 
 // A supervisor (systemd, a container runtime, a test) may send SIGTERM the moment it reads that the process is
 // up. Until a listener is registered Node leaves the signal to its default action, which kills the process
-// (no clean shutdown, exit by signal): so `serve` listens before it prints a line, and `worker` before it
-// prints that it is ready (a test of three worker processes was killed so, now and then, under load). Checked in process, without
+// (no clean shutdown, exit by signal): so `serve` listens before it prints a line, `worker` before it prints
+// that it is ready, and the interactive `demo` before it shows the dashboard's address. Checked in process, without
 // sending a real signal: each write records whether `serve` had added its SIGTERM listener by then, and the test
 // stops it by calling that listener, as Node does on the signal.
 
@@ -107,6 +108,43 @@ describe('worker says it is ready only once it listens for the stop signal', () 
       expect(exitCode ?? 0).toBe(0);
     } finally {
       await database.drop();
+    }
+  });
+});
+
+describe('the interactive demo shows its dashboard only once it listens for Ctrl+C', () => {
+  it('asks for its stop signal before it prints the dashboard address, then closes', async () => {
+    const demoDir = await mkdtemp(path.join(tmpdir(), 'trainlytics-ready-demo-'));
+    try {
+      const events: string[] = [];
+      const io: CliIO = {
+        stdout: {
+          write(chunk: string) {
+            for (const line of chunk.split('\n').filter(Boolean)) events.push(line);
+            return true;
+          },
+        },
+        stderr: { write: () => true },
+        env: {},
+        cwd: demoDir,
+      };
+      const code = await runDemo({
+        io,
+        headless: false,
+        port: 0,
+        activityCount: 3,
+        json: false,
+        waitForShutdown: async () => {
+          events.push('(listening for the stop signal)');
+        },
+      });
+      expect(code).toBe(0);
+      const listening = events.indexOf('(listening for the stop signal)');
+      const dashboard = events.findIndex((line) => line.startsWith('Dashboard: '));
+      expect(listening).toBeGreaterThanOrEqual(0);
+      expect(dashboard).toBeGreaterThan(listening);
+    } finally {
+      await rm(demoDir, { recursive: true, force: true });
     }
   });
 });
