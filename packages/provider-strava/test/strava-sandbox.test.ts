@@ -528,6 +528,34 @@ describe('runSandboxCli', () => {
     }
   });
 
+  it('takes the overall and the read (non-upload) limits, reported on every answer', async () => {
+    const cli = await runSandboxCli(
+      [
+        '--port',
+        '0',
+        '--athletes',
+        '0',
+        '--daily-limit',
+        '2000',
+        '--read-limit',
+        '100',
+        '--read-daily-limit',
+        '1000',
+      ],
+      { out: () => {}, handleSignals: false },
+    );
+    try {
+      const answer = await fetch(`${cli!.baseUrl}/api/v3/athlete`); // no token: 401, still counted
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('x-ratelimit-limit')).toBe('1000,2000');
+      expect(answer.headers.get('x-readratelimit-limit')).toBe('100,1000');
+      expect(answer.headers.get('x-readratelimit-usage')).toBe('1,1');
+    } finally {
+      await cli?.close();
+    }
+    await expect(runSandboxCli(['--read-limit', '-1'], { out: () => {} })).rejects.toThrow(/--read-limit/);
+  });
+
   it('refuses another provider name and bad numbers', async () => {
     await expect(runSandboxCli(['garmin'], { out: () => {} })).rejects.toThrow(/Unknown provider "garmin"/);
     await expect(runSandboxCli(['--port', 'x'], { out: () => {} })).rejects.toThrow(/--port/);

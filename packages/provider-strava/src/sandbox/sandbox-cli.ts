@@ -4,7 +4,8 @@ import type { StravaApiSandboxOptions } from './sandbox-options';
 import { type StravaApiSandbox, startStravaApiSandbox } from './strava-api-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
-         [--webhook-url URL] [--rate-limit N] [--daily-limit N] [--api-base www|api-v3] [--api-port N]
+         [--webhook-url URL] [--rate-limit N] [--daily-limit N] [--read-limit N] [--read-daily-limit N]
+         [--api-base www|api-v3] [--api-port N]
          [--app-inactive] [--athlete-cap N] [--retire-deauthorize] [--header-tokens-only]
 
 Starts a local Strava API sandbox and prints the environment variables that point Trainlytics at it.
@@ -15,6 +16,10 @@ Starts a local Strava API sandbox and prints the environment variables that poin
   --activities N         activities per athlete (default 250)
   --seed N               seed of the generated histories (default 1)
   --webhook-url URL      where POST /_sandbox/webhooks delivers when no push subscription exists
+  --rate-limit N         overall requests per 15 minutes (default 1000), answered 429 beyond
+  --daily-limit N        overall requests per day (default 100000)
+  --read-limit N         non-upload requests per 15 minutes (default: --rate-limit); Strava: 100 (overall 200)
+  --read-daily-limit N   non-upload requests per day (default: --daily-limit); Strava: 1000 (overall 2000)
   -h, --help             show this help
 
 Sandbox-only control endpoints (same on every Trainlytics sandbox):
@@ -59,6 +64,8 @@ export async function runSandboxCli<S extends StravaApiSandbox = StravaApiSandbo
       seed: { type: 'string', default: '1' },
       'rate-limit': { type: 'string' },
       'daily-limit': { type: 'string' },
+      'read-limit': { type: 'string' },
+      'read-daily-limit': { type: 'string' },
       'api-base': { type: 'string', default: 'www' },
       'api-port': { type: 'string', default: '0' },
       'app-inactive': { type: 'boolean', default: false },
@@ -81,12 +88,20 @@ export async function runSandboxCli<S extends StravaApiSandbox = StravaApiSandbo
       throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
     return n;
   };
-  const rateLimit = values['rate-limit']
-    ? {
-        limit: int('rate-limit', values['rate-limit']),
-        ...(values['daily-limit'] ? { dailyLimit: int('daily-limit', values['daily-limit']) } : {}),
-      }
-    : undefined;
+  const limits = (['rate-limit', 'daily-limit', 'read-limit', 'read-daily-limit'] as const).filter(
+    (name) => values[name] !== undefined,
+  );
+  const rateLimit =
+    limits.length > 0
+      ? {
+          limit: values['rate-limit'] ? int('rate-limit', values['rate-limit']) : 1000,
+          ...(values['daily-limit'] ? { dailyLimit: int('daily-limit', values['daily-limit']) } : {}),
+          ...(values['read-limit'] ? { readLimit: int('read-limit', values['read-limit']) } : {}),
+          ...(values['read-daily-limit']
+            ? { readDailyLimit: int('read-daily-limit', values['read-daily-limit']) }
+            : {}),
+        }
+      : undefined;
   const apiBase = values['api-base'];
   if (apiBase !== 'www' && apiBase !== 'api-v3') {
     throw new Error(`--api-base must be www or api-v3, got "${apiBase}"`);
