@@ -647,9 +647,10 @@ describe('polar(): webhooks', () => {
     expect(await provider.webhookSubscriptions.list()).toEqual([]);
   });
 
-  it('deleting a webhook that is already deleted throws a ProviderApiError 404 naming the call', async () => {
-    const { provider, sandbox } = await setup();
-    const server = createServer((_req, res) => res.writeHead(200).end()); // answers Polar's PING
+  /** A webhook endpoint answering Polar's PING with `answer.status`, and the client credentials of `sandbox`. */
+  async function pingEndpoint(sandbox: PolarSandbox) {
+    const answer = { status: 200 };
+    const server = createServer((_req, res) => res.writeHead(answer.status).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/polar`;
@@ -659,6 +660,12 @@ describe('polar(): webhooks', () => {
       apiUrl: sandbox.apiUrl,
       env: {},
     };
+    return { url, admin, answer };
+  }
+
+  it('deleting a webhook that is already deleted throws a ProviderApiError 404 naming the call', async () => {
+    const { provider, sandbox } = await setup();
+    const { url, admin } = await pingEndpoint(sandbox);
 
     const created = await createPolarWebhook({ url }, admin);
     await deletePolarWebhook(created.id, admin);
@@ -680,17 +687,7 @@ describe('polar(): webhooks', () => {
 
   it('activates a deactivated webhook; with none, Polar answers 204 and that is a NotFoundError', async () => {
     const { sandbox } = await setup();
-    let answer = 200;
-    const server = createServer((_req, res) => res.writeHead(answer).end()); // answers Polar's PING
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/polar`;
-    const admin = {
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      apiUrl: sandbox.apiUrl,
-      env: {},
-    };
+    const { url, admin, answer } = await pingEndpoint(sandbox);
 
     const none = await activatePolarWebhook(admin).then(
       () => null,
@@ -708,7 +705,7 @@ describe('polar(): webhooks', () => {
     expect(deactivated.status).toBe(200);
     expect((await listPolarWebhooks(admin))[0]?.active).toBe(false);
     // Polar activates only when the URL answers its ping 200
-    answer = 503;
+    answer.status = 503;
     const refused = await activatePolarWebhook(admin).then(
       () => null,
       (e: unknown) => e,
@@ -716,7 +713,7 @@ describe('polar(): webhooks', () => {
     expect(ProviderApiError.isInstance(refused)).toBe(true);
     expect(refused).toMatchObject({ status: 400, provider: 'polar' });
     expect((await listPolarWebhooks(admin))[0]?.active).toBe(false);
-    answer = 200;
+    answer.status = 200;
     await activatePolarWebhook(admin);
     expect((await listPolarWebhooks(admin))[0]?.active).toBe(true);
   });

@@ -5,9 +5,12 @@ import type { SandboxContext, SandboxRequest } from '../sandbox-context';
 import { requireClient } from './auth-guards';
 
 /** 400 unless Polar's PING to `url` is answered 200 (creating or activating a webhook, or changing its URL). */
-async function requirePing(ctx: SandboxContext, url: string, message: (status: number | null) => string) {
+async function requirePing(ctx: SandboxContext, url: string) {
   const status = (await ctx.webhooks.send({ type: 'ping' }, url))?.status ?? null;
-  if (status !== 200) throw new HttpError(400, { status: 400, message: message(status) });
+  if (status !== 200) {
+    const answer = status === null ? 'no answer' : `HTTP ${status}`;
+    throw new HttpError(400, { status: 400, message: `Webhook ping to ${url} failed (${answer})` });
+  }
 }
 
 function eventNames(value: unknown): string[] {
@@ -43,11 +46,7 @@ export async function webhookRoute(ctx: SandboxContext, id: string | undefined, 
       throw new HttpError(400, { status: 400, message: 'events and url are required' });
     }
     const url = request.url;
-    await requirePing(
-      ctx,
-      url,
-      (status) => `Webhook ping to ${url} failed (${status === null ? 'no answer' : `HTTP ${status}`})`,
-    );
+    await requirePing(ctx, url);
     const created = { id: randomBytes(8).toString('hex'), events, url, active: true, failures: 0 };
     ctx.webhooks.current = created;
     return ctx.respond.json(res, 201, {
@@ -58,14 +57,7 @@ export async function webhookRoute(ctx: SandboxContext, id: string | undefined, 
     // AccessLink: 200 when done, 204 ("webhook does not exist") when there is none; activation succeeds
     // only if the URL answers the ping 200.
     if (!webhook) return ctx.respond.empty(res, 204);
-    if (id === 'activate') {
-      const url = webhook.url;
-      await requirePing(
-        ctx,
-        url,
-        (status) => `Webhook ping to ${url} failed (${status === null ? 'no answer' : `HTTP ${status}`})`,
-      );
-    }
+    if (id === 'activate') await requirePing(ctx, webhook.url);
     webhook.active = id === 'activate';
     webhook.failures = 0;
     return ctx.respond.empty(res, 200);
@@ -78,9 +70,8 @@ export async function webhookRoute(ctx: SandboxContext, id: string | undefined, 
   if (method === 'PATCH') {
     const patch = parseJson(body) as { events?: unknown; url?: unknown } | null;
     if (typeof patch?.url === 'string' && patch.url !== webhook.url) {
-      const url = patch.url;
-      await requirePing(ctx, url, () => `Webhook ping to ${url} failed`);
-      webhook.url = url;
+      await requirePing(ctx, patch.url);
+      webhook.url = patch.url;
     }
     if (Array.isArray(patch?.events)) webhook.events = eventNames(patch.events);
     return ctx.respond.json(res, 200, { data: { id: webhook.id, events: webhook.events, url: webhook.url } });
