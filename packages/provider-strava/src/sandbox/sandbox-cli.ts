@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { sandboxControlHelp } from '@trainlytics/core/testing';
 import type { StravaApiSandboxOptions } from './sandbox-options';
+import type { SandboxRateLimit } from './sandbox-rate-limiter';
 import { type StravaApiSandbox, startStravaApiSandbox } from './strava-api-sandbox';
 
 const usage = `Usage: trainlytics-sandbox-strava [strava] [--port N] [--host H] [--accounts N] [--activities N] [--seed N]
@@ -88,20 +89,14 @@ export async function runSandboxCli<S extends StravaApiSandbox = StravaApiSandbo
       throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
     return n;
   };
-  const limits = (['rate-limit', 'daily-limit', 'read-limit', 'read-daily-limit'] as const).filter(
-    (name) => values[name] !== undefined,
-  );
-  const rateLimit =
-    limits.length > 0
-      ? {
-          limit: values['rate-limit'] ? int('rate-limit', values['rate-limit']) : 1000,
-          ...(values['daily-limit'] ? { dailyLimit: int('daily-limit', values['daily-limit']) } : {}),
-          ...(values['read-limit'] ? { readLimit: int('read-limit', values['read-limit']) } : {}),
-          ...(values['read-daily-limit']
-            ? { readDailyLimit: int('read-daily-limit', values['read-daily-limit']) }
-            : {}),
-        }
-      : undefined;
+  const rateLimit: SandboxRateLimit = {
+    ...(values['rate-limit'] ? { limit: int('rate-limit', values['rate-limit']) } : {}),
+    ...(values['daily-limit'] ? { dailyLimit: int('daily-limit', values['daily-limit']) } : {}),
+    ...(values['read-limit'] ? { readLimit: int('read-limit', values['read-limit']) } : {}),
+    ...(values['read-daily-limit']
+      ? { readDailyLimit: int('read-daily-limit', values['read-daily-limit']) }
+      : {}),
+  };
   const apiBase = values['api-base'];
   if (apiBase !== 'www' && apiBase !== 'api-v3') {
     throw new Error(`--api-base must be www or api-v3, got "${apiBase}"`);
@@ -119,7 +114,7 @@ export async function runSandboxCli<S extends StravaApiSandbox = StravaApiSandbo
       headerTokensOnly: values['header-tokens-only'],
     },
     ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
+    rateLimit,
   });
   const seed = int('seed', values.seed);
   const athletes: string[] = [];

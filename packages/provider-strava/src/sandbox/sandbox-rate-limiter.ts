@@ -5,8 +5,8 @@ const DAY_MS = 86_400_000;
 export interface SandboxRateLimit {
   /** The short window (default Strava's 15 minutes), aligned on the clock like :00/:15/:30/:45. */
   windowMs?: number;
-  /** The overall limit per short window and per day (`X-RateLimit-Limit`). */
-  limit: number;
+  /** The overall limit per short window and per day (`X-RateLimit-Limit`); default 1,000 and 100,000. */
+  limit?: number;
   dailyLimit?: number;
   /** The "non-upload" limit per short window and per day (`X-ReadRateLimit-Limit`); default `limit`, `dailyLimit`. */
   readLimit?: number;
