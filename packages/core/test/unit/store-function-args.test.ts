@@ -50,13 +50,12 @@ function body(name: string): { file: string; text: string } {
 }
 
 /**
- * The top-level keys the body reads from `args`: `args ->> 'k'`, `args -> 'k'`, `args ? 'k'`, and the first
- * element of a path, `args #>> '{k,sub}'`.
+ * The top-level keys the body reads from the jsonb `variable` (default `args`): `args ->> 'k'`, `args -> 'k'`,
+ * `args ? 'k'`, and the first element of a path, `args #>> '{k,sub}'`.
  */
-function keysRead(sql: string): string[] {
-  const keys = [...sql.matchAll(/\bargs\s*(?:->>|->|\?|#>>|#>)\s*'\{?([A-Za-z0-9_]+)[,}']/g)].map(
-    (m) => m[1]!,
-  );
+function keysRead(sql: string, variable = 'args'): string[] {
+  const read = new RegExp(String.raw`\b${variable}\s*(?:->>|->|\?|#>>|#>)\s*'\{?([A-Za-z0-9_]+)[,}']`, 'g');
+  const keys = [...sql.matchAll(read)].map((m) => m[1]!);
   return [...new Set(keys)].sort();
 }
 
@@ -100,10 +99,7 @@ describe('store function arguments: the TypeScript shape and the definition file
   it('a connection patch has the keys trainlytics_update_connection reads from `patch`', () => {
     const sql = body('trainlytics_update_connection').text;
     expect(sql).toMatch(/\bp jsonb := coalesce\(args -> 'patch', '\{\}'::jsonb\)/);
-    const read = [
-      ...new Set([...sql.matchAll(/\bp\s*(?:->>|->|\?)\s*'([a-z_]+)'/g)].map((m) => m[1]!)),
-    ].sort();
-    expect(read).toEqual([...CONNECTION_PATCH_KEYS].sort());
+    expect(keysRead(sql, 'p')).toEqual([...CONNECTION_PATCH_KEYS].sort());
   });
 
   it('the key reader finds each form, once', () => {
