@@ -1,12 +1,5 @@
-import {
-  type ConnectionContext,
-  createHttpClient,
-  FakeClock,
-  type FetchFunction,
-  type JsonValue,
-  silentLogger,
-  ValidationError,
-} from '@trainlytics/core';
+import { type ConnectionContext, type JsonValue, ValidationError } from '@trainlytics/core';
+import { createRecordingContext } from '@trainlytics/core/testing';
 import { describe, expect, it } from 'vitest';
 import { garmin } from '../src/garmin-provider';
 import { toWebhookRequest } from './harness';
@@ -25,30 +18,9 @@ const QUERY = '?uploadStartTimeInSeconds=1772366400&uploadEndTimeInSeconds=17723
 const provider = garmin({ clientId: CLIENT_ID, clientSecret: 's', apiUrl: API, env: {} });
 
 function recordingContext() {
-  const sent: Array<{ url: string; authorization: string | null }> = [];
-  const fetch: FetchFunction = async (input, init) => {
-    sent.push({
-      url: String(input instanceof Request ? input.url : input),
-      authorization: new Headers(init?.headers).get('authorization'),
-    });
-    return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
-  };
-  const clock = new FakeClock('2026-03-01T12:00:00Z');
-  const ctx: ConnectionContext = {
-    http: createHttpClient({
-      provider: provider.id,
-      providerName: provider.name,
-      fetch,
-      clock,
-      logger: silentLogger,
-      maxRetries: 0,
-      accessToken: async () => 'user-access-token',
-    }),
-    clock,
-    logger: silentLogger,
+  return createRecordingContext(provider, {
     connection: { id: 1, userId: 1, providerUserId: USER, scopes: ['ACTIVITY_EXPORT'], profile: {} },
-  };
-  return { ctx, sent };
+  });
 }
 
 /** The ping's ref, as `webhooks.parse` hands it on (one event, the URL unchanged). */

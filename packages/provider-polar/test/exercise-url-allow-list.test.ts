@@ -1,13 +1,5 @@
-import {
-  type ConnectionContext,
-  createHttpClient,
-  type FetchFunction,
-  type JsonValue,
-  silentLogger,
-  ValidationError,
-  type WebhookRequest,
-} from '@trainlytics/core';
-import { FakeClock } from '@trainlytics/core/testing';
+import { type JsonValue, ValidationError, type WebhookRequest } from '@trainlytics/core';
+import { createRecordingContext } from '@trainlytics/core/testing';
 import { describe, expect, it } from 'vitest';
 import { polar, signPolarWebhook } from '../src';
 
@@ -22,31 +14,12 @@ const SECRET = 'sandbox-free-secret-for-the-allow-list';
 const provider = polar({ clientId: 'c', clientSecret: 's', webhookSecret: SECRET, apiUrl: API, env: {} });
 
 function recordingContext() {
-  const sent: Array<{ url: string; authorization: string | null }> = [];
-  const fetch: FetchFunction = async (input, init) => {
-    sent.push({
-      url: String(input instanceof Request ? input.url : input),
-      authorization: new Headers(init?.headers).get('authorization'),
-    });
-    // deleted since the delivery: an empty batch, so a fetched URL needs no exercise body here
-    return new Response('{"status":404}', { status: 404, headers: { 'content-type': 'application/json' } });
-  };
-  const clock = new FakeClock('2026-03-01T12:00:00Z');
-  const ctx: ConnectionContext = {
-    http: createHttpClient({
-      provider: provider.id,
-      providerName: provider.name,
-      fetch,
-      clock,
-      logger: silentLogger,
-      maxRetries: 0,
-      accessToken: async () => 'user-access-token',
-    }),
-    clock,
-    logger: silentLogger,
+  return createRecordingContext(provider, {
     connection: { id: 1, userId: 1, providerUserId: '475', scopes: ['accesslink.read_all'], profile: {} },
-  };
-  return { ctx, sent };
+    // deleted since the delivery: an empty batch, so a fetched URL needs no exercise body here
+    respond: () =>
+      new Response('{"status":404}', { status: 404, headers: { 'content-type': 'application/json' } }),
+  });
 }
 
 /** The delivery's ref, as `webhooks.parse` hands it on (one event, the URL unchanged). */

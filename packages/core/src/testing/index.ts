@@ -15,6 +15,11 @@ export {
   runProviderConformanceSuite,
 } from './provider-suite';
 export {
+  createRecordingContext,
+  type RecordedRequest,
+  type RecordingContextOptions,
+} from './recording-context';
+export {
   handleSandboxControl,
   SANDBOX_CONTROL_PREFIX,
   type SandboxControlEvent,
