@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../cli-io';
 import { parsePositiveInt } from '../format';
 import { assertCompleteCredentials } from '../providers-from-env';
-import { waitForShutdown } from './serve-command';
+import { waitForShutdown } from '../shutdown-signal';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
 
 interface DemoFlags extends DatabaseFlag {

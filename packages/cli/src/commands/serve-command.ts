@@ -10,6 +10,7 @@ import { parsePositiveInt } from '../format';
 import { openTrainlytics } from '../open-trainlytics';
 import { configuredProviderIds, KNOWN_PROVIDER_IDS } from '../providers-from-env';
 import { createScheduler } from '../scheduler';
+import { waitForShutdown } from '../shutdown-signal';
 import { UserError } from '../user-error';
 import { createSyncQueue, enqueueDueConnections, QUEUE_TICK_MS, sharedRateLimitTracker } from '../worker';
 import { type DatabaseFlag, withDatabaseOption } from './shared-options';
@@ -23,19 +24,6 @@ interface ServeFlags extends DatabaseFlag, StreamsFlags {
   syncConcurrency?: string;
   scheduler?: boolean;
   queue?: boolean;
-}
-
-/** Resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
-export function waitForShutdown(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
 
 /**

@@ -10,6 +10,7 @@ import { checkTokenEncryption } from '../encryption-check';
 import { parsePositiveInt } from '../format';
 import { leaseHolderName } from '../open-trainlytics';
 import { providersFromEnv } from '../providers-from-env';
+import { waitForShutdown } from '../shutdown-signal';
 import { storeFromDatabase } from '../store-from-database';
 import { UserError } from '../user-error';
 import { withLeaseRecovery } from './lease-recovery';
@@ -90,18 +91,6 @@ function describeEvent(event: SyncWorkerEvent): string {
     case 'deferred':
       return `connection ${event.connectionId}: deferred ${event.reason === 'AppSuspendedError' ? 'because the provider suspended the app (see sync_history for the fix)' : 'by the rate limit'}, ${event.requeued ? 'enqueued again' : 'a queued job takes over'} to run at ${event.retryAt.toISOString()}`;
   }
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 }
 
 /**
@@ -193,7 +182,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
         onEvent: (event) => print(describeEvent(event), { event: event.type, ...event, type: undefined }),
       });
       // listening for the stop signal before saying the worker is ready (see `serve`)
-      const stopped = (deps.stopSignal ?? waitForSignal)();
+      const stopped = (deps.stopSignal ?? waitForShutdown)();
       print(`Worker ready: ${concurrency} at once on ${database.description}`, {
         event: 'ready',
         pid: process.pid,
