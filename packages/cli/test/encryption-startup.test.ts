@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database';
 import { PLAINTEXT_WARNING } from '../src/encryption-check';
+import { useEmbeddedProject } from './helpers/embedded-project';
 import { runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
@@ -12,22 +9,14 @@ import { stravaEnv } from './helpers/strava-env';
 // TRAINLYTICS_ENCRYPTION_KEY on a database that holds encrypted tokens they refuse (one line, non-zero
 // exit, saying how to fix it); whenever tokens will be stored in clear they warn (one line on stderr).
 
-let cwd: string;
-let sandbox: StravaSandbox;
-
-beforeAll(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-encryption-'));
-  sandbox = await startStravaSandbox();
-  expect((await runCli(['migrate', 'up'], { cwd })).code).toBe(0);
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await rm(cwd, { recursive: true, force: true });
-});
+const project = useEmbeddedProject('trainlytics-encryption-');
 
 describe('startup encryption check', () => {
   it('serve on a database without encrypted tokens and without a key: starts, with one warning line on stderr', async () => {
-    const server = startCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    const server = startCli(['serve', '--port', '0', '--no-scheduler'], {
+      cwd: project.cwd,
+      env: stravaEnv(project.sandbox),
+    });
     let stopped: Awaited<ReturnType<typeof server.stop>>;
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
@@ -43,7 +32,7 @@ describe('startup encryption check', () => {
   });
 
   it('refuses serve and sync without a key once the database holds encrypted tokens', async () => {
-    const database = await openDatabase({ env: {}, cwd });
+    const database = await openDatabase({ env: {}, cwd: project.cwd });
     try {
       const { rows } = await database.db.query<{ id: number }>(
         "insert into users (email) values ('encrypted@example.com') returning id",
@@ -58,11 +47,14 @@ describe('startup encryption check', () => {
     }
     const expected =
       'trainlytics: The database holds 2 encrypted tokens but TRAINLYTICS_ENCRYPTION_KEY is not set: they cannot be read, and new tokens would be stored in clear (set TRAINLYTICS_ENCRYPTION_KEY to the key the other processes use (the one the tokens were encrypted with))';
-    const serve = await runCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    const serve = await runCli(['serve', '--port', '0', '--no-scheduler'], {
+      cwd: project.cwd,
+      env: stravaEnv(project.sandbox),
+    });
     expect(serve.code).not.toBe(0);
     expect(serve.stderr.trim()).toBe(expected);
     expect(serve.stdout).not.toMatch(/listening/);
-    const sync = await runCli(['sync', '--all'], { cwd, env: stravaEnv(sandbox) });
+    const sync = await runCli(['sync', '--all'], { cwd: project.cwd, env: stravaEnv(project.sandbox) });
     expect(sync.code).not.toBe(0);
     expect(sync.stderr.trim()).toBe(expected);
   });

@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '@trainlytics/core/testing';
-import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../src/cli-io';
 import { runDemo } from '../src/demo/run-demo';
 import { createProgram } from '../src/program';
 import { registerWorkerCommand } from '../src/worker/worker-command';
-import { runCli } from './helpers/run-cli';
+import { useEmbeddedProject } from './helpers/embedded-project';
 import { stravaEnv } from './helpers/strava-env';
 
 // A supervisor (systemd, a container runtime, a test) may send SIGTERM the moment it reads that the process is
@@ -19,18 +18,7 @@ import { stravaEnv } from './helpers/strava-env';
 // sending a real signal: each write records whether `serve` had added its SIGTERM listener by then, and the test
 // stops it by calling that listener, as Node does on the signal.
 
-let cwd: string;
-let sandbox: StravaSandbox;
-
-beforeAll(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-ready-'));
-  sandbox = await startStravaSandbox();
-  expect((await runCli(['migrate', 'up'], { cwd })).code).toBe(0);
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await rm(cwd, { recursive: true, force: true });
-});
+const project = useEmbeddedProject('trainlytics-ready-');
 
 describe('serve says it is up only once it handles SIGTERM', () => {
   it('every line it prints comes after its SIGTERM listener; that listener stops it with exit code 0', async () => {
@@ -50,8 +38,8 @@ describe('serve says it is up only once it handles SIGTERM', () => {
         },
       },
       stderr: { write: () => true },
-      env: stravaEnv(sandbox),
-      cwd,
+      env: stravaEnv(project.sandbox),
+      cwd: project.cwd,
     };
     let exitCode: number | undefined;
     const run = createProgram(io, (code) => {
@@ -89,8 +77,8 @@ describe('worker says it is ready only once it listens for the stop signal', () 
           },
         },
         stderr: { write: () => true },
-        env: { ...stravaEnv(sandbox), DATABASE_URL: database.connectionString },
-        cwd,
+        env: { ...stravaEnv(project.sandbox), DATABASE_URL: database.connectionString },
+        cwd: project.cwd,
       };
       let exitCode: number | undefined;
       const program = new Command().exitOverride();

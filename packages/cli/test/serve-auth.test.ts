@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmbeddedProject } from './helpers/embedded-project';
 import { runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
@@ -10,25 +7,16 @@ import { stravaEnv } from './helpers/strava-env';
 // TRAINLYTICS_ADMIN_TOKEN, and without it the command refuses with one line and exit code 2.
 
 const ADMIN_TOKEN = 'f'.repeat(64);
-let cwd: string;
-let sandbox: StravaSandbox;
 
-beforeAll(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-serve-auth-'));
-  sandbox = await startStravaSandbox();
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await rm(cwd, { recursive: true, force: true });
-});
+const project = useEmbeddedProject('trainlytics-serve-auth-', { migrate: false });
 
 describe('trainlytics serve: sign-in', () => {
   it.each(['0.0.0.0', '::', '192.0.2.10'])(
     'refuses --host %s without TRAINLYTICS_ADMIN_TOKEN: one line on stderr, exit 2',
     async (host) => {
       const run = await runCli(['serve', '--host', host, '--port', '0', '--no-scheduler'], {
-        cwd,
-        env: stravaEnv(sandbox),
+        cwd: project.cwd,
+        env: stravaEnv(project.sandbox),
       });
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
@@ -43,8 +31,8 @@ describe('trainlytics serve: sign-in', () => {
 
   it('refuses an admin token shorter than 32 characters the same way', async () => {
     const run = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {
-      cwd,
-      env: { ...stravaEnv(sandbox), TRAINLYTICS_ADMIN_TOKEN: 'short' },
+      cwd: project.cwd,
+      env: { ...stravaEnv(project.sandbox), TRAINLYTICS_ADMIN_TOKEN: 'short' },
     });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
@@ -53,10 +41,10 @@ describe('trainlytics serve: sign-in', () => {
   });
 
   it('with TRAINLYTICS_ADMIN_TOKEN it serves on 0.0.0.0 and every route needs the token', async () => {
-    expect((await runCli(['migrate', 'up'], { cwd })).code).toBe(0);
+    expect((await runCli(['migrate', 'up'], { cwd: project.cwd })).code).toBe(0);
     const server = startCli(['serve', '--host', '0.0.0.0', '--port', '0', '--no-scheduler'], {
-      cwd,
-      env: { ...stravaEnv(sandbox), TRAINLYTICS_ADMIN_TOKEN: ADMIN_TOKEN },
+      cwd: project.cwd,
+      env: { ...stravaEnv(project.sandbox), TRAINLYTICS_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
@@ -79,7 +67,10 @@ describe('trainlytics serve: sign-in', () => {
   });
 
   it('on loopback without a token it runs in the demo mode and says so', async () => {
-    const server = startCli(['serve', '--port', '0', '--no-scheduler'], { cwd, env: stravaEnv(sandbox) });
+    const server = startCli(['serve', '--port', '0', '--no-scheduler'], {
+      cwd: project.cwd,
+      env: stravaEnv(project.sandbox),
+    });
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
       const { stdout } = server.output();

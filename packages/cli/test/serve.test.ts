@@ -1,15 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database';
 import { AppClient } from './helpers/app-client';
+import { useEmbeddedProject } from './helpers/embedded-project';
 import { runCli, startCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
 const ENCRYPTION_KEY = 'ab'.repeat(32);
-let cwd: string;
 
 /** Reads the connection's history until its first sync has finished (each read is one real request). */
 async function waitForFirstSync(client: AppClient, connectionId: number) {
@@ -18,23 +14,14 @@ async function waitForFirstSync(client: AppClient, connectionId: number) {
     if (first && first.status !== 'running') return first;
   }
 }
-let sandbox: StravaSandbox;
 
-beforeAll(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-serve-'));
-  sandbox = await startStravaSandbox();
-  expect((await runCli(['migrate', 'up'], { cwd })).code).toBe(0);
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await rm(cwd, { recursive: true, force: true });
-});
+const project = useEmbeddedProject('trainlytics-serve-');
 
 describe('trainlytics serve', () => {
   it('serves the host app on the embedded database until it is stopped', async () => {
     const server = startCli(['serve', '--port', '0', '--no-scheduler'], {
-      cwd,
-      env: { ...stravaEnv(sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
+      cwd: project.cwd,
+      env: { ...stravaEnv(project.sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
     });
     try {
       await server.waitFor(/^Scheduled sync is off$/m);
@@ -54,10 +41,10 @@ describe('trainlytics serve', () => {
       expect(userPath).toMatch(/^\/dashboard\?user=\d+$/);
       const userId = Number(new URL(userPath, url).searchParams.get('user'));
 
-      const { providerUserId } = await sandbox.seedAccount({ activityCount: 9, seed: 31 });
+      const { providerUserId } = await project.sandbox.seedAccount({ activityCount: 9, seed: 31 });
       const start = await client.request(`/connect/strava?user=${userId}`);
       expect(start.status).toBe(302);
-      const callback = await sandbox.approve(start.headers.get('location')!, { providerUserId });
+      const callback = await project.sandbox.approve(start.headers.get('location')!, { providerUserId });
       expect(callback.toString().startsWith(`${url}/connect/strava/callback`)).toBe(true);
       expect((await client.request(callback.toString())).status).toBe(303);
 
@@ -78,7 +65,7 @@ describe('trainlytics serve', () => {
     }
 
     // With TRAINLYTICS_ENCRYPTION_KEY set, the tokens the app stored are encrypted at rest.
-    const database = await openDatabase({ env: {}, cwd });
+    const database = await openDatabase({ env: {}, cwd: project.cwd });
     try {
       const { rows } = await database.db.query<{ access_token: string; refresh_token: string | null }>(
         'select access_token, refresh_token from provider_connections',
@@ -93,11 +80,11 @@ describe('trainlytics serve', () => {
 
   it('reports a port in use with one line', async () => {
     // The sandbox already listens on this port.
-    const port = new URL(sandbox.baseUrl).port;
+    const port = new URL(project.sandbox.baseUrl).port;
     // with the key: the database of the test above holds encrypted tokens (without it, serve refuses on that)
     const run = await runCli(['serve', '--port', port, '--no-scheduler'], {
-      cwd,
-      env: { ...stravaEnv(sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
+      cwd: project.cwd,
+      env: { ...stravaEnv(project.sandbox), TRAINLYTICS_ENCRYPTION_KEY: ENCRYPTION_KEY },
     });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`trainlytics: Port ${port} is already in use: choose another with --port`);
