@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestDatabase } from '@trainlytics/core/testing';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { ensureUser } from '../src/app/users';
 import { PLAINTEXT_WARNING } from '../src/encryption-check';
 import { openTrainlytics } from '../src/open-trainlytics';
 import { connectAccount } from './helpers/connect';
-import { createTestDatabase } from './helpers/postgres';
 import { runCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
@@ -177,9 +177,9 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
   const ACTIVITIES = 45;
 
   beforeAll(async () => {
-    database = await createTestDatabase('cli');
+    database = await createTestDatabase({ prefix: 'tl_cli' });
     sandbox = await startStravaSandbox();
-    env = { DATABASE_URL: database.url, ...stravaEnv(sandbox) };
+    env = { DATABASE_URL: database.connectionString, ...stravaEnv(sandbox) };
     const up = await runCli(['migrate', 'up'], { cwd, env });
     expect(up.code).toBe(0);
     const { providerUserId } = await sandbox.seedAccount({ activityCount: ACTIVITIES, seed: 7 });
@@ -229,7 +229,7 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
   });
 
   it('lists each connection’s activity detail backlog and how long it takes under the rate budget', async () => {
-    const client = new pg.Client({ connectionString: database.url });
+    const client = new pg.Client({ connectionString: database.connectionString });
     await client.connect();
     const counts = await client
       .query<{ all: number; runs: number }>(
@@ -287,7 +287,10 @@ describe('against PostgreSQL, with a Strava sandbox', () => {
   });
 
   it('names the missing credentials', async () => {
-    const run = await runCli(['sync', String(connectionId)], { cwd, env: { DATABASE_URL: database.url } });
+    const run = await runCli(['sync', String(connectionId)], {
+      cwd,
+      env: { DATABASE_URL: database.connectionString },
+    });
     expect(run.code).toBe(1);
     expectOneLineError(
       run.stderr,

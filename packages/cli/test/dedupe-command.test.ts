@@ -1,19 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@trainlytics/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from './helpers/postgres';
 import { runCli } from './helpers/run-cli';
 
 // `trainlytics dedupe`: re-matches what is stored (a database migrated before 014 holds unmatched copies).
 
 let cwd: string;
-let database: { url: string; drop(): Promise<void> };
+let database: TestDatabase;
 
 beforeAll(async () => {
   cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-dedupe-'));
-  database = await createTestDatabase('tl_cli_dedupe');
+  database = await createTestDatabase({ prefix: 'tl_cli_dedupe' });
 });
 afterAll(async () => {
   await database?.drop();
@@ -27,16 +27,16 @@ describe('trainlytics dedupe', () => {
     [['--user', 'x'], /--user must be a positive integer/],
     [['--bogus'], /unknown option '--bogus'/],
   ])('dedupe %j is a usage error: one line, exit 2', async (args, says) => {
-    const run = await runCli(['dedupe', ...args], { cwd, env: { DATABASE_URL: database.url } });
+    const run = await runCli(['dedupe', ...args], { cwd, env: { DATABASE_URL: database.connectionString } });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(says)]);
     expect(run.stdout).toBe('');
   });
 
   it('--all groups the copies stored without matching, --json prints one object, a re-run changes nothing', async () => {
-    const env = { DATABASE_URL: database.url };
+    const env = { DATABASE_URL: database.connectionString };
     expect((await runCli(['migrate', 'up'], { cwd, env })).code).toBe(0);
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: database.connectionString, max: 1 });
     try {
       await pool.query(`
         alter table activities disable trigger activities_dedupe_insert;

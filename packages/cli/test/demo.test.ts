@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestDatabase } from '@trainlytics/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAINTEXT_WARNING } from '../src/encryption-check';
-import { createTestDatabase } from './helpers/postgres';
 import { runCli } from './helpers/run-cli';
 
 let cwd: string;
@@ -50,15 +50,17 @@ describe('trainlytics demo --headless', () => {
   });
 
   it('prints the summary table against PostgreSQL (DATABASE_URL) and can run again', async () => {
-    const database = await createTestDatabase('demo');
+    const database = await createTestDatabase({ prefix: 'tl_cli_demo' });
     try {
       for (let round = 0; round < 2; round++) {
         const run = await runCli(['demo', '--headless', '--activities', '40'], {
           cwd,
-          env: { DATABASE_URL: database.url },
+          env: { DATABASE_URL: database.connectionString },
         });
         expect(run.code).toBe(0);
-        expect(run.stdout).toMatch(/^Database: PostgreSQL at 127\.0\.0\.1:5432\/tl_demo_/m);
+        expect(run.stdout).toMatch(
+          new RegExp(`^Database: PostgreSQL at 127\\.0\\.0\\.1:5432/${database.name}$`, 'm'),
+        );
         expect(run.stdout).toMatch(/^Incremental sync Strava: 0 created/m);
         expect(run.stdout).toMatch(/^Webhook Polar: answered 200, 1 new activity$/m);
         const table = run.stdout.slice(run.stdout.indexOf('provider  activities'));

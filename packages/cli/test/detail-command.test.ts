@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestDatabase } from '@trainlytics/core/testing';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUser } from '../src/app/users';
 import { openTrainlytics } from '../src/open-trainlytics';
 import { connectAccount } from './helpers/connect';
-import { createTestDatabase } from './helpers/postgres';
 import { runCli } from './helpers/run-cli';
 import { stravaEnv } from './helpers/strava-env';
 
@@ -21,9 +21,9 @@ describe('trainlytics detail, against PostgreSQL with a Strava sandbox', () => {
 
   beforeAll(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'trainlytics-detail-'));
-    database = await createTestDatabase('cli_detail');
+    database = await createTestDatabase({ prefix: 'tl_cli_detail' });
     sandbox = await startStravaSandbox();
-    env = { DATABASE_URL: database.url, ...stravaEnv(sandbox) };
+    env = { DATABASE_URL: database.connectionString, ...stravaEnv(sandbox) };
     expect((await runCli(['migrate', 'up'], { cwd, env })).code).toBe(0);
     const { providerUserId } = await sandbox.seedAccount({ activityCount: 12, seed: 3 });
     const opened = await openTrainlytics({ env, cwd, providers: [sandbox.createProvider()] });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Trainlytics } from '@trainlytics/core';
-import { FakeClock } from '@trainlytics/core/testing';
+import { createTestDatabase, FakeClock } from '@trainlytics/core/testing';
 import { migrate } from '@trainlytics/migrations';
 import { type PolarSandbox, startPolarSandbox } from '@trainlytics/provider-polar/sandbox';
 import { type StravaSandbox, startStravaSandbox } from '@trainlytics/provider-strava/sandbox';
@@ -10,7 +10,6 @@ import { type OpenedDatabase, openDatabase } from '../src/database';
 import { type OpenedTrainlytics, openTrainlytics } from '../src/open-trainlytics';
 import { createScheduler } from '../src/scheduler';
 import { connectAccount } from './helpers/connect';
-import { createTestDatabase } from './helpers/postgres';
 
 const INTERVAL = 15 * 60_000;
 
@@ -23,8 +22,8 @@ let app: OpenedTrainlytics;
 const extraInstances: OpenedTrainlytics[] = [];
 
 beforeAll(async () => {
-  pg = await createTestDatabase('scheduler');
-  database = await openDatabase({ databaseUrl: pg.url, env: {}, cwd: process.cwd() });
+  pg = await createTestDatabase({ prefix: 'tl_cli_scheduler' });
+  database = await openDatabase({ databaseUrl: pg.connectionString, env: {}, cwd: process.cwd() });
   await migrate(database.db, { direction: 'up' });
   strava = await startStravaSandbox();
   polar = await startPolarSandbox();

@@ -44,7 +44,10 @@ export interface TestDatabase {
   name: string;
   /** A pool on the database (ended by `drop()`). */
   pool: TestPool;
-  /** Ends the pool and drops the database (terminating leftover sessions). */
+  /**
+   * Ends the pool and drops the database: sessions that are closing are waited for, sessions still open
+   * after PostgreSQL's 5 s are terminated ({@link dropTestDatabase}).
+   */
   drop(): Promise<void>;
 }
 
@@ -90,6 +93,25 @@ async function admin(statements: string[]): Promise<void> {
   }
 }
 
+/**
+ * Drops a test database without killing sessions that are closing. `pg.Pool#end()` resolves before its
+ * connections have closed, and `drop database … with (force)` terminates such a session; the server's
+ * "terminating connection" then reaches its client as an `error` event, which crashes a test process whose
+ * pool has no listener. A plain `drop database` waits (up to 5 s, PostgreSQL's own limit) for other sessions
+ * to leave, which closing ones do; only a session still open after that is terminated.
+ */
+export async function dropTestDatabase(name: string): Promise<void> {
+  try {
+    await admin([`drop database if exists ${name}`]);
+  } catch (error) {
+    if ((error as { code?: string }).code !== OBJECT_IN_USE) throw error;
+    await admin([`drop database if exists ${name} with (force)`]);
+  }
+}
+
+/** SQLSTATE 55006: the database is being accessed by other users. */
+const OBJECT_IN_USE = '55006';
+
 function redact(url: string): string {
   try {
     const parsed = new URL(url);
@@ -124,10 +146,11 @@ export async function createTestDatabase(
     async drop() {
       if (dropped) return;
       dropped = true;
-      // `with (force)` terminates sessions that are still closing: their errors are expected here
+      // the pool's sessions may still be closing when `end()` resolves; should one be terminated, its error
+      // lands here instead of in the test's process
       pool.on('error', () => {});
       await pool.end();
-      await admin([`drop database if exists ${name} with (force)`]);
+      await dropTestDatabase(name);
     },
   };
   if (options.migrate && !template) {
