@@ -46,6 +46,7 @@ export {
   type CreatedPolarWebhook,
   createPolarWebhook,
   createPolarWebhookHandler,
+  deactivatePolarWebhook,
   deletePolarWebhook,
   isValidPolarSignature,
   listPolarWebhooks,

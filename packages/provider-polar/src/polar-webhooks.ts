@@ -196,15 +196,32 @@ export async function deletePolarWebhook(id: string, options: PolarWebhookAdminO
  * with a `ProviderApiError`). Polar answers 204 when the client has no webhook: that throws `NotFoundError`.
  */
 export async function activatePolarWebhook(options: PolarWebhookAdminOptions = {}): Promise<void> {
+  await switchWebhook('activate', options);
+}
+
+/**
+ * Pauses the client's webhook without deleting it (`POST /v3/webhooks/deactivate`): Polar stops delivering
+ * until {@link activatePolarWebhook}. Polar answers 204 when the client has no webhook: that throws
+ * `NotFoundError`.
+ */
+export async function deactivatePolarWebhook(options: PolarWebhookAdminOptions = {}): Promise<void> {
+  await switchWebhook('deactivate', options);
+}
+
+/** AccessLink's activate/deactivate: 200 when done, 204 ("webhook does not exist") when there is none. */
+async function switchWebhook(
+  action: 'activate' | 'deactivate',
+  options: PolarWebhookAdminOptions,
+): Promise<void> {
   const { http, settings } = adminClient(options);
   const response = await http.request({
     method: 'POST',
-    url: `${settings.apiUrl()}/webhooks/activate`,
+    url: `${settings.apiUrl()}/webhooks/${action}`,
     auth: basic(settings),
-    operation: 'activate webhook',
+    operation: `${action} webhook`,
   });
   if (response.status === 204) {
-    throw new NotFoundError('Polar has no webhook for this client to activate (it answered 204).', {
+    throw new NotFoundError(`Polar has no webhook for this client to ${action} (it answered 204).`, {
       provider: 'polar',
       hint: 'Create one with createPolarWebhook({ url }); listPolarWebhooks() shows what Polar has.',
     });

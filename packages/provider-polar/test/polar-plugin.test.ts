@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   activatePolarWebhook,
   createPolarWebhook,
+  deactivatePolarWebhook,
   deletePolarWebhook,
   listPolarWebhooks,
   type PolarProvider,
@@ -685,7 +686,7 @@ describe('polar(): webhooks', () => {
     expect(sandbox.requestCount({ method: 'DELETE' })).toBe(3); // not retried
   });
 
-  it('activates a deactivated webhook; with none, Polar answers 204 and that is a NotFoundError', async () => {
+  it('deactivates and re-activates the webhook; with none, Polar answers 204 and that is a NotFoundError', async () => {
     const { sandbox } = await setup();
     const { url, admin, answer } = await pingEndpoint(sandbox);
 
@@ -697,13 +698,18 @@ describe('polar(): webhooks', () => {
     expect(none).toMatchObject({ provider: 'polar' });
     expect((none as NotFoundError).hint).toMatch(/createPolarWebhook/);
 
+    const noneToPause = await deactivatePolarWebhook(admin).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(NotFoundError.isInstance(noneToPause)).toBe(true);
+    expect((noneToPause as Error).message).toMatch(/no webhook for this client to deactivate/);
+
     await createPolarWebhook({ url }, admin);
-    const deactivated = await fetch(`${sandbox.apiUrl}/webhooks/deactivate`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${btoa(`${sandbox.clientId}:${sandbox.clientSecret}`)}` },
-    });
-    expect(deactivated.status).toBe(200);
+    expect((await listPolarWebhooks(admin))[0]?.active).toBe(true);
+    await deactivatePolarWebhook(admin);
     expect((await listPolarWebhooks(admin))[0]?.active).toBe(false);
+    expect(sandbox.requestCount({ method: 'POST', pathPrefix: '/v3/webhooks/deactivate' })).toBe(2);
     // Polar activates only when the URL answers its ping 200
     answer.status = 503;
     const refused = await activatePolarWebhook(admin).then(
